@@ -1,0 +1,8 @@
+//! The workspace's integration tests, one module per concern.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failed unwrap is a failed test with its location"
+)]
+
+mod tidy;

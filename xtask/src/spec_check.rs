@@ -1,0 +1,607 @@
+//! `cargo xtask spec-check`: checks a spec against the rules of
+//! `spec/README.md` and reports every problem with the JSON pointer of the
+//! node at fault.
+//!
+//! The rules: the document parses as OpenAPI 3.0; every `$ref` resolves;
+//! every operation has a unique `operationId` shaped `tag/verbNoun`; an
+//! operation carries the marker sentence if and only if it lists the
+//! permissions it needs, and those name permissions and levels of the
+//! catalog; every response body has an example; and every example validates
+//! against its schema (with the `jsonschema` crate, after turning OpenAPI's
+//! dialect into JSON Schema).
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fmt;
+use std::path::Path;
+
+use icr_codegen::error::ErrorKind;
+use icr_codegen::permissions::{Catalog, REQUIREMENT_EXTENSION};
+use icr_codegen::{Document, JsonPointer, MARKER, SpecError};
+use serde_json::{Map, Value, json};
+
+/// The ICR spec, relative to the workspace root.
+pub(crate) const ICR_SPEC: &str = "spec/icr.openapi.yaml";
+
+/// What a check found.
+pub(crate) struct Report {
+    pub(crate) file: String,
+    pub(crate) problems: Vec<SpecError>,
+    pub(crate) stats: Stats,
+}
+
+/// Counts for the summary line.
+#[derive(Default)]
+pub(crate) struct Stats {
+    pub(crate) operations: usize,
+    pub(crate) marked: usize,
+    pub(crate) tags: usize,
+    pub(crate) permissions: usize,
+    pub(crate) examples: usize,
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for problem in &self.problems {
+            writeln!(f, "{problem}")?;
+        }
+        let Stats {
+            operations,
+            marked,
+            tags,
+            permissions,
+            examples,
+        } = self.stats;
+        let share = (marked * 100).checked_div(operations).unwrap_or(0);
+        writeln!(
+            f,
+            "{}: {operations} operations over {tags} tags, {marked} marked \"{MARKER}\" ({share}%), \
+             {permissions} permissions in the catalog, {examples} examples validated",
+            self.file
+        )?;
+        match self.problems.len() {
+            0 => writeln!(f, "no problems"),
+            1 => writeln!(f, "1 problem"),
+            n => writeln!(f, "{n} problems"),
+        }
+    }
+}
+
+/// Reads and checks the spec at `path`, naming it `shown` in the report.
+pub(crate) fn check_file(path: &Path, shown: &str) -> Report {
+    match Document::read(path) {
+        Ok(doc) => check(&Document::from_value(shown, doc.raw().clone())),
+        Err(err) => Report {
+            file: shown.to_owned(),
+            problems: vec![SpecError {
+                file: shown.to_owned(),
+                ..err
+            }],
+            stats: Stats::default(),
+        },
+    }
+}
+
+/// Checks a loaded spec and reports every problem.
+pub(crate) fn check(doc: &Document) -> Report {
+    let mut problems = Vec::new();
+    let mut stats = Stats::default();
+    if let Err(err) = doc.openapi() {
+        problems.push(err);
+    }
+    let dangling = doc.dangling_refs();
+    let refs_resolve = dangling.is_empty();
+    problems.extend(dangling);
+    // A broken catalog would make every requirement look wrong: report the
+    // catalog and skip the requirements' names rather than cascade.
+    let catalog = match Catalog::from_document(doc) {
+        Ok(catalog) => Some(catalog),
+        Err(errors) => {
+            problems.extend(errors);
+            None
+        }
+    };
+    stats.permissions = catalog.as_ref().map_or(0, |c| c.permissions.len());
+    check_operations(doc, catalog.as_ref(), &mut problems, &mut stats);
+    check_examples(doc, refs_resolve, &mut problems, &mut stats);
+    Report {
+        file: doc.origin().to_owned(),
+        problems,
+        stats,
+    }
+}
+
+fn check_operations(
+    doc: &Document,
+    catalog: Option<&Catalog>,
+    problems: &mut Vec<SpecError>,
+    stats: &mut Stats,
+) {
+    let declared: HashSet<&str> = doc
+        .raw()
+        .get("tags")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|tag| tag.get("name").and_then(Value::as_str))
+        .collect();
+    let mut used_tags = BTreeSet::new();
+    let mut ids: HashMap<&str, JsonPointer> = HashMap::new();
+    for op in doc.operations() {
+        stats.operations += 1;
+        let mut problem = |pointer: JsonPointer, kind: ErrorKind, message: String| {
+            problems.push(op.error(doc, kind, pointer, message));
+        };
+        let tags = op.tags();
+        if tags.is_empty() {
+            problem(
+                op.pointer.clone(),
+                ErrorKind::Structure,
+                "the operation has no tags".to_owned(),
+            );
+        }
+        for (index, tag) in tags.iter().enumerate() {
+            used_tags.insert(*tag);
+            if !declared.contains(tag) {
+                problem(
+                    op.pointer.join("tags").join(index),
+                    ErrorKind::Structure,
+                    format!("tag `{tag}` is not declared in the document's `tags`"),
+                );
+            }
+        }
+        match op.operation_id() {
+            None => problem(
+                op.pointer.clone(),
+                ErrorKind::Structure,
+                format!(
+                    "{} {} has no operationId; every operation needs one shaped `tag/verbNoun`",
+                    op.method, op.path
+                ),
+            ),
+            Some(id) => {
+                let at = op.pointer.join("operationId");
+                if let Some(first) = ids.get(id) {
+                    problem(
+                        at.clone(),
+                        ErrorKind::Structure,
+                        format!("operationId `{id}` is already used at {first}"),
+                    );
+                } else {
+                    ids.insert(id, op.pointer.clone());
+                }
+                if let Some(message) = operation_id_shape(id, tags.first().copied()) {
+                    problem(at, ErrorKind::Structure, message);
+                }
+            }
+        }
+        let marked = op.is_marked();
+        let lists_permissions = op.value.get(REQUIREMENT_EXTENSION).is_some();
+        if marked {
+            stats.marked += 1;
+        }
+        match (marked, lists_permissions) {
+            (true, false) => problem(
+                op.pointer.join("description"),
+                ErrorKind::Permission,
+                format!(
+                    "the description says \"{MARKER}\" but the operation lists no `{REQUIREMENT_EXTENSION}`"
+                ),
+            ),
+            (false, true) => problem(
+                op.pointer.join(REQUIREMENT_EXTENSION),
+                ErrorKind::Permission,
+                format!(
+                    "the operation lists `{REQUIREMENT_EXTENSION}` but its description lacks the marker \"{MARKER}\""
+                ),
+            ),
+            _ => {}
+        }
+        if let Some(catalog) = catalog
+            && let Err(errors) = catalog.requirement(doc, &op)
+        {
+            problems.extend(errors);
+        }
+    }
+    stats.tags = used_tags.len();
+}
+
+/// Why `id` is not shaped `tag/verbNoun` with the operation's first tag, if
+/// it is not.
+fn operation_id_shape(id: &str, first_tag: Option<&str>) -> Option<String> {
+    let Some((tag, name)) = id.split_once('/') else {
+        return Some(format!("operationId `{id}` is not shaped `tag/verbNoun`"));
+    };
+    if Some(tag) != first_tag {
+        return Some(format!(
+            "operationId `{id}` starts with `{tag}` but the operation's first tag is `{}`",
+            first_tag.unwrap_or("(none)")
+        ));
+    }
+    let verb_then_noun = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name.chars().all(|c| c.is_ascii_alphanumeric())
+        && name.chars().any(|c| c.is_ascii_uppercase());
+    (!verb_then_noun).then(|| {
+        format!(
+            "`{name}` in operationId `{id}` is not a camelCase verb and noun such as `listIssues`"
+        )
+    })
+}
+
+/// Validates examples and checks that every response body has one.
+struct ExampleChecker<'a> {
+    doc: &'a Document,
+    /// `components`, turned into JSON Schema, for `$ref`s to resolve in.
+    components: Value,
+    /// Whether every reference resolves; when not, schemas that cannot be
+    /// built are already explained by the reference check.
+    refs_resolve: bool,
+    problems: Vec<SpecError>,
+    reported: HashSet<(String, String)>,
+    complaints: HashSet<(JsonPointer, String)>,
+    validated: HashSet<(JsonPointer, String)>,
+}
+
+fn check_examples(
+    doc: &Document,
+    refs_resolve: bool,
+    problems: &mut Vec<SpecError>,
+    stats: &mut Stats,
+) {
+    let schemas = doc
+        .raw()
+        .pointer("/components/schemas")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    let schemas: Map<String, Value> = match schemas {
+        Value::Object(schemas) => schemas
+            .into_iter()
+            .map(|(name, schema)| (name, to_json_schema(&schema)))
+            .collect(),
+        _ => Map::new(),
+    };
+    let mut checker = ExampleChecker {
+        doc,
+        components: json!({ "schemas": schemas }),
+        refs_resolve,
+        problems: Vec::new(),
+        reported: HashSet::new(),
+        complaints: HashSet::new(),
+        validated: HashSet::new(),
+    };
+    checker.walk(doc.raw(), &JsonPointer::root(), false);
+    checker.response_examples();
+    stats.examples = checker.validated.len();
+    problems.append(&mut checker.problems);
+}
+
+impl ExampleChecker<'_> {
+    /// Finds every place that holds a schema beside examples (media types,
+    /// parameters, headers) and every schema with an `example` of its own.
+    fn walk(&mut self, node: &Value, at: &JsonPointer, in_names: bool) {
+        match node {
+            Value::Array(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    self.walk(item, &at.join(index), false);
+                }
+            }
+            Value::Object(members) => {
+                if !in_names {
+                    self.site(members, at);
+                }
+                for (key, value) in members {
+                    if !in_names
+                        && (matches!(key.as_str(), "example" | "examples" | "default" | "enum")
+                            || key.starts_with("x-"))
+                    {
+                        continue;
+                    }
+                    self.walk(value, &at.join(key), !in_names && key == "properties");
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn site(&mut self, members: &Map<String, Value>, at: &JsonPointer) {
+        let schema_at = at.join("schema");
+        let schema = match members.get("schema") {
+            Some(schema @ Value::Object(_)) => Some(schema),
+            _ => None,
+        };
+        let is_schema = members.contains_key("type")
+            || members.contains_key("allOf")
+            || members.contains_key("oneOf")
+            || members.contains_key("anyOf")
+            || members.contains_key("properties");
+        if let Some(example) = members.get("example") {
+            match (schema, is_schema) {
+                (Some(schema), _) => self.validate(example, at.join("example"), schema, &schema_at),
+                (None, true) => self.validate(
+                    example,
+                    at.join("example"),
+                    &Value::Object(members.clone()),
+                    at,
+                ),
+                (None, false) => {}
+            }
+        }
+        let (Some(schema), Some(Value::Object(examples))) = (schema, members.get("examples"))
+        else {
+            return;
+        };
+        for (name, example) in examples {
+            let mut here = at.join("examples").join(name);
+            let mut example = example;
+            if let Some(reference) = example.get("$ref").and_then(Value::as_str) {
+                // A dangling reference is reported by the reference check.
+                let Some((target, value)) = self.doc.resolve(reference) else {
+                    continue;
+                };
+                here = target;
+                example = value;
+            }
+            match example.get("value") {
+                Some(value) => self.validate(value, here.join("value"), schema, &schema_at),
+                None => self.report(
+                    here,
+                    "an Example object needs a `value` (external values are not supported)"
+                        .to_owned(),
+                ),
+            }
+        }
+    }
+
+    fn validate(
+        &mut self,
+        example: &Value,
+        at: JsonPointer,
+        schema: &Value,
+        schema_at: &JsonPointer,
+    ) {
+        // A schema that is only a reference is named by its target, so one
+        // example shared by many responses is validated and reported once.
+        let schema_name = match schema.get("$ref").and_then(Value::as_str) {
+            Some(reference) if schema.as_object().is_some_and(|s| s.len() == 1) => {
+                reference.to_owned()
+            }
+            _ => schema_at.to_string(),
+        };
+        if !self.validated.insert((at.clone(), schema_name.clone())) {
+            return;
+        }
+        let mut root = match to_json_schema(schema) {
+            Value::Object(root) => root,
+            other => {
+                return self.report(
+                    schema_at.clone(),
+                    format!("a schema must be an object, not {other}"),
+                );
+            }
+        };
+        root.insert("components".to_owned(), self.components.clone());
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .should_validate_formats(true)
+            .build(&Value::Object(root));
+        let validator = match validator {
+            Ok(validator) => validator,
+            Err(_) if !self.refs_resolve => return,
+            Err(err) => {
+                return self.report(
+                    schema_at.clone(),
+                    format!("the schema cannot be used to validate examples: {err}"),
+                );
+            }
+        };
+        let errors: Vec<(JsonPointer, String)> = validator
+            .iter_errors(example)
+            .map(|err| {
+                let pointer = at
+                    .concat(err.instance_path().as_str())
+                    .unwrap_or_else(|| at.clone());
+                (pointer, readable(&err))
+            })
+            .collect();
+        for (pointer, complaint) in errors {
+            // One bad value is reported once, however many responses share
+            // the example; the first schema it was checked against is named.
+            if self.complaints.insert((pointer.clone(), complaint.clone())) {
+                self.report(
+                    pointer,
+                    format!("the example does not match the schema `{schema_name}`: {complaint}"),
+                );
+            }
+        }
+    }
+
+    /// Every response body of every operation has an example.
+    fn response_examples(&mut self) {
+        let doc = self.doc;
+        let mut seen = HashSet::new();
+        for op in doc.operations() {
+            let Some(responses) = op.value.get("responses").and_then(Value::as_object) else {
+                continue;
+            };
+            for (status, response) in responses {
+                let mut at = op.pointer.join("responses").join(status);
+                let mut response = response;
+                if let Some(reference) = response.get("$ref").and_then(Value::as_str) {
+                    let Some((target, value)) = doc.resolve(reference) else {
+                        continue;
+                    };
+                    at = target;
+                    response = value;
+                }
+                let Some(content) = response.get("content").and_then(Value::as_object) else {
+                    continue;
+                };
+                for (media_type, body) in content {
+                    let here = at.join("content").join(media_type);
+                    let has_example = body.get("example").is_some()
+                        || body
+                            .get("examples")
+                            .and_then(Value::as_object)
+                            .is_some_and(|e| !e.is_empty());
+                    if !has_example && seen.insert(here.clone()) {
+                        let message = "the response body has no `example`; the emulator and the docs need one".to_owned();
+                        self.problems
+                            .push(op.error(doc, ErrorKind::Structure, here, message));
+                    }
+                }
+            }
+        }
+    }
+
+    fn report(&mut self, pointer: JsonPointer, message: String) {
+        if self.reported.insert((pointer.to_string(), message.clone())) {
+            self.problems
+                .push(self.doc.error(ErrorKind::Structure, pointer, message));
+        }
+    }
+}
+
+/// A validator's message, with a large quoted value replaced by "the value"
+/// (the pointer already says which value it is).
+fn readable(err: &jsonschema::ValidationError<'_>) -> String {
+    let message = err.to_string();
+    let quoted = err.instance().to_string();
+    match message.strip_prefix(&quoted) {
+        Some(rest) if quoted.len() > 40 => format!("the value{rest}"),
+        _ => message,
+    }
+}
+
+/// Turns an OpenAPI 3.0 schema into JSON Schema 2020-12: `nullable` becomes
+/// a `null` type (or an `anyOf` with `null` beside a composition or
+/// reference), boolean `exclusiveMinimum`/`exclusiveMaximum` become numbers,
+/// and keywords that only annotate (`discriminator`, `example`, `x-…`) are
+/// dropped. References are kept; they resolve against `components` placed
+/// at the root beside the schema.
+fn to_json_schema(schema: &Value) -> Value {
+    let Value::Object(members) = schema else {
+        return schema.clone();
+    };
+    let mut out = Map::new();
+    for (key, value) in members {
+        let converted = match key.as_str() {
+            "properties" => match value {
+                Value::Object(properties) => Value::Object(
+                    properties
+                        .iter()
+                        .map(|(name, s)| (name.clone(), to_json_schema(s)))
+                        .collect(),
+                ),
+                other => other.clone(),
+            },
+            "items" | "additionalProperties" | "not" => to_json_schema(value),
+            "allOf" | "oneOf" | "anyOf" => match value {
+                Value::Array(schemas) => Value::Array(schemas.iter().map(to_json_schema).collect()),
+                other => other.clone(),
+            },
+            "nullable" | "discriminator" | "example" | "xml" | "externalDocs" | "deprecated"
+            | "readOnly" | "writeOnly" => continue,
+            key if key.starts_with("x-") => continue,
+            _ => value.clone(),
+        };
+        out.insert(key.clone(), converted);
+    }
+    for (exclusive, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
+        if let Some(Value::Bool(flag)) = out.remove(exclusive)
+            && flag
+            && let Some(limit) = out.remove(bound)
+        {
+            out.insert(exclusive.to_owned(), limit);
+        }
+    }
+    if let Some(discriminated) = discriminated(members) {
+        out.remove("oneOf");
+        out.remove("anyOf");
+        out.extend(discriminated);
+    }
+    if members.get("nullable") != Some(&Value::Bool(true)) {
+        return Value::Object(out);
+    }
+    let composed = ["$ref", "allOf", "oneOf", "anyOf"]
+        .iter()
+        .any(|k| out.contains_key(*k));
+    match out.get("type").cloned() {
+        Some(Value::String(ty)) if !composed => {
+            out.insert("type".to_owned(), json!([ty, "null"]));
+            if let Some(Value::Array(values)) = out.get_mut("enum")
+                && !values.contains(&Value::Null)
+            {
+                values.push(Value::Null);
+            }
+            Value::Object(out)
+        }
+        _ => json!({ "anyOf": [{ "type": "null" }, Value::Object(out)] }),
+    }
+}
+
+/// OpenAPI's `discriminator` picks the variant of a `oneOf`/`anyOf` by the
+/// value of one property. Said in JSON Schema: the property is required and
+/// one of the mapping's keys, and each key's value brings in its schema. A
+/// bad example then fails with the chosen variant's own complaint rather than
+/// "matches none of the variants".
+fn discriminated(members: &Map<String, Value>) -> Option<Map<String, Value>> {
+    let property = members
+        .get("discriminator")?
+        .get("propertyName")?
+        .as_str()?;
+    let variants = members
+        .get("oneOf")
+        .or_else(|| members.get("anyOf"))?
+        .as_array()?;
+    let mut mapping: Vec<(String, String)> = match members["discriminator"]
+        .get("mapping")
+        .and_then(Value::as_object)
+    {
+        Some(mapping) => mapping
+            .iter()
+            .filter_map(|(key, target)| {
+                let target = target.as_str()?;
+                let target = if target.contains('/') {
+                    target.to_owned()
+                } else {
+                    format!("#/components/schemas/{target}")
+                };
+                Some((key.clone(), target))
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    // Without a mapping, a variant is chosen by its schema's name.
+    for variant in variants {
+        if let Some(target) = variant.get("$ref").and_then(Value::as_str)
+            && !mapping.iter().any(|(_, t)| t == target)
+            && let Some(name) = target.strip_prefix("#/components/schemas/")
+        {
+            mapping.push((name.to_owned(), target.to_owned()));
+        }
+    }
+    let keys: Vec<&str> = mapping.iter().map(|(key, _)| key.as_str()).collect();
+    let choices: Vec<Value> = mapping
+        .iter()
+        .map(|(key, target)| {
+            json!({
+                "if": { "properties": { property: { "const": key } }, "required": [property] },
+                "then": { "$ref": target },
+            })
+        })
+        .collect();
+    let Value::Object(out) = json!({
+        "type": "object",
+        "required": [property],
+        "properties": { property: { "enum": keys } },
+        "allOf": choices,
+    }) else {
+        return None;
+    };
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests;

@@ -76,7 +76,7 @@ fn children<'a>(
     let mut out = Vec::new();
     match kind {
         Kind::Document => {
-            out.extend(children_of_map(value, "paths", Kind::PathItem, at));
+            out.extend(children_under(value, "paths", Kind::PathItem, at));
             if let Some(components) = value.get("components") {
                 let at = at.join("components");
                 for (key, child_kind) in [
@@ -86,7 +86,7 @@ fn children<'a>(
                     ("responses", Kind::Response),
                     ("headers", Kind::Header),
                 ] {
-                    out.extend(children_of_map(components, key, child_kind, &at));
+                    out.extend(children_under(components, key, child_kind, &at));
                 }
             }
         }
@@ -96,14 +96,14 @@ fn children<'a>(
                     out.push((Kind::Operation, operation, at.join(method)));
                 }
             }
-            out.extend(children_of_list(value, "parameters", Kind::Parameter, at));
+            out.extend(children_under(value, "parameters", Kind::Parameter, at));
         }
         Kind::Operation => {
-            out.extend(children_of_list(value, "parameters", Kind::Parameter, at));
+            out.extend(children_under(value, "parameters", Kind::Parameter, at));
             if let Some(body) = value.get("requestBody") {
                 out.push((Kind::RequestBody, body, at.join("requestBody")));
             }
-            out.extend(children_of_map(value, "responses", Kind::Response, at));
+            out.extend(children_under(value, "responses", Kind::Response, at));
         }
         Kind::Parameter | Kind::Header => {
             if let Some(schema) = value.get("schema") {
@@ -113,50 +113,42 @@ fn children<'a>(
         }
         Kind::RequestBody => out.extend(content_schemas(value, at)),
         Kind::Response => {
-            out.extend(children_of_map(value, "headers", Kind::Header, at));
+            out.extend(children_under(value, "headers", Kind::Header, at));
             out.extend(content_schemas(value, at));
         }
         Kind::Schema => {
-            out.extend(children_of_map(value, "properties", Kind::Schema, at));
+            out.extend(children_under(value, "properties", Kind::Schema, at));
             for key in ["items", "not", "additionalProperties"] {
                 if let Some(child @ Value::Object(_)) = value.get(key) {
                     out.push((Kind::Schema, child, at.join(key)));
                 }
             }
             for key in ["allOf", "oneOf", "anyOf"] {
-                out.extend(children_of_list(value, key, Kind::Schema, at));
+                out.extend(children_under(value, key, Kind::Schema, at));
             }
         }
     }
     out
 }
 
-fn children_of_map<'a>(
+/// The entries under `key`, a map (by name) or a list (by index), all of
+/// one kind.
+fn children_under<'a>(
     value: &'a Value,
     key: &str,
     kind: Kind,
     at: &JsonPointer,
 ) -> Vec<(Kind, &'a Value, JsonPointer)> {
+    let at = at.join(key);
     match value.get(key) {
         Some(Value::Object(entries)) => entries
             .iter()
-            .map(|(name, child)| (kind, child, at.join(key).join(name)))
+            .map(|(name, child)| (kind, child, at.join(name)))
             .collect(),
-        _ => Vec::new(),
-    }
-}
-
-fn children_of_list<'a>(
-    value: &'a Value,
-    key: &str,
-    kind: Kind,
-    at: &JsonPointer,
-) -> Vec<(Kind, &'a Value, JsonPointer)> {
-    match value.get(key) {
         Some(Value::Array(items)) => items
             .iter()
             .enumerate()
-            .map(|(i, child)| (kind, child, at.join(key).join(i)))
+            .map(|(index, child)| (kind, child, at.join(index)))
             .collect(),
         _ => Vec::new(),
     }

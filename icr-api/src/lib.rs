@@ -1,16 +1,89 @@
-//! `icr-api` is the crate ICR App authors depend on.
+//! `icr-api` is the crate ICR App authors depend on: typed request functions
+//! for every endpoint of the ICR REST API that works with ICR Apps, over a
+//! small runtime that sends them.
 //!
 //! An ICR App installed on an organization acts as that installation: it
 //! signs a short-lived JWT with its private key, finds the installation's id,
 //! trades the JWT for an installation access token, and sends that token on
-//! every request. This crate will make that flow one call, and make the
-//! permissions an app was granted part of the types, so that calling an
-//! endpoint the app may not use does not compile.
+//! every request. The functions in the tag modules ([`projects`],
+//! [`issues`], …) each describe one endpoint; they take an
+//! [`InstallationClient`], or for the `/app` endpoints an [`AppClient`].
 //!
-//! The crate is being built issue by issue; `ARCHITECTURE.md` at the root of
-//! the repository says what exists today. What it will hold:
+//! ```no_run
+//! use icr_api::{Client, ClientConfig, InstallationClient, SecretToken};
 //!
-//! - the runtime, written by hand: app JWTs, installation discovery, the
-//!   token cache, HTTP, errors, pagination and webhooks;
-//! - the bindings generated from `spec/icr.openapi.yaml` by
-//!   `cargo xtask codegen`, checked in under `src/generated/`.
+//! # async fn run() -> icr_api::Result<()> {
+//! /// The app's permission declaration (checked by the functions' bounds).
+//! struct ReleaseNotes;
+//!
+//! let client = Client::new(ClientConfig::default())?;
+//! let installation: InstallationClient<ReleaseNotes> =
+//!     InstallationClient::with_token(client, SecretToken::new("an installation access token"));
+//! let project = icr_api::projects::get_project(&installation, 3001).await?;
+//! println!("{}: {:?}", project.full_name, project.short_description);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! What the crate promises:
+//!
+//! - every error is an [`Error`], sorted by failure mode; an error answer
+//!   of the server is decoded into an [`ApiError`] with its message and
+//!   request id, and a body that does not decode is kept in a
+//!   [`DecodeError`];
+//! - credentials are [`SecretToken`]s, which never show in `Debug` output or
+//!   errors;
+//! - the tag modules and [`models`] are generated from
+//!   `spec/icr.openapi.yaml` by `cargo xtask codegen` and checked in under
+//!   `src/generated/`; nothing in them is edited by hand.
+
+// Generated code names this crate by its absolute path, `::icr_api`, so it
+// reads the same here, in a crate generated with `--out`, and where
+// `generate_api!` expands it.
+extern crate self as icr_api;
+
+mod client;
+mod error;
+mod generated;
+mod request;
+mod secret;
+
+pub use client::{AppClient, Client, ClientConfig, DEFAULT_BASE_URL, InstallationClient};
+pub use error::{ApiError, DecodeError, Error, FieldError, Result};
+pub use generated::*;
+pub use secret::SecretToken;
+
+/// What generated code uses; not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::request::{ArrayStyle, Request, Response};
+    pub use bytes::Bytes;
+    pub use chrono;
+    pub use reqwest::Method;
+    pub use serde;
+    pub use serde_json;
+
+    use serde::de::{Deserialize, DeserializeOwned, Deserializer};
+    use serde_json::Value;
+
+    /// Reads a member that may be absent (`None`), `null` (`Some(None)`) or
+    /// a value (`Some(Some(value))`); serde calls it only when the member is
+    /// present.
+    pub fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+    where
+        T: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Option::<T>::deserialize(deserializer).map(Some)
+    }
+
+    /// The discriminator of a tagged union's value.
+    pub fn tag_of<'v>(value: &'v Value, property: &str) -> Option<&'v str> {
+        value.get(property)?.as_str()
+    }
+
+    /// Decodes a union's variant from the value already read.
+    pub fn from_value<T: DeserializeOwned, E: serde::de::Error>(value: Value) -> Result<T, E> {
+        serde_json::from_value(value).map_err(E::custom)
+    }
+}

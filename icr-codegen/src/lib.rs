@@ -10,7 +10,15 @@
 //! - [`refs`]: local `$ref` resolution, and the list of references that do
 //!   not resolve;
 //! - [`permissions`]: ICR's own extensions: the marker sentence, the
-//!   permission catalog and the permissions each operation needs.
+//!   permission catalog and the permissions each operation needs;
+//! - [`lower`]: the document → [`model::Api`], our own model of operations,
+//!   parameters, bodies, answers, types and permission sets, with Rust names
+//!   beside the API's names ([`naming`]);
+//! - [`emit`]: the model → a tree of modules of Rust tokens (`quote!`);
+//! - [`format`]: the tree → `prettyplease`-formatted files, or one token
+//!   stream for a macro to expand.
+//!
+//! [`generate`] runs the stages after loading.
 //!
 //! Every problem found in a spec is a [`SpecError`] that names the file, the
 //! JSON pointer of the offending node and, inside an operation, its
@@ -42,8 +50,13 @@
 //! # Ok::<(), icr_codegen::SpecError>(())
 //! ```
 
+pub mod emit;
 pub mod error;
+pub mod format;
 pub mod load;
+pub mod lower;
+pub mod model;
+pub mod naming;
 pub mod permissions;
 pub mod pointer;
 pub mod refs;
@@ -52,6 +65,23 @@ mod shape;
 pub use error::SpecError;
 pub use load::{Document, OperationRef};
 pub use pointer::JsonPointer;
+
+/// The whole pipeline after loading: the model of `doc`, and its Rust as a
+/// module tree ready to be written as files or expanded inline.
+pub fn generate(doc: &Document) -> Result<Generated, Vec<SpecError>> {
+    let api = lower::lower(doc)?;
+    let root = emit::emit(&api);
+    Ok(Generated { api, root })
+}
+
+/// What [`generate`] produces.
+#[derive(Clone, Debug)]
+pub struct Generated {
+    /// The model, with the summary of what was generated and skipped.
+    pub api: model::Api,
+    /// The generated modules.
+    pub root: emit::Module,
+}
 
 /// The sentence by which the API reference marks an operation that accepts an
 /// installation access token.

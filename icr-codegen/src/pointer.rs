@@ -56,6 +56,12 @@ impl JsonPointer {
         &self.0
     }
 
+    /// The pointer one level up; `None` for the root.
+    pub fn parent(&self) -> Option<Self> {
+        let (parent, _) = self.0.rsplit_once('/')?;
+        Some(Self(parent.to_owned()))
+    }
+
     /// The last segment, unescaped; `None` for the root.
     pub fn last(&self) -> Option<String> {
         let (_, last) = self.0.rsplit_once('/')?;
@@ -104,6 +110,8 @@ mod tests {
             .join("get");
         assert_eq!(pointer.as_str(), "/paths/~1app~1{id}/get");
         assert_eq!(pointer.last().as_deref(), Some("get"));
+        assert_eq!(pointer.parent().unwrap().as_str(), "/paths/~1app~1{id}");
+        assert_eq!(JsonPointer::root().parent(), None);
         let doc = json!({"paths": {"/app/{id}": {"get": 1}}, "a~b": 2});
         assert_eq!(doc.pointer(pointer.as_str()), Some(&json!(1)));
         let tilde = JsonPointer::root().join("a~b");

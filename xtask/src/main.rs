@@ -1,6 +1,7 @@
 //! `cargo xtask`: the repository's automation, in Rust so that it runs
 //! wherever `cargo` does. `cargo xtask --help` lists the commands.
 
+mod codegen;
 mod spec_check;
 
 use std::path::{Path, PathBuf};
@@ -17,6 +18,23 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Regenerate icr-api/src/generated/ from spec/icr.openapi.yaml, or with
+    /// --spec and --out write a stand-alone crate for any OpenAPI 3.0 spec.
+    Codegen {
+        /// Write nothing; fail naming every file that differs from what the
+        /// generator produces.
+        #[arg(long)]
+        check: bool,
+        /// The spec of a stand-alone crate (with --out).
+        #[arg(long, requires = "out")]
+        spec: Option<PathBuf>,
+        /// The folder of the stand-alone crate (with --spec).
+        #[arg(long, requires = "spec")]
+        out: Option<PathBuf>,
+        /// The stand-alone crate's name (default: from the spec's file name).
+        #[arg(long, requires = "out")]
+        crate_name: Option<String>,
+    },
     /// Check the ICR spec against the rules of spec/README.md and report every
     /// problem with its JSON pointer.
     SpecCheck {
@@ -27,6 +45,46 @@ enum Command {
     },
 }
 
+fn run_codegen(target: &codegen::Target, check: bool) -> ExitCode {
+    let plan = match codegen::plan(target) {
+        Ok(plan) => plan,
+        Err(report) => {
+            eprintln!("{report}");
+            return ExitCode::FAILURE;
+        }
+    };
+    print!("{}", codegen::summary(&codegen::shown(&target.spec), &plan));
+    if check {
+        let stale = codegen::stale(target, &plan);
+        if stale.is_empty() {
+            println!("the generated files are fresh");
+            return ExitCode::SUCCESS;
+        }
+        for path in &stale {
+            eprintln!("stale: {}", codegen::shown(path));
+        }
+        eprintln!(
+            "{} stale file(s); run `{}` and commit the result",
+            stale.len(),
+            target.command
+        );
+        return ExitCode::FAILURE;
+    }
+    match codegen::write(target, &plan) {
+        Ok(touched) => {
+            println!(
+                "{touched} file(s) written under {}",
+                codegen::shown(&target.out)
+            );
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("cannot write under {}: {err}", codegen::shown(&target.out));
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// The workspace root: the folder above this crate's.
 fn workspace_root() -> PathBuf {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -35,6 +93,18 @@ fn workspace_root() -> PathBuf {
 
 fn main() -> ExitCode {
     match Cli::parse().command {
+        Command::Codegen {
+            check,
+            spec,
+            out,
+            crate_name,
+        } => {
+            let target = match (spec, out) {
+                (Some(spec), Some(out)) => codegen::Target::standalone(spec, out, crate_name),
+                _ => codegen::Target::icr_api(),
+            };
+            run_codegen(&target, check)
+        }
         Command::SpecCheck { spec } => {
             let (path, shown) = match spec {
                 Some(path) => (path.clone(), path.display().to_string()),

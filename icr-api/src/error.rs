@@ -1,0 +1,185 @@
+//! [`Error`]: everything a request can end with other than success, sorted by
+//! what went wrong rather than by which library noticed.
+
+use std::fmt;
+
+/// What a call of this crate returns.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a request did not succeed.
+///
+/// Each variant is one failure mode, so callers can match on what they can
+/// act on: retry a [`Transport`](Error::Transport) failure, wait out a
+/// [`RateLimited`](Error::RateLimited) one, show an [`Api`](Error::Api)
+/// error's message to a person. No variant carries a credential.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request never got an answer: connection refused, timed out, TLS
+    /// failed, the connection broke.
+    #[error("{method} {path} did not reach the server: {source}")]
+    Transport {
+        /// The request's method.
+        method: String,
+        /// The request's path, without the query.
+        path: String,
+        /// What the HTTP client reported.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The server answered with an error status other than a rate limit.
+    #[error(transparent)]
+    Api(Box<ApiError>),
+    /// The server refused the request because the caller's rate limit is
+    /// used up.
+    #[error("{method} {path} was rate limited{}", retry_after_text(*.retry_after_seconds))]
+    RateLimited {
+        /// The request's method.
+        method: String,
+        /// The request's path, without the query.
+        path: String,
+        /// How long the server asked to wait, from `Retry-After`.
+        retry_after_seconds: Option<u64>,
+        /// When the window resets, from `X-RateLimit-Reset` (Unix seconds).
+        reset: Option<i64>,
+        /// The error the server sent.
+        error: Box<ApiError>,
+    },
+    /// The server answered with success, but its body was not what the API
+    /// description promises.
+    #[error(transparent)]
+    Decode(Box<DecodeError>),
+    /// The request could not be built from the arguments given, e.g. a
+    /// parameter value that cannot be written into a URL.
+    #[error("{method} {path} could not be built: {reason}")]
+    InvalidRequest {
+        /// The request's method.
+        method: String,
+        /// The request's path template.
+        path: String,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+fn retry_after_text(seconds: Option<u64>) -> String {
+    seconds
+        .map(|s| format!("; retry after {s} s"))
+        .unwrap_or_default()
+}
+
+impl Error {
+    /// The HTTP status the server answered with, if it answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(error) | Error::RateLimited { error, .. } => Some(error.status),
+            Error::Decode(error) => Some(error.status),
+            Error::Transport { .. } | Error::InvalidRequest { .. } => None,
+        }
+    }
+}
+
+/// An error answer of the API, decoded from its error body (`message`,
+/// `documentationUrl`, `requestId`, `errors`).
+///
+/// A body that is not of that shape is kept as it came, in [`body`](Self::body).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: u16,
+    /// The request's method.
+    pub method: String,
+    /// The request's path, without the query.
+    pub path: String,
+    /// The server's explanation, or the status's reason when the body had
+    /// none.
+    pub message: String,
+    /// The reference page the server pointed to.
+    pub documentation_url: Option<String>,
+    /// The id of the request, from the body or the `X-Request-Id` header.
+    pub request_id: Option<String>,
+    /// The fields that failed validation.
+    pub errors: Vec<FieldError>,
+    /// The body as received.
+    pub body: bytes::Bytes,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} failed with {}: {}",
+            self.method, self.path, self.status, self.message
+        )?;
+        for error in &self.errors {
+            write!(f, "; {error}")?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// One field of a request that the server found missing or invalid.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct FieldError {
+    /// The kind of resource the field belongs to.
+    pub resource: Option<String>,
+    /// The field.
+    pub field: Option<String>,
+    /// The kind of problem, e.g. `missingField`.
+    pub code: String,
+    /// The problem in words.
+    pub message: Option<String>,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.resource, &self.field) {
+            (Some(resource), Some(field)) => write!(f, "{resource}.{field}: {}", self.code)?,
+            (None, Some(field)) => write!(f, "{field}: {}", self.code)?,
+            _ => write!(f, "{}", self.code)?,
+        }
+        if let Some(message) = &self.message {
+            write!(f, " ({message})")?;
+        }
+        Ok(())
+    }
+}
+
+/// A success answer whose body did not decode as the API description says.
+/// The body is kept, so nothing the server sent is lost.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct DecodeError {
+    /// The HTTP status.
+    pub status: u16,
+    /// The request's method.
+    pub method: String,
+    /// The request's path, without the query.
+    pub path: String,
+    /// The response's `Content-Type`, if any.
+    pub content_type: Option<String>,
+    /// What did not fit.
+    pub reason: String,
+    /// The body as received.
+    pub body: bytes::Bytes,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the {} answer to {} {} could not be decoded: {}",
+            self.status, self.method, self.path, self.reason
+        )
+    }
+}
+
+impl std::error::Error for DecodeError {}

@@ -1,0 +1,376 @@
+//! [`Request`] and [`Response`]: the one path every generated function takes
+//! to the server. A generated function describes its request with a few
+//! builder calls and decodes the [`Response`] with one; URL building, query
+//! encoding, headers and status handling live here, once.
+
+use bytes::Bytes;
+use reqwest::Method;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::{DecodeError, Error, Result};
+
+/// A request being described: method, path template, parameters, body.
+///
+/// Problems found while describing it (a parameter that cannot be written
+/// into a URL, a body that does not serialize) are kept and reported when it
+/// is sent, so the description stays one chain of calls.
+#[derive(Debug)]
+pub struct Request {
+    pub(crate) method: Method,
+    pub(crate) template: &'static str,
+    path_values: Vec<(&'static str, String)>,
+    pub(crate) query: Vec<(&'static str, String)>,
+    pub(crate) headers: Vec<(&'static str, String)>,
+    pub(crate) body: Option<(&'static str, Vec<u8>)>,
+    pub(crate) accept: &'static str,
+    problem: Option<String>,
+}
+
+/// How an array query parameter is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArrayStyle {
+    /// Each value as its own `name=value` pair (`form`, `explode: true`).
+    Repeat,
+    /// The values joined by a delimiter into one pair (`form` with `,`,
+    /// `spaceDelimited`, `pipeDelimited`).
+    Join(&'static str),
+}
+
+impl Request {
+    /// Starts describing a request to `template`, a path such as
+    /// `/projects/{projectId}`.
+    pub fn new(method: Method, template: &'static str) -> Self {
+        Self {
+            method,
+            template,
+            path_values: Vec::new(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: None,
+            accept: "application/json",
+            problem: None,
+        }
+    }
+
+    /// Fills the path parameter `{name}`.
+    pub fn path(mut self, name: &'static str, value: &impl Serialize) -> Self {
+        match scalar(value) {
+            Ok(Some(text)) => self.path_values.push((name, text)),
+            Ok(None) => self.fail(format!("path parameter `{name}` has no value")),
+            Err(kind) => self.fail(format!(
+                "path parameter `{name}` is {kind}, not a single value"
+            )),
+        }
+        self
+    }
+
+    /// Adds a query parameter of one value; `None` adds nothing.
+    pub fn query(self, name: &'static str, value: &impl Serialize) -> Self {
+        self.query_list(name, value, ArrayStyle::Repeat)
+    }
+
+    /// Adds a query parameter that holds a list, written as `style` says;
+    /// `None` adds nothing.
+    pub fn query_list(
+        mut self,
+        name: &'static str,
+        value: &impl Serialize,
+        style: ArrayStyle,
+    ) -> Self {
+        let value = match serde_json::to_value(value) {
+            Ok(value) => value,
+            Err(err) => {
+                self.fail(format!(
+                    "query parameter `{name}` does not serialize: {err}"
+                ));
+                return self;
+            }
+        };
+        let items = match value {
+            Value::Array(items) => items,
+            single => vec![single],
+        };
+        let mut texts = Vec::with_capacity(items.len());
+        for item in &items {
+            match scalar(item) {
+                Ok(Some(text)) => texts.push(text),
+                Ok(None) => {}
+                Err(kind) => self.fail(format!(
+                    "query parameter `{name}` holds {kind}, which has no query form"
+                )),
+            }
+        }
+        match style {
+            ArrayStyle::Repeat => self
+                .query
+                .extend(texts.into_iter().map(|text| (name, text))),
+            ArrayStyle::Join(_) if texts.is_empty() => {}
+            ArrayStyle::Join(delimiter) => self.query.push((name, texts.join(delimiter))),
+        }
+        self
+    }
+
+    /// Adds a header parameter; `None` adds nothing.
+    pub fn header(mut self, name: &'static str, value: &impl Serialize) -> Self {
+        match scalar(value) {
+            Ok(Some(text)) => self.headers.push((name, text)),
+            Ok(None) => {}
+            Err(kind) => self.fail(format!("header `{name}` is {kind}, not a single value")),
+        }
+        self
+    }
+
+    /// Sends `body` as JSON.
+    pub fn json(mut self, body: &impl Serialize) -> Self {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => self.body = Some(("application/json", bytes)),
+            Err(err) => self.fail(format!("the body does not serialize as JSON: {err}")),
+        }
+        self
+    }
+
+    /// Sends `body` as an HTML form (`application/x-www-form-urlencoded`).
+    pub fn form(mut self, body: &impl Serialize) -> Self {
+        match serde_urlencoded::to_string(body) {
+            Ok(text) => self.body = Some(("application/x-www-form-urlencoded", text.into_bytes())),
+            Err(err) => self.fail(format!("the body cannot be written as a form: {err}")),
+        }
+        self
+    }
+
+    /// Sends `body` as text of the given media type.
+    pub fn text(mut self, body: &str, media_type: &'static str) -> Self {
+        self.body = Some((media_type, body.as_bytes().to_vec()));
+        self
+    }
+
+    /// Sends `body` as bytes of the given media type.
+    pub fn bytes(mut self, body: &[u8], media_type: &'static str) -> Self {
+        self.body = Some((media_type, body.to_vec()));
+        self
+    }
+
+    /// Adds a body that may be absent: `write` (such as [`Request::json`])
+    /// adds it when there is one.
+    pub fn optional<B: ?Sized>(
+        self,
+        body: Option<&B>,
+        write: impl FnOnce(Self, &B) -> Self,
+    ) -> Self {
+        match body {
+            Some(body) => write(self, body),
+            None => self,
+        }
+    }
+
+    /// Sets the `Accept` header (by default `application/json`).
+    pub fn accept(mut self, media_types: &'static str) -> Self {
+        self.accept = media_types;
+        self
+    }
+
+    fn fail(&mut self, problem: String) {
+        self.problem.get_or_insert(problem);
+    }
+
+    /// The URL of this request under `base`, or the first problem met while
+    /// describing it.
+    pub(crate) fn url(&self, base: &reqwest::Url) -> Result<reqwest::Url> {
+        if let Some(problem) = &self.problem {
+            return Err(self.invalid(problem.clone()));
+        }
+        let mut url = base.clone();
+        {
+            let Ok(mut segments) = url.path_segments_mut() else {
+                return Err(self.invalid(format!("the base URL `{base}` cannot hold a path")));
+            };
+            segments.pop_if_empty();
+            for segment in self.template.split('/').filter(|s| !s.is_empty()) {
+                let mut filled = segment.to_owned();
+                while let Some(start) = filled.find('{') {
+                    let Some(length) = filled[start..].find('}') else {
+                        break;
+                    };
+                    let name = &filled[start + 1..start + length];
+                    let Some((_, value)) = self.path_values.iter().find(|(n, _)| *n == name) else {
+                        return Err(self.invalid(format!("path parameter `{name}` has no value")));
+                    };
+                    filled.replace_range(start..=start + length, value);
+                }
+                segments.push(&filled);
+            }
+        }
+        if !self.query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (name, value) in &self.query {
+                pairs.append_pair(name, value);
+            }
+        }
+        Ok(url)
+    }
+
+    fn invalid(&self, reason: String) -> Error {
+        Error::InvalidRequest {
+            method: self.method.to_string(),
+            path: self.template.to_owned(),
+            reason,
+        }
+    }
+}
+
+/// The text form of one parameter value: `None` for null; what it is when it
+/// has no text form.
+fn scalar(value: &(impl Serialize + ?Sized)) -> std::result::Result<Option<String>, &'static str> {
+    match serde_json::to_value(value) {
+        Ok(Value::Null) => Ok(None),
+        Ok(Value::Bool(b)) => Ok(Some(b.to_string())),
+        Ok(Value::Number(n)) => Ok(Some(n.to_string())),
+        Ok(Value::String(s)) => Ok(Some(s)),
+        Ok(Value::Array(_)) => Err("a list"),
+        Ok(Value::Object(_)) => Err("an object"),
+        Err(_) => Err("a value that does not serialize"),
+    }
+}
+
+/// A success answer, waiting to be decoded by the generated function that
+/// asked for it.
+#[derive(Debug)]
+pub struct Response {
+    pub(crate) status: u16,
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) content_type: Option<String>,
+    pub(crate) body: Bytes,
+}
+
+impl Response {
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// Whether the body is of `media_type` (parameters such as `charset` are
+    /// ignored; `application/json` also matches `application/*+json`).
+    pub fn has_media(&self, media_type: &str) -> bool {
+        let Some(content_type) = &self.content_type else {
+            return false;
+        };
+        let essence = content_type.split(';').next().unwrap_or_default().trim();
+        essence.eq_ignore_ascii_case(media_type)
+            || (media_type == "application/json" && essence.to_ascii_lowercase().ends_with("+json"))
+    }
+
+    /// Decodes a JSON body.
+    pub fn json<T: DeserializeOwned>(self) -> Result<T> {
+        let mut deserializer = serde_json::Deserializer::from_slice(&self.body);
+        match serde_path_to_error::deserialize(&mut deserializer) {
+            Ok(value) => Ok(value),
+            Err(err) => {
+                let at = err.path().to_string();
+                let reason = if at == "." {
+                    err.inner().to_string()
+                } else {
+                    format!("at `{at}`: {}", err.inner())
+                };
+                Err(self.decode_error(reason))
+            }
+        }
+    }
+
+    /// Accepts an answer that has no body to decode.
+    pub fn empty(self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Decodes a text body.
+    pub fn text(self) -> Result<String> {
+        match String::from_utf8(self.body.to_vec()) {
+            Ok(text) => Ok(text),
+            Err(err) => Err(self.decode_error(format!("the body is not UTF-8: {err}"))),
+        }
+    }
+
+    /// Takes a binary body as it is.
+    pub fn bytes(self) -> Result<Bytes> {
+        Ok(self.body)
+    }
+
+    /// The error for a success status or media type the API description does
+    /// not list for this operation.
+    pub fn unexpected(self) -> Error {
+        let reason = format!(
+            "status {} with {} is not an answer this operation describes",
+            self.status,
+            self.content_type.as_deref().unwrap_or("no content type")
+        );
+        self.decode_error(reason)
+    }
+
+    fn decode_error(self, reason: String) -> Error {
+        Error::Decode(Box::new(DecodeError {
+            status: self.status,
+            method: self.method,
+            path: self.path,
+            content_type: self.content_type,
+            reason,
+            body: self.body,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ArrayStyle, Request};
+    use reqwest::{Method, Url};
+
+    fn url(request: Request) -> String {
+        request
+            .url(&Url::parse("http://127.0.0.1:9/api/").unwrap())
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn paths_are_filled_and_encoded_under_the_base_path() {
+        let request = Request::new(Method::GET, "/projects/{projectId}/labels/{labelName}")
+            .path("projectId", &3001)
+            .path("labelName", &"good first/issue?");
+        assert_eq!(
+            url(request),
+            "http://127.0.0.1:9/api/projects/3001/labels/good%20first%2Fissue%3F"
+        );
+    }
+
+    #[test]
+    fn queries_skip_nulls_and_write_arrays_as_asked() {
+        let request = Request::new(Method::GET, "/issues")
+            .query("state", &Some("open"))
+            .query("assignee", &None::<String>)
+            .query_list("labels", &["bug", "needs triage"], ArrayStyle::Join(","))
+            .query_list("ids", &[1, 2], ArrayStyle::Repeat)
+            .query("q", &"a&b=c");
+        assert_eq!(
+            url(request),
+            "http://127.0.0.1:9/api/issues?state=open&labels=bug%2Cneeds+triage&ids=1&ids=2&q=a%26b%3Dc"
+        );
+    }
+
+    #[test]
+    fn problems_surface_when_the_url_is_built() {
+        let base = Url::parse("http://127.0.0.1:9").unwrap();
+        let missing = Request::new(Method::GET, "/projects/{projectId}")
+            .url(&base)
+            .unwrap_err();
+        assert!(
+            missing.to_string().contains("`projectId` has no value"),
+            "{missing}"
+        );
+        let object = Request::new(Method::GET, "/x")
+            .query("filter", &serde_json::json!({"a": 1}))
+            .url(&base)
+            .unwrap_err();
+        assert!(object.to_string().contains("holds an object"), "{object}");
+    }
+}

@@ -1,0 +1,712 @@
+//! The emit stage: [`Api`] → a tree of [`Module`]s of Rust tokens, written
+//! with `quote!` (never by joining strings).
+//!
+//! The tree is the same whichever front-end writes it out: `cargo xtask
+//! codegen` makes a file of each module, `generate_api!` nests them inline.
+//! Generated code is thin: a function describes its request in a few builder
+//! calls on `::icr_api::__private::Request` and decodes the answer with one
+//! call; everything else lives once in `icr-api`'s runtime. Every path is
+//! absolute, so the code means the same wherever it is expanded.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::model::{
+    Api, ArrayStyle, ClientKind, Encoding, Field, Location, Operation, Param, Prim, ResponseShape,
+    Ty, TypeDef, TypeKind,
+};
+use crate::naming::ident;
+
+/// A Rust module of generated code.
+#[derive(Clone, Debug)]
+pub struct Module {
+    /// The module's name (empty for the root).
+    pub name: String,
+    /// Its `//!` documentation.
+    pub doc: String,
+    /// Its items.
+    pub items: TokenStream,
+    /// Its child modules.
+    pub children: Vec<Module>,
+    /// Whether the children are private and their items re-exported here
+    /// (`mod x; pub use x::*;`), as the per-tag files of `models` are.
+    pub flatten_children: bool,
+}
+
+/// Lints that the API description, not this generator, decides about.
+fn allowed_lints() -> TokenStream {
+    quote! {
+        #![allow(
+            clippy::enum_variant_names,
+            clippy::large_enum_variant,
+            clippy::too_many_arguments,
+            reason = "names and shapes come from the API description"
+        )]
+    }
+}
+
+/// Emits every module of `api`.
+pub fn emit(api: &Api) -> Module {
+    let mut tags: Vec<&str> = Vec::new();
+    for name in api
+        .operations
+        .iter()
+        .map(|o| o.module.as_str())
+        .chain(api.types.iter().map(|t| t.module.as_str()))
+    {
+        if !tags.contains(&name) {
+            tags.push(name);
+        }
+    }
+    let emitter = Emitter { api };
+
+    let mut model_modules = Vec::new();
+    for tag in &tags {
+        let types: Vec<&TypeDef> = api.types.iter().filter(|t| t.module == *tag).collect();
+        if types.is_empty() {
+            continue;
+        }
+        let reaches_siblings = types.iter().any(|t| emitter.names_other_module(t));
+        let glob = reaches_siblings.then(|| {
+            quote!(
+                use super::*;
+            )
+        });
+        let definitions = types.iter().map(|t| emitter.type_def(t));
+        let lints = allowed_lints();
+        model_modules.push(Module {
+            name: (*tag).to_owned(),
+            doc: format!("Models first used by the `{tag}` operations."),
+            items: quote! { #lints #glob #(#definitions)* },
+            children: Vec::new(),
+            flatten_children: false,
+        });
+    }
+    let mut children = vec![Module {
+        name: "models".to_owned(),
+        doc: "The types of request and response bodies; all of them are re-exported here."
+            .to_owned(),
+        items: TokenStream::new(),
+        children: model_modules,
+        flatten_children: true,
+    }];
+    for tag in &tags {
+        let operations: Vec<&Operation> =
+            api.operations.iter().filter(|o| o.module == *tag).collect();
+        if operations.is_empty() {
+            continue;
+        }
+        let functions = operations.iter().map(|o| emitter.operation(o));
+        let lints = allowed_lints();
+        children.push(Module {
+            name: (*tag).to_owned(),
+            doc: format!("The `{tag}` operations: one request function each."),
+            items: quote! { #lints #(#functions)* },
+            children: Vec::new(),
+            flatten_children: false,
+        });
+    }
+    Module {
+        name: String::new(),
+        doc: format!(
+            "Bindings of {}: a function for each operation marked \"Works with ICR Apps.\" and each app (JWT) operation, and the models they use.",
+            api.title
+        ),
+        items: TokenStream::new(),
+        children,
+        flatten_children: false,
+    }
+}
+
+struct Emitter<'a> {
+    api: &'a Api,
+}
+
+/// `#[doc]` attributes for a text, one per line.
+fn docs(text: &str) -> TokenStream {
+    let lines = text.trim_end().lines().map(|line| {
+        let line = if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {line}")
+        };
+        quote!(#[doc = #line])
+    });
+    quote!(#(#lines)*)
+}
+
+/// The name as serde sees it (a raw identifier loses its `r#`).
+fn unraw(name: &str) -> &str {
+    name.strip_prefix("r#").unwrap_or(name)
+}
+
+impl Emitter<'_> {
+    /// The tokens of `ty`, as written inside `models` (`in_models`) or in an
+    /// operations module.
+    fn ty(&self, ty: &Ty, in_models: bool) -> TokenStream {
+        match ty {
+            Ty::Named(id) => {
+                let name = self
+                    .api
+                    .types
+                    .get(*id)
+                    .map_or("UnknownType", |t| t.name.as_str());
+                let name = ident(name);
+                if in_models {
+                    quote!(#name)
+                } else {
+                    quote!(super::models::#name)
+                }
+            }
+            Ty::Prim(prim) => prim_tokens(*prim),
+            Ty::Vec(inner) => {
+                let inner = self.ty(inner, in_models);
+                quote!(::std::vec::Vec<#inner>)
+            }
+            Ty::Map(inner) => {
+                let inner = self.ty(inner, in_models);
+                quote!(::std::collections::BTreeMap<::std::string::String, #inner>)
+            }
+            Ty::Option(inner) => {
+                let inner = self.ty(inner, in_models);
+                quote!(::core::option::Option<#inner>)
+            }
+            Ty::Unit => quote!(()),
+        }
+    }
+
+    /// Whether a type names a type defined in another module of `models`.
+    fn names_other_module(&self, def: &TypeDef) -> bool {
+        let mut named = Vec::new();
+        let mut collect = |ty: &Ty| collect_named(ty, &mut named);
+        match &def.kind {
+            TypeKind::Struct { fields, additional } => {
+                fields.iter().for_each(|f| collect(&f.ty));
+                additional.iter().for_each(collect);
+            }
+            TypeKind::Union { variants, .. } => variants.iter().for_each(|v| collect(&v.ty)),
+            TypeKind::Alias { ty, .. } => collect(ty),
+            TypeKind::Enum { .. } => {}
+        }
+        named.iter().any(|id| {
+            self.api
+                .types
+                .get(*id)
+                .is_some_and(|t| t.module != def.module)
+        })
+    }
+
+    // ---- Models -------------------------------------------------------
+
+    fn type_def(&self, def: &TypeDef) -> TokenStream {
+        let name = ident(&def.name);
+        let about = match (&def.doc, &def.api_name) {
+            (Some(doc), _) => doc.clone(),
+            (None, Some(api_name)) => format!("The `{api_name}` schema."),
+            (None, None) => format!("The schema at `{}`.", def.pointer),
+        };
+        let doc = docs(&about);
+        match &def.kind {
+            TypeKind::Struct { fields, additional } => {
+                let fields = fields.iter().map(|f| self.field(f));
+                let additional = additional.as_ref().map(|ty| {
+                    let ty = self.ty(ty, true);
+                    quote! {
+                        /// Members other than the fields above, by name.
+                        #[serde(flatten)]
+                        pub additional_properties: ::std::collections::BTreeMap<::std::string::String, #ty>,
+                    }
+                });
+                quote! {
+                    #doc
+                    #[derive(Clone, Debug, PartialEq, ::icr_api::__private::serde::Serialize, ::icr_api::__private::serde::Deserialize)]
+                    #[serde(crate = "::icr_api::__private::serde")]
+                    pub struct #name {
+                        #(#fields)*
+                        #additional
+                    }
+                }
+            }
+            TypeKind::Enum { variants } => {
+                let variants = variants.iter().map(|v| {
+                    let variant = ident(&v.name);
+                    let wire = &v.wire;
+                    let doc = docs(&format!("`{wire}`"));
+                    quote!(#doc #[serde(rename = #wire)] #variant,)
+                });
+                quote! {
+                    #doc
+                    #[derive(Clone, Debug, PartialEq, Eq, Hash, ::icr_api::__private::serde::Serialize, ::icr_api::__private::serde::Deserialize)]
+                    #[serde(crate = "::icr_api::__private::serde")]
+                    pub enum #name {
+                        #(#variants)*
+                        /// A value this description of the API does not list, kept as it came.
+                        #[serde(untagged)]
+                        Other(::std::string::String),
+                    }
+                }
+            }
+            TypeKind::Union { tag, variants } => {
+                let definitions = variants.iter().map(|v| {
+                    let variant = ident(&v.name);
+                    let inner = self.ty(&v.ty, true);
+                    let inner = if v.boxed {
+                        quote!(::std::boxed::Box<#inner>)
+                    } else {
+                        inner
+                    };
+                    let doc = match v.tags.as_slice() {
+                        [] => docs(&format!("A value of type `{}`.", v.name)),
+                        tags => docs(&format!(
+                            "`{}`: {}.",
+                            tag.as_deref().unwrap_or("tag"),
+                            quoted(tags)
+                        )),
+                    };
+                    quote!(#doc #variant(#inner),)
+                });
+                let other = quote! {
+                    /// A value matching none of the variants above, kept as it came.
+                    Other(::icr_api::__private::serde_json::Value),
+                };
+                match tag {
+                    None => quote! {
+                        #doc
+                        #[derive(Clone, Debug, PartialEq, ::icr_api::__private::serde::Serialize, ::icr_api::__private::serde::Deserialize)]
+                        #[serde(crate = "::icr_api::__private::serde", untagged)]
+                        pub enum #name { #(#definitions)* #other }
+                    },
+                    Some(tag) => {
+                        let arms = variants.iter().filter(|v| !v.tags.is_empty()).map(|v| {
+                            let variant = ident(&v.name);
+                            let tags = v.tags.iter().map(|t| quote!(::core::option::Option::Some(#t)));
+                            let wrap = if v.boxed {
+                                quote!(|value| Self::#variant(::std::boxed::Box::new(value)))
+                            } else {
+                                quote!(Self::#variant)
+                            };
+                            quote!(#(#tags)|* => ::icr_api::__private::from_value(value).map(#wrap),)
+                        });
+                        quote! {
+                            #doc
+                            #[derive(Clone, Debug, PartialEq, ::icr_api::__private::serde::Serialize)]
+                            #[serde(crate = "::icr_api::__private::serde", untagged)]
+                            pub enum #name { #(#definitions)* #other }
+
+                            impl<'de> ::icr_api::__private::serde::Deserialize<'de> for #name {
+                                fn deserialize<D>(deserializer: D) -> ::core::result::Result<Self, D::Error>
+                                where
+                                    D: ::icr_api::__private::serde::Deserializer<'de>,
+                                {
+                                    let value = <::icr_api::__private::serde_json::Value as ::icr_api::__private::serde::Deserialize>::deserialize(deserializer)?;
+                                    match ::icr_api::__private::tag_of(&value, #tag) {
+                                        #(#arms)*
+                                        _ => ::core::result::Result::Ok(Self::Other(value)),
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            TypeKind::Alias { ty, newtype: false } => {
+                let ty = self.ty(ty, true);
+                quote!(#doc pub type #name = #ty;)
+            }
+            TypeKind::Alias { ty, newtype: true } => {
+                let ty = self.ty(ty, true);
+                quote! {
+                    #doc
+                    #[derive(Clone, Debug, PartialEq, ::icr_api::__private::serde::Serialize, ::icr_api::__private::serde::Deserialize)]
+                    #[serde(crate = "::icr_api::__private::serde", transparent)]
+                    pub struct #name(pub #ty);
+                }
+            }
+        }
+    }
+
+    fn field(&self, field: &Field) -> TokenStream {
+        let name = ident(&field.name);
+        let mut ty = self.ty(&field.ty, true);
+        if field.boxed {
+            ty = quote!(::std::boxed::Box<#ty>);
+        }
+        let doc = docs(
+            field
+                .doc
+                .as_deref()
+                .unwrap_or(&format!("`{}`.", field.api_name)),
+        );
+        let rename = (unraw(&field.name) != field.api_name).then(|| {
+            let api_name = &field.api_name;
+            quote!(rename = #api_name,)
+        });
+        let (ty, options) = match (field.required, field.nullable) {
+            (true, false) => (ty, quote!()),
+            (true, true) => (quote!(::core::option::Option<#ty>), quote!()),
+            (false, false) => (
+                quote!(::core::option::Option<#ty>),
+                quote!(
+                    default,
+                    skip_serializing_if = "::core::option::Option::is_none",
+                ),
+            ),
+            (false, true) => (
+                quote!(::core::option::Option<::core::option::Option<#ty>>),
+                quote!(
+                    default,
+                    skip_serializing_if = "::core::option::Option::is_none",
+                    deserialize_with = "::icr_api::__private::double_option",
+                ),
+            ),
+        };
+        let attribute =
+            (rename.is_some() || !options.is_empty()).then(|| quote!(#[serde(#rename #options)]));
+        quote! {
+            #doc
+            #attribute
+            pub #name: #ty,
+        }
+    }
+
+    // ---- Operations ---------------------------------------------------
+
+    fn operation(&self, op: &Operation) -> TokenStream {
+        let name = ident(&op.name);
+        let doc = docs(&operation_doc(op));
+        let deprecated = op
+            .deprecated
+            .then(|| quote!(#[deprecated(note = "the API description deprecates this operation")]));
+        let (generics, client) = match op.client {
+            ClientKind::Installation => (
+                quote!(<P>),
+                quote!(client: &::icr_api::InstallationClient<P>),
+            ),
+            ClientKind::App => (quote!(), quote!(client: &::icr_api::AppClient)),
+        };
+
+        let args = op.args.iter().map(|p| {
+            let arg = ident(&p.name);
+            let ty = self.arg_ty(&p.ty);
+            quote!(#arg: #ty)
+        });
+        let body_arg = op.body.as_ref().map(|body| {
+            let ty = match &body.encoding {
+                Encoding::Text(_) => quote!(&str),
+                Encoding::Binary(_) => quote!(&[u8]),
+                _ => {
+                    let ty = self.ty(&body.ty, false);
+                    quote!(&#ty)
+                }
+            };
+            if body.required {
+                quote!(body: #ty)
+            } else {
+                quote!(body: ::core::option::Option<#ty>)
+            }
+        });
+        let options_arg = op.options.as_ref().map(|options| {
+            let ty = ident(&options.name);
+            quote!(options: &#ty)
+        });
+        let parameters = [client]
+            .into_iter()
+            .chain(args)
+            .chain(body_arg)
+            .chain(options_arg);
+
+        let method = format_ident!("{}", op.method);
+        let path = &op.path;
+        let arg_calls = op.args.iter().map(|p| {
+            let arg = ident(&p.name);
+            param_call(p, quote!(&#arg))
+        });
+        let option_calls = op.options.iter().flat_map(|o| &o.params).map(|p| {
+            let field = ident(&p.name);
+            param_call(p, quote!(&options.#field))
+        });
+        let body_call = op
+            .body
+            .as_ref()
+            .map(|body| match (&body.encoding, body.required) {
+                (Encoding::Json | Encoding::Empty, true) => quote!(.json(body)),
+                (Encoding::Form, true) => quote!(.form(body)),
+                (Encoding::Text(media), true) => quote!(.text(body, #media)),
+                (Encoding::Binary(media), true) => quote!(.bytes(body, #media)),
+                (Encoding::Json | Encoding::Empty, false) => {
+                    quote!(.optional(body, ::icr_api::__private::Request::json))
+                }
+                (Encoding::Form, false) => {
+                    quote!(.optional(body, ::icr_api::__private::Request::form))
+                }
+                (Encoding::Text(media), false) => {
+                    quote!(.optional(body, |request, body| request.text(body, #media)))
+                }
+                (Encoding::Binary(media), false) => {
+                    quote!(.optional(body, |request, body| request.bytes(body, #media)))
+                }
+            });
+        let accept = match &op.response {
+            ResponseShape::Single { accept, .. } | ResponseShape::Enum { accept, .. } => accept,
+        };
+        let accept_call = (accept != "application/json").then(|| quote!(.accept(#accept)));
+
+        let (output, decode, response_enum) = self.response(op);
+        let options_struct = op
+            .options
+            .as_ref()
+            .map(|options| self.options_struct(op, options));
+        quote! {
+            #options_struct
+            #response_enum
+            #doc
+            #deprecated
+            pub async fn #name #generics(#(#parameters),*) -> ::icr_api::Result<#output> {
+                let request = ::icr_api::__private::Request::new(::icr_api::__private::Method::#method, #path)
+                    #(#arg_calls)*
+                    #(#option_calls)*
+                    #body_call
+                    #accept_call;
+                #decode
+            }
+        }
+    }
+
+    /// How a function takes an argument of type `ty`: small values by value,
+    /// the rest by reference.
+    fn arg_ty(&self, ty: &Ty) -> TokenStream {
+        match ty {
+            Ty::Prim(Prim::String) => quote!(&str),
+            Ty::Prim(
+                prim @ (Prim::I32
+                | Prim::I64
+                | Prim::F32
+                | Prim::F64
+                | Prim::Bool
+                | Prim::DateTime
+                | Prim::Date),
+            ) => prim_tokens(*prim),
+            Ty::Vec(inner) => {
+                let inner = self.ty(inner, false);
+                quote!(&[#inner])
+            }
+            other => {
+                let ty = self.ty(other, false);
+                quote!(&#ty)
+            }
+        }
+    }
+
+    fn options_struct(&self, op: &Operation, options: &crate::model::Options) -> TokenStream {
+        let name = ident(&options.name);
+        let doc = docs(&format!(
+            "The optional parameters of [`{}`].",
+            unraw(&op.name)
+        ));
+        let fields = options.params.iter().map(|p| {
+            let field = ident(&p.name);
+            let inner = match &p.ty {
+                Ty::Option(inner) => inner.as_ref(),
+                other => other,
+            };
+            let ty = self.ty(inner, false);
+            let place = match p.location {
+                Location::Query => "query",
+                Location::Header => "header",
+                Location::Path => "path",
+            };
+            let doc = docs(&match &p.doc {
+                Some(doc) => format!("{doc}\n\nThe `{}` {place} parameter.", p.api_name),
+                None => format!("The `{}` {place} parameter.", p.api_name),
+            });
+            quote!(#doc pub #field: ::core::option::Option<#ty>,)
+        });
+        quote! {
+            #doc
+            #[derive(Clone, Debug, Default, PartialEq)]
+            pub struct #name { #(#fields)* }
+        }
+    }
+
+    /// The function's output type, the statements that decode the answer,
+    /// and the answer enum to define beside it, if any.
+    fn response(&self, op: &Operation) -> (TokenStream, TokenStream, Option<TokenStream>) {
+        match &op.response {
+            ResponseShape::Single { ty, encoding, .. } => {
+                let decode = decode_call(encoding);
+                (
+                    self.ty(ty, false),
+                    quote!(client.send(request).await? #decode),
+                    None,
+                )
+            }
+            ResponseShape::Enum { name, variants, .. } => {
+                let name = ident(name);
+                let doc = docs(&format!("The success answers of [`{}`].", unraw(&op.name)));
+                let definitions = variants.iter().map(|v| {
+                    let variant = ident(&v.name);
+                    let status = match v.statuses {
+                        (from, to) if from == to => from.to_string(),
+                        (from, _) => format!("{}XX", from / 100),
+                    };
+                    let about = match &v.media_type {
+                        Some(media) => format!("Status {status}, `{media}`."),
+                        None => format!("Status {status}."),
+                    };
+                    let doc = docs(&about);
+                    match v.ty {
+                        Ty::Unit => quote!(#doc #variant,),
+                        _ => {
+                            let ty = self.ty(&v.ty, false);
+                            quote!(#doc #variant(#ty),)
+                        }
+                    }
+                });
+                let mut ordered: Vec<_> = variants.iter().collect();
+                ordered.sort_by_key(|v| v.statuses.1 - v.statuses.0);
+                let arms = ordered.iter().map(|v| {
+                    let variant = ident(&v.name);
+                    let (from, to) = (
+                        Literal::u16_unsuffixed(v.statuses.0),
+                        Literal::u16_unsuffixed(v.statuses.1),
+                    );
+                    let pattern = if v.statuses.0 == v.statuses.1 {
+                        quote!(#from)
+                    } else {
+                        quote!(#from..=#to)
+                    };
+                    let guard = v
+                        .media_type
+                        .as_ref()
+                        .map(|media| quote!(if response.has_media(#media)));
+                    let value = match v.ty {
+                        Ty::Unit => quote!(::core::result::Result::Ok(#name::#variant)),
+                        _ => {
+                            let decode = decode_call(&v.encoding);
+                            quote!(response #decode.map(#name::#variant))
+                        }
+                    };
+                    quote!(#pattern #guard => #value,)
+                });
+                let decode = quote! {
+                    let response = client.send(request).await?;
+                    match response.status() {
+                        #(#arms)*
+                        _ => ::core::result::Result::Err(response.unexpected()),
+                    }
+                };
+                let definition = quote! {
+                    #doc
+                    #[derive(Clone, Debug, PartialEq)]
+                    pub enum #name { #(#definitions)* }
+                };
+                (quote!(#name), decode, Some(definition))
+            }
+        }
+    }
+}
+
+fn prim_tokens(prim: Prim) -> TokenStream {
+    match prim {
+        Prim::I32 => quote!(i32),
+        Prim::I64 => quote!(i64),
+        Prim::F32 => quote!(f32),
+        Prim::F64 => quote!(f64),
+        Prim::Bool => quote!(bool),
+        Prim::String => quote!(::std::string::String),
+        Prim::DateTime => {
+            quote!(::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>)
+        }
+        Prim::Date => quote!(::icr_api::__private::chrono::NaiveDate),
+        Prim::Bytes => quote!(::icr_api::__private::Bytes),
+        Prim::Json => quote!(::icr_api::__private::serde_json::Value),
+    }
+}
+
+fn decode_call(encoding: &Encoding) -> TokenStream {
+    match encoding {
+        Encoding::Json => quote!(.json()),
+        Encoding::Text(_) | Encoding::Form => quote!(.text()),
+        Encoding::Binary(_) => quote!(.bytes()),
+        Encoding::Empty => quote!(.empty()),
+    }
+}
+
+/// The builder call that puts a parameter where it goes.
+fn param_call(param: &Param, value: TokenStream) -> TokenStream {
+    let api_name = &param.api_name;
+    match param.location {
+        Location::Path => quote!(.path(#api_name, #value)),
+        Location::Header => quote!(.header(#api_name, #value)),
+        Location::Query if !is_list(&param.ty) => quote!(.query(#api_name, #value)),
+        Location::Query => {
+            let style = match param.style {
+                ArrayStyle::Repeat => quote!(::icr_api::__private::ArrayStyle::Repeat),
+                ArrayStyle::Join(delimiter) => {
+                    quote!(::icr_api::__private::ArrayStyle::Join(#delimiter))
+                }
+            };
+            quote!(.query_list(#api_name, #value, #style))
+        }
+    }
+}
+
+fn is_list(ty: &Ty) -> bool {
+    match ty {
+        Ty::Vec(_) => true,
+        Ty::Option(inner) => is_list(inner),
+        _ => false,
+    }
+}
+
+fn collect_named(ty: &Ty, out: &mut Vec<usize>) {
+    match ty {
+        Ty::Named(id) => out.push(*id),
+        Ty::Vec(inner) | Ty::Map(inner) | Ty::Option(inner) => collect_named(inner, out),
+        Ty::Prim(_) | Ty::Unit => {}
+    }
+}
+
+fn quoted(values: &[String]) -> String {
+    values
+        .iter()
+        .map(|v| format!("`{v}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The documentation of an operation's function.
+fn operation_doc(op: &Operation) -> String {
+    let mut doc = String::new();
+    if let Some(summary) = &op.summary {
+        doc.push_str(summary.trim());
+        doc.push_str("\n\n");
+    }
+    if let Some(description) = &op.description {
+        doc.push_str(description.trim());
+        doc.push_str("\n\n");
+    }
+    doc.push_str(&format!("`{} {}`", op.method, op.path));
+    if let Some(id) = &op.api_name {
+        doc.push_str(&format!(" (operation `{id}`)"));
+    }
+    doc.push_str(".\n\n");
+    let says_marker = op.description.as_deref().is_some_and(crate::is_marked);
+    match (op.client, &op.requirement) {
+        (ClientKind::App, _) => doc.push_str("Authenticates as the app, with its JWT."),
+        (ClientKind::Installation, requirement) => {
+            if !says_marker {
+                doc.push_str(crate::MARKER);
+                doc.push(' ');
+            }
+            match requirement {
+                Some(requirement) if requirement.alternatives.len() > 1 => {
+                    doc.push_str(&format!("**Permissions:** any one of `{requirement}`."));
+                }
+                Some(requirement) => doc.push_str(&format!("**Permissions:** `{requirement}`.")),
+                None => doc.push_str("**Permissions:** none listed."),
+            }
+        }
+    }
+    doc
+}

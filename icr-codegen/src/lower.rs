@@ -1,0 +1,1296 @@
+//! The model stage: a loaded [`Document`] → [`Api`], our own model of the
+//! operations to generate and the types they use.
+//!
+//! Component schemas are lowered when an operation first uses one, so the
+//! model holds only the types that generated code needs; their names are
+//! reserved up front so that an inline type never takes a component's name.
+//! Every problem is collected as a [`SpecError`] with its pointer and
+//! operation; nothing panics on spec data.
+
+use std::collections::{HashMap, HashSet};
+
+use indexmap::IndexMap;
+use openapiv3::{
+    AdditionalProperties, IntegerFormat, NumberFormat, Parameter, ParameterSchemaOrContent,
+    QueryStyle, ReferenceOr, RequestBody, Response, Schema, SchemaKind, StatusCode, StringFormat,
+    Type, VariantOrUnknownOrEmpty,
+};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::ErrorKind;
+use crate::model::{
+    Api, ArrayStyle, Body, ClientKind, Encoding, EnumVariant, Field, Location, Operation, Options,
+    Param, Prim, ResponseShape, ResponseVariant, Summary, Ty, TypeDef, TypeKind, UnionVariant,
+};
+use crate::naming::{Names, pascal, snake};
+use crate::permissions::Catalog;
+use crate::{Document, JsonPointer, OperationRef, SpecError};
+
+/// The reason recorded for operations that are neither marked nor take the
+/// app's JWT.
+pub const SKIPPED_UNMARKED: &str =
+    "not marked \"Works with ICR Apps.\" and not an app (JWT) endpoint";
+
+const COMPONENT_SCHEMAS: &str = "#/components/schemas/";
+
+/// Lowers `doc` into the model of what to generate.
+pub fn lower(doc: &Document) -> Result<Api, Vec<SpecError>> {
+    let openapi = doc.openapi().map_err(|err| vec![err])?;
+    let dangling = doc.dangling_refs();
+    if !dangling.is_empty() {
+        return Err(dangling);
+    }
+    let catalog = Catalog::from_document(doc)?;
+    let mut lowerer = Lowerer::new(doc, &openapi, catalog);
+    for operation in doc.operations() {
+        lowerer.operation(&operation);
+    }
+    if !lowerer.errors.is_empty() {
+        return Err(lowerer.errors);
+    }
+    lowerer.mark_recursion();
+    Ok(Api {
+        title: openapi.info.title.clone(),
+        operations: lowerer.operations,
+        types: lowerer.types,
+        catalog: lowerer.catalog,
+        summary: lowerer.summary,
+    })
+}
+
+/// A schema as written: a reference or inline.
+enum SchemaRef<'s> {
+    Ref(&'s str),
+    Inline(&'s Schema),
+}
+
+impl<'s> From<&'s ReferenceOr<Schema>> for SchemaRef<'s> {
+    fn from(schema: &'s ReferenceOr<Schema>) -> Self {
+        match schema {
+            ReferenceOr::Reference { reference } => SchemaRef::Ref(reference),
+            ReferenceOr::Item(schema) => SchemaRef::Inline(schema),
+        }
+    }
+}
+
+impl<'s> From<&'s ReferenceOr<Box<Schema>>> for SchemaRef<'s> {
+    fn from(schema: &'s ReferenceOr<Box<Schema>>) -> Self {
+        match schema {
+            ReferenceOr::Reference { reference } => SchemaRef::Ref(reference),
+            ReferenceOr::Item(schema) => SchemaRef::Inline(schema),
+        }
+    }
+}
+
+/// What lowering one schema gives: a type that needs no definition of its
+/// own, or the kind of a type to define.
+enum Lowered {
+    Type(Ty),
+    Def(TypeKind, Option<String>),
+}
+
+/// The properties of an object schema, gathered across `allOf` parts.
+#[derive(Default)]
+struct ObjectParts {
+    properties: IndexMap<String, (ReferenceOr<Box<Schema>>, JsonPointer)>,
+    required: HashSet<String>,
+    additional: Option<(AdditionalProperties, JsonPointer)>,
+}
+
+struct Lowerer<'a> {
+    doc: &'a Document,
+    openapi: &'a openapiv3::OpenAPI,
+    catalog: Catalog,
+    operations: Vec<Operation>,
+    types: Vec<TypeDef>,
+    /// Component schema name → its type, once lowered.
+    components: HashMap<String, usize>,
+    /// Component schema name → its reserved Rust name.
+    component_names: HashMap<String, String>,
+    type_names: Names,
+    /// Function names taken, by module.
+    function_names: HashMap<String, Names>,
+    summary: Summary,
+    errors: Vec<SpecError>,
+    /// The operation being lowered, for errors.
+    operation_id: Option<String>,
+    /// The module new types go to.
+    module: String,
+    /// Inline schemas already lowered, by pointer: one node of the spec is
+    /// one Rust type, however many places use it.
+    inline_types: HashMap<JsonPointer, (Ty, bool)>,
+}
+
+impl<'a> Lowerer<'a> {
+    fn new(doc: &'a Document, openapi: &'a openapiv3::OpenAPI, catalog: Catalog) -> Self {
+        let mut type_names = Names::default();
+        let mut component_names = HashMap::new();
+        if let Some(components) = &openapi.components {
+            for name in components.schemas.keys() {
+                component_names.insert(name.clone(), type_names.unique(pascal(name)));
+            }
+        }
+        Self {
+            doc,
+            openapi,
+            catalog,
+            operations: Vec::new(),
+            types: Vec::new(),
+            components: HashMap::new(),
+            component_names,
+            type_names,
+            function_names: HashMap::new(),
+            summary: Summary::default(),
+            errors: Vec::new(),
+            operation_id: None,
+            module: String::new(),
+            inline_types: HashMap::new(),
+        }
+    }
+
+    fn error(&mut self, kind: ErrorKind, pointer: JsonPointer, message: impl Into<String>) {
+        let error = SpecError {
+            operation_id: self.operation_id.clone(),
+            ..self.doc.error(kind, pointer, message)
+        };
+        self.errors.push(error);
+    }
+
+    /// Reads a node of the raw document as a typed OpenAPI object.
+    fn parse<T: DeserializeOwned>(&mut self, value: &Value, at: &JsonPointer) -> Option<T> {
+        match serde_json::from_value(value.clone()) {
+            Ok(parsed) => Some(parsed),
+            Err(err) => {
+                self.error(
+                    ErrorKind::Structure,
+                    at.clone(),
+                    format!("not a valid OpenAPI 3.0 node: {err}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Follows `reference` to a typed object and its pointer.
+    fn follow<T: DeserializeOwned>(
+        &mut self,
+        reference: &str,
+        at: &JsonPointer,
+    ) -> Option<(T, JsonPointer)> {
+        let Some((target, value)) = self.doc.resolve(reference) else {
+            self.error(
+                ErrorKind::Reference,
+                at.clone(),
+                format!("`{reference}` does not resolve"),
+            );
+            return None;
+        };
+        let parsed = self.parse(value, &target)?;
+        Some((parsed, target))
+    }
+
+    /// An object that may be a reference, followed to the object itself.
+    fn item<T: DeserializeOwned + Clone>(
+        &mut self,
+        node: &ReferenceOr<T>,
+        at: &JsonPointer,
+    ) -> Option<(T, JsonPointer)> {
+        match node {
+            ReferenceOr::Item(item) => Some((item.clone(), at.clone())),
+            ReferenceOr::Reference { reference } => self.follow(reference, at),
+        }
+    }
+
+    // ---- Operations ---------------------------------------------------
+
+    fn operation(&mut self, operation_ref: &OperationRef<'_>) {
+        self.summary.read += 1;
+        let label = match operation_ref.operation_id() {
+            Some(id) => id.to_owned(),
+            None => format!(
+                "{} {}",
+                operation_ref.method.to_uppercase(),
+                operation_ref.path
+            ),
+        };
+        self.operation_id = operation_ref.operation_id().map(str::to_owned);
+        let at = operation_ref.pointer.clone();
+        let Some(operation) = self.parse::<openapiv3::Operation>(operation_ref.value, &at) else {
+            return;
+        };
+        let marked = operation_ref.is_marked();
+        if marked {
+            self.summary.marked += 1;
+        }
+        let client = if marked {
+            ClientKind::Installation
+        } else if self.takes_app_jwt(&operation) {
+            ClientKind::App
+        } else {
+            self.summary
+                .skipped
+                .entry(SKIPPED_UNMARKED.to_owned())
+                .or_default()
+                .push(label);
+            return;
+        };
+        let requirement = if marked {
+            match self.catalog.requirement(self.doc, operation_ref) {
+                Ok(requirement) => requirement,
+                Err(errors) => {
+                    self.errors.extend(errors);
+                    return;
+                }
+            }
+        } else {
+            None
+        };
+
+        let module = snake(operation.tags.first().map_or("default", String::as_str));
+        let base_name = match &operation.operation_id {
+            Some(id) => snake(id.rsplit('/').next().unwrap_or(id)),
+            None => snake(&format!("{} {}", operation_ref.method, operation_ref.path)),
+        };
+        let name = self
+            .function_names
+            .entry(module.clone())
+            .or_default()
+            .unique(base_name);
+        self.module = module.clone();
+        let hint = pascal(&name);
+
+        let errors_before = self.errors.len();
+        let (args, options) = self.parameters(operation_ref, &operation, &hint);
+        let body = match &operation.request_body {
+            Some(body) => self.request_body(body, &at.join("requestBody"), &hint),
+            None => None,
+        };
+        let response = self.responses(&operation, &at.join("responses"), &hint);
+        if self.errors.len() > errors_before {
+            return;
+        }
+        match client {
+            ClientKind::Installation => self.summary.installation += 1,
+            ClientKind::App => self.summary.app += 1,
+        }
+        self.operations.push(Operation {
+            api_name: operation.operation_id.clone(),
+            name,
+            module,
+            pointer: at,
+            method: operation_ref.method.to_uppercase(),
+            path: operation_ref.path.to_owned(),
+            summary: operation.summary.clone(),
+            description: operation.description.clone(),
+            deprecated: operation.deprecated,
+            client,
+            requirement,
+            args,
+            options,
+            body,
+            response,
+        });
+    }
+
+    /// Whether the operation's security asks for a JWT bearer token, which
+    /// is how a spec says "the app's JWT".
+    fn takes_app_jwt(&self, operation: &openapiv3::Operation) -> bool {
+        let Some(requirements) = operation
+            .security
+            .as_ref()
+            .or(self.openapi.security.as_ref())
+        else {
+            return false;
+        };
+        let schemes = self
+            .openapi
+            .components
+            .as_ref()
+            .map(|c| &c.security_schemes);
+        requirements.iter().flat_map(|requirement| requirement.keys()).any(|name| {
+            matches!(
+                schemes.and_then(|s| s.get(name)),
+                Some(ReferenceOr::Item(openapiv3::SecurityScheme::HTTP { scheme, bearer_format: Some(format), .. }))
+                    if scheme.eq_ignore_ascii_case("bearer") && format.eq_ignore_ascii_case("jwt")
+            )
+        })
+    }
+
+    /// The operation's parameters, path-level ones first, an operation-level
+    /// one replacing a path-level one of the same name and place.
+    fn parameters(
+        &mut self,
+        operation_ref: &OperationRef<'_>,
+        operation: &openapiv3::Operation,
+        hint: &str,
+    ) -> (Vec<Param>, Option<Options>) {
+        let mut all: Vec<(Parameter, JsonPointer)> = Vec::new();
+        let item_pointer = operation_ref.pointer.parent().unwrap_or_default();
+        let item_parameters = self
+            .doc
+            .raw()
+            .pointer(item_pointer.as_str())
+            .and_then(|item| item.get("parameters"))
+            .cloned();
+        let path_level: Vec<ReferenceOr<Parameter>> = match item_parameters {
+            Some(value) => self
+                .parse(&value, &item_pointer.join("parameters"))
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        for (index, parameter) in path_level.iter().enumerate() {
+            if let Some(found) = self.item(parameter, &item_pointer.join("parameters").join(index))
+            {
+                all.push(found);
+            }
+        }
+        // A parameter shared through `components/parameters` names its types
+        // after itself, not after the first operation that uses it.
+        for (index, parameter) in operation.parameters.iter().enumerate() {
+            let Some((parameter, at)) = self.item(
+                parameter,
+                &operation_ref.pointer.join("parameters").join(index),
+            ) else {
+                continue;
+            };
+            let key = (
+                parameter.parameter_data_ref().name.clone(),
+                std::mem::discriminant(&parameter),
+            );
+            all.retain(|(p, _)| {
+                (
+                    p.parameter_data_ref().name.clone(),
+                    std::mem::discriminant(p),
+                ) != key
+            });
+            all.push((parameter, at));
+        }
+
+        let mut names = Names::with_reserved(["client", "body", "options", "request", "response"]);
+        let mut option_names = Names::default();
+        let mut args = Vec::new();
+        let mut optional = Vec::new();
+        for (parameter, at) in all {
+            let data = parameter.parameter_data_ref();
+            let (location, style) = match &parameter {
+                Parameter::Path { .. } => (Location::Path, ArrayStyle::Join(",")),
+                Parameter::Header { .. } => (Location::Header, ArrayStyle::Join(",")),
+                Parameter::Query { style, .. } => {
+                    let style = match (
+                        style,
+                        data.explode.unwrap_or(matches!(style, QueryStyle::Form)),
+                    ) {
+                        (QueryStyle::Form, true) => ArrayStyle::Repeat,
+                        (QueryStyle::Form, false) => ArrayStyle::Join(","),
+                        (QueryStyle::SpaceDelimited, _) => ArrayStyle::Join(" "),
+                        (QueryStyle::PipeDelimited, _) => ArrayStyle::Join("|"),
+                        (QueryStyle::DeepObject, _) => {
+                            self.error(
+                                ErrorKind::Unsupported,
+                                at.join("style"),
+                                format!("query parameter `{}` uses `deepObject`, which is not supported", data.name),
+                            );
+                            continue;
+                        }
+                    };
+                    (Location::Query, style)
+                }
+                Parameter::Cookie { .. } => {
+                    self.error(
+                        ErrorKind::Unsupported,
+                        at,
+                        format!("cookie parameter `{}` is not supported", data.name),
+                    );
+                    continue;
+                }
+            };
+            let ParameterSchemaOrContent::Schema(schema) = &data.format else {
+                self.error(
+                    ErrorKind::Unsupported,
+                    at.join("content"),
+                    format!(
+                        "parameter `{}` is described by `content`; only `schema` is supported",
+                        data.name
+                    ),
+                );
+                continue;
+            };
+            let type_hint = if at.as_str().starts_with("/components/") {
+                pascal(&at.last().unwrap_or_default())
+            } else {
+                format!("{hint}{}", pascal(&data.name))
+            };
+            let Some((ty, nullable)) =
+                self.schema(SchemaRef::from(schema), &at.join("schema"), &type_hint)
+            else {
+                continue;
+            };
+            let ty = if nullable {
+                Ty::Option(Box::new(ty))
+            } else {
+                ty
+            };
+            let required = data.required || location == Location::Path;
+            let name = if required {
+                names.unique(snake(&data.name))
+            } else {
+                option_names.unique(snake(&data.name))
+            };
+            let param = Param {
+                api_name: data.name.clone(),
+                name,
+                location,
+                ty,
+                style,
+                doc: data.description.clone(),
+            };
+            if required {
+                args.push(param)
+            } else {
+                optional.push(param)
+            }
+        }
+        let options = (!optional.is_empty()).then(|| Options {
+            name: self.type_names.unique(format!("{hint}Options")),
+            params: optional,
+        });
+        (args, options)
+    }
+
+    fn request_body(
+        &mut self,
+        body: &ReferenceOr<RequestBody>,
+        at: &JsonPointer,
+        hint: &str,
+    ) -> Option<Body> {
+        let (body, at) = self.item(body, at)?;
+        let chosen = body
+            .content
+            .iter()
+            .min_by_key(|(media_type, _)| media_rank(media_type))
+            .filter(|(media_type, _)| media_rank(media_type) < 4);
+        let Some((media_type, media)) = chosen else {
+            let types: Vec<&str> = body.content.keys().map(String::as_str).collect();
+            self.error(
+                ErrorKind::Unsupported,
+                at.join("content"),
+                format!(
+                    "no supported request media type among [{}]",
+                    types.join(", ")
+                ),
+            );
+            return None;
+        };
+        let media_at = at.join("content").join(media_type);
+        let (ty, encoding) = self.body_type(
+            media_type,
+            media.schema.as_ref(),
+            &media_at,
+            &format!("{hint}Body"),
+        )?;
+        Some(Body {
+            ty,
+            encoding,
+            required: body.required,
+        })
+    }
+
+    /// The type and encoding of a body of `media_type`.
+    fn body_type(
+        &mut self,
+        media_type: &str,
+        schema: Option<&ReferenceOr<Schema>>,
+        at: &JsonPointer,
+        hint: &str,
+    ) -> Option<(Ty, Encoding)> {
+        let encoding = match media_rank(media_type) {
+            0 => Encoding::Json,
+            1 => Encoding::Form,
+            2 => Encoding::Text(media_type.to_owned()),
+            _ => {
+                return Some((
+                    Ty::Prim(Prim::Bytes),
+                    Encoding::Binary(media_type.to_owned()),
+                ));
+            }
+        };
+        let ty = match (&encoding, schema) {
+            (Encoding::Text(_), _) => Ty::Prim(Prim::String),
+            (_, Some(schema)) => {
+                let (ty, nullable) =
+                    self.schema(SchemaRef::from(schema), &at.join("schema"), hint)?;
+                if nullable {
+                    Ty::Option(Box::new(ty))
+                } else {
+                    ty
+                }
+            }
+            (_, None) => Ty::Prim(Prim::Json),
+        };
+        Some((ty, encoding))
+    }
+
+    fn responses(
+        &mut self,
+        operation: &openapiv3::Operation,
+        at: &JsonPointer,
+        hint: &str,
+    ) -> ResponseShape {
+        let mut answers: Vec<((u16, u16), String, ReferenceOr<Response>, JsonPointer)> = Vec::new();
+        for (code, response) in &operation.responses.responses {
+            let (statuses, key) = match code {
+                StatusCode::Code(code) if (200..300).contains(code) => {
+                    ((*code, *code), code.to_string())
+                }
+                StatusCode::Range(2) => ((200, 299), "2XX".to_owned()),
+                _ => continue,
+            };
+            answers.push((
+                statuses,
+                status_name(statuses),
+                response.clone(),
+                at.join(key),
+            ));
+        }
+        if answers.is_empty()
+            && let Some(default) = &operation.responses.default
+        {
+            answers.push((
+                (200, 299),
+                "Success".to_owned(),
+                default.clone(),
+                at.join("default"),
+            ));
+        }
+
+        let mut variants: Vec<ResponseVariant> = Vec::new();
+        let mut accept: Vec<String> = Vec::new();
+        for (statuses, status_name, response, response_at) in answers {
+            let Some((response, response_at)) = self.item(&response, &response_at) else {
+                continue;
+            };
+            if response.content.is_empty() {
+                variants.push(ResponseVariant {
+                    name: status_name,
+                    statuses,
+                    media_type: None,
+                    ty: Ty::Unit,
+                    encoding: Encoding::Empty,
+                });
+                continue;
+            }
+            let several = response.content.len() > 1;
+            for (media_type, media) in &response.content {
+                let media_at = response_at.join("content").join(media_type);
+                let Some((ty, encoding)) = self.body_type(
+                    media_type,
+                    media.schema.as_ref(),
+                    &media_at,
+                    &format!("{hint}Response"),
+                ) else {
+                    continue;
+                };
+                if !accept.contains(media_type) {
+                    accept.push(media_type.clone());
+                }
+                variants.push(ResponseVariant {
+                    name: if several {
+                        format!("{status_name}{}", pascal(media_subtype(media_type)))
+                    } else {
+                        status_name.clone()
+                    },
+                    statuses,
+                    media_type: several.then(|| media_type.clone()),
+                    ty,
+                    encoding,
+                });
+            }
+        }
+        let accept = if accept.is_empty() {
+            "application/json".to_owned()
+        } else {
+            accept.join(", ")
+        };
+        match variants.as_slice() {
+            [] => ResponseShape::Single {
+                ty: Ty::Unit,
+                encoding: Encoding::Empty,
+                accept,
+            },
+            [first, rest @ ..]
+                if rest
+                    .iter()
+                    .all(|v| v.ty == first.ty && v.encoding == first.encoding) =>
+            {
+                ResponseShape::Single {
+                    ty: first.ty.clone(),
+                    encoding: first.encoding.clone(),
+                    accept,
+                }
+            }
+            _ => {
+                let mut names = Names::default();
+                for variant in &mut variants {
+                    variant.name = names.unique(std::mem::take(&mut variant.name));
+                }
+                ResponseShape::Enum {
+                    name: self.type_names.unique(format!("{hint}Response")),
+                    variants,
+                    accept,
+                }
+            }
+        }
+    }
+
+    // ---- Schemas ------------------------------------------------------
+
+    /// The type of a schema and whether it is nullable.
+    fn schema(
+        &mut self,
+        schema: SchemaRef<'_>,
+        at: &JsonPointer,
+        hint: &str,
+    ) -> Option<(Ty, bool)> {
+        match schema {
+            SchemaRef::Ref(reference) => self.reference(reference, at),
+            SchemaRef::Inline(schema) => self.inline(schema, at, hint),
+        }
+    }
+
+    fn reference(&mut self, reference: &str, at: &JsonPointer) -> Option<(Ty, bool)> {
+        if let Some(name) = reference
+            .strip_prefix(COMPONENT_SCHEMAS)
+            .filter(|n| !n.contains('/'))
+        {
+            let name = JsonPointer::from_fragment(reference)
+                .and_then(|p| p.last())
+                .unwrap_or_else(|| name.to_owned());
+            return self.component(&name, at);
+        }
+        // A reference elsewhere (into a path, another schema's property…) is
+        // lowered where it points, named after the last segment.
+        let (schema, target) = self.follow::<Schema>(reference, at)?;
+        let hint = pascal(&target.last().unwrap_or_default());
+        self.inline(&schema, &target, &hint)
+    }
+
+    fn component(&mut self, name: &str, at: &JsonPointer) -> Option<(Ty, bool)> {
+        let schemas = self.openapi.components.as_ref().map(|c| &c.schemas);
+        let Some(schema) = schemas.and_then(|s| s.get(name)) else {
+            self.error(
+                ErrorKind::Reference,
+                at.clone(),
+                format!("there is no component schema `{name}`"),
+            );
+            return None;
+        };
+        let nullable = match schema {
+            ReferenceOr::Item(schema) => is_nullable(schema),
+            ReferenceOr::Reference { .. } => false,
+        };
+        if let Some(&id) = self.components.get(name) {
+            return Some((Ty::Named(id), nullable));
+        }
+        let rust_name = self
+            .component_names
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| pascal(name));
+        let pointer = JsonPointer::root()
+            .join("components")
+            .join("schemas")
+            .join(name);
+        let id = self.types.len();
+        self.types.push(TypeDef {
+            name: rust_name.clone(),
+            api_name: Some(name.to_owned()),
+            pointer: pointer.clone(),
+            doc: None,
+            module: self.module.clone(),
+            kind: TypeKind::Alias {
+                ty: Ty::Prim(Prim::Json),
+                newtype: false,
+            },
+        });
+        self.components.insert(name.to_owned(), id);
+        let (kind, doc) = match schema {
+            ReferenceOr::Reference { reference } => {
+                let (ty, nullable) = self.reference(reference, &pointer)?;
+                let ty = if nullable {
+                    Ty::Option(Box::new(ty))
+                } else {
+                    ty
+                };
+                (TypeKind::Alias { ty, newtype: false }, None)
+            }
+            ReferenceOr::Item(schema) => match self.kind(schema, &pointer, &rust_name)? {
+                Lowered::Def(kind, doc) => (kind, doc),
+                Lowered::Type(ty) => (
+                    TypeKind::Alias { ty, newtype: false },
+                    schema.schema_data.description.clone(),
+                ),
+            },
+        };
+        self.types[id].kind = kind;
+        self.types[id].doc = doc;
+        Some((Ty::Named(id), nullable))
+    }
+
+    fn inline(&mut self, schema: &Schema, at: &JsonPointer, hint: &str) -> Option<(Ty, bool)> {
+        if let Some(known) = self.inline_types.get(at) {
+            return Some(known.clone());
+        }
+        let lowered = self.inline_uncached(schema, at, hint)?;
+        self.inline_types.insert(at.clone(), lowered.clone());
+        Some(lowered)
+    }
+
+    fn inline_uncached(
+        &mut self,
+        schema: &Schema,
+        at: &JsonPointer,
+        hint: &str,
+    ) -> Option<(Ty, bool)> {
+        let nullable = is_nullable(schema);
+        match self.kind(schema, at, hint)? {
+            Lowered::Type(ty) => Some((ty, nullable)),
+            Lowered::Def(kind, doc) => {
+                let name = self.type_names.unique(pascal(hint));
+                self.types.push(TypeDef {
+                    name,
+                    api_name: None,
+                    pointer: at.clone(),
+                    doc,
+                    module: self.module.clone(),
+                    kind,
+                });
+                Some((Ty::Named(self.types.len() - 1), nullable))
+            }
+        }
+    }
+
+    fn kind(&mut self, schema: &Schema, at: &JsonPointer, hint: &str) -> Option<Lowered> {
+        let doc = schema.schema_data.description.clone();
+        let lowered =
+            match &schema.schema_kind {
+                SchemaKind::Type(Type::String(string)) => {
+                    let values: Vec<&String> = string.enumeration.iter().flatten().collect();
+                    if values.is_empty() {
+                        Lowered::Type(Ty::Prim(match &string.format {
+                            VariantOrUnknownOrEmpty::Item(StringFormat::DateTime) => Prim::DateTime,
+                            VariantOrUnknownOrEmpty::Item(StringFormat::Date) => Prim::Date,
+                            _ => Prim::String,
+                        }))
+                    } else {
+                        let mut names = Names::with_reserved(["Other"]);
+                        let variants = values
+                            .into_iter()
+                            .map(|wire| EnumVariant {
+                                name: names.unique(pascal(wire)),
+                                wire: wire.clone(),
+                            })
+                            .collect();
+                        Lowered::Def(TypeKind::Enum { variants }, doc)
+                    }
+                }
+                SchemaKind::Type(Type::Integer(integer)) => {
+                    Lowered::Type(Ty::Prim(match integer.format {
+                        VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => Prim::I32,
+                        _ => Prim::I64,
+                    }))
+                }
+                SchemaKind::Type(Type::Number(number)) => {
+                    Lowered::Type(Ty::Prim(match number.format {
+                        VariantOrUnknownOrEmpty::Item(NumberFormat::Float) => Prim::F32,
+                        _ => Prim::F64,
+                    }))
+                }
+                SchemaKind::Type(Type::Boolean(_)) => Lowered::Type(Ty::Prim(Prim::Bool)),
+                SchemaKind::Type(Type::Array(array)) => Lowered::Type(Ty::Vec(Box::new(
+                    self.items(array.items.as_ref(), at, hint)?,
+                ))),
+                SchemaKind::Type(Type::Object(object)) => {
+                    let mut parts = ObjectParts::default();
+                    add_properties(
+                        &mut parts,
+                        &object.properties,
+                        &object.required,
+                        object.additional_properties.as_ref(),
+                        at,
+                    );
+                    self.object(parts, hint, doc)?
+                }
+                SchemaKind::OneOf { one_of } => self.union(
+                    one_of,
+                    &at.join("oneOf"),
+                    schema.schema_data.discriminator.as_ref(),
+                    hint,
+                    doc,
+                )?,
+                SchemaKind::AnyOf { any_of } => self.union(
+                    any_of,
+                    &at.join("anyOf"),
+                    schema.schema_data.discriminator.as_ref(),
+                    hint,
+                    doc,
+                )?,
+                SchemaKind::AllOf { all_of } => self.all_of(all_of, at, hint, doc)?,
+                SchemaKind::Not { .. } => Lowered::Type(Ty::Prim(Prim::Json)),
+                SchemaKind::Any(any) => {
+                    if !any.all_of.is_empty() {
+                        self.all_of(&any.all_of, at, hint, doc)?
+                    } else if !any.one_of.is_empty() {
+                        self.union(
+                            &any.one_of,
+                            &at.join("oneOf"),
+                            schema.schema_data.discriminator.as_ref(),
+                            hint,
+                            doc,
+                        )?
+                    } else if !any.any_of.is_empty() {
+                        self.union(
+                            &any.any_of,
+                            &at.join("anyOf"),
+                            schema.schema_data.discriminator.as_ref(),
+                            hint,
+                            doc,
+                        )?
+                    } else if !any.properties.is_empty() || any.typ.as_deref() == Some("object") {
+                        let mut parts = ObjectParts::default();
+                        add_properties(
+                            &mut parts,
+                            &any.properties,
+                            &any.required,
+                            any.additional_properties.as_ref(),
+                            at,
+                        );
+                        self.object(parts, hint, doc)?
+                    } else if any.typ.as_deref() == Some("array") || any.items.is_some() {
+                        Lowered::Type(Ty::Vec(Box::new(self.items(
+                            any.items.as_ref(),
+                            at,
+                            hint,
+                        )?)))
+                    } else {
+                        Lowered::Type(Ty::Prim(Prim::Json))
+                    }
+                }
+            };
+        Some(lowered)
+    }
+
+    fn items(
+        &mut self,
+        items: Option<&ReferenceOr<Box<Schema>>>,
+        at: &JsonPointer,
+        hint: &str,
+    ) -> Option<Ty> {
+        let Some(items) = items else {
+            return Some(Ty::Prim(Prim::Json));
+        };
+        let (ty, nullable) =
+            self.schema(SchemaRef::from(items), &at.join("items"), &singular(hint))?;
+        Some(if nullable {
+            Ty::Option(Box::new(ty))
+        } else {
+            ty
+        })
+    }
+
+    fn object(&mut self, parts: ObjectParts, hint: &str, doc: Option<String>) -> Option<Lowered> {
+        let additional = match parts.additional {
+            Some((AdditionalProperties::Schema(schema), at)) => {
+                let (ty, nullable) = self.schema(
+                    SchemaRef::from(schema.as_ref()),
+                    &at,
+                    &format!("{hint}Value"),
+                )?;
+                Some(if nullable {
+                    Ty::Option(Box::new(ty))
+                } else {
+                    ty
+                })
+            }
+            Some((AdditionalProperties::Any(true), _)) => Some(Ty::Prim(Prim::Json)),
+            Some((AdditionalProperties::Any(false), _)) | None => None,
+        };
+        if parts.properties.is_empty() {
+            return Some(Lowered::Type(match additional {
+                Some(values) => Ty::Map(Box::new(values)),
+                None => Ty::Prim(Prim::Json),
+            }));
+        }
+        let mut names = Names::with_reserved(["additional_properties"]);
+        let mut fields = Vec::with_capacity(parts.properties.len());
+        for (api_name, (schema, at)) in &parts.properties {
+            let doc = match schema {
+                ReferenceOr::Item(schema) => schema.schema_data.description.clone(),
+                ReferenceOr::Reference { .. } => None,
+            };
+            // A property defined in a component (and maybe merged from there
+            // by `allOf`) is named after that component.
+            let property_hint = match component_property(at) {
+                Some(owner) => format!("{}{}", pascal(&owner), pascal(api_name)),
+                None => format!("{hint}{}", pascal(api_name)),
+            };
+            let (ty, nullable) = self.schema(SchemaRef::from(schema), at, &property_hint)?;
+            fields.push(Field {
+                api_name: api_name.clone(),
+                name: names.unique(snake(api_name)),
+                ty,
+                required: parts.required.contains(api_name),
+                nullable,
+                boxed: false,
+                doc,
+            });
+        }
+        Some(Lowered::Def(TypeKind::Struct { fields, additional }, doc))
+    }
+
+    fn all_of(
+        &mut self,
+        parts: &[ReferenceOr<Schema>],
+        at: &JsonPointer,
+        hint: &str,
+        doc: Option<String>,
+    ) -> Option<Lowered> {
+        if let [only] = parts {
+            // `allOf` with one member names that member: usually a
+            // reference made nullable or documented in place.
+            let (ty, nullable) =
+                self.schema(SchemaRef::from(only), &at.join("allOf").join(0), hint)?;
+            return Some(Lowered::Type(if nullable {
+                Ty::Option(Box::new(ty))
+            } else {
+                ty
+            }));
+        }
+        let mut merged = ObjectParts::default();
+        for (index, part) in parts.iter().enumerate() {
+            self.gather(
+                SchemaRef::from(part),
+                &at.join("allOf").join(index),
+                &mut merged,
+                0,
+            )?;
+        }
+        self.object(merged, hint, doc)
+    }
+
+    /// Adds the properties of one `allOf` part, following references and
+    /// nested `allOf`s.
+    fn gather(
+        &mut self,
+        part: SchemaRef<'_>,
+        at: &JsonPointer,
+        merged: &mut ObjectParts,
+        depth: usize,
+    ) -> Option<()> {
+        if depth > 32 {
+            self.error(
+                ErrorKind::Unsupported,
+                at.clone(),
+                "`allOf` nests more than 32 deep; is it a cycle?",
+            );
+            return None;
+        }
+        let (schema, at) = match part {
+            SchemaRef::Ref(reference) => self.follow::<Schema>(reference, at)?,
+            SchemaRef::Inline(schema) => (schema.clone(), at.clone()),
+        };
+        match &schema.schema_kind {
+            SchemaKind::Type(Type::Object(object)) => {
+                add_properties(
+                    merged,
+                    &object.properties,
+                    &object.required,
+                    object.additional_properties.as_ref(),
+                    &at,
+                );
+            }
+            SchemaKind::AllOf { all_of } => {
+                for (index, part) in all_of.iter().enumerate() {
+                    self.gather(
+                        SchemaRef::from(part),
+                        &at.join("allOf").join(index),
+                        merged,
+                        depth + 1,
+                    )?;
+                }
+            }
+            SchemaKind::Any(any) if any.one_of.is_empty() && any.any_of.is_empty() => {
+                add_properties(
+                    merged,
+                    &any.properties,
+                    &any.required,
+                    any.additional_properties.as_ref(),
+                    &at,
+                );
+                for (index, part) in any.all_of.iter().enumerate() {
+                    self.gather(
+                        SchemaRef::from(part),
+                        &at.join("allOf").join(index),
+                        merged,
+                        depth + 1,
+                    )?;
+                }
+            }
+            _ => {
+                self.error(
+                    ErrorKind::Unsupported,
+                    at,
+                    "`allOf` can only merge object schemas, and this part is not one",
+                );
+                return None;
+            }
+        }
+        Some(())
+    }
+
+    fn union(
+        &mut self,
+        members: &[ReferenceOr<Schema>],
+        at: &JsonPointer,
+        discriminator: Option<&openapiv3::Discriminator>,
+        hint: &str,
+        doc: Option<String>,
+    ) -> Option<Lowered> {
+        let mut names = Names::with_reserved(["Other"]);
+        let mut variants = Vec::with_capacity(members.len());
+        for (index, member) in members.iter().enumerate() {
+            let component = match member {
+                ReferenceOr::Reference { reference } => {
+                    reference.strip_prefix(COMPONENT_SCHEMAS).map(str::to_owned)
+                }
+                ReferenceOr::Item(_) => None,
+            };
+            let mut tags: Vec<String> = Vec::new();
+            if let (Some(discriminator), ReferenceOr::Reference { reference }) =
+                (discriminator, member)
+            {
+                for (tag, target) in &discriminator.mapping {
+                    let target = if target.contains('/') {
+                        target.clone()
+                    } else {
+                        format!("{COMPONENT_SCHEMAS}{target}")
+                    };
+                    if &target == reference {
+                        tags.push(tag.clone());
+                    }
+                }
+                if tags.is_empty()
+                    && let Some(component) = &component
+                {
+                    tags.push(component.clone());
+                }
+            }
+            let base = match (&tags[..], &component) {
+                ([tag], _) => pascal(tag),
+                (_, Some(component)) => pascal(component),
+                _ => format!("Variant{}", index + 1),
+            };
+            let (ty, nullable) = self.schema(
+                SchemaRef::from(member),
+                &at.join(index),
+                &format!("{hint}{base}"),
+            )?;
+            variants.push(UnionVariant {
+                name: names.unique(base),
+                tags,
+                ty: if nullable {
+                    Ty::Option(Box::new(ty))
+                } else {
+                    ty
+                },
+                boxed: false,
+            });
+        }
+        let tag = discriminator.map(|d| d.property_name.clone());
+        Some(Lowered::Def(TypeKind::Union { tag, variants }, doc))
+    }
+
+    // ---- Recursion ----------------------------------------------------
+
+    /// Boxes every field and variant through which a type contains itself,
+    /// and turns aliases that contain themselves into one-field structs.
+    fn mark_recursion(&mut self) {
+        let count = self.types.len();
+        // Direct edges: containment without a heap indirection.
+        let direct: Vec<Vec<usize>> = self.types.iter().map(|t| targets(&t.kind, false)).collect();
+        // All edges, through lists and maps too: what an alias may not cycle through.
+        let any: Vec<Vec<usize>> = self.types.iter().map(|t| targets(&t.kind, true)).collect();
+        let reaches = |edges: &[Vec<usize>], from: usize, to: usize| {
+            let mut seen = vec![false; count];
+            let mut stack = vec![from];
+            while let Some(node) = stack.pop() {
+                if node == to {
+                    return true;
+                }
+                if std::mem::replace(&mut seen[node], true) {
+                    continue;
+                }
+                stack.extend(edges[node].iter().copied());
+            }
+            false
+        };
+        for id in 0..count {
+            match &mut self.types[id].kind {
+                TypeKind::Struct { fields, .. } => {
+                    for field in fields {
+                        if let Some(target) = direct_target(&field.ty) {
+                            field.boxed = reaches(&direct, target, id);
+                        }
+                    }
+                }
+                TypeKind::Union { variants, .. } => {
+                    for variant in variants {
+                        if let Some(target) = direct_target(&variant.ty) {
+                            variant.boxed = reaches(&direct, target, id);
+                        }
+                    }
+                }
+                TypeKind::Alias { ty, newtype } => {
+                    *newtype = named_in(ty, true)
+                        .into_iter()
+                        .any(|target| reaches(&any, target, id));
+                }
+                TypeKind::Enum { .. } => {}
+            }
+        }
+    }
+}
+
+/// The types a type's definition names, directly (`through_heap` false) or
+/// also inside lists and maps.
+fn targets(kind: &TypeKind, through_heap: bool) -> Vec<usize> {
+    match kind {
+        TypeKind::Struct { fields, additional } => fields
+            .iter()
+            .map(|f| &f.ty)
+            .chain(additional)
+            .flat_map(|ty| named_in(ty, through_heap))
+            .collect(),
+        TypeKind::Union { variants, .. } => variants
+            .iter()
+            .flat_map(|v| named_in(&v.ty, through_heap))
+            .collect(),
+        TypeKind::Alias { ty, .. } => named_in(ty, through_heap),
+        TypeKind::Enum { .. } => Vec::new(),
+    }
+}
+
+fn named_in(ty: &Ty, through_heap: bool) -> Vec<usize> {
+    match ty {
+        Ty::Named(id) => vec![*id],
+        Ty::Option(inner) => named_in(inner, through_heap),
+        Ty::Vec(inner) | Ty::Map(inner) if through_heap => named_in(inner, through_heap),
+        _ => Vec::new(),
+    }
+}
+
+fn direct_target(ty: &Ty) -> Option<usize> {
+    match ty {
+        Ty::Named(id) => Some(*id),
+        Ty::Option(inner) => direct_target(inner),
+        _ => None,
+    }
+}
+
+fn add_properties(
+    parts: &mut ObjectParts,
+    properties: &IndexMap<String, ReferenceOr<Box<Schema>>>,
+    required: &[String],
+    additional: Option<&AdditionalProperties>,
+    at: &JsonPointer,
+) {
+    for (name, schema) in properties {
+        // A later `allOf` part restates a property more precisely: its
+        // schema wins, the property keeps its first position.
+        let entry = (schema.clone(), at.join("properties").join(name));
+        match parts.properties.get_mut(name) {
+            Some(existing) => *existing = entry,
+            None => {
+                parts.properties.insert(name.clone(), entry);
+            }
+        }
+    }
+    parts.required.extend(required.iter().cloned());
+    if let Some(additional) = additional {
+        parts.additional = Some((additional.clone(), at.join("additionalProperties")));
+    }
+}
+
+/// The component that `at` is a direct property of, if it is one
+/// (`/components/schemas/{owner}/properties/{name}`).
+fn component_property(at: &JsonPointer) -> Option<String> {
+    let property_list = at.parent()?;
+    let owner = property_list.parent()?;
+    let components = owner.parent()?;
+    (property_list.last()? == "properties" && components.as_str() == "/components/schemas")
+        .then(|| owner.last())?
+}
+
+/// The name of one item of a list named `plural`: `Items` → `Item`,
+/// `Matches` → `Match`, `Entries` → `Entry`, `Data` → `DataItem`.
+fn singular(plural: &str) -> String {
+    if let Some(stem) = plural.strip_suffix("ies") {
+        format!("{stem}y")
+    } else if ["ses", "xes", "ches", "shes"]
+        .iter()
+        .any(|s| plural.ends_with(s))
+    {
+        plural[..plural.len() - 2].to_owned()
+    } else if plural.ends_with('s') && !plural.ends_with("ss") {
+        plural[..plural.len() - 1].to_owned()
+    } else {
+        format!("{plural}Item")
+    }
+}
+
+fn is_nullable(schema: &Schema) -> bool {
+    schema.schema_data.nullable
+        || matches!(&schema.schema_kind, SchemaKind::Type(Type::String(s)) if s.enumeration.iter().any(Option::is_none))
+}
+
+/// How much a media type is preferred for a body: JSON, form, text, binary;
+/// 4 for what cannot be written (multipart).
+fn media_rank(media_type: &str) -> u8 {
+    let essence = media_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json" || essence.ends_with("+json") {
+        0
+    } else if essence == "application/x-www-form-urlencoded" {
+        1
+    } else if essence.starts_with("text/") {
+        2
+    } else if essence.starts_with("multipart/") {
+        4
+    } else {
+        3
+    }
+}
+
+fn media_subtype(media_type: &str) -> &str {
+    let essence = media_type.split(';').next().unwrap_or_default();
+    let subtype = essence.rsplit('/').next().unwrap_or(essence);
+    subtype.rsplit('+').next().unwrap_or(subtype)
+}
+
+fn status_name(statuses: (u16, u16)) -> String {
+    match statuses {
+        (200, 200) => "Ok".to_owned(),
+        (201, 201) => "Created".to_owned(),
+        (202, 202) => "Accepted".to_owned(),
+        (203, 203) => "NonAuthoritative".to_owned(),
+        (204, 204) => "NoContent".to_owned(),
+        (205, 205) => "ResetContent".to_owned(),
+        (206, 206) => "PartialContent".to_owned(),
+        (from, to) if from == to => format!("Status{from}"),
+        _ => "Success".to_owned(),
+    }
+}

@@ -537,7 +537,9 @@ impl<'a> Lowerer<'a> {
         at: &JsonPointer,
         hint: &str,
     ) -> ResponseShape {
-        let mut answers: Vec<((u16, u16), String, ReferenceOr<Response>, JsonPointer)> = Vec::new();
+        /// A success answer: its statuses, their name, the response, where it is.
+        type Answer = ((u16, u16), String, ReferenceOr<Response>, JsonPointer);
+        let mut answers: Vec<Answer> = Vec::new();
         for (code, response) in &operation.responses.responses {
             let (statuses, key) = match code {
                 StatusCode::Code(code) if (200..300).contains(code) => {

@@ -44,7 +44,7 @@ pub fn snake(name: &str) -> String {
         snake.push_str("value");
     }
     if snake.starts_with(|c: char| c.is_ascii_digit()) {
-        snake.insert_str(0, "n");
+        snake.insert(0, 'n');
     }
     keyword_safe(snake)
 }

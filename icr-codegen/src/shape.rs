@@ -76,7 +76,13 @@ fn children<'a>(
     let mut out = Vec::new();
     match kind {
         Kind::Document => {
-            out.extend(children_under(value, "paths", Kind::PathItem, at));
+            out.extend(children_under(
+                value,
+                "paths",
+                Container::Map,
+                Kind::PathItem,
+                at,
+            ));
             if let Some(components) = value.get("components") {
                 let at = at.join("components");
                 for (key, child_kind) in [
@@ -86,7 +92,13 @@ fn children<'a>(
                     ("responses", Kind::Response),
                     ("headers", Kind::Header),
                 ] {
-                    out.extend(children_under(components, key, child_kind, &at));
+                    out.extend(children_under(
+                        components,
+                        key,
+                        Container::Map,
+                        child_kind,
+                        &at,
+                    ));
                 }
             }
         }
@@ -96,14 +108,32 @@ fn children<'a>(
                     out.push((Kind::Operation, operation, at.join(method)));
                 }
             }
-            out.extend(children_under(value, "parameters", Kind::Parameter, at));
+            out.extend(children_under(
+                value,
+                "parameters",
+                Container::List,
+                Kind::Parameter,
+                at,
+            ));
         }
         Kind::Operation => {
-            out.extend(children_under(value, "parameters", Kind::Parameter, at));
+            out.extend(children_under(
+                value,
+                "parameters",
+                Container::List,
+                Kind::Parameter,
+                at,
+            ));
             if let Some(body) = value.get("requestBody") {
                 out.push((Kind::RequestBody, body, at.join("requestBody")));
             }
-            out.extend(children_under(value, "responses", Kind::Response, at));
+            out.extend(children_under(
+                value,
+                "responses",
+                Container::Map,
+                Kind::Response,
+                at,
+            ));
         }
         Kind::Parameter | Kind::Header => {
             if let Some(schema) = value.get("schema") {
@@ -113,39 +143,66 @@ fn children<'a>(
         }
         Kind::RequestBody => out.extend(content_schemas(value, at)),
         Kind::Response => {
-            out.extend(children_under(value, "headers", Kind::Header, at));
+            out.extend(children_under(
+                value,
+                "headers",
+                Container::Map,
+                Kind::Header,
+                at,
+            ));
             out.extend(content_schemas(value, at));
         }
         Kind::Schema => {
-            out.extend(children_under(value, "properties", Kind::Schema, at));
+            out.extend(children_under(
+                value,
+                "properties",
+                Container::Map,
+                Kind::Schema,
+                at,
+            ));
             for key in ["items", "not", "additionalProperties"] {
                 if let Some(child @ Value::Object(_)) = value.get(key) {
                     out.push((Kind::Schema, child, at.join(key)));
                 }
             }
             for key in ["allOf", "oneOf", "anyOf"] {
-                out.extend(children_under(value, key, Kind::Schema, at));
+                out.extend(children_under(
+                    value,
+                    key,
+                    Container::List,
+                    Kind::Schema,
+                    at,
+                ));
             }
         }
     }
     out
 }
 
-/// The entries under `key`, a map (by name) or a list (by index), all of
-/// one kind.
+/// Whether OpenAPI holds the children under a key by name or by position.
+#[derive(Clone, Copy)]
+enum Container {
+    Map,
+    List,
+}
+
+/// The entries under `key`, all of one kind. Entries of the other container
+/// are not children: the node itself is then of the wrong shape, and the
+/// probe of the node reports it.
 fn children_under<'a>(
     value: &'a Value,
     key: &str,
+    container: Container,
     kind: Kind,
     at: &JsonPointer,
 ) -> Vec<(Kind, &'a Value, JsonPointer)> {
     let at = at.join(key);
-    match value.get(key) {
-        Some(Value::Object(entries)) => entries
+    match (container, value.get(key)) {
+        (Container::Map, Some(Value::Object(entries))) => entries
             .iter()
             .map(|(name, child)| (kind, child, at.join(name)))
             .collect(),
-        Some(Value::Array(items)) => items
+        (Container::List, Some(Value::Array(items))) => items
             .iter()
             .enumerate()
             .map(|(index, child)| (kind, child, at.join(index)))

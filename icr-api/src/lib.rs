@@ -44,6 +44,9 @@ extern crate self as icr_api;
 
 mod client;
 mod error;
+// Formatted by the generator (prettyplease), and checked fresh by
+// `cargo xtask codegen --check`; rustfmt would make it stale.
+#[rustfmt::skip]
 mod generated;
 mod request;
 mod secret;
@@ -52,6 +55,15 @@ pub use client::{AppClient, Client, ClientConfig, DEFAULT_BASE_URL, Installation
 pub use error::{ApiError, DecodeError, Error, FieldError, Result};
 pub use generated::*;
 pub use secret::SecretToken;
+
+/// The value types generated models use.
+pub use bytes::Bytes;
+/// A point in time, as the API writes it (RFC 3339, UTC).
+pub type DateTime = chrono::DateTime<chrono::Utc>;
+/// A calendar date (`2026-11-24`).
+pub type Date = chrono::NaiveDate;
+/// Any JSON value, where the API description leaves the shape open.
+pub type JsonValue = serde_json::Value;
 
 /// What generated code uses; not part of the public API.
 #[doc(hidden)]

@@ -267,7 +267,7 @@ impl Emitter<'_> {
                 });
                 let other = quote! {
                     /// A value matching none of the variants above, kept as it came.
-                    Other(::icr_api::__private::serde_json::Value),
+                    Other(::icr_api::JsonValue),
                 };
                 match tag {
                     None => quote! {
@@ -614,12 +614,10 @@ fn prim_tokens(prim: Prim) -> TokenStream {
         Prim::F64 => quote!(f64),
         Prim::Bool => quote!(bool),
         Prim::String => quote!(::std::string::String),
-        Prim::DateTime => {
-            quote!(::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>)
-        }
-        Prim::Date => quote!(::icr_api::__private::chrono::NaiveDate),
-        Prim::Bytes => quote!(::icr_api::__private::Bytes),
-        Prim::Json => quote!(::icr_api::__private::serde_json::Value),
+        Prim::DateTime => quote!(::icr_api::DateTime),
+        Prim::Date => quote!(::icr_api::Date),
+        Prim::Bytes => quote!(::icr_api::Bytes),
+        Prim::Json => quote!(::icr_api::JsonValue),
     }
 }
 

@@ -5,4 +5,5 @@
     reason = "in a test, a failed unwrap is a failed test with its location"
 )]
 
+mod bindings;
 mod tidy;

@@ -16,7 +16,10 @@
 pub async fn get_authenticated_app(
     client: &::icr_api::AppClient,
 ) -> ::icr_api::Result<super::models::App> {
-    let request = ::icr_api::__private::Request::new(::icr_api::__private::Method::GET, "/app");
+    let request = ::icr_api::__private::Request::new(
+        ::icr_api::__private::Method::GET,
+        "/app",
+    );
     client.send(request).await?.json()
 }
 /// The optional parameters of [`list_installations`].
@@ -33,9 +36,7 @@ pub struct ListInstallationsOptions {
     /// Only results updated at or after this time.
     ///
     /// The `since` query parameter.
-    pub since: ::core::option::Option<
-        ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
-    >,
+    pub since: ::core::option::Option<::icr_api::DateTime>,
 }
 /// List the app's installations
 ///
@@ -48,11 +49,13 @@ pub async fn list_installations(
     client: &::icr_api::AppClient,
     options: &ListInstallationsOptions,
 ) -> ::icr_api::Result<::std::vec::Vec<super::models::Installation>> {
-    let request =
-        ::icr_api::__private::Request::new(::icr_api::__private::Method::GET, "/app/installations")
-            .query("perPage", &options.per_page)
-            .query("page", &options.page)
-            .query("since", &options.since);
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/app/installations",
+        )
+        .query("perPage", &options.per_page)
+        .query("page", &options.page)
+        .query("since", &options.since);
     client.send(request).await?.json()
 }
 /// Get an installation
@@ -67,10 +70,10 @@ pub async fn get_installation(
     installation_id: i64,
 ) -> ::icr_api::Result<super::models::Installation> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/app/installations/{installationId}",
-    )
-    .path("installationId", &installation_id);
+            ::icr_api::__private::Method::GET,
+            "/app/installations/{installationId}",
+        )
+        .path("installationId", &installation_id);
     client.send(request).await?.json()
 }
 /// Uninstall the app from an organization
@@ -85,10 +88,10 @@ pub async fn delete_installation(
     installation_id: i64,
 ) -> ::icr_api::Result<()> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::DELETE,
-        "/app/installations/{installationId}",
-    )
-    .path("installationId", &installation_id);
+            ::icr_api::__private::Method::DELETE,
+            "/app/installations/{installationId}",
+        )
+        .path("installationId", &installation_id);
     client.send(request).await?.empty()
 }
 /// Get the app's installation on an organization
@@ -103,10 +106,10 @@ pub async fn get_organization_installation(
     organization_id: i64,
 ) -> ::icr_api::Result<super::models::Installation> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/app/organizations/{organizationId}/installation",
-    )
-    .path("organizationId", &organization_id);
+            ::icr_api::__private::Method::GET,
+            "/app/organizations/{organizationId}/installation",
+        )
+        .path("organizationId", &organization_id);
     client.send(request).await?.json()
 }
 /// Create an installation access token
@@ -122,11 +125,11 @@ pub async fn create_installation_access_token(
     body: ::core::option::Option<&super::models::AccessTokenRequest>,
 ) -> ::icr_api::Result<super::models::InstallationAccessToken> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::POST,
-        "/app/installations/{installationId}/accessTokens",
-    )
-    .path("installationId", &installation_id)
-    .optional(body, ::icr_api::__private::Request::json);
+            ::icr_api::__private::Method::POST,
+            "/app/installations/{installationId}/accessTokens",
+        )
+        .path("installationId", &installation_id)
+        .optional(body, ::icr_api::__private::Request::json);
     client.send(request).await?.json()
 }
 /// The optional parameters of [`list_installation_projects`].
@@ -153,10 +156,10 @@ pub async fn list_installation_projects<P>(
     options: &ListInstallationProjectsOptions,
 ) -> ::icr_api::Result<super::models::InstallationProjects> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/installation/projects",
-    )
-    .query("perPage", &options.per_page)
-    .query("page", &options.page);
+            ::icr_api::__private::Method::GET,
+            "/installation/projects",
+        )
+        .query("perPage", &options.per_page)
+        .query("page", &options.page);
     client.send(request).await?.json()
 }

@@ -12,9 +12,7 @@ pub struct ListIssueCommentsOptions {
     /// Only results updated at or after this time.
     ///
     /// The `since` query parameter.
-    pub since: ::core::option::Option<
-        ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
-    >,
+    pub since: ::core::option::Option<::icr_api::DateTime>,
     /// How many results a page holds.
     ///
     /// The `perPage` query parameter.
@@ -38,14 +36,14 @@ pub async fn list_issue_comments<P>(
     options: &ListIssueCommentsOptions,
 ) -> ::icr_api::Result<::std::vec::Vec<super::models::IssueComment>> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/projects/{projectId}/issues/{issueNumber}/comments",
-    )
-    .path("projectId", &project_id)
-    .path("issueNumber", &issue_number)
-    .query("since", &options.since)
-    .query("perPage", &options.per_page)
-    .query("page", &options.page);
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/issues/{issueNumber}/comments",
+        )
+        .path("projectId", &project_id)
+        .path("issueNumber", &issue_number)
+        .query("since", &options.since)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page);
     client.send(request).await?.json()
 }
 /// The optional parameters of [`create_comment`].
@@ -71,13 +69,13 @@ pub async fn create_comment<P>(
     options: &CreateCommentOptions,
 ) -> ::icr_api::Result<super::models::IssueComment> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::POST,
-        "/projects/{projectId}/issues/{issueNumber}/comments",
-    )
-    .path("projectId", &project_id)
-    .path("issueNumber", &issue_number)
-    .header("Idempotency-Key", &options.idempotency_key)
-    .json(body);
+            ::icr_api::__private::Method::POST,
+            "/projects/{projectId}/issues/{issueNumber}/comments",
+        )
+        .path("projectId", &project_id)
+        .path("issueNumber", &issue_number)
+        .header("Idempotency-Key", &options.idempotency_key)
+        .json(body);
     client.send(request).await?.json()
 }
 /// The optional parameters of [`list_project_comments`].
@@ -92,9 +90,7 @@ pub struct ListProjectCommentsOptions {
     /// Only results updated at or after this time.
     ///
     /// The `since` query parameter.
-    pub since: ::core::option::Option<
-        ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
-    >,
+    pub since: ::core::option::Option<::icr_api::DateTime>,
     /// How many results a page holds.
     ///
     /// The `perPage` query parameter.
@@ -117,15 +113,15 @@ pub async fn list_project_comments<P>(
     options: &ListProjectCommentsOptions,
 ) -> ::icr_api::Result<::std::vec::Vec<super::models::IssueComment>> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/projects/{projectId}/comments",
-    )
-    .path("projectId", &project_id)
-    .query("sort", &options.sort)
-    .query("direction", &options.direction)
-    .query("since", &options.since)
-    .query("perPage", &options.per_page)
-    .query("page", &options.page);
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/comments",
+        )
+        .path("projectId", &project_id)
+        .query("sort", &options.sort)
+        .query("direction", &options.direction)
+        .query("since", &options.since)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page);
     client.send(request).await?.json()
 }
 /// Get a comment
@@ -141,11 +137,11 @@ pub async fn get_comment<P>(
     comment_id: i64,
 ) -> ::icr_api::Result<super::models::IssueComment> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/projects/{projectId}/comments/{commentId}",
-    )
-    .path("projectId", &project_id)
-    .path("commentId", &comment_id);
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/comments/{commentId}",
+        )
+        .path("projectId", &project_id)
+        .path("commentId", &comment_id);
     client.send(request).await?.json()
 }
 /// Delete a comment
@@ -161,11 +157,11 @@ pub async fn delete_comment<P>(
     comment_id: i64,
 ) -> ::icr_api::Result<()> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::DELETE,
-        "/projects/{projectId}/comments/{commentId}",
-    )
-    .path("projectId", &project_id)
-    .path("commentId", &comment_id);
+            ::icr_api::__private::Method::DELETE,
+            "/projects/{projectId}/comments/{commentId}",
+        )
+        .path("projectId", &project_id)
+        .path("commentId", &comment_id);
     client.send(request).await?.empty()
 }
 /// Edit a comment
@@ -182,11 +178,11 @@ pub async fn update_comment<P>(
     body: &super::models::CommentBody,
 ) -> ::icr_api::Result<super::models::IssueComment> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::PATCH,
-        "/projects/{projectId}/comments/{commentId}",
-    )
-    .path("projectId", &project_id)
-    .path("commentId", &comment_id)
-    .json(body);
+            ::icr_api::__private::Method::PATCH,
+            "/projects/{projectId}/comments/{commentId}",
+        )
+        .path("projectId", &project_id)
+        .path("commentId", &comment_id)
+        .json(body);
     client.send(request).await?.json()
 }

@@ -34,9 +34,7 @@ pub struct ListProjectIssuesOptions {
     /// Only results updated at or after this time.
     ///
     /// The `since` query parameter.
-    pub since: ::core::option::Option<
-        ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
-    >,
+    pub since: ::core::option::Option<::icr_api::DateTime>,
     /// How many results a page holds.
     ///
     /// The `perPage` query parameter.
@@ -59,24 +57,24 @@ pub async fn list_project_issues<P>(
     options: &ListProjectIssuesOptions,
 ) -> ::icr_api::Result<::std::vec::Vec<super::models::Issue>> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/projects/{projectId}/issues",
-    )
-    .path("projectId", &project_id)
-    .query("milestone", &options.milestone)
-    .query("state", &options.state)
-    .query("assignee", &options.assignee)
-    .query("creator", &options.creator)
-    .query_list(
-        "labels",
-        &options.labels,
-        ::icr_api::__private::ArrayStyle::Join(","),
-    )
-    .query("sort", &options.sort)
-    .query("direction", &options.direction)
-    .query("since", &options.since)
-    .query("perPage", &options.per_page)
-    .query("page", &options.page);
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/issues",
+        )
+        .path("projectId", &project_id)
+        .query("milestone", &options.milestone)
+        .query("state", &options.state)
+        .query("assignee", &options.assignee)
+        .query("creator", &options.creator)
+        .query_list(
+            "labels",
+            &options.labels,
+            ::icr_api::__private::ArrayStyle::Join(","),
+        )
+        .query("sort", &options.sort)
+        .query("direction", &options.direction)
+        .query("since", &options.since)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page);
     client.send(request).await?.json()
 }
 /// The optional parameters of [`create_issue`].
@@ -101,12 +99,12 @@ pub async fn create_issue<P>(
     options: &CreateIssueOptions,
 ) -> ::icr_api::Result<super::models::Issue> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::POST,
-        "/projects/{projectId}/issues",
-    )
-    .path("projectId", &project_id)
-    .header("Idempotency-Key", &options.idempotency_key)
-    .json(body);
+            ::icr_api::__private::Method::POST,
+            "/projects/{projectId}/issues",
+        )
+        .path("projectId", &project_id)
+        .header("Idempotency-Key", &options.idempotency_key)
+        .json(body);
     client.send(request).await?.json()
 }
 /// The optional parameters of [`list_organization_issues`].
@@ -127,9 +125,7 @@ pub struct ListOrganizationIssuesOptions {
     /// Only results updated at or after this time.
     ///
     /// The `since` query parameter.
-    pub since: ::core::option::Option<
-        ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
-    >,
+    pub since: ::core::option::Option<::icr_api::DateTime>,
     /// How many results a page holds.
     ///
     /// The `perPage` query parameter.
@@ -152,21 +148,21 @@ pub async fn list_organization_issues<P>(
     options: &ListOrganizationIssuesOptions,
 ) -> ::icr_api::Result<::std::vec::Vec<super::models::Issue>> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/organizations/{organizationId}/issues",
-    )
-    .path("organizationId", &organization_id)
-    .query("filter", &options.filter)
-    .query("state", &options.state)
-    .query_list(
-        "labels",
-        &options.labels,
-        ::icr_api::__private::ArrayStyle::Join(","),
-    )
-    .query("direction", &options.direction)
-    .query("since", &options.since)
-    .query("perPage", &options.per_page)
-    .query("page", &options.page);
+            ::icr_api::__private::Method::GET,
+            "/organizations/{organizationId}/issues",
+        )
+        .path("organizationId", &organization_id)
+        .query("filter", &options.filter)
+        .query("state", &options.state)
+        .query_list(
+            "labels",
+            &options.labels,
+            ::icr_api::__private::ArrayStyle::Join(","),
+        )
+        .query("direction", &options.direction)
+        .query("since", &options.since)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page);
     client.send(request).await?.json()
 }
 /// Get an issue
@@ -182,11 +178,11 @@ pub async fn get_issue<P>(
     issue_number: i64,
 ) -> ::icr_api::Result<super::models::Issue> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/projects/{projectId}/issues/{issueNumber}",
-    )
-    .path("projectId", &project_id)
-    .path("issueNumber", &issue_number);
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/issues/{issueNumber}",
+        )
+        .path("projectId", &project_id)
+        .path("issueNumber", &issue_number);
     client.send(request).await?.json()
 }
 /// Update an issue
@@ -203,12 +199,12 @@ pub async fn update_issue<P>(
     body: &super::models::IssueUpdate,
 ) -> ::icr_api::Result<super::models::Issue> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::PATCH,
-        "/projects/{projectId}/issues/{issueNumber}",
-    )
-    .path("projectId", &project_id)
-    .path("issueNumber", &issue_number)
-    .json(body);
+            ::icr_api::__private::Method::PATCH,
+            "/projects/{projectId}/issues/{issueNumber}",
+        )
+        .path("projectId", &project_id)
+        .path("issueNumber", &issue_number)
+        .json(body);
     client.send(request).await?.json()
 }
 /// Lock an issue
@@ -225,12 +221,12 @@ pub async fn lock_issue<P>(
     body: ::core::option::Option<&super::models::IssueLock>,
 ) -> ::icr_api::Result<()> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::PUT,
-        "/projects/{projectId}/issues/{issueNumber}/lock",
-    )
-    .path("projectId", &project_id)
-    .path("issueNumber", &issue_number)
-    .optional(body, ::icr_api::__private::Request::json);
+            ::icr_api::__private::Method::PUT,
+            "/projects/{projectId}/issues/{issueNumber}/lock",
+        )
+        .path("projectId", &project_id)
+        .path("issueNumber", &issue_number)
+        .optional(body, ::icr_api::__private::Request::json);
     client.send(request).await?.empty()
 }
 /// Unlock an issue
@@ -246,11 +242,11 @@ pub async fn unlock_issue<P>(
     issue_number: i64,
 ) -> ::icr_api::Result<()> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::DELETE,
-        "/projects/{projectId}/issues/{issueNumber}/lock",
-    )
-    .path("projectId", &project_id)
-    .path("issueNumber", &issue_number);
+            ::icr_api::__private::Method::DELETE,
+            "/projects/{projectId}/issues/{issueNumber}/lock",
+        )
+        .path("projectId", &project_id)
+        .path("issueNumber", &issue_number);
     client.send(request).await?.empty()
 }
 /// The optional parameters of [`list_assignees`].
@@ -278,12 +274,12 @@ pub async fn list_assignees<P>(
     options: &ListAssigneesOptions,
 ) -> ::icr_api::Result<::std::vec::Vec<super::models::SimpleUser>> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/projects/{projectId}/assignees",
-    )
-    .path("projectId", &project_id)
-    .query("perPage", &options.per_page)
-    .query("page", &options.page);
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/assignees",
+        )
+        .path("projectId", &project_id)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page);
     client.send(request).await?.json()
 }
 /// Check whether a user can be assigned
@@ -299,11 +295,11 @@ pub async fn check_assignee<P>(
     username: &str,
 ) -> ::icr_api::Result<()> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/projects/{projectId}/assignees/{username}",
-    )
-    .path("projectId", &project_id)
-    .path("username", &username);
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/assignees/{username}",
+        )
+        .path("projectId", &project_id)
+        .path("username", &username);
     client.send(request).await?.empty()
 }
 /// Assign users to an issue
@@ -320,12 +316,12 @@ pub async fn add_assignees<P>(
     body: &super::models::AssigneesRequest,
 ) -> ::icr_api::Result<super::models::Issue> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::POST,
-        "/projects/{projectId}/issues/{issueNumber}/assignees",
-    )
-    .path("projectId", &project_id)
-    .path("issueNumber", &issue_number)
-    .json(body);
+            ::icr_api::__private::Method::POST,
+            "/projects/{projectId}/issues/{issueNumber}/assignees",
+        )
+        .path("projectId", &project_id)
+        .path("issueNumber", &issue_number)
+        .json(body);
     client.send(request).await?.json()
 }
 /// Unassign users from an issue
@@ -342,12 +338,12 @@ pub async fn remove_assignees<P>(
     body: &super::models::AssigneesRequest,
 ) -> ::icr_api::Result<super::models::Issue> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::DELETE,
-        "/projects/{projectId}/issues/{issueNumber}/assignees",
-    )
-    .path("projectId", &project_id)
-    .path("issueNumber", &issue_number)
-    .json(body);
+            ::icr_api::__private::Method::DELETE,
+            "/projects/{projectId}/issues/{issueNumber}/assignees",
+        )
+        .path("projectId", &project_id)
+        .path("issueNumber", &issue_number)
+        .json(body);
     client.send(request).await?.json()
 }
 /// Move an issue to another project
@@ -364,11 +360,11 @@ pub async fn transfer_issue<P>(
     body: &super::models::IssueTransfer,
 ) -> ::icr_api::Result<super::models::Issue> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::POST,
-        "/projects/{projectId}/issues/{issueNumber}/transfer",
-    )
-    .path("projectId", &project_id)
-    .path("issueNumber", &issue_number)
-    .json(body);
+            ::icr_api::__private::Method::POST,
+            "/projects/{projectId}/issues/{issueNumber}/transfer",
+        )
+        .path("projectId", &project_id)
+        .path("issueNumber", &issue_number)
+        .json(body);
     client.send(request).await?.json()
 }

@@ -31,12 +31,12 @@ pub async fn list_project_labels<P>(
     options: &ListProjectLabelsOptions,
 ) -> ::icr_api::Result<::std::vec::Vec<super::models::Label>> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/projects/{projectId}/labels",
-    )
-    .path("projectId", &project_id)
-    .query("perPage", &options.per_page)
-    .query("page", &options.page);
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/labels",
+        )
+        .path("projectId", &project_id)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page);
     client.send(request).await?.json()
 }
 /// Create a label
@@ -52,11 +52,11 @@ pub async fn create_label<P>(
     body: &super::models::LabelCreate,
 ) -> ::icr_api::Result<super::models::Label> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::POST,
-        "/projects/{projectId}/labels",
-    )
-    .path("projectId", &project_id)
-    .json(body);
+            ::icr_api::__private::Method::POST,
+            "/projects/{projectId}/labels",
+        )
+        .path("projectId", &project_id)
+        .json(body);
     client.send(request).await?.json()
 }
 /// Get a label
@@ -72,11 +72,11 @@ pub async fn get_label<P>(
     label_name: &str,
 ) -> ::icr_api::Result<super::models::Label> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/projects/{projectId}/labels/{labelName}",
-    )
-    .path("projectId", &project_id)
-    .path("labelName", &label_name);
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/labels/{labelName}",
+        )
+        .path("projectId", &project_id)
+        .path("labelName", &label_name);
     client.send(request).await?.json()
 }
 /// Delete a label
@@ -92,11 +92,11 @@ pub async fn delete_label<P>(
     label_name: &str,
 ) -> ::icr_api::Result<()> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::DELETE,
-        "/projects/{projectId}/labels/{labelName}",
-    )
-    .path("projectId", &project_id)
-    .path("labelName", &label_name);
+            ::icr_api::__private::Method::DELETE,
+            "/projects/{projectId}/labels/{labelName}",
+        )
+        .path("projectId", &project_id)
+        .path("labelName", &label_name);
     client.send(request).await?.empty()
 }
 /// Update a label
@@ -113,12 +113,12 @@ pub async fn update_label<P>(
     body: &super::models::LabelUpdate,
 ) -> ::icr_api::Result<super::models::Label> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::PATCH,
-        "/projects/{projectId}/labels/{labelName}",
-    )
-    .path("projectId", &project_id)
-    .path("labelName", &label_name)
-    .json(body);
+            ::icr_api::__private::Method::PATCH,
+            "/projects/{projectId}/labels/{labelName}",
+        )
+        .path("projectId", &project_id)
+        .path("labelName", &label_name)
+        .json(body);
     client.send(request).await?.json()
 }
 /// List the labels on an issue
@@ -134,11 +134,11 @@ pub async fn list_issue_labels<P>(
     issue_number: i64,
 ) -> ::icr_api::Result<::std::vec::Vec<super::models::Label>> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/projects/{projectId}/issues/{issueNumber}/labels",
-    )
-    .path("projectId", &project_id)
-    .path("issueNumber", &issue_number);
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/issues/{issueNumber}/labels",
+        )
+        .path("projectId", &project_id)
+        .path("issueNumber", &issue_number);
     client.send(request).await?.json()
 }
 /// Replace the labels on an issue
@@ -155,12 +155,12 @@ pub async fn set_issue_labels<P>(
     body: &super::models::LabelNames,
 ) -> ::icr_api::Result<::std::vec::Vec<super::models::Label>> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::PUT,
-        "/projects/{projectId}/issues/{issueNumber}/labels",
-    )
-    .path("projectId", &project_id)
-    .path("issueNumber", &issue_number)
-    .json(body);
+            ::icr_api::__private::Method::PUT,
+            "/projects/{projectId}/issues/{issueNumber}/labels",
+        )
+        .path("projectId", &project_id)
+        .path("issueNumber", &issue_number)
+        .json(body);
     client.send(request).await?.json()
 }
 /// Add labels to an issue
@@ -177,12 +177,12 @@ pub async fn add_issue_labels<P>(
     body: &super::models::LabelNames,
 ) -> ::icr_api::Result<::std::vec::Vec<super::models::Label>> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::POST,
-        "/projects/{projectId}/issues/{issueNumber}/labels",
-    )
-    .path("projectId", &project_id)
-    .path("issueNumber", &issue_number)
-    .json(body);
+            ::icr_api::__private::Method::POST,
+            "/projects/{projectId}/issues/{issueNumber}/labels",
+        )
+        .path("projectId", &project_id)
+        .path("issueNumber", &issue_number)
+        .json(body);
     client.send(request).await?.json()
 }
 /// Remove every label from an issue
@@ -198,11 +198,11 @@ pub async fn remove_all_issue_labels<P>(
     issue_number: i64,
 ) -> ::icr_api::Result<()> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::DELETE,
-        "/projects/{projectId}/issues/{issueNumber}/labels",
-    )
-    .path("projectId", &project_id)
-    .path("issueNumber", &issue_number);
+            ::icr_api::__private::Method::DELETE,
+            "/projects/{projectId}/issues/{issueNumber}/labels",
+        )
+        .path("projectId", &project_id)
+        .path("issueNumber", &issue_number);
     client.send(request).await?.empty()
 }
 /// Remove a label from an issue
@@ -219,12 +219,12 @@ pub async fn remove_issue_label<P>(
     label_name: &str,
 ) -> ::icr_api::Result<::std::vec::Vec<super::models::Label>> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::DELETE,
-        "/projects/{projectId}/issues/{issueNumber}/labels/{labelName}",
-    )
-    .path("projectId", &project_id)
-    .path("issueNumber", &issue_number)
-    .path("labelName", &label_name);
+            ::icr_api::__private::Method::DELETE,
+            "/projects/{projectId}/issues/{issueNumber}/labels/{labelName}",
+        )
+        .path("projectId", &project_id)
+        .path("issueNumber", &issue_number)
+        .path("labelName", &label_name);
     client.send(request).await?.json()
 }
 /// The optional parameters of [`list_milestone_labels`].
@@ -253,12 +253,12 @@ pub async fn list_milestone_labels<P>(
     options: &ListMilestoneLabelsOptions,
 ) -> ::icr_api::Result<::std::vec::Vec<super::models::Label>> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/projects/{projectId}/milestones/{milestoneNumber}/labels",
-    )
-    .path("projectId", &project_id)
-    .path("milestoneNumber", &milestone_number)
-    .query("perPage", &options.per_page)
-    .query("page", &options.page);
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/milestones/{milestoneNumber}/labels",
+        )
+        .path("projectId", &project_id)
+        .path("milestoneNumber", &milestone_number)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page);
     client.send(request).await?.json()
 }

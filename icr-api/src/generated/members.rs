@@ -35,13 +35,13 @@ pub async fn list_members<P>(
     options: &ListMembersOptions,
 ) -> ::icr_api::Result<::std::vec::Vec<super::models::SimpleUser>> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/organizations/{organizationId}/members",
-    )
-    .path("organizationId", &organization_id)
-    .query("role", &options.role)
-    .query("perPage", &options.per_page)
-    .query("page", &options.page);
+            ::icr_api::__private::Method::GET,
+            "/organizations/{organizationId}/members",
+        )
+        .path("organizationId", &organization_id)
+        .query("role", &options.role)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page);
     client.send(request).await?.json()
 }
 /// Check whether a user is a member
@@ -57,11 +57,11 @@ pub async fn check_member<P>(
     username: &str,
 ) -> ::icr_api::Result<()> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/organizations/{organizationId}/members/{username}",
-    )
-    .path("organizationId", &organization_id)
-    .path("username", &username);
+            ::icr_api::__private::Method::GET,
+            "/organizations/{organizationId}/members/{username}",
+        )
+        .path("organizationId", &organization_id)
+        .path("username", &username);
     client.send(request).await?.empty()
 }
 /// Remove a member
@@ -77,11 +77,11 @@ pub async fn remove_member<P>(
     username: &str,
 ) -> ::icr_api::Result<()> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::DELETE,
-        "/organizations/{organizationId}/members/{username}",
-    )
-    .path("organizationId", &organization_id)
-    .path("username", &username);
+            ::icr_api::__private::Method::DELETE,
+            "/organizations/{organizationId}/members/{username}",
+        )
+        .path("organizationId", &organization_id)
+        .path("username", &username);
     client.send(request).await?.empty()
 }
 /// Get a user's membership
@@ -97,11 +97,11 @@ pub async fn get_membership<P>(
     username: &str,
 ) -> ::icr_api::Result<super::models::OrganizationMembership> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/organizations/{organizationId}/memberships/{username}",
-    )
-    .path("organizationId", &organization_id)
-    .path("username", &username);
+            ::icr_api::__private::Method::GET,
+            "/organizations/{organizationId}/memberships/{username}",
+        )
+        .path("organizationId", &organization_id)
+        .path("username", &username);
     client.send(request).await?.json()
 }
 /// Set a user's membership
@@ -118,12 +118,12 @@ pub async fn set_membership<P>(
     body: &super::models::MembershipUpdate,
 ) -> ::icr_api::Result<super::models::OrganizationMembership> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::PUT,
-        "/organizations/{organizationId}/memberships/{username}",
-    )
-    .path("organizationId", &organization_id)
-    .path("username", &username)
-    .json(body);
+            ::icr_api::__private::Method::PUT,
+            "/organizations/{organizationId}/memberships/{username}",
+        )
+        .path("organizationId", &organization_id)
+        .path("username", &username)
+        .json(body);
     client.send(request).await?.json()
 }
 /// The optional parameters of [`list_invitations`].
@@ -151,12 +151,12 @@ pub async fn list_invitations<P>(
     options: &ListInvitationsOptions,
 ) -> ::icr_api::Result<::std::vec::Vec<super::models::Invitation>> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/organizations/{organizationId}/invitations",
-    )
-    .path("organizationId", &organization_id)
-    .query("perPage", &options.per_page)
-    .query("page", &options.page);
+            ::icr_api::__private::Method::GET,
+            "/organizations/{organizationId}/invitations",
+        )
+        .path("organizationId", &organization_id)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page);
     client.send(request).await?.json()
 }
 /// Invite someone to the organization
@@ -172,11 +172,11 @@ pub async fn create_invitation<P>(
     body: &super::models::InvitationCreate,
 ) -> ::icr_api::Result<super::models::Invitation> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::POST,
-        "/organizations/{organizationId}/invitations",
-    )
-    .path("organizationId", &organization_id)
-    .json(body);
+            ::icr_api::__private::Method::POST,
+            "/organizations/{organizationId}/invitations",
+        )
+        .path("organizationId", &organization_id)
+        .json(body);
     client.send(request).await?.json()
 }
 /// Cancel an invitation
@@ -192,10 +192,10 @@ pub async fn cancel_invitation<P>(
     invitation_id: i64,
 ) -> ::icr_api::Result<()> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::DELETE,
-        "/organizations/{organizationId}/invitations/{invitationId}",
-    )
-    .path("organizationId", &organization_id)
-    .path("invitationId", &invitation_id);
+            ::icr_api::__private::Method::DELETE,
+            "/organizations/{organizationId}/invitations/{invitationId}",
+        )
+        .path("organizationId", &organization_id)
+        .path("invitationId", &invitation_id);
     client.send(request).await?.empty()
 }

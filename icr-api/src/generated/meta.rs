@@ -16,7 +16,10 @@
 pub async fn get_meta<P>(
     client: &::icr_api::InstallationClient<P>,
 ) -> ::icr_api::Result<super::models::Meta> {
-    let request = ::icr_api::__private::Request::new(::icr_api::__private::Method::GET, "/meta");
+    let request = ::icr_api::__private::Request::new(
+        ::icr_api::__private::Method::GET,
+        "/meta",
+    );
     client.send(request).await?.json()
 }
 /// List API versions
@@ -28,9 +31,11 @@ pub async fn get_meta<P>(
 /// **Permissions:** `metadata: read`.
 pub async fn list_versions<P>(
     client: &::icr_api::InstallationClient<P>,
-) -> ::icr_api::Result<::std::vec::Vec<::icr_api::__private::chrono::NaiveDate>> {
-    let request =
-        ::icr_api::__private::Request::new(::icr_api::__private::Method::GET, "/versions");
+) -> ::icr_api::Result<::std::vec::Vec<::icr_api::Date>> {
+    let request = ::icr_api::__private::Request::new(
+        ::icr_api::__private::Method::GET,
+        "/versions",
+    );
     client.send(request).await?.json()
 }
 /// Get a line of design advice
@@ -43,7 +48,10 @@ pub async fn list_versions<P>(
 pub async fn get_zen<P>(
     client: &::icr_api::InstallationClient<P>,
 ) -> ::icr_api::Result<::std::string::String> {
-    let request = ::icr_api::__private::Request::new(::icr_api::__private::Method::GET, "/zen")
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/zen",
+        )
         .accept("text/plain");
     client.send(request).await?.text()
 }

@@ -39,15 +39,15 @@ pub async fn list_milestones<P>(
     options: &ListMilestonesOptions,
 ) -> ::icr_api::Result<::std::vec::Vec<super::models::Milestone>> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/projects/{projectId}/milestones",
-    )
-    .path("projectId", &project_id)
-    .query("state", &options.state)
-    .query("sort", &options.sort)
-    .query("direction", &options.direction)
-    .query("perPage", &options.per_page)
-    .query("page", &options.page);
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/milestones",
+        )
+        .path("projectId", &project_id)
+        .query("state", &options.state)
+        .query("sort", &options.sort)
+        .query("direction", &options.direction)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page);
     client.send(request).await?.json()
 }
 /// Create a milestone
@@ -63,11 +63,11 @@ pub async fn create_milestone<P>(
     body: &super::models::MilestoneCreate,
 ) -> ::icr_api::Result<super::models::Milestone> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::POST,
-        "/projects/{projectId}/milestones",
-    )
-    .path("projectId", &project_id)
-    .json(body);
+            ::icr_api::__private::Method::POST,
+            "/projects/{projectId}/milestones",
+        )
+        .path("projectId", &project_id)
+        .json(body);
     client.send(request).await?.json()
 }
 /// Get a milestone
@@ -83,11 +83,11 @@ pub async fn get_milestone<P>(
     milestone_number: i64,
 ) -> ::icr_api::Result<super::models::Milestone> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/projects/{projectId}/milestones/{milestoneNumber}",
-    )
-    .path("projectId", &project_id)
-    .path("milestoneNumber", &milestone_number);
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/milestones/{milestoneNumber}",
+        )
+        .path("projectId", &project_id)
+        .path("milestoneNumber", &milestone_number);
     client.send(request).await?.json()
 }
 /// Delete a milestone
@@ -103,11 +103,11 @@ pub async fn delete_milestone<P>(
     milestone_number: i64,
 ) -> ::icr_api::Result<()> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::DELETE,
-        "/projects/{projectId}/milestones/{milestoneNumber}",
-    )
-    .path("projectId", &project_id)
-    .path("milestoneNumber", &milestone_number);
+            ::icr_api::__private::Method::DELETE,
+            "/projects/{projectId}/milestones/{milestoneNumber}",
+        )
+        .path("projectId", &project_id)
+        .path("milestoneNumber", &milestone_number);
     client.send(request).await?.empty()
 }
 /// Update a milestone
@@ -124,11 +124,11 @@ pub async fn update_milestone<P>(
     body: &super::models::MilestoneUpdate,
 ) -> ::icr_api::Result<super::models::Milestone> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::PATCH,
-        "/projects/{projectId}/milestones/{milestoneNumber}",
-    )
-    .path("projectId", &project_id)
-    .path("milestoneNumber", &milestone_number)
-    .json(body);
+            ::icr_api::__private::Method::PATCH,
+            "/projects/{projectId}/milestones/{milestoneNumber}",
+        )
+        .path("projectId", &project_id)
+        .path("milestoneNumber", &milestone_number)
+        .json(body);
     client.send(request).await?.json()
 }

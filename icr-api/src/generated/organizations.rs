@@ -18,10 +18,10 @@ pub async fn get_organization<P>(
     organization_id: i64,
 ) -> ::icr_api::Result<super::models::Organization> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/organizations/{organizationId}",
-    )
-    .path("organizationId", &organization_id);
+            ::icr_api::__private::Method::GET,
+            "/organizations/{organizationId}",
+        )
+        .path("organizationId", &organization_id);
     client.send(request).await?.json()
 }
 /// Update an organization
@@ -37,11 +37,11 @@ pub async fn update_organization<P>(
     body: &super::models::OrganizationUpdate,
 ) -> ::icr_api::Result<super::models::Organization> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::PATCH,
-        "/organizations/{organizationId}",
-    )
-    .path("organizationId", &organization_id)
-    .json(body);
+            ::icr_api::__private::Method::PATCH,
+            "/organizations/{organizationId}",
+        )
+        .path("organizationId", &organization_id)
+        .json(body);
     client.send(request).await?.json()
 }
 /// The optional parameters of [`list_audit_log`].
@@ -77,13 +77,13 @@ pub async fn list_audit_log<P>(
     options: &ListAuditLogOptions,
 ) -> ::icr_api::Result<::std::vec::Vec<super::models::AuditLogEntry>> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/organizations/{organizationId}/auditLog",
-    )
-    .path("organizationId", &organization_id)
-    .query("phrase", &options.phrase)
-    .query("include", &options.include)
-    .query("perPage", &options.per_page)
-    .query("page", &options.page);
+            ::icr_api::__private::Method::GET,
+            "/organizations/{organizationId}/auditLog",
+        )
+        .path("organizationId", &organization_id)
+        .query("phrase", &options.phrase)
+        .query("include", &options.include)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page);
     client.send(request).await?.json()
 }

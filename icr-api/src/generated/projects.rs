@@ -10,7 +10,9 @@
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListOrganizationProjectsOptions {
     /// The `visibility` query parameter.
-    pub visibility: ::core::option::Option<super::models::ListOrganizationProjectsVisibility>,
+    pub visibility: ::core::option::Option<
+        super::models::ListOrganizationProjectsVisibility,
+    >,
     /// The `sort` query parameter.
     pub sort: ::core::option::Option<super::models::ListOrganizationProjectsSort>,
     /// The order of the results.
@@ -39,15 +41,15 @@ pub async fn list_organization_projects<P>(
     options: &ListOrganizationProjectsOptions,
 ) -> ::icr_api::Result<::std::vec::Vec<super::models::Project>> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/organizations/{organizationId}/projects",
-    )
-    .path("organizationId", &organization_id)
-    .query("visibility", &options.visibility)
-    .query("sort", &options.sort)
-    .query("direction", &options.direction)
-    .query("perPage", &options.per_page)
-    .query("page", &options.page);
+            ::icr_api::__private::Method::GET,
+            "/organizations/{organizationId}/projects",
+        )
+        .path("organizationId", &organization_id)
+        .query("visibility", &options.visibility)
+        .query("sort", &options.sort)
+        .query("direction", &options.direction)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page);
     client.send(request).await?.json()
 }
 /// Create a project
@@ -63,11 +65,11 @@ pub async fn create_project<P>(
     body: &super::models::ProjectCreate,
 ) -> ::icr_api::Result<super::models::Project> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::POST,
-        "/organizations/{organizationId}/projects",
-    )
-    .path("organizationId", &organization_id)
-    .json(body);
+            ::icr_api::__private::Method::POST,
+            "/organizations/{organizationId}/projects",
+        )
+        .path("organizationId", &organization_id)
+        .json(body);
     client.send(request).await?.json()
 }
 /// Get a project
@@ -82,10 +84,10 @@ pub async fn get_project<P>(
     project_id: i64,
 ) -> ::icr_api::Result<super::models::Project> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/projects/{projectId}",
-    )
-    .path("projectId", &project_id);
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}",
+        )
+        .path("projectId", &project_id);
     client.send(request).await?.json()
 }
 /// Delete a project
@@ -100,10 +102,10 @@ pub async fn delete_project<P>(
     project_id: i64,
 ) -> ::icr_api::Result<()> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::DELETE,
-        "/projects/{projectId}",
-    )
-    .path("projectId", &project_id);
+            ::icr_api::__private::Method::DELETE,
+            "/projects/{projectId}",
+        )
+        .path("projectId", &project_id);
     client.send(request).await?.empty()
 }
 /// Update a project
@@ -119,11 +121,11 @@ pub async fn update_project<P>(
     body: &super::models::ProjectUpdate,
 ) -> ::icr_api::Result<super::models::Project> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::PATCH,
-        "/projects/{projectId}",
-    )
-    .path("projectId", &project_id)
-    .json(body);
+            ::icr_api::__private::Method::PATCH,
+            "/projects/{projectId}",
+        )
+        .path("projectId", &project_id)
+        .json(body);
     client.send(request).await?.json()
 }
 /// List a project's topics
@@ -138,10 +140,10 @@ pub async fn list_topics<P>(
     project_id: i64,
 ) -> ::icr_api::Result<super::models::ProjectTopics> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/projects/{projectId}/topics",
-    )
-    .path("projectId", &project_id);
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/topics",
+        )
+        .path("projectId", &project_id);
     client.send(request).await?.json()
 }
 /// Replace a project's topics
@@ -157,11 +159,11 @@ pub async fn replace_topics<P>(
     body: &super::models::ProjectTopics,
 ) -> ::icr_api::Result<super::models::ProjectTopics> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::PUT,
-        "/projects/{projectId}/topics",
-    )
-    .path("projectId", &project_id)
-    .json(body);
+            ::icr_api::__private::Method::PUT,
+            "/projects/{projectId}/topics",
+        )
+        .path("projectId", &project_id)
+        .json(body);
     client.send(request).await?.json()
 }
 /// List a project's languages
@@ -176,10 +178,10 @@ pub async fn list_languages<P>(
     project_id: i64,
 ) -> ::icr_api::Result<super::models::ProjectLanguages> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/projects/{projectId}/languages",
-    )
-    .path("projectId", &project_id);
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/languages",
+        )
+        .path("projectId", &project_id);
     client.send(request).await?.json()
 }
 /// The optional parameters of [`list_contributors`].
@@ -215,12 +217,12 @@ pub async fn list_contributors<P>(
     options: &ListContributorsOptions,
 ) -> ::icr_api::Result<ListContributorsResponse> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/projects/{projectId}/contributors",
-    )
-    .path("projectId", &project_id)
-    .query("perPage", &options.per_page)
-    .query("page", &options.page);
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/contributors",
+        )
+        .path("projectId", &project_id)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page);
     let response = client.send(request).await?;
     match response.status() {
         200 => response.json().map(ListContributorsResponse::Ok),
@@ -248,11 +250,11 @@ pub async fn get_readme<P>(
     project_id: i64,
 ) -> ::icr_api::Result<GetReadmeResponse> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/projects/{projectId}/readme",
-    )
-    .path("projectId", &project_id)
-    .accept("application/json, text/markdown");
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/readme",
+        )
+        .path("projectId", &project_id)
+        .accept("application/json, text/markdown");
     let response = client.send(request).await?;
     match response.status() {
         200 if response.has_media("application/json") => {
@@ -277,11 +279,11 @@ pub async fn create_export<P>(
     body: ::core::option::Option<&super::models::ProjectExportRequest>,
 ) -> ::icr_api::Result<super::models::ProjectExport> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::POST,
-        "/projects/{projectId}/exports",
-    )
-    .path("projectId", &project_id)
-    .optional(body, ::icr_api::__private::Request::json);
+            ::icr_api::__private::Method::POST,
+            "/projects/{projectId}/exports",
+        )
+        .path("projectId", &project_id)
+        .optional(body, ::icr_api::__private::Request::json);
     client.send(request).await?.json()
 }
 /// Get an export
@@ -297,18 +299,18 @@ pub async fn get_export<P>(
     export_id: i64,
 ) -> ::icr_api::Result<super::models::ProjectExport> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/projects/{projectId}/exports/{exportId}",
-    )
-    .path("projectId", &project_id)
-    .path("exportId", &export_id);
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/exports/{exportId}",
+        )
+        .path("projectId", &project_id)
+        .path("exportId", &export_id);
     client.send(request).await?.json()
 }
 /// The success answers of [`download_export_archive`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum DownloadExportArchiveResponse {
     /// Status 200.
-    Ok(::icr_api::__private::Bytes),
+    Ok(::icr_api::Bytes),
     /// Status 202.
     Accepted(super::models::ProjectExport),
 }
@@ -325,12 +327,12 @@ pub async fn download_export_archive<P>(
     export_id: i64,
 ) -> ::icr_api::Result<DownloadExportArchiveResponse> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/projects/{projectId}/exports/{exportId}/archive",
-    )
-    .path("projectId", &project_id)
-    .path("exportId", &export_id)
-    .accept("application/zip, application/json");
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/exports/{exportId}/archive",
+        )
+        .path("projectId", &project_id)
+        .path("exportId", &export_id)
+        .accept("application/zip, application/json");
     let response = client.send(request).await?;
     match response.status() {
         200 => response.bytes().map(DownloadExportArchiveResponse::Ok),
@@ -351,10 +353,10 @@ pub async fn transfer_project<P>(
     body: &super::models::ProjectTransfer,
 ) -> ::icr_api::Result<super::models::Project> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::POST,
-        "/projects/{projectId}/transfer",
-    )
-    .path("projectId", &project_id)
-    .json(body);
+            ::icr_api::__private::Method::POST,
+            "/projects/{projectId}/transfer",
+        )
+        .path("projectId", &project_id)
+        .json(body);
     client.send(request).await?.json()
 }

@@ -16,7 +16,9 @@
 pub async fn get_rate_limit<P>(
     client: &::icr_api::InstallationClient<P>,
 ) -> ::icr_api::Result<super::models::RateLimitOverview> {
-    let request =
-        ::icr_api::__private::Request::new(::icr_api::__private::Method::GET, "/rateLimit");
+    let request = ::icr_api::__private::Request::new(
+        ::icr_api::__private::Method::GET,
+        "/rateLimit",
+    );
     client.send(request).await?.json()
 }

@@ -38,13 +38,15 @@ pub async fn search_projects<P>(
     q: &str,
     options: &SearchProjectsOptions,
 ) -> ::icr_api::Result<super::models::ProjectSearchResults> {
-    let request =
-        ::icr_api::__private::Request::new(::icr_api::__private::Method::GET, "/search/projects")
-            .query("q", &q)
-            .query("sort", &options.sort)
-            .query("order", &options.order)
-            .query("perPage", &options.per_page)
-            .query("page", &options.page);
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/search/projects",
+        )
+        .query("q", &q)
+        .query("sort", &options.sort)
+        .query("order", &options.order)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page);
     client.send(request).await?.json()
 }
 /// The optional parameters of [`search_issues`].
@@ -77,13 +79,15 @@ pub async fn search_issues<P>(
     q: &str,
     options: &SearchIssuesOptions,
 ) -> ::icr_api::Result<super::models::IssueSearchResults> {
-    let request =
-        ::icr_api::__private::Request::new(::icr_api::__private::Method::GET, "/search/issues")
-            .query("q", &q)
-            .query("sort", &options.sort)
-            .query("order", &options.order)
-            .query("perPage", &options.per_page)
-            .query("page", &options.page);
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/search/issues",
+        )
+        .query("q", &q)
+        .query("sort", &options.sort)
+        .query("order", &options.order)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page);
     client.send(request).await?.json()
 }
 /// The optional parameters of [`search_users`].
@@ -114,12 +118,14 @@ pub async fn search_users<P>(
     q: &str,
     options: &SearchUsersOptions,
 ) -> ::icr_api::Result<super::models::UserSearchResults> {
-    let request =
-        ::icr_api::__private::Request::new(::icr_api::__private::Method::GET, "/search/users")
-            .query("q", &q)
-            .query("order", &options.order)
-            .query("perPage", &options.per_page)
-            .query("page", &options.page);
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/search/users",
+        )
+        .query("q", &q)
+        .query("order", &options.order)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page);
     client.send(request).await?.json()
 }
 /// The optional parameters of [`search_labels`].
@@ -151,12 +157,14 @@ pub async fn search_labels<P>(
     q: &str,
     options: &SearchLabelsOptions,
 ) -> ::icr_api::Result<super::models::LabelSearchResults> {
-    let request =
-        ::icr_api::__private::Request::new(::icr_api::__private::Method::GET, "/search/labels")
-            .query("projectId", &project_id)
-            .query("q", &q)
-            .query("order", &options.order)
-            .query("perPage", &options.per_page)
-            .query("page", &options.page);
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/search/labels",
+        )
+        .query("projectId", &project_id)
+        .query("q", &q)
+        .query("order", &options.order)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page);
     client.send(request).await?.json()
 }

@@ -31,12 +31,12 @@ pub async fn list_teams<P>(
     options: &ListTeamsOptions,
 ) -> ::icr_api::Result<::std::vec::Vec<super::models::Team>> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/organizations/{organizationId}/teams",
-    )
-    .path("organizationId", &organization_id)
-    .query("perPage", &options.per_page)
-    .query("page", &options.page);
+            ::icr_api::__private::Method::GET,
+            "/organizations/{organizationId}/teams",
+        )
+        .path("organizationId", &organization_id)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page);
     client.send(request).await?.json()
 }
 /// Create a team
@@ -52,11 +52,11 @@ pub async fn create_team<P>(
     body: &super::models::TeamCreate,
 ) -> ::icr_api::Result<super::models::Team> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::POST,
-        "/organizations/{organizationId}/teams",
-    )
-    .path("organizationId", &organization_id)
-    .json(body);
+            ::icr_api::__private::Method::POST,
+            "/organizations/{organizationId}/teams",
+        )
+        .path("organizationId", &organization_id)
+        .json(body);
     client.send(request).await?.json()
 }
 /// Get a team by its slug
@@ -73,11 +73,11 @@ pub async fn get_team_by_slug<P>(
     team_slug: &str,
 ) -> ::icr_api::Result<super::models::Team> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/organizations/{organizationId}/teams/{teamSlug}",
-    )
-    .path("organizationId", &organization_id)
-    .path("teamSlug", &team_slug);
+            ::icr_api::__private::Method::GET,
+            "/organizations/{organizationId}/teams/{teamSlug}",
+        )
+        .path("organizationId", &organization_id)
+        .path("teamSlug", &team_slug);
     client.send(request).await?.json()
 }
 /// Get a team
@@ -91,9 +91,11 @@ pub async fn get_team<P>(
     client: &::icr_api::InstallationClient<P>,
     team_id: i64,
 ) -> ::icr_api::Result<super::models::Team> {
-    let request =
-        ::icr_api::__private::Request::new(::icr_api::__private::Method::GET, "/teams/{teamId}")
-            .path("teamId", &team_id);
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/teams/{teamId}",
+        )
+        .path("teamId", &team_id);
     client.send(request).await?.json()
 }
 /// Delete a team
@@ -107,9 +109,11 @@ pub async fn delete_team<P>(
     client: &::icr_api::InstallationClient<P>,
     team_id: i64,
 ) -> ::icr_api::Result<()> {
-    let request =
-        ::icr_api::__private::Request::new(::icr_api::__private::Method::DELETE, "/teams/{teamId}")
-            .path("teamId", &team_id);
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::DELETE,
+            "/teams/{teamId}",
+        )
+        .path("teamId", &team_id);
     client.send(request).await?.empty()
 }
 /// Update a team
@@ -124,10 +128,12 @@ pub async fn update_team<P>(
     team_id: i64,
     body: &super::models::TeamUpdate,
 ) -> ::icr_api::Result<super::models::Team> {
-    let request =
-        ::icr_api::__private::Request::new(::icr_api::__private::Method::PATCH, "/teams/{teamId}")
-            .path("teamId", &team_id)
-            .json(body);
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::PATCH,
+            "/teams/{teamId}",
+        )
+        .path("teamId", &team_id)
+        .json(body);
     client.send(request).await?.json()
 }
 /// The optional parameters of [`list_team_members`].
@@ -161,14 +167,14 @@ pub async fn list_team_members<P>(
     options: &ListTeamMembersOptions,
 ) -> ::icr_api::Result<::std::vec::Vec<super::models::SimpleUser>> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/teams/{teamId}/members",
-    )
-    .path("teamId", &team_id)
-    .query("role", &options.role)
-    .query("nested", &options.nested)
-    .query("perPage", &options.per_page)
-    .query("page", &options.page);
+            ::icr_api::__private::Method::GET,
+            "/teams/{teamId}/members",
+        )
+        .path("teamId", &team_id)
+        .query("role", &options.role)
+        .query("nested", &options.nested)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page);
     client.send(request).await?.json()
 }
 /// Add a user to a team or change their role
@@ -185,12 +191,12 @@ pub async fn set_team_membership<P>(
     body: ::core::option::Option<&super::models::TeamMembershipUpdate>,
 ) -> ::icr_api::Result<super::models::TeamMembership> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::PUT,
-        "/teams/{teamId}/memberships/{username}",
-    )
-    .path("teamId", &team_id)
-    .path("username", &username)
-    .optional(body, ::icr_api::__private::Request::json);
+            ::icr_api::__private::Method::PUT,
+            "/teams/{teamId}/memberships/{username}",
+        )
+        .path("teamId", &team_id)
+        .path("username", &username)
+        .optional(body, ::icr_api::__private::Request::json);
     client.send(request).await?.json()
 }
 /// Remove a user from a team
@@ -206,11 +212,11 @@ pub async fn remove_team_membership<P>(
     username: &str,
 ) -> ::icr_api::Result<()> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::DELETE,
-        "/teams/{teamId}/memberships/{username}",
-    )
-    .path("teamId", &team_id)
-    .path("username", &username);
+            ::icr_api::__private::Method::DELETE,
+            "/teams/{teamId}/memberships/{username}",
+        )
+        .path("teamId", &team_id)
+        .path("username", &username);
     client.send(request).await?.empty()
 }
 /// The optional parameters of [`list_team_projects`].
@@ -238,12 +244,12 @@ pub async fn list_team_projects<P>(
     options: &ListTeamProjectsOptions,
 ) -> ::icr_api::Result<::std::vec::Vec<super::models::Project>> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/teams/{teamId}/projects",
-    )
-    .path("teamId", &team_id)
-    .query("perPage", &options.per_page)
-    .query("page", &options.page);
+            ::icr_api::__private::Method::GET,
+            "/teams/{teamId}/projects",
+        )
+        .path("teamId", &team_id)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page);
     client.send(request).await?.json()
 }
 /// Give a team access to a project
@@ -260,12 +266,12 @@ pub async fn add_team_project<P>(
     body: ::core::option::Option<&super::models::TeamProjectGrant>,
 ) -> ::icr_api::Result<()> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::PUT,
-        "/teams/{teamId}/projects/{projectId}",
-    )
-    .path("teamId", &team_id)
-    .path("projectId", &project_id)
-    .optional(body, ::icr_api::__private::Request::json);
+            ::icr_api::__private::Method::PUT,
+            "/teams/{teamId}/projects/{projectId}",
+        )
+        .path("teamId", &team_id)
+        .path("projectId", &project_id)
+        .optional(body, ::icr_api::__private::Request::json);
     client.send(request).await?.empty()
 }
 /// Take a project away from a team
@@ -281,10 +287,10 @@ pub async fn remove_team_project<P>(
     project_id: i64,
 ) -> ::icr_api::Result<()> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::DELETE,
-        "/teams/{teamId}/projects/{projectId}",
-    )
-    .path("teamId", &team_id)
-    .path("projectId", &project_id);
+            ::icr_api::__private::Method::DELETE,
+            "/teams/{teamId}/projects/{projectId}",
+        )
+        .path("teamId", &team_id)
+        .path("projectId", &project_id);
     client.send(request).await?.empty()
 }

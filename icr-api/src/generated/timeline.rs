@@ -32,13 +32,13 @@ pub async fn list_issue_timeline<P>(
     options: &ListIssueTimelineOptions,
 ) -> ::icr_api::Result<::std::vec::Vec<super::models::TimelineEvent>> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/projects/{projectId}/issues/{issueNumber}/timeline",
-    )
-    .path("projectId", &project_id)
-    .path("issueNumber", &issue_number)
-    .query("perPage", &options.per_page)
-    .query("page", &options.page);
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/issues/{issueNumber}/timeline",
+        )
+        .path("projectId", &project_id)
+        .path("issueNumber", &issue_number)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page);
     client.send(request).await?.json()
 }
 /// The optional parameters of [`list_project_timeline`].
@@ -66,12 +66,12 @@ pub async fn list_project_timeline<P>(
     options: &ListProjectTimelineOptions,
 ) -> ::icr_api::Result<::std::vec::Vec<super::models::TimelineEvent>> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/projects/{projectId}/timeline",
-    )
-    .path("projectId", &project_id)
-    .query("perPage", &options.per_page)
-    .query("page", &options.page);
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/timeline",
+        )
+        .path("projectId", &project_id)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page);
     client.send(request).await?.json()
 }
 /// Get a timeline event
@@ -87,10 +87,10 @@ pub async fn get_timeline_event<P>(
     event_id: i64,
 ) -> ::icr_api::Result<super::models::TimelineEvent> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/projects/{projectId}/timeline/{eventId}",
-    )
-    .path("projectId", &project_id)
-    .path("eventId", &event_id);
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/timeline/{eventId}",
+        )
+        .path("projectId", &project_id)
+        .path("eventId", &event_id);
     client.send(request).await?.json()
 }

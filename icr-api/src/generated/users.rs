@@ -33,12 +33,11 @@ pub async fn list_users<P>(
     client: &::icr_api::InstallationClient<P>,
     options: &ListUsersOptions,
 ) -> ::icr_api::Result<::std::vec::Vec<super::models::SimpleUser>> {
-    let request = ::icr_api::__private::Request::new(::icr_api::__private::Method::GET, "/users")
-        .query_list(
-            "ids",
-            &options.ids,
-            ::icr_api::__private::ArrayStyle::Repeat,
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/users",
         )
+        .query_list("ids", &options.ids, ::icr_api::__private::ArrayStyle::Repeat)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
     client.send(request).await?.json()
@@ -54,8 +53,10 @@ pub async fn get_user<P>(
     client: &::icr_api::InstallationClient<P>,
     username: &str,
 ) -> ::icr_api::Result<super::models::User> {
-    let request =
-        ::icr_api::__private::Request::new(::icr_api::__private::Method::GET, "/users/{username}")
-            .path("username", &username);
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/users/{username}",
+        )
+        .path("username", &username);
     client.send(request).await?.json()
 }

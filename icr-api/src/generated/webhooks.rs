@@ -31,12 +31,12 @@ pub async fn list_webhooks<P>(
     options: &ListWebhooksOptions,
 ) -> ::icr_api::Result<::std::vec::Vec<super::models::Webhook>> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/organizations/{organizationId}/hooks",
-    )
-    .path("organizationId", &organization_id)
-    .query("perPage", &options.per_page)
-    .query("page", &options.page);
+            ::icr_api::__private::Method::GET,
+            "/organizations/{organizationId}/hooks",
+        )
+        .path("organizationId", &organization_id)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page);
     client.send(request).await?.json()
 }
 /// Create a webhook
@@ -52,11 +52,11 @@ pub async fn create_webhook<P>(
     body: &super::models::WebhookCreate,
 ) -> ::icr_api::Result<super::models::Webhook> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::POST,
-        "/organizations/{organizationId}/hooks",
-    )
-    .path("organizationId", &organization_id)
-    .json(body);
+            ::icr_api::__private::Method::POST,
+            "/organizations/{organizationId}/hooks",
+        )
+        .path("organizationId", &organization_id)
+        .json(body);
     client.send(request).await?.json()
 }
 /// Get a webhook
@@ -72,11 +72,11 @@ pub async fn get_webhook<P>(
     hook_id: i64,
 ) -> ::icr_api::Result<super::models::Webhook> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/organizations/{organizationId}/hooks/{hookId}",
-    )
-    .path("organizationId", &organization_id)
-    .path("hookId", &hook_id);
+            ::icr_api::__private::Method::GET,
+            "/organizations/{organizationId}/hooks/{hookId}",
+        )
+        .path("organizationId", &organization_id)
+        .path("hookId", &hook_id);
     client.send(request).await?.json()
 }
 /// Delete a webhook
@@ -92,11 +92,11 @@ pub async fn delete_webhook<P>(
     hook_id: i64,
 ) -> ::icr_api::Result<()> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::DELETE,
-        "/organizations/{organizationId}/hooks/{hookId}",
-    )
-    .path("organizationId", &organization_id)
-    .path("hookId", &hook_id);
+            ::icr_api::__private::Method::DELETE,
+            "/organizations/{organizationId}/hooks/{hookId}",
+        )
+        .path("organizationId", &organization_id)
+        .path("hookId", &hook_id);
     client.send(request).await?.empty()
 }
 /// Update a webhook
@@ -113,12 +113,12 @@ pub async fn update_webhook<P>(
     body: &super::models::WebhookUpdate,
 ) -> ::icr_api::Result<super::models::Webhook> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::PATCH,
-        "/organizations/{organizationId}/hooks/{hookId}",
-    )
-    .path("organizationId", &organization_id)
-    .path("hookId", &hook_id)
-    .json(body);
+            ::icr_api::__private::Method::PATCH,
+            "/organizations/{organizationId}/hooks/{hookId}",
+        )
+        .path("organizationId", &organization_id)
+        .path("hookId", &hook_id)
+        .json(body);
     client.send(request).await?.json()
 }
 /// Get a webhook's configuration
@@ -134,11 +134,11 @@ pub async fn get_webhook_config<P>(
     hook_id: i64,
 ) -> ::icr_api::Result<super::models::WebhookConfig> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/organizations/{organizationId}/hooks/{hookId}/config",
-    )
-    .path("organizationId", &organization_id)
-    .path("hookId", &hook_id);
+            ::icr_api::__private::Method::GET,
+            "/organizations/{organizationId}/hooks/{hookId}/config",
+        )
+        .path("organizationId", &organization_id)
+        .path("hookId", &hook_id);
     client.send(request).await?.json()
 }
 /// Update a webhook's configuration
@@ -155,12 +155,12 @@ pub async fn update_webhook_config<P>(
     body: &super::models::WebhookConfigUpdate,
 ) -> ::icr_api::Result<super::models::WebhookConfig> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::PATCH,
-        "/organizations/{organizationId}/hooks/{hookId}/config",
-    )
-    .path("organizationId", &organization_id)
-    .path("hookId", &hook_id)
-    .json(body);
+            ::icr_api::__private::Method::PATCH,
+            "/organizations/{organizationId}/hooks/{hookId}/config",
+        )
+        .path("organizationId", &organization_id)
+        .path("hookId", &hook_id)
+        .json(body);
     client.send(request).await?.json()
 }
 /// Ping a webhook
@@ -176,11 +176,11 @@ pub async fn ping_webhook<P>(
     hook_id: i64,
 ) -> ::icr_api::Result<()> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::POST,
-        "/organizations/{organizationId}/hooks/{hookId}/pings",
-    )
-    .path("organizationId", &organization_id)
-    .path("hookId", &hook_id);
+            ::icr_api::__private::Method::POST,
+            "/organizations/{organizationId}/hooks/{hookId}/pings",
+        )
+        .path("organizationId", &organization_id)
+        .path("hookId", &hook_id);
     client.send(request).await?.empty()
 }
 /// The optional parameters of [`list_deliveries`].
@@ -213,14 +213,14 @@ pub async fn list_deliveries<P>(
     options: &ListDeliveriesOptions,
 ) -> ::icr_api::Result<::std::vec::Vec<super::models::WebhookDelivery>> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/organizations/{organizationId}/hooks/{hookId}/deliveries",
-    )
-    .path("organizationId", &organization_id)
-    .path("hookId", &hook_id)
-    .query("status", &options.status)
-    .query("perPage", &options.per_page)
-    .query("page", &options.page);
+            ::icr_api::__private::Method::GET,
+            "/organizations/{organizationId}/hooks/{hookId}/deliveries",
+        )
+        .path("organizationId", &organization_id)
+        .path("hookId", &hook_id)
+        .query("status", &options.status)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page);
     client.send(request).await?.json()
 }
 /// Get a delivery
@@ -237,12 +237,12 @@ pub async fn get_delivery<P>(
     delivery_id: i64,
 ) -> ::icr_api::Result<super::models::WebhookDeliveryDetail> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/organizations/{organizationId}/hooks/{hookId}/deliveries/{deliveryId}",
-    )
-    .path("organizationId", &organization_id)
-    .path("hookId", &hook_id)
-    .path("deliveryId", &delivery_id);
+            ::icr_api::__private::Method::GET,
+            "/organizations/{organizationId}/hooks/{hookId}/deliveries/{deliveryId}",
+        )
+        .path("organizationId", &organization_id)
+        .path("hookId", &hook_id)
+        .path("deliveryId", &delivery_id);
     client.send(request).await?.json()
 }
 /// Redeliver a delivery
@@ -259,11 +259,11 @@ pub async fn redeliver_delivery<P>(
     delivery_id: i64,
 ) -> ::icr_api::Result<()> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::POST,
-        "/organizations/{organizationId}/hooks/{hookId}/deliveries/{deliveryId}/attempts",
-    )
-    .path("organizationId", &organization_id)
-    .path("hookId", &hook_id)
-    .path("deliveryId", &delivery_id);
+            ::icr_api::__private::Method::POST,
+            "/organizations/{organizationId}/hooks/{hookId}/deliveries/{deliveryId}/attempts",
+        )
+        .path("organizationId", &organization_id)
+        .path("hookId", &hook_id)
+        .path("deliveryId", &delivery_id);
     client.send(request).await?.empty()
 }

@@ -12,7 +12,7 @@
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct App {
@@ -38,10 +38,10 @@ pub struct App {
     pub installations_count: i64,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
-    pub created_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub created_at: ::icr_api::DateTime,
     /// `updatedAt`.
     #[serde(rename = "updatedAt")]
-    pub updated_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub updated_at: ::icr_api::DateTime,
 }
 /// An organization, as shown wherever one is referenced.
 #[derive(
@@ -49,7 +49,7 @@ pub struct App {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct SimpleOrganization {
@@ -64,7 +64,10 @@ pub struct SimpleOrganization {
     pub avatar_url: ::std::string::String,
 }
 /// Permissions by name (see `x-icr-permission-catalog`), each with the level held.
-pub type PermissionMap = ::std::collections::BTreeMap<::std::string::String, PermissionLevel>;
+pub type PermissionMap = ::std::collections::BTreeMap<
+    ::std::string::String,
+    PermissionLevel,
+>;
 /// How much of a permission is held. `write` includes `read`; `admin` includes both.
 #[derive(
     Clone,
@@ -73,7 +76,7 @@ pub type PermissionMap = ::std::collections::BTreeMap<::std::string::String, Per
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum PermissionLevel {
@@ -98,7 +101,7 @@ pub enum PermissionLevel {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum WebhookEventName {
@@ -142,7 +145,7 @@ pub enum WebhookEventName {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct Installation {
@@ -168,21 +171,19 @@ pub struct Installation {
     pub access_tokens_url: ::std::string::String,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
-    pub created_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub created_at: ::icr_api::DateTime,
     /// `updatedAt`.
     #[serde(rename = "updatedAt")]
-    pub updated_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub updated_at: ::icr_api::DateTime,
     /// When the organization suspended the installation; `null` while it is active.
     #[serde(rename = "suspendedAt")]
-    pub suspended_at: ::core::option::Option<
-        ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
-    >,
+    pub suspended_at: ::core::option::Option<::icr_api::DateTime>,
     /// Who suspended the installation; absent or `null` while it is active.
     #[serde(
         rename = "suspendedBy",
         default,
         skip_serializing_if = "::core::option::Option::is_none",
-        deserialize_with = "::icr_api::__private::double_option"
+        deserialize_with = "::icr_api::__private::double_option",
     )]
     pub suspended_by: ::core::option::Option<::core::option::Option<SimpleUser>>,
 }
@@ -194,7 +195,7 @@ pub struct Installation {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum InstallationProjectSelection {
@@ -214,7 +215,7 @@ pub enum InstallationProjectSelection {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct SimpleUser {
@@ -241,7 +242,7 @@ pub struct SimpleUser {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum SimpleUserType {
@@ -261,7 +262,7 @@ pub enum SimpleUserType {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct AccessTokenRequest {
@@ -272,7 +273,7 @@ pub struct AccessTokenRequest {
     #[serde(
         rename = "projectIds",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub project_ids: ::core::option::Option<::std::vec::Vec<i64>>,
 }
@@ -282,7 +283,7 @@ pub struct AccessTokenRequest {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct InstallationAccessToken {
@@ -290,7 +291,7 @@ pub struct InstallationAccessToken {
     pub token: ::std::string::String,
     /// When the token stops working, two hours after it was issued.
     #[serde(rename = "expiresAt")]
-    pub expires_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub expires_at: ::icr_api::DateTime,
     /// `permissions`.
     pub permissions: PermissionMap,
     /// `organization`.
@@ -302,7 +303,7 @@ pub struct InstallationAccessToken {
     #[serde(
         rename = "projectIds",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub project_ids: ::core::option::Option<::std::vec::Vec<i64>>,
 }
@@ -314,7 +315,7 @@ pub struct InstallationAccessToken {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum InstallationAccessTokenProjectSelection {
@@ -334,7 +335,7 @@ pub enum InstallationAccessTokenProjectSelection {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct InstallationProjects {
@@ -350,7 +351,7 @@ pub struct InstallationProjects {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct Project {
@@ -370,7 +371,7 @@ pub struct Project {
     #[serde(
         default,
         skip_serializing_if = "::core::option::Option::is_none",
-        deserialize_with = "::icr_api::__private::double_option"
+        deserialize_with = "::icr_api::__private::double_option",
     )]
     pub homepage: ::core::option::Option<::core::option::Option<::std::string::String>>,
     /// `topics`.
@@ -390,10 +391,10 @@ pub struct Project {
     pub html_url: ::std::string::String,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
-    pub created_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub created_at: ::icr_api::DateTime,
     /// `updatedAt`.
     #[serde(rename = "updatedAt")]
-    pub updated_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub updated_at: ::icr_api::DateTime,
 }
 /// Who can see a project.
 #[derive(
@@ -403,7 +404,7 @@ pub struct Project {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum Visibility {

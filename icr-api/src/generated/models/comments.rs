@@ -13,7 +13,7 @@ use super::*;
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct IssueComment {
@@ -34,10 +34,10 @@ pub struct IssueComment {
     pub html_url: ::std::string::String,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
-    pub created_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub created_at: ::icr_api::DateTime,
     /// `updatedAt`.
     #[serde(rename = "updatedAt")]
-    pub updated_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub updated_at: ::icr_api::DateTime,
     /// `reactions`.
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub reactions: ::core::option::Option<ReactionRollup>,
@@ -53,7 +53,7 @@ pub struct IssueComment {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum IssueCommentAuthorAssociation {
@@ -82,7 +82,7 @@ pub enum IssueCommentAuthorAssociation {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ReactionRollup {
@@ -99,7 +99,7 @@ pub struct ReactionRollup {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct CommentBody {
@@ -114,7 +114,7 @@ pub struct CommentBody {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum ListProjectCommentsSort {

@@ -15,7 +15,7 @@ use super::*;
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum ListProjectIssuesState {
@@ -40,7 +40,7 @@ pub enum ListProjectIssuesState {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum ListProjectIssuesSort {
@@ -63,7 +63,7 @@ pub enum ListProjectIssuesSort {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct Issue {
@@ -103,21 +103,19 @@ pub struct Issue {
     pub html_url: ::std::string::String,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
-    pub created_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub created_at: ::icr_api::DateTime,
     /// `updatedAt`.
     #[serde(rename = "updatedAt")]
-    pub updated_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub updated_at: ::icr_api::DateTime,
     /// `closedAt`.
     #[serde(rename = "closedAt")]
-    pub closed_at: ::core::option::Option<
-        ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
-    >,
+    pub closed_at: ::core::option::Option<::icr_api::DateTime>,
     /// `closedBy`.
     #[serde(
         rename = "closedBy",
         default,
         skip_serializing_if = "::core::option::Option::is_none",
-        deserialize_with = "::icr_api::__private::double_option"
+        deserialize_with = "::icr_api::__private::double_option",
     )]
     pub closed_by: ::core::option::Option<::core::option::Option<SimpleUser>>,
     /// The app that created the issue, when an installation did.
@@ -132,7 +130,7 @@ pub struct Issue {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum IssueState {
@@ -154,7 +152,7 @@ pub enum IssueState {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum StateReason {
@@ -179,7 +177,7 @@ pub enum StateReason {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum LockReason {
@@ -205,7 +203,7 @@ pub enum LockReason {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct Label {
@@ -226,7 +224,7 @@ pub struct Label {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct Milestone {
@@ -250,20 +248,16 @@ pub struct Milestone {
     pub creator: SimpleUser,
     /// `dueOn`.
     #[serde(rename = "dueOn")]
-    pub due_on: ::core::option::Option<
-        ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
-    >,
+    pub due_on: ::core::option::Option<::icr_api::DateTime>,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
-    pub created_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub created_at: ::icr_api::DateTime,
     /// `updatedAt`.
     #[serde(rename = "updatedAt")]
-    pub updated_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub updated_at: ::icr_api::DateTime,
     /// `closedAt`.
     #[serde(rename = "closedAt")]
-    pub closed_at: ::core::option::Option<
-        ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
-    >,
+    pub closed_at: ::core::option::Option<::icr_api::DateTime>,
 }
 /// An ICR App, as shown where it acted.
 #[derive(
@@ -271,7 +265,7 @@ pub struct Milestone {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct SimpleApp {
@@ -291,7 +285,7 @@ pub struct SimpleApp {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct IssueCreate {
@@ -318,7 +312,7 @@ pub struct IssueCreate {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum ListOrganizationIssuesFilter {
@@ -346,7 +340,7 @@ pub enum ListOrganizationIssuesFilter {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum ListOrganizationIssuesState {
@@ -369,7 +363,7 @@ pub enum ListOrganizationIssuesState {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct IssueUpdate {
@@ -380,7 +374,7 @@ pub struct IssueUpdate {
     #[serde(
         default,
         skip_serializing_if = "::core::option::Option::is_none",
-        deserialize_with = "::icr_api::__private::double_option"
+        deserialize_with = "::icr_api::__private::double_option",
     )]
     pub body: ::core::option::Option<::core::option::Option<::std::string::String>>,
     /// `state`.
@@ -391,7 +385,7 @@ pub struct IssueUpdate {
         rename = "stateReason",
         default,
         skip_serializing_if = "::core::option::Option::is_none",
-        deserialize_with = "::icr_api::__private::double_option"
+        deserialize_with = "::icr_api::__private::double_option",
     )]
     pub state_reason: ::core::option::Option<::core::option::Option<StateReason>>,
     /// Replaces every assignee; an empty list removes them all.
@@ -404,7 +398,7 @@ pub struct IssueUpdate {
     #[serde(
         default,
         skip_serializing_if = "::core::option::Option::is_none",
-        deserialize_with = "::icr_api::__private::double_option"
+        deserialize_with = "::icr_api::__private::double_option",
     )]
     pub milestone: ::core::option::Option<::core::option::Option<i64>>,
 }
@@ -414,7 +408,7 @@ pub struct IssueUpdate {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct IssueLock {
@@ -422,7 +416,7 @@ pub struct IssueLock {
     #[serde(
         rename = "lockReason",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub lock_reason: ::core::option::Option<LockReason>,
 }
@@ -432,7 +426,7 @@ pub struct IssueLock {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct AssigneesRequest {
@@ -445,7 +439,7 @@ pub struct AssigneesRequest {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct IssueTransfer {

@@ -12,7 +12,7 @@
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct LabelCreate {
@@ -30,7 +30,7 @@ pub struct LabelCreate {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct LabelUpdate {
@@ -38,7 +38,7 @@ pub struct LabelUpdate {
     #[serde(
         rename = "newName",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub new_name: ::core::option::Option<::std::string::String>,
     /// `color`.
@@ -48,9 +48,11 @@ pub struct LabelUpdate {
     #[serde(
         default,
         skip_serializing_if = "::core::option::Option::is_none",
-        deserialize_with = "::icr_api::__private::double_option"
+        deserialize_with = "::icr_api::__private::double_option",
     )]
-    pub description: ::core::option::Option<::core::option::Option<::std::string::String>>,
+    pub description: ::core::option::Option<
+        ::core::option::Option<::std::string::String>,
+    >,
 }
 /// The `LabelNames` schema.
 #[derive(
@@ -58,7 +60,7 @@ pub struct LabelUpdate {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct LabelNames {

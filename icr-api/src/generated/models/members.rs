@@ -15,7 +15,7 @@ use super::*;
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum ListMembersRole {
@@ -38,7 +38,7 @@ pub enum ListMembersRole {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct OrganizationMembership {
@@ -59,7 +59,7 @@ pub struct OrganizationMembership {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum OrganizationMembershipState {
@@ -81,7 +81,7 @@ pub enum OrganizationMembershipState {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum OrganizationMembershipRole {
@@ -104,7 +104,7 @@ pub enum OrganizationMembershipRole {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct MembershipUpdate {
@@ -119,7 +119,7 @@ pub struct MembershipUpdate {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum MembershipUpdateRole {
@@ -139,7 +139,7 @@ pub enum MembershipUpdateRole {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct Invitation {
@@ -153,7 +153,7 @@ pub struct Invitation {
     pub role: InvitationRole,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
-    pub created_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub created_at: ::icr_api::DateTime,
     /// `inviter`.
     pub inviter: SimpleUser,
     /// `teamCount`.
@@ -168,7 +168,7 @@ pub struct Invitation {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum InvitationRole {
@@ -191,7 +191,7 @@ pub enum InvitationRole {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct InvitationCreate {
@@ -199,7 +199,7 @@ pub struct InvitationCreate {
     #[serde(
         rename = "inviteeId",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub invitee_id: ::core::option::Option<i64>,
     /// `email`.
@@ -212,7 +212,7 @@ pub struct InvitationCreate {
     #[serde(
         rename = "teamIds",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub team_ids: ::core::option::Option<::std::vec::Vec<i64>>,
 }
@@ -224,7 +224,7 @@ pub struct InvitationCreate {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum InvitationCreateRole {

@@ -12,7 +12,7 @@
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct Meta {
@@ -27,6 +27,8 @@ pub struct Meta {
     pub hook_addresses: ::std::vec::Vec<::std::string::String>,
     /// `sshKeyFingerprints`.
     #[serde(rename = "sshKeyFingerprints")]
-    pub ssh_key_fingerprints:
-        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    pub ssh_key_fingerprints: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::std::string::String,
+    >,
 }

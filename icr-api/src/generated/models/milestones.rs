@@ -15,7 +15,7 @@ use super::*;
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum ListMilestonesState {
@@ -40,7 +40,7 @@ pub enum ListMilestonesState {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum ListMilestonesSort {
@@ -60,7 +60,7 @@ pub enum ListMilestonesSort {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct MilestoneCreate {
@@ -76,11 +76,9 @@ pub struct MilestoneCreate {
     #[serde(
         rename = "dueOn",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub due_on: ::core::option::Option<
-        ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
-    >,
+    pub due_on: ::core::option::Option<::icr_api::DateTime>,
 }
 /// The `MilestoneUpdate` schema.
 #[derive(
@@ -88,7 +86,7 @@ pub struct MilestoneCreate {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct MilestoneUpdate {
@@ -99,9 +97,11 @@ pub struct MilestoneUpdate {
     #[serde(
         default,
         skip_serializing_if = "::core::option::Option::is_none",
-        deserialize_with = "::icr_api::__private::double_option"
+        deserialize_with = "::icr_api::__private::double_option",
     )]
-    pub description: ::core::option::Option<::core::option::Option<::std::string::String>>,
+    pub description: ::core::option::Option<
+        ::core::option::Option<::std::string::String>,
+    >,
     /// `state`.
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub state: ::core::option::Option<IssueState>,
@@ -110,11 +110,7 @@ pub struct MilestoneUpdate {
         rename = "dueOn",
         default,
         skip_serializing_if = "::core::option::Option::is_none",
-        deserialize_with = "::icr_api::__private::double_option"
+        deserialize_with = "::icr_api::__private::double_option",
     )]
-    pub due_on: ::core::option::Option<
-        ::core::option::Option<
-            ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
-        >,
-    >,
+    pub due_on: ::core::option::Option<::core::option::Option<::icr_api::DateTime>>,
 }

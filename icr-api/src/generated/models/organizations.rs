@@ -12,7 +12,7 @@
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct Organization {
@@ -45,10 +45,10 @@ pub struct Organization {
     pub members_can_create_projects: bool,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
-    pub created_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub created_at: ::icr_api::DateTime,
     /// `updatedAt`.
     #[serde(rename = "updatedAt")]
-    pub updated_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub updated_at: ::icr_api::DateTime,
 }
 /// The access every member has to every project.
 #[derive(
@@ -58,7 +58,7 @@ pub struct Organization {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum OrganizationDefaultProjectPermission {
@@ -84,7 +84,7 @@ pub enum OrganizationDefaultProjectPermission {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct OrganizationUpdate {
@@ -95,36 +95,39 @@ pub struct OrganizationUpdate {
     #[serde(
         default,
         skip_serializing_if = "::core::option::Option::is_none",
-        deserialize_with = "::icr_api::__private::double_option"
+        deserialize_with = "::icr_api::__private::double_option",
     )]
-    pub description: ::core::option::Option<::core::option::Option<::std::string::String>>,
+    pub description: ::core::option::Option<
+        ::core::option::Option<::std::string::String>,
+    >,
     /// `email`.
     #[serde(
         default,
         skip_serializing_if = "::core::option::Option::is_none",
-        deserialize_with = "::icr_api::__private::double_option"
+        deserialize_with = "::icr_api::__private::double_option",
     )]
     pub email: ::core::option::Option<::core::option::Option<::std::string::String>>,
     /// `location`.
     #[serde(
         default,
         skip_serializing_if = "::core::option::Option::is_none",
-        deserialize_with = "::icr_api::__private::double_option"
+        deserialize_with = "::icr_api::__private::double_option",
     )]
     pub location: ::core::option::Option<::core::option::Option<::std::string::String>>,
     /// `defaultProjectPermission`.
     #[serde(
         rename = "defaultProjectPermission",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub default_project_permission:
-        ::core::option::Option<OrganizationUpdateDefaultProjectPermission>,
+    pub default_project_permission: ::core::option::Option<
+        OrganizationUpdateDefaultProjectPermission,
+    >,
     /// `membersCanCreateProjects`.
     #[serde(
         rename = "membersCanCreateProjects",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub members_can_create_projects: ::core::option::Option<bool>,
 }
@@ -136,7 +139,7 @@ pub struct OrganizationUpdate {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum OrganizationUpdateDefaultProjectPermission {
@@ -164,7 +167,7 @@ pub enum OrganizationUpdateDefaultProjectPermission {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum ListAuditLogInclude {
@@ -187,7 +190,7 @@ pub enum ListAuditLogInclude {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct AuditLogEntry {
@@ -200,10 +203,7 @@ pub struct AuditLogEntry {
     pub actor_login: ::core::option::Option<::std::string::String>,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
-    pub created_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub created_at: ::icr_api::DateTime,
     /// Details that depend on the action.
-    pub data: ::std::collections::BTreeMap<
-        ::std::string::String,
-        ::icr_api::__private::serde_json::Value,
-    >,
+    pub data: ::std::collections::BTreeMap<::std::string::String, ::icr_api::JsonValue>,
 }

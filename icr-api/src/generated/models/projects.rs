@@ -15,7 +15,7 @@ use super::*;
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum ListOrganizationProjectsVisibility {
@@ -43,7 +43,7 @@ pub enum ListOrganizationProjectsVisibility {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum ListOrganizationProjectsSort {
@@ -68,7 +68,7 @@ pub enum ListOrganizationProjectsSort {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum Direction {
@@ -88,7 +88,7 @@ pub enum Direction {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ProjectCreate {
@@ -98,7 +98,7 @@ pub struct ProjectCreate {
     #[serde(
         rename = "shortDescription",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub short_description: ::core::option::Option<::std::string::String>,
     /// `homepage`.
@@ -114,7 +114,7 @@ pub struct ProjectCreate {
     #[serde(
         rename = "hasIssues",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub has_issues: ::core::option::Option<bool>,
 }
@@ -124,7 +124,7 @@ pub struct ProjectCreate {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ProjectUpdate {
@@ -136,14 +136,16 @@ pub struct ProjectUpdate {
         rename = "shortDescription",
         default,
         skip_serializing_if = "::core::option::Option::is_none",
-        deserialize_with = "::icr_api::__private::double_option"
+        deserialize_with = "::icr_api::__private::double_option",
     )]
-    pub short_description: ::core::option::Option<::core::option::Option<::std::string::String>>,
+    pub short_description: ::core::option::Option<
+        ::core::option::Option<::std::string::String>,
+    >,
     /// `homepage`.
     #[serde(
         default,
         skip_serializing_if = "::core::option::Option::is_none",
-        deserialize_with = "::icr_api::__private::double_option"
+        deserialize_with = "::icr_api::__private::double_option",
     )]
     pub homepage: ::core::option::Option<::core::option::Option<::std::string::String>>,
     /// `visibility`.
@@ -156,7 +158,7 @@ pub struct ProjectUpdate {
     #[serde(
         rename = "hasIssues",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub has_issues: ::core::option::Option<bool>,
 }
@@ -166,7 +168,7 @@ pub struct ProjectUpdate {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ProjectTopics {
@@ -181,7 +183,7 @@ pub type ProjectLanguages = ::std::collections::BTreeMap<::std::string::String, 
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct Contributor {
@@ -208,7 +210,7 @@ pub struct Contributor {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ProjectReadme {
@@ -231,7 +233,7 @@ pub struct ProjectReadme {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum ProjectReadmeEncoding {
@@ -251,7 +253,7 @@ pub enum ProjectReadmeEncoding {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ProjectExportRequest {
@@ -259,14 +261,14 @@ pub struct ProjectExportRequest {
     #[serde(
         rename = "includeIssues",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub include_issues: ::core::option::Option<bool>,
     /// `includeComments`.
     #[serde(
         rename = "includeComments",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub include_comments: ::core::option::Option<bool>,
 }
@@ -276,7 +278,7 @@ pub struct ProjectExportRequest {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ProjectExport {
@@ -286,7 +288,7 @@ pub struct ProjectExport {
     pub state: ProjectExportState,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
-    pub created_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub created_at: ::icr_api::DateTime,
     /// Where to download the archive; `null` until the export is done.
     #[serde(rename = "archiveUrl")]
     pub archive_url: ::core::option::Option<::std::string::String>,
@@ -299,7 +301,7 @@ pub struct ProjectExport {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum ProjectExportState {
@@ -325,7 +327,7 @@ pub enum ProjectExportState {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ProjectTransfer {
@@ -336,7 +338,7 @@ pub struct ProjectTransfer {
     #[serde(
         rename = "newName",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub new_name: ::core::option::Option<::std::string::String>,
 }

@@ -15,7 +15,7 @@ use super::*;
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum SearchProjectsSort {
@@ -37,7 +37,7 @@ pub enum SearchProjectsSort {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum SearchOrder {
@@ -57,7 +57,7 @@ pub enum SearchOrder {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ProjectSearchResults {
@@ -76,7 +76,7 @@ pub struct ProjectSearchResults {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct TextMatch {
@@ -93,7 +93,7 @@ pub struct TextMatch {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct TextMatchMatch {
@@ -108,7 +108,7 @@ pub struct TextMatchMatch {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ProjectSearchResultsItem {
@@ -128,7 +128,7 @@ pub struct ProjectSearchResultsItem {
     #[serde(
         default,
         skip_serializing_if = "::core::option::Option::is_none",
-        deserialize_with = "::icr_api::__private::double_option"
+        deserialize_with = "::icr_api::__private::double_option",
     )]
     pub homepage: ::core::option::Option<::core::option::Option<::std::string::String>>,
     /// `topics`.
@@ -148,17 +148,17 @@ pub struct ProjectSearchResultsItem {
     pub html_url: ::std::string::String,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
-    pub created_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub created_at: ::icr_api::DateTime,
     /// `updatedAt`.
     #[serde(rename = "updatedAt")]
-    pub updated_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub updated_at: ::icr_api::DateTime,
     /// `score`.
     pub score: f64,
     /// `textMatches`.
     #[serde(
         rename = "textMatches",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub text_matches: ::core::option::Option<::std::vec::Vec<TextMatch>>,
 }
@@ -170,7 +170,7 @@ pub struct ProjectSearchResultsItem {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum SearchIssuesSort {
@@ -193,7 +193,7 @@ pub enum SearchIssuesSort {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct IssueSearchResults {
@@ -212,7 +212,7 @@ pub struct IssueSearchResults {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct IssueSearchResultsItem {
@@ -252,21 +252,19 @@ pub struct IssueSearchResultsItem {
     pub html_url: ::std::string::String,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
-    pub created_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub created_at: ::icr_api::DateTime,
     /// `updatedAt`.
     #[serde(rename = "updatedAt")]
-    pub updated_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub updated_at: ::icr_api::DateTime,
     /// `closedAt`.
     #[serde(rename = "closedAt")]
-    pub closed_at: ::core::option::Option<
-        ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
-    >,
+    pub closed_at: ::core::option::Option<::icr_api::DateTime>,
     /// `closedBy`.
     #[serde(
         rename = "closedBy",
         default,
         skip_serializing_if = "::core::option::Option::is_none",
-        deserialize_with = "::icr_api::__private::double_option"
+        deserialize_with = "::icr_api::__private::double_option",
     )]
     pub closed_by: ::core::option::Option<::core::option::Option<SimpleUser>>,
     /// The app that created the issue, when an installation did.
@@ -278,7 +276,7 @@ pub struct IssueSearchResultsItem {
     #[serde(
         rename = "textMatches",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub text_matches: ::core::option::Option<::std::vec::Vec<TextMatch>>,
 }
@@ -288,7 +286,7 @@ pub struct IssueSearchResultsItem {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct UserSearchResults {
@@ -307,7 +305,7 @@ pub struct UserSearchResults {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct UserSearchResultsItem {
@@ -331,7 +329,7 @@ pub struct UserSearchResultsItem {
     #[serde(
         rename = "textMatches",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub text_matches: ::core::option::Option<::std::vec::Vec<TextMatch>>,
 }
@@ -341,7 +339,7 @@ pub struct UserSearchResultsItem {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct LabelSearchResults {
@@ -360,7 +358,7 @@ pub struct LabelSearchResults {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct LabelSearchResultsItem {
@@ -380,7 +378,7 @@ pub struct LabelSearchResultsItem {
     #[serde(
         rename = "textMatches",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub text_matches: ::core::option::Option<::std::vec::Vec<TextMatch>>,
 }

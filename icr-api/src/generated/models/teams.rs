@@ -12,7 +12,7 @@
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct Team {
@@ -43,7 +43,7 @@ pub struct Team {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum TeamPrivacy {
@@ -65,7 +65,7 @@ pub enum TeamPrivacy {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum TeamProjectPermission {
@@ -88,7 +88,7 @@ pub enum TeamProjectPermission {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct TeamCreate {
@@ -105,7 +105,7 @@ pub struct TeamCreate {
         rename = "parentTeamId",
         default,
         skip_serializing_if = "::core::option::Option::is_none",
-        deserialize_with = "::icr_api::__private::double_option"
+        deserialize_with = "::icr_api::__private::double_option",
     )]
     pub parent_team_id: ::core::option::Option<::core::option::Option<i64>>,
     /// Logins of the team's first maintainers.
@@ -120,7 +120,7 @@ pub struct TeamCreate {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum TeamCreatePrivacy {
@@ -140,7 +140,7 @@ pub enum TeamCreatePrivacy {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct TeamUpdate {
@@ -151,9 +151,11 @@ pub struct TeamUpdate {
     #[serde(
         default,
         skip_serializing_if = "::core::option::Option::is_none",
-        deserialize_with = "::icr_api::__private::double_option"
+        deserialize_with = "::icr_api::__private::double_option",
     )]
-    pub description: ::core::option::Option<::core::option::Option<::std::string::String>>,
+    pub description: ::core::option::Option<
+        ::core::option::Option<::std::string::String>,
+    >,
     /// `privacy`.
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub privacy: ::core::option::Option<TeamUpdatePrivacy>,
@@ -162,7 +164,7 @@ pub struct TeamUpdate {
         rename = "parentTeamId",
         default,
         skip_serializing_if = "::core::option::Option::is_none",
-        deserialize_with = "::icr_api::__private::double_option"
+        deserialize_with = "::icr_api::__private::double_option",
     )]
     pub parent_team_id: ::core::option::Option<::core::option::Option<i64>>,
 }
@@ -174,7 +176,7 @@ pub struct TeamUpdate {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum TeamUpdatePrivacy {
@@ -196,7 +198,7 @@ pub enum TeamUpdatePrivacy {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum ListTeamMembersRole {
@@ -219,7 +221,7 @@ pub enum ListTeamMembersRole {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct TeamMembershipUpdate {
@@ -235,7 +237,7 @@ pub struct TeamMembershipUpdate {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum TeamMembershipUpdateRole {
@@ -255,7 +257,7 @@ pub enum TeamMembershipUpdateRole {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct TeamMembership {
@@ -272,7 +274,7 @@ pub struct TeamMembership {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum TeamMembershipRole {
@@ -294,7 +296,7 @@ pub enum TeamMembershipRole {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum TeamMembershipState {
@@ -314,7 +316,7 @@ pub enum TeamMembershipState {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct TeamProjectGrant {
@@ -330,7 +332,7 @@ pub struct TeamProjectGrant {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum TeamProjectGrantPermission {

@@ -34,7 +34,7 @@ pub enum TimelineEvent {
     /// `event`: `projectEdited`.
     ProjectEdited(ProjectEditedEvent),
     /// A value matching none of the variants above, kept as it came.
-    Other(::icr_api::__private::serde_json::Value),
+    Other(::icr_api::JsonValue),
 }
 impl<'de> ::icr_api::__private::serde::Deserialize<'de> for TimelineEvent {
     fn deserialize<D>(deserializer: D) -> ::core::result::Result<Self, D::Error>
@@ -88,7 +88,7 @@ impl<'de> ::icr_api::__private::serde::Deserialize<'de> for TimelineEvent {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct LabeledEvent {
@@ -100,12 +100,12 @@ pub struct LabeledEvent {
     pub actor: SimpleUser,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
-    pub created_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub created_at: ::icr_api::DateTime,
     /// The issue the event happened to; absent for events of the project itself.
     #[serde(
         rename = "issueNumber",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub issue_number: ::core::option::Option<i64>,
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
@@ -122,7 +122,7 @@ pub struct LabeledEvent {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum LabeledEventEvent {
@@ -139,7 +139,7 @@ pub enum LabeledEventEvent {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct LabelRef {
@@ -154,7 +154,7 @@ pub struct LabelRef {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct UnlabeledEvent {
@@ -166,12 +166,12 @@ pub struct UnlabeledEvent {
     pub actor: SimpleUser,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
-    pub created_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub created_at: ::icr_api::DateTime,
     /// The issue the event happened to; absent for events of the project itself.
     #[serde(
         rename = "issueNumber",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub issue_number: ::core::option::Option<i64>,
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
@@ -188,7 +188,7 @@ pub struct UnlabeledEvent {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum UnlabeledEventEvent {
@@ -205,7 +205,7 @@ pub enum UnlabeledEventEvent {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct AssignedEvent {
@@ -217,12 +217,12 @@ pub struct AssignedEvent {
     pub actor: SimpleUser,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
-    pub created_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub created_at: ::icr_api::DateTime,
     /// The issue the event happened to; absent for events of the project itself.
     #[serde(
         rename = "issueNumber",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub issue_number: ::core::option::Option<i64>,
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
@@ -239,7 +239,7 @@ pub struct AssignedEvent {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum AssignedEventEvent {
@@ -256,7 +256,7 @@ pub enum AssignedEventEvent {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct UnassignedEvent {
@@ -268,12 +268,12 @@ pub struct UnassignedEvent {
     pub actor: SimpleUser,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
-    pub created_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub created_at: ::icr_api::DateTime,
     /// The issue the event happened to; absent for events of the project itself.
     #[serde(
         rename = "issueNumber",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub issue_number: ::core::option::Option<i64>,
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
@@ -290,7 +290,7 @@ pub struct UnassignedEvent {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum UnassignedEventEvent {
@@ -307,7 +307,7 @@ pub enum UnassignedEventEvent {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct CommentedEvent {
@@ -319,12 +319,12 @@ pub struct CommentedEvent {
     pub actor: SimpleUser,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
-    pub created_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub created_at: ::icr_api::DateTime,
     /// The issue the event happened to; absent for events of the project itself.
     #[serde(
         rename = "issueNumber",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub issue_number: ::core::option::Option<i64>,
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
@@ -344,7 +344,7 @@ pub struct CommentedEvent {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum CommentedEventEvent {
@@ -361,7 +361,7 @@ pub enum CommentedEventEvent {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ClosedEvent {
@@ -373,12 +373,12 @@ pub struct ClosedEvent {
     pub actor: SimpleUser,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
-    pub created_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub created_at: ::icr_api::DateTime,
     /// The issue the event happened to; absent for events of the project itself.
     #[serde(
         rename = "issueNumber",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub issue_number: ::core::option::Option<i64>,
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
@@ -396,7 +396,7 @@ pub struct ClosedEvent {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum ClosedEventEvent {
@@ -413,7 +413,7 @@ pub enum ClosedEventEvent {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ReopenedEvent {
@@ -425,12 +425,12 @@ pub struct ReopenedEvent {
     pub actor: SimpleUser,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
-    pub created_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub created_at: ::icr_api::DateTime,
     /// The issue the event happened to; absent for events of the project itself.
     #[serde(
         rename = "issueNumber",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub issue_number: ::core::option::Option<i64>,
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
@@ -445,7 +445,7 @@ pub struct ReopenedEvent {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum ReopenedEventEvent {
@@ -462,7 +462,7 @@ pub enum ReopenedEventEvent {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct RenamedEvent {
@@ -474,12 +474,12 @@ pub struct RenamedEvent {
     pub actor: SimpleUser,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
-    pub created_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub created_at: ::icr_api::DateTime,
     /// The issue the event happened to; absent for events of the project itself.
     #[serde(
         rename = "issueNumber",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub issue_number: ::core::option::Option<i64>,
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
@@ -496,7 +496,7 @@ pub struct RenamedEvent {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum RenamedEventEvent {
@@ -513,7 +513,7 @@ pub enum RenamedEventEvent {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct RenamedEventRename {
@@ -528,7 +528,7 @@ pub struct RenamedEventRename {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct LockedEvent {
@@ -540,12 +540,12 @@ pub struct LockedEvent {
     pub actor: SimpleUser,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
-    pub created_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub created_at: ::icr_api::DateTime,
     /// The issue the event happened to; absent for events of the project itself.
     #[serde(
         rename = "issueNumber",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub issue_number: ::core::option::Option<i64>,
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
@@ -563,7 +563,7 @@ pub struct LockedEvent {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum LockedEventEvent {
@@ -580,7 +580,7 @@ pub enum LockedEventEvent {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct UnlockedEvent {
@@ -592,12 +592,12 @@ pub struct UnlockedEvent {
     pub actor: SimpleUser,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
-    pub created_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub created_at: ::icr_api::DateTime,
     /// The issue the event happened to; absent for events of the project itself.
     #[serde(
         rename = "issueNumber",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub issue_number: ::core::option::Option<i64>,
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
@@ -612,7 +612,7 @@ pub struct UnlockedEvent {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum UnlockedEventEvent {
@@ -629,7 +629,7 @@ pub enum UnlockedEventEvent {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ProjectEditedEvent {
@@ -641,20 +641,22 @@ pub struct ProjectEditedEvent {
     pub actor: SimpleUser,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
-    pub created_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub created_at: ::icr_api::DateTime,
     /// The issue the event happened to; absent for events of the project itself.
     #[serde(
         rename = "issueNumber",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub issue_number: ::core::option::Option<i64>,
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
     #[serde(rename = "performedViaApp")]
     pub performed_via_app: ::core::option::Option<SimpleApp>,
     /// The previous value of each field that changed, by field name.
-    pub changes:
-        ::std::collections::BTreeMap<::std::string::String, ProjectEditedEventChangesValue>,
+    pub changes: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ProjectEditedEventChangesValue,
+    >,
 }
 /// The schema at `/components/schemas/ProjectEditedEvent/allOf/1/properties/event`.
 #[derive(
@@ -664,7 +666,7 @@ pub struct ProjectEditedEvent {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum ProjectEditedEventEvent {
@@ -681,10 +683,10 @@ pub enum ProjectEditedEventEvent {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ProjectEditedEventChangesValue {
     /// The field's value before the change.
-    pub from: ::core::option::Option<::icr_api::__private::serde_json::Value>,
+    pub from: ::core::option::Option<::icr_api::JsonValue>,
 }

@@ -13,7 +13,7 @@ use super::*;
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct Webhook {
@@ -29,10 +29,10 @@ pub struct Webhook {
     pub config: WebhookConfig,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
-    pub created_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub created_at: ::icr_api::DateTime,
     /// `updatedAt`.
     #[serde(rename = "updatedAt")]
-    pub updated_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub updated_at: ::icr_api::DateTime,
     /// `pingUrl`.
     #[serde(rename = "pingUrl")]
     pub ping_url: ::std::string::String,
@@ -51,7 +51,7 @@ pub struct Webhook {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum WebhookName {
@@ -68,7 +68,7 @@ pub enum WebhookName {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct WebhookConfig {
@@ -89,7 +89,7 @@ pub struct WebhookConfig {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum WebhookConfigContentType {
@@ -111,7 +111,7 @@ pub enum WebhookConfigContentType {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum WebhookConfigInsecureSsl {
@@ -131,7 +131,7 @@ pub enum WebhookConfigInsecureSsl {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct WebhookLastResponse {
@@ -148,7 +148,7 @@ pub struct WebhookLastResponse {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct WebhookCreate {
@@ -172,7 +172,7 @@ pub struct WebhookCreate {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum WebhookCreateName {
@@ -191,7 +191,7 @@ pub enum WebhookCreateName {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum WebhookConfigUpdateContentType {
@@ -213,7 +213,7 @@ pub enum WebhookConfigUpdateContentType {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum WebhookConfigUpdateInsecureSsl {
@@ -233,7 +233,7 @@ pub enum WebhookConfigUpdateInsecureSsl {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct WebhookCreateConfig {
@@ -243,7 +243,7 @@ pub struct WebhookCreateConfig {
     #[serde(
         rename = "contentType",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub content_type: ::core::option::Option<WebhookConfigUpdateContentType>,
     /// The secret deliveries are signed with; never returned.
@@ -253,7 +253,7 @@ pub struct WebhookCreateConfig {
     #[serde(
         rename = "insecureSsl",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub insecure_ssl: ::core::option::Option<WebhookConfigUpdateInsecureSsl>,
 }
@@ -263,7 +263,7 @@ pub struct WebhookCreateConfig {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct WebhookUpdate {
@@ -277,14 +277,14 @@ pub struct WebhookUpdate {
     #[serde(
         rename = "addEvents",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub add_events: ::core::option::Option<::std::vec::Vec<WebhookEventName>>,
     /// `removeEvents`.
     #[serde(
         rename = "removeEvents",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub remove_events: ::core::option::Option<::std::vec::Vec<WebhookEventName>>,
 }
@@ -294,7 +294,7 @@ pub struct WebhookUpdate {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct WebhookConfigUpdate {
@@ -305,7 +305,7 @@ pub struct WebhookConfigUpdate {
     #[serde(
         rename = "contentType",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub content_type: ::core::option::Option<WebhookConfigUpdateContentType>,
     /// The secret deliveries are signed with; never returned.
@@ -315,7 +315,7 @@ pub struct WebhookConfigUpdate {
     #[serde(
         rename = "insecureSsl",
         default,
-        skip_serializing_if = "::core::option::Option::is_none"
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub insecure_ssl: ::core::option::Option<WebhookConfigUpdateInsecureSsl>,
 }
@@ -327,7 +327,7 @@ pub struct WebhookConfigUpdate {
     Eq,
     Hash,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub enum ListDeliveriesStatus {
@@ -347,7 +347,7 @@ pub enum ListDeliveriesStatus {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct WebhookDelivery {
@@ -357,7 +357,7 @@ pub struct WebhookDelivery {
     pub guid: ::std::string::String,
     /// `deliveredAt`.
     #[serde(rename = "deliveredAt")]
-    pub delivered_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub delivered_at: ::icr_api::DateTime,
     /// `redelivery`.
     pub redelivery: bool,
     /// Seconds the receiver took to answer.
@@ -384,7 +384,7 @@ pub struct WebhookDelivery {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct WebhookDeliveryDetail {
@@ -394,7 +394,7 @@ pub struct WebhookDeliveryDetail {
     pub guid: ::std::string::String,
     /// `deliveredAt`.
     #[serde(rename = "deliveredAt")]
-    pub delivered_at: ::icr_api::__private::chrono::DateTime<::icr_api::__private::chrono::Utc>,
+    pub delivered_at: ::icr_api::DateTime,
     /// `redelivery`.
     pub redelivery: bool,
     /// Seconds the receiver took to answer.
@@ -427,18 +427,18 @@ pub struct WebhookDeliveryDetail {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct WebhookDeliveryDetailRequest {
     /// `headers`.
-    pub headers: ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    pub headers: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::std::string::String,
+    >,
     /// `payload`.
     pub payload: ::core::option::Option<
-        ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::icr_api::__private::serde_json::Value,
-        >,
+        ::std::collections::BTreeMap<::std::string::String, ::icr_api::JsonValue>,
     >,
 }
 /// The schema at `/components/schemas/WebhookDeliveryDetail/allOf/1/properties/response`.
@@ -447,12 +447,15 @@ pub struct WebhookDeliveryDetailRequest {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+    ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct WebhookDeliveryDetailResponse {
     /// `headers`.
-    pub headers: ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    pub headers: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::std::string::String,
+    >,
     /// `payload`.
     pub payload: ::core::option::Option<::std::string::String>,
 }

@@ -54,6 +54,7 @@ mod secret;
 pub use client::{AppClient, Client, ClientConfig, DEFAULT_BASE_URL, InstallationClient};
 pub use error::{ApiError, DecodeError, Error, FieldError, Result};
 pub use generated::*;
+pub use icr_macros::generate_api;
 pub use secret::SecretToken;
 
 /// The value types generated models use.

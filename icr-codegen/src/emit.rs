@@ -208,6 +208,7 @@ impl Emitter<'_> {
         let doc = docs(&about);
         match &def.kind {
             TypeKind::Struct { fields, additional } => {
+                let all_optional = fields.iter().all(|f| !f.required || f.nullable);
                 let fields = fields.iter().map(|f| self.field(f));
                 let additional = additional.as_ref().map(|ty| {
                     let ty = self.ty(ty, true);
@@ -217,9 +218,12 @@ impl Emitter<'_> {
                         pub additional_properties: ::std::collections::BTreeMap<::std::string::String, #ty>,
                     }
                 });
+                // A body whose every field may be left out can be built with
+                // `..Default::default()`.
+                let default = all_optional.then(|| quote!(Default,));
                 quote! {
                     #doc
-                    #[derive(Clone, Debug, PartialEq, ::icr_api::__private::serde::Serialize, ::icr_api::__private::serde::Deserialize)]
+                    #[derive(Clone, Debug, #default PartialEq, ::icr_api::__private::serde::Serialize, ::icr_api::__private::serde::Deserialize)]
                     #[serde(crate = "::icr_api::__private::serde")]
                     pub struct #name {
                         #(#fields)*

@@ -81,10 +81,12 @@ fn write_module(
         _ => path.with_extension(""),
     };
     for child in &module.children {
+        // `mod r#type;` lives in `type.rs`.
+        let file_name = child.name.strip_prefix("r#").unwrap_or(&child.name);
         let child_path = if child.children.is_empty() {
-            folder.join(format!("{}.rs", child.name))
+            folder.join(format!("{file_name}.rs"))
         } else {
-            folder.join(&child.name).join("mod.rs")
+            folder.join(file_name).join("mod.rs")
         };
         write_module(child, child_path, header, out)?;
     }

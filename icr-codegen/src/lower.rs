@@ -111,6 +111,9 @@ struct Lowerer<'a> {
     type_names: Names,
     /// Function names taken, by module.
     function_names: HashMap<String, Names>,
+    /// The module of each tag, and the module names taken (`models` is).
+    tag_modules: HashMap<String, String>,
+    module_names: Names,
     summary: Summary,
     errors: Vec<SpecError>,
     /// The operation being lowered, for errors.
@@ -141,6 +144,8 @@ impl<'a> Lowerer<'a> {
             component_names,
             type_names,
             function_names: HashMap::new(),
+            tag_modules: HashMap::new(),
+            module_names: Names::with_reserved(["models"]),
             summary: Summary::default(),
             errors: Vec::new(),
             operation_id: None,
@@ -247,7 +252,15 @@ impl<'a> Lowerer<'a> {
             None
         };
 
-        let module = snake(operation.tags.first().map_or("default", String::as_str));
+        let tag = operation.tags.first().map_or("default", String::as_str);
+        let module = match self.tag_modules.get(tag) {
+            Some(module) => module.clone(),
+            None => {
+                let module = self.module_names.unique(snake(tag));
+                self.tag_modules.insert(tag.to_owned(), module.clone());
+                module
+            }
+        };
         let base_name = match &operation.operation_id {
             Some(id) => snake(id.rsplit('/').next().unwrap_or(id)),
             None => snake(&format!("{} {}", operation_ref.method, operation_ref.path)),
@@ -1294,5 +1307,146 @@ fn status_name(statuses: (u16, u16)) -> String {
         (206, 206) => "PartialContent".to_owned(),
         (from, to) if from == to => format!("Status{from}"),
         _ => "Success".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::error::ErrorKind;
+    use crate::{Document, generate};
+
+    const HEAD: &str = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\nx-icr-permission-catalog: {things: {description: T., levels: [read]}}\n";
+
+    /// Generates from `HEAD` + `rest` and expects exactly one error, of
+    /// `kind`, at `pointer`, naming `operation`, saying `text`.
+    fn check(rest: &str, kind: ErrorKind, pointer: &str, operation: Option<&str>, text: &str) {
+        let errors = match Document::parse("case.yaml", &format!("{HEAD}{rest}")) {
+            Err(error) => vec![error],
+            Ok(doc) => generate(&doc).expect_err("generation must fail"),
+        };
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        let error = &errors[0];
+        assert_eq!(error.kind, kind, "{error}");
+        assert_eq!(error.file, "case.yaml");
+        assert_eq!(error.pointer.as_str(), pointer, "{error}");
+        assert_eq!(error.operation_id.as_deref(), operation, "{error}");
+        assert!(error.message.contains(text), "`{error}` lacks `{text}`");
+    }
+
+    fn op(details: &str) -> String {
+        format!(
+            "paths:\n  /a:\n    get:\n      operationId: t/getA\n      description: Works with ICR Apps.\n      x-icr-permissions: [{{things: read}}]\n{details}"
+        )
+    }
+
+    #[test]
+    fn what_cannot_be_expressed_is_an_error_at_its_node() {
+        let ok = "      responses: {'204': {description: x}}\n";
+        check(
+            &op(&format!(
+                "      parameters: [{{name: c, in: cookie, schema: {{type: string}}}}]\n{ok}"
+            )),
+            ErrorKind::Unsupported,
+            "/paths/~1a/get/parameters/0",
+            Some("t/getA"),
+            "cookie parameter `c` is not supported",
+        );
+        check(
+            &op(&format!(
+                "      parameters: [{{name: f, in: query, style: deepObject, schema: {{type: object}}}}]\n{ok}"
+            )),
+            ErrorKind::Unsupported,
+            "/paths/~1a/get/parameters/0/style",
+            Some("t/getA"),
+            "`deepObject`",
+        );
+        check(
+            &op(&format!(
+                "      parameters: [{{name: q, in: query, content: {{application/json: {{schema: {{type: object}}}}}}}}]\n{ok}"
+            )),
+            ErrorKind::Unsupported,
+            "/paths/~1a/get/parameters/0/content",
+            Some("t/getA"),
+            "described by `content`",
+        );
+        check(
+            &op(&format!(
+                "      requestBody: {{content: {{multipart/form-data: {{schema: {{type: object}}}}}}}}\n{ok}"
+            )),
+            ErrorKind::Unsupported,
+            "/paths/~1a/get/requestBody/content",
+            Some("t/getA"),
+            "no supported request media type among [multipart/form-data]",
+        );
+        check(
+            &op(
+                "      responses:\n        '200':\n          description: x\n          content:\n            application/json:\n              schema:\n                allOf:\n                  - {type: object, properties: {a: {type: string}}}\n                  - oneOf: [{type: string}, {type: integer}]\n",
+            ),
+            ErrorKind::Unsupported,
+            "/paths/~1a/get/responses/200/content/application~1json/schema/allOf/1",
+            Some("t/getA"),
+            "`allOf` can only merge object schemas",
+        );
+        check(
+            &format!(
+                "{}components:\n  schemas:\n    A: {{allOf: [{{$ref: '#/components/schemas/B'}}, {{type: object}}]}}\n    B: {{allOf: [{{$ref: '#/components/schemas/A'}}, {{type: object}}]}}\n",
+                op(
+                    "      responses: {'200': {description: x, content: {application/json: {schema: {$ref: '#/components/schemas/A'}}}}}\n"
+                )
+            ),
+            ErrorKind::Unsupported,
+            "/components/schemas/B/allOf/0",
+            Some("t/getA"),
+            "nests more than 32 deep",
+        );
+    }
+
+    #[test]
+    fn malformed_documents_are_errors_at_their_node() {
+        check(
+            "paths: {/a: [unclosed\n",
+            ErrorKind::Syntax,
+            "",
+            None,
+            "not valid YAML or JSON at line",
+        );
+        check(
+            &op(
+                "      responses: {'200': {description: x, content: {application/json: {schema: {$ref: '#/components/schemas/Nope'}}}}}\n",
+            ),
+            ErrorKind::Reference,
+            "/paths/~1a/get/responses/200/content/application~1json/schema/$ref",
+            None,
+            "`#/components/schemas/Nope` does not resolve",
+        );
+        check(
+            &op(
+                "      parameters: [{name: q, in: query, required: maybe, schema: {type: string}}]\n      responses: {}\n",
+            ),
+            ErrorKind::Structure,
+            // `required` is in a flattened struct of `openapiv3`: the parameter
+            // is the deepest node that can be named; the message names the value.
+            "/paths/~1a/get/parameters/0",
+            Some("t/getA"),
+            "invalid type: string \"maybe\", expected a boolean",
+        );
+        check(
+            "paths:\n  /a:\n    get:\n      operationId: t/getA\n      description: Works with ICR Apps.\n      x-icr-permissions: [{thing: read}]\n      responses: {}\n",
+            ErrorKind::Permission,
+            "/paths/~1a/get/x-icr-permissions/0/thing",
+            Some("t/getA"),
+            "did you mean `things`?",
+        );
+        let newer = Document::parse(
+            "case.yaml",
+            "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n",
+        )
+        .unwrap();
+        let errors = generate(&newer).unwrap_err();
+        assert_eq!(errors[0].kind, ErrorKind::Unsupported);
+        assert_eq!(
+            errors[0].to_string(),
+            "case.yaml#/openapi: OpenAPI `3.1.0` is not supported; these tools read OpenAPI 3.0.x"
+        );
     }
 }

@@ -1,9 +1,33 @@
-//! `icr-macros` holds the procedural macros that `icr-api` re-exports:
-//! `permissions!`, the one declaration of what an app was granted, and
-//! `generate_api!`, which generates bindings for a spec of one's own at build
-//! time.
+//! `icr-macros` holds the procedural macros that `icr-api` re-exports.
 //!
-//! The macros are thin front-ends: the spec reading and code generation live
-//! in `icr-codegen`, because a proc-macro crate can export nothing but
-//! macros and `xtask` needs the generator too. Neither macro exists yet;
-//! they arrive with the issues that introduce them (see `ARCHITECTURE.md`).
+//! - `generate_api!(spec = "path/to/spec.yaml")` generates, at build time
+//!   and inside the calling crate, the same bindings `cargo xtask codegen
+//!   --spec … --out …` writes for that spec.
+//!
+//! The macros are one-line entry points over functions of
+//! `proc_macro2::TokenStream`, so that their expansion can be tested like
+//! any other function; the spec reading and code generation live in
+//! `icr-codegen`, because a proc-macro crate can export nothing but macros
+//! and `xtask` needs the generator too.
+
+mod generate_api;
+
+use proc_macro::TokenStream;
+
+/// Generates bindings for an OpenAPI 3.0 spec of one's own, at build time.
+///
+/// ```text
+/// icr_api::generate_api!(spec = "specs/icr-2027.yaml");
+/// ```
+///
+/// The path is relative to the calling crate's `Cargo.toml`. The expansion
+/// is a `models` module and one module of request functions per tag, as
+/// `cargo xtask codegen --spec … --out …` writes them; the crate is rebuilt
+/// when the spec changes. A problem in the spec is a compile error at the
+/// path, naming the JSON pointer and operation at fault.
+#[proc_macro]
+pub fn generate_api(input: TokenStream) -> TokenStream {
+    generate_api::expand(input.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}

@@ -6,4 +6,5 @@
 )]
 
 mod bindings;
+mod golden;
 mod tidy;

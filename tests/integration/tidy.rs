@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 
 use tests::workspace_root;
 
-/// Every `.rs` file of the workspace, skipping build output and the
-/// compile-fail fixtures (tiny programs whose shape is the point).
+/// Every `.rs` file of the workspace, skipping build output and test
+/// fixtures (compile-fail programs and golden snapshots, whose exact shape
+/// is the point).
 fn rust_files() -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut pending = vec![workspace_root()];
@@ -17,7 +18,10 @@ fn rust_files() -> Vec<PathBuf> {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             if path.is_dir() {
-                if !matches!(name.as_str(), "target" | ".git" | "ui") {
+                if !matches!(
+                    name.as_str(),
+                    "target" | ".git" | "ui" | "golden" | "fixtures"
+                ) {
                     pending.push(path);
                 }
             } else if name.ends_with(".rs") {

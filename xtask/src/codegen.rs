@@ -241,10 +241,59 @@ pub(crate) fn shown(path: &Path) -> String {
         .to_string()
 }
 
+/// Runs `cargo check` on a stand-alone crate written by [`write`], with the
+/// workspace's lockfile (so it builds with the versions the workspace
+/// tested) and `target/standalone-check` as target folder (so dependencies
+/// build once, whatever folder the crate is in).
+pub(crate) fn cargo_check(crate_dir: &Path) -> std::io::Result<std::process::Output> {
+    let root = workspace_root();
+    fs::copy(root.join("Cargo.lock"), crate_dir.join("Cargo.lock"))?;
+    std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args(["check", "--quiet", "--message-format", "short"])
+        .current_dir(crate_dir)
+        .env(
+            "CARGO_TARGET_DIR",
+            root.join("target").join("standalone-check"),
+        )
+        .output()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{Target, plan, stale, write};
+    use super::{Target, cargo_check, plan, stale, write};
+    use crate::workspace_root;
     use std::fs;
+
+    #[test]
+    fn the_stress_spec_makes_a_crate_that_builds() {
+        let spec = workspace_root().join(crate::stress_spec::EXPANDED);
+        let dir = workspace_root()
+            .join("target")
+            .join("tmp")
+            .join("stress-bindings");
+        let _ = fs::remove_dir_all(&dir);
+        let target = Target::standalone(spec, dir.clone(), Some("stress-bindings".to_owned()));
+        let plan = plan(&target).unwrap();
+        let summary = &plan.generated.api.summary;
+        assert!(summary.read >= 1000, "{} operations", summary.read);
+        assert_eq!(
+            summary.installation
+                + summary.app
+                + summary.skipped.values().map(Vec::len).sum::<usize>(),
+            summary.read
+        );
+        write(&target, &plan).unwrap();
+        let output = cargo_check(&dir).unwrap();
+        let diagnostics = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            output.status.success(),
+            "the stress crate does not build:\n{diagnostics}"
+        );
+        assert!(
+            !diagnostics.contains("warning"),
+            "the stress crate builds with warnings:\n{diagnostics}"
+        );
+    }
 
     #[test]
     fn the_checked_in_bindings_are_fresh() {

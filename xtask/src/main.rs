@@ -1,8 +1,10 @@
 //! `cargo xtask`: the repository's automation, in Rust so that it runs
 //! wherever `cargo` does. `cargo xtask --help` lists the commands.
 
+mod bench;
 mod codegen;
 mod spec_check;
+mod stress_spec;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -18,6 +20,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Measure the generator: generation time, lines per operation, and
+    /// `cargo check` of the stress spec's crate, each against a baseline.
+    BenchCodegen,
+    /// Write icr-codegen/tests/fixtures/stress.yaml, the generator's stress
+    /// spec, from stress-core.yaml beside it.
+    StressSpec,
     /// Regenerate icr-api/src/generated/ from spec/icr.openapi.yaml, or with
     /// --spec and --out write a stand-alone crate for any OpenAPI 3.0 spec.
     Codegen {
@@ -93,6 +101,33 @@ fn workspace_root() -> PathBuf {
 
 fn main() -> ExitCode {
     match Cli::parse().command {
+        Command::BenchCodegen => match bench::run() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("{err}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::StressSpec => {
+            let root = workspace_root();
+            let written = std::fs::read_to_string(root.join(stress_spec::CORE))
+                .map_err(|err| format!("{}: {err}", stress_spec::CORE))
+                .and_then(|core| stress_spec::expand(&core))
+                .and_then(|text| {
+                    std::fs::write(root.join(stress_spec::EXPANDED), text)
+                        .map_err(|err| err.to_string())
+                });
+            match written {
+                Ok(()) => {
+                    println!("wrote {}", stress_spec::EXPANDED);
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("{err}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Codegen {
             check,
             spec,

@@ -260,6 +260,7 @@ pub enum SimpleUserType {
 #[derive(
     Clone,
     Debug,
+    Default,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
     ::icr_api::__private::serde::Deserialize

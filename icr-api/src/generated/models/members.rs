@@ -189,6 +189,7 @@ pub enum InvitationRole {
 #[derive(
     Clone,
     Debug,
+    Default,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
     ::icr_api::__private::serde::Deserialize

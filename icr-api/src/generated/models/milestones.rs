@@ -84,6 +84,7 @@ pub struct MilestoneCreate {
 #[derive(
     Clone,
     Debug,
+    Default,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
     ::icr_api::__private::serde::Deserialize

@@ -82,6 +82,7 @@ pub enum OrganizationDefaultProjectPermission {
 #[derive(
     Clone,
     Debug,
+    Default,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
     ::icr_api::__private::serde::Deserialize

@@ -681,6 +681,7 @@ pub enum ProjectEditedEventEvent {
 #[derive(
     Clone,
     Debug,
+    Default,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
     ::icr_api::__private::serde::Deserialize

@@ -261,6 +261,7 @@ pub struct WebhookCreateConfig {
 #[derive(
     Clone,
     Debug,
+    Default,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
     ::icr_api::__private::serde::Deserialize
@@ -292,6 +293,7 @@ pub struct WebhookUpdate {
 #[derive(
     Clone,
     Debug,
+    Default,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
     ::icr_api::__private::serde::Deserialize

@@ -1,0 +1,178 @@
+//! `generate_api!`: parses `spec = "path"`, runs `icr-codegen` on the spec
+//! and expands to its modules, inline.
+
+use std::path::{Path, PathBuf};
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::parse::{Parse, ParseStream};
+use syn::{LitStr, Token};
+
+mod kw {
+    syn::custom_keyword!(spec);
+}
+
+/// The macro's input: `spec = "path"`.
+struct Input {
+    spec: LitStr,
+}
+
+impl Parse for Input {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        input.parse::<kw::spec>()?;
+        input.parse::<Token![=]>()?;
+        let spec = input.parse()?;
+        input.parse::<Option<Token![,]>>()?;
+        Ok(Self { spec })
+    }
+}
+
+/// Expands `generate_api!(input)`, reading the spec relative to the calling
+/// crate's manifest folder.
+pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
+    let input: Input = syn::parse2(input)?;
+    let base = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    expand_at(&input.spec, &base)
+}
+
+/// Expands for a spec path relative to `base`.
+fn expand_at(spec: &LitStr, base: &Path) -> syn::Result<TokenStream> {
+    let path = base.join(spec.value());
+    let doc = icr_codegen::Document::read(&path)
+        .map_err(|err| syn::Error::new(spec.span(), err.to_string()))?;
+    let generated = icr_codegen::generate(&doc).map_err(|errors| {
+        let mut problems = errors
+            .iter()
+            .map(|err| syn::Error::new(spec.span(), err.to_string()));
+        let mut combined = syn::Error::new(
+            spec.span(),
+            format!(
+                "{} problem(s) in the spec; nothing was generated",
+                errors.len()
+            ),
+        );
+        problems
+            .by_ref()
+            .for_each(|problem| combined.combine(problem));
+        combined
+    })?;
+    let modules = icr_codegen::format::inline(&generated.root);
+    // Reading the spec through `include_bytes!` makes the compiler rebuild
+    // the calling crate whenever the spec changes.
+    let tracked = path.display().to_string();
+    Ok(quote! {
+        const _: &[u8] = include_bytes!(#tracked);
+        #modules
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::expand_at;
+    use proc_macro2::Span;
+    use std::path::{Path, PathBuf};
+    use syn::LitStr;
+
+    fn workspace() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .unwrap()
+            .to_path_buf()
+    }
+
+    /// Every module of a parsed expansion, by path, with its items' tokens
+    /// (module declarations and `pub use` of flattened modules left out,
+    /// as files express those differently).
+    fn modules(items: &[syn::Item], prefix: &str, out: &mut Vec<(String, String)>) {
+        let mut own = Vec::new();
+        for item in items {
+            match item {
+                syn::Item::Mod(module) => {
+                    let path = format!("{prefix}{}/", module.ident);
+                    if let Some((_, content)) = &module.content {
+                        modules(content, &path, out);
+                    }
+                }
+                syn::Item::Use(used) if matches!(used.vis, syn::Visibility::Public(_)) => {}
+                syn::Item::Const(constant) if constant.ident == "_" => {}
+                other => own.push(other.clone()),
+            }
+        }
+        // Formatted the same way on both sides, so that only code differs.
+        let file = syn::File {
+            shebang: None,
+            attrs: Vec::new(),
+            items: own,
+        };
+        out.push((prefix.to_owned(), prettyplease::unparse(&file)));
+    }
+
+    #[test]
+    fn the_macro_and_xtask_generate_the_same_code() {
+        let spec = "spec/icr.openapi.yaml";
+        let expansion = expand_at(&LitStr::new(spec, Span::call_site()), &workspace()).unwrap();
+        let expansion: syn::File = syn::parse2(expansion).unwrap();
+        let mut from_macro = Vec::new();
+        modules(&expansion.items, "", &mut from_macro);
+
+        // What `cargo xtask codegen` writes for the same spec.
+        let doc = icr_codegen::Document::read(&workspace().join(spec)).unwrap();
+        let generated = icr_codegen::generate(&doc).unwrap();
+        let files =
+            icr_codegen::format::files(&generated.root, "mod.rs", "cargo xtask codegen").unwrap();
+        let mut from_files = Vec::new();
+        for file in &files {
+            let parsed: syn::File = syn::parse_str(&file.text).unwrap();
+            let path = file.path.with_extension("").display().to_string();
+            let prefix = match path.strip_suffix("mod") {
+                Some(folder) => folder.to_owned(),
+                None => format!("{path}/"),
+            };
+            let mut found = Vec::new();
+            modules(&parsed.items, &prefix, &mut found);
+            from_files.extend(found.into_iter().filter(|(p, _)| *p == prefix));
+        }
+        from_macro.sort();
+        from_files.sort();
+        let names = |modules: &[(String, String)]| {
+            modules
+                .iter()
+                .map(|(name, _)| name.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&from_macro), names(&from_files));
+        assert_eq!(from_macro.len(), files.len());
+        for ((module, by_macro), (_, by_xtask)) in from_macro.iter().zip(&from_files) {
+            assert!(
+                by_macro == by_xtask,
+                "module `{module}` differs between generate_api! and cargo xtask codegen"
+            );
+        }
+    }
+
+    #[test]
+    fn a_spec_problem_is_an_error_at_the_path_naming_pointer_and_operation() {
+        let dir = std::env::temp_dir().join(format!("icr-macros-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("broken.yaml"),
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      operationId: a/getA\n      description: Works with ICR Apps.\n      x-icr-permissions: [{nothing: read}]\n      responses: {'204': {description: x}}\n",
+        )
+        .unwrap();
+        let error = expand_at(&LitStr::new("broken.yaml", Span::call_site()), &dir).unwrap_err();
+        let messages: Vec<String> = error.into_iter().map(|e| e.to_string()).collect();
+        assert!(messages[0].contains("1 problem(s)"), "{messages:?}");
+        assert!(
+            messages[1].contains("#/paths/~1a/get/x-icr-permissions/0/nothing (operation `a/getA`): unknown permission `nothing`"),
+            "{messages:?}"
+        );
+        let missing = expand_at(&LitStr::new("absent.yaml", Span::call_site()), &dir).unwrap_err();
+        assert!(
+            missing.to_string().contains("cannot read the spec"),
+            "{missing}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -98,6 +98,20 @@ struct ObjectParts {
     additional: Option<(AdditionalProperties, JsonPointer)>,
 }
 
+impl ObjectParts {
+    /// The parts of one object schema at `at`.
+    fn of(
+        properties: &IndexMap<String, ReferenceOr<Box<Schema>>>,
+        required: &[String],
+        additional: Option<&AdditionalProperties>,
+        at: &JsonPointer,
+    ) -> Self {
+        let mut parts = Self::default();
+        add_properties(&mut parts, properties, required, additional, at);
+        parts
+    }
+}
+
 struct Lowerer<'a> {
     doc: &'a Document,
     openapi: &'a openapiv3::OpenAPI,
@@ -787,6 +801,7 @@ impl<'a> Lowerer<'a> {
 
     fn kind(&mut self, schema: &Schema, at: &JsonPointer, hint: &str) -> Option<Lowered> {
         let doc = schema.schema_data.description.clone();
+        let discriminator = schema.schema_data.discriminator.as_ref();
         let lowered =
             match &schema.schema_kind {
                 SchemaKind::Type(Type::String(string)) => {
@@ -825,56 +840,33 @@ impl<'a> Lowerer<'a> {
                 SchemaKind::Type(Type::Array(array)) => Lowered::Type(Ty::Vec(Box::new(
                     self.items(array.items.as_ref(), at, hint)?,
                 ))),
-                SchemaKind::Type(Type::Object(object)) => {
-                    let mut parts = ObjectParts::default();
-                    add_properties(
-                        &mut parts,
+                SchemaKind::Type(Type::Object(object)) => self.object(
+                    ObjectParts::of(
                         &object.properties,
                         &object.required,
                         object.additional_properties.as_ref(),
                         at,
-                    );
-                    self.object(parts, hint, doc)?
+                    ),
+                    hint,
+                    doc,
+                )?,
+                SchemaKind::OneOf { one_of } => {
+                    self.union(one_of, &at.join("oneOf"), discriminator, hint, doc)?
                 }
-                SchemaKind::OneOf { one_of } => self.union(
-                    one_of,
-                    &at.join("oneOf"),
-                    schema.schema_data.discriminator.as_ref(),
-                    hint,
-                    doc,
-                )?,
-                SchemaKind::AnyOf { any_of } => self.union(
-                    any_of,
-                    &at.join("anyOf"),
-                    schema.schema_data.discriminator.as_ref(),
-                    hint,
-                    doc,
-                )?,
+                SchemaKind::AnyOf { any_of } => {
+                    self.union(any_of, &at.join("anyOf"), discriminator, hint, doc)?
+                }
                 SchemaKind::AllOf { all_of } => self.all_of(all_of, at, hint, doc)?,
                 SchemaKind::Not { .. } => Lowered::Type(Ty::Prim(Prim::Json)),
                 SchemaKind::Any(any) => {
                     if !any.all_of.is_empty() {
                         self.all_of(&any.all_of, at, hint, doc)?
                     } else if !any.one_of.is_empty() {
-                        self.union(
-                            &any.one_of,
-                            &at.join("oneOf"),
-                            schema.schema_data.discriminator.as_ref(),
-                            hint,
-                            doc,
-                        )?
+                        self.union(&any.one_of, &at.join("oneOf"), discriminator, hint, doc)?
                     } else if !any.any_of.is_empty() {
-                        self.union(
-                            &any.any_of,
-                            &at.join("anyOf"),
-                            schema.schema_data.discriminator.as_ref(),
-                            hint,
-                            doc,
-                        )?
+                        self.union(&any.any_of, &at.join("anyOf"), discriminator, hint, doc)?
                     } else if !any.properties.is_empty() || any.typ.as_deref() == Some("object") {
-                        let mut parts = ObjectParts::default();
-                        add_properties(
-                            &mut parts,
+                        let parts = ObjectParts::of(
                             &any.properties,
                             &any.required,
                             any.additional_properties.as_ref(),

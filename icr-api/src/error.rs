@@ -49,6 +49,25 @@ pub enum Error {
     /// description promises.
     #[error(transparent)]
     Decode(Box<DecodeError>),
+    /// The installation does not hold every permission the app's
+    /// declaration names: its organization never accepted them (or the app
+    /// no longer asks for them). Ask the organization's owners to accept the
+    /// app's permissions on ICR, or declare fewer.
+    #[error(
+        "installation {installation_id} was not granted what `{declaration}` declares: {}{}",
+        grant_list(missing),
+        server_message.as_ref().map(|m| format!(" (the server said: {m})")).unwrap_or_default()
+    )]
+    PermissionsNotGranted {
+        /// The declaration's name.
+        declaration: &'static str,
+        /// The installation.
+        installation_id: i64,
+        /// The declared grants the installation does not hold.
+        missing: Vec<crate::grants::Grant>,
+        /// What the server said, when it refused the token request.
+        server_message: Option<String>,
+    },
     /// The request could not be built from the arguments given, e.g. a
     /// parameter value that cannot be written into a URL.
     #[error("{method} {path} could not be built: {reason}")]
@@ -60,6 +79,11 @@ pub enum Error {
         /// What was wrong.
         reason: String,
     },
+}
+
+fn grant_list(grants: &[crate::grants::Grant]) -> String {
+    let listed: Vec<String> = grants.iter().map(|grant| format!("`{grant}`")).collect();
+    listed.join(", ")
 }
 
 fn retry_after_text(seconds: Option<u64>) -> String {
@@ -74,7 +98,9 @@ impl Error {
         match self {
             Error::Api(error) | Error::RateLimited { error, .. } => Some(error.status),
             Error::Decode(error) => Some(error.status),
-            Error::Transport { .. } | Error::InvalidRequest { .. } => None,
+            Error::Transport { .. }
+            | Error::InvalidRequest { .. }
+            | Error::PermissionsNotGranted { .. } => None,
         }
     }
 }

@@ -9,17 +9,25 @@
 //! [`issues`], …) each describe one endpoint; they take an
 //! [`InstallationClient`], or for the `/app` endpoints an [`AppClient`].
 //!
+//! What the app was granted is declared once, as a type; every request
+//! function names the permissions of its endpoint in its bounds, so a call
+//! the app was not granted does not compile (see [`grants`]):
+//!
 //! ```no_run
-//! use icr_api::{Client, ClientConfig, InstallationClient, SecretToken};
+//! use icr_api::{AppClient, Client, ClientConfig, SecretToken};
+//!
+//! icr_api::permissions! {
+//!     /// What the release-notes app was granted on ICR.
+//!     pub ReleaseNotes { projects: write, issues: read }
+//! }
 //!
 //! # async fn run() -> icr_api::Result<()> {
-//! /// The app's permission declaration (checked by the functions' bounds).
-//! struct ReleaseNotes;
-//!
 //! let client = Client::new(ClientConfig::default())?;
-//! let installation: InstallationClient<ReleaseNotes> =
-//!     InstallationClient::with_token(client, SecretToken::new("an installation access token"));
-//! let project = icr_api::projects::get_project(&installation, 3001).await?;
+//! let app = AppClient::with_jwt(client, SecretToken::new("the app's JWT"));
+//! // Asks for exactly `projects: write` and `issues: read`, and fails right
+//! // here if the installation does not hold them.
+//! let token = app.installation::<ReleaseNotes>(42).create_token().await?;
+//! let project = icr_api::projects::get_project(token.client(), 3001).await?;
 //! println!("{}: {:?}", project.full_name, project.short_description);
 //! # Ok(())
 //! # }
@@ -33,6 +41,10 @@
 //!   [`DecodeError`];
 //! - credentials are [`SecretToken`]s, which never show in `Debug` output or
 //!   errors;
+//! - [`permissions!`] checks a declaration against the API's permission
+//!   catalog at compile time (an unknown permission or level is an error at
+//!   that entry), and [`Installation::create_token`] checks it against what
+//!   the server grants at run time;
 //! - the tag modules and [`models`] are generated from
 //!   `spec/icr.openapi.yaml` by `cargo xtask codegen` and checked in under
 //!   `src/generated/`; nothing in them is edited by hand.
@@ -48,6 +60,8 @@ mod error;
 // `cargo xtask codegen --check`; rustfmt would make it stale.
 #[rustfmt::skip]
 mod generated;
+pub mod grants;
+mod installation;
 mod request;
 mod secret;
 
@@ -55,7 +69,17 @@ pub use client::{AppClient, Client, ClientConfig, DEFAULT_BASE_URL, Installation
 pub use error::{ApiError, DecodeError, Error, FieldError, Result};
 pub use generated::*;
 pub use icr_macros::generate_api;
+pub use installation::{Installation, InstallationToken};
 pub use secret::SecretToken;
+
+/// The future a request function returns.
+///
+/// The function reads its arguments when it is called (the request is
+/// built then), so the future borrows nothing but the client. It is boxed
+/// for two reasons: it is `Send` whatever the caller, and it is a concrete
+/// type, so a call the app was not granted is one compile error rather than
+/// one for the call and another for the future's type.
+pub type Call<'client, T> = std::pin::Pin<Box<dyn Future<Output = Result<T>> + Send + 'client>>;
 
 /// The value types generated models use.
 pub use bytes::Bytes;
@@ -72,6 +96,7 @@ pub mod __private {
     pub use crate::request::{ArrayStyle, Request, Response};
     pub use bytes::Bytes;
     pub use chrono;
+    pub use icr_macros::permissions;
     pub use reqwest::Method;
     pub use serde;
     pub use serde_json;

@@ -8,7 +8,12 @@ use std::fmt;
 /// It has no `Display`, and its `Debug` prints `SecretToken([redacted])`, so
 /// formatting a client, a request or an error never reveals it. Read it with
 /// [`expose_secret`](Self::expose_secret) where it must leave the program.
-#[derive(Clone, PartialEq, Eq)]
+///
+/// Generated models use it for every string the API description marks
+/// `format: password`, such as an installation access token or a webhook
+/// secret; it reads and writes as a plain JSON string.
+#[derive(Clone, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct SecretToken(String);
 
 impl SecretToken {

@@ -15,7 +15,7 @@
 //!   parameters, bodies, answers, types and permission sets, with Rust names
 //!   beside the API's names ([`naming`]);
 //! - [`emit`]: the model → a tree of modules of Rust tokens (`quote!`);
-//! - [`format`]: the tree → `prettyplease`-formatted files, or one token
+//! - [`mod@format`]: the tree → `prettyplease`-formatted files, or one token
 //!   stream for a macro to expand.
 //!
 //! [`generate`] runs the stages after loading.
@@ -67,10 +67,11 @@ pub use load::{Document, OperationRef};
 pub use pointer::JsonPointer;
 
 /// The whole pipeline after loading: the model of `doc`, and its Rust as a
-/// module tree ready to be written as files or expanded inline.
-pub fn generate(doc: &Document) -> Result<Generated, Vec<SpecError>> {
+/// module tree ready to be written as files or expanded inline, placed as
+/// `placement` says.
+pub fn generate(doc: &Document, placement: &emit::Placement) -> Result<Generated, Vec<SpecError>> {
     let api = lower::lower(doc)?;
-    let root = emit::emit(&api);
+    let root = emit::emit(&api, placement);
     Ok(Generated { api, root })
 }
 

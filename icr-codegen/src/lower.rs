@@ -125,7 +125,7 @@ struct Lowerer<'a> {
     type_names: Names,
     /// Function names taken, by module.
     function_names: HashMap<String, Names>,
-    /// The module of each tag, and the module names taken (`models` is).
+    /// The module of each tag, and the module names taken (`models` and `permissions` are).
     tag_modules: HashMap<String, String>,
     module_names: Names,
     summary: Summary,
@@ -159,7 +159,7 @@ impl<'a> Lowerer<'a> {
             type_names,
             function_names: HashMap::new(),
             tag_modules: HashMap::new(),
-            module_names: Names::with_reserved(["models"]),
+            module_names: Names::with_reserved(["models", "permissions"]),
             summary: Summary::default(),
             errors: Vec::new(),
             operation_id: None,
@@ -810,6 +810,7 @@ impl<'a> Lowerer<'a> {
                         Lowered::Type(Ty::Prim(match &string.format {
                             VariantOrUnknownOrEmpty::Item(StringFormat::DateTime) => Prim::DateTime,
                             VariantOrUnknownOrEmpty::Item(StringFormat::Date) => Prim::Date,
+                            VariantOrUnknownOrEmpty::Item(StringFormat::Password) => Prim::Secret,
                             _ => Prim::String,
                         }))
                     } else {
@@ -1314,7 +1315,7 @@ mod tests {
     fn check(rest: &str, kind: ErrorKind, pointer: &str, operation: Option<&str>, text: &str) {
         let errors = match Document::parse("case.yaml", &format!("{HEAD}{rest}")) {
             Err(error) => vec![error],
-            Ok(doc) => generate(&doc).expect_err("generation must fail"),
+            Ok(doc) => generate(&doc, &Default::default()).expect_err("generation must fail"),
         };
         assert_eq!(errors.len(), 1, "{errors:#?}");
         let error = &errors[0];
@@ -1434,7 +1435,7 @@ mod tests {
             "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n",
         )
         .unwrap();
-        let errors = generate(&newer).unwrap_err();
+        let errors = generate(&newer, &Default::default()).unwrap_err();
         assert_eq!(errors[0].kind, ErrorKind::Unsupported);
         assert_eq!(
             errors[0].to_string(),

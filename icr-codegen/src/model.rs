@@ -230,6 +230,8 @@ pub enum Prim {
     DateTime,
     /// `date`.
     Date,
+    /// `format: password`: a credential, kept out of `Debug` output.
+    Secret,
     /// A binary body.
     Bytes,
     /// Any JSON value.

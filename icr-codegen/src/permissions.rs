@@ -11,6 +11,7 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::error::ErrorKind;
+use crate::naming::pascal;
 use crate::{Document, JsonPointer, OperationRef, SpecError};
 
 /// The root extension that holds the permission catalog.
@@ -81,6 +82,14 @@ pub struct Grant {
     pub level: Level,
 }
 
+impl Grant {
+    /// The name of the trait a declaration implements when it holds this
+    /// grant, e.g. `IssuesWrite`.
+    pub fn trait_name(&self) -> String {
+        format!("{}{}", pascal(&self.permission), pascal(self.level.name()))
+    }
+}
+
 impl fmt::Display for Grant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.permission, self.level)
@@ -127,6 +136,86 @@ impl fmt::Display for Requirement {
             }
         }
         Ok(())
+    }
+}
+
+impl Requirement {
+    /// The same requirement in a canonical form: the grants of each set
+    /// sorted, a grant that another of its set already implies dropped, the
+    /// sets sorted, and a set that another set of the requirement makes
+    /// redundant (because it needs at least as much) dropped. Two
+    /// requirements that accept the same declarations have the same form.
+    pub fn normalized(&self) -> Requirement {
+        let mut sets: Vec<Vec<Grant>> = self
+            .alternatives
+            .iter()
+            .map(|set| {
+                let mut grants: Vec<Grant> = Vec::new();
+                for grant in &set.grants {
+                    match grants.iter_mut().find(|g| g.permission == grant.permission) {
+                        Some(held) => held.level = held.level.max(grant.level),
+                        None => grants.push(grant.clone()),
+                    }
+                }
+                grants.sort();
+                grants
+            })
+            .collect();
+        sets.sort();
+        sets.dedup();
+        let covers = |small: &[Grant], large: &[Grant]| {
+            small.iter().all(|needed| {
+                large.iter().any(|held| {
+                    held.permission == needed.permission && held.level.satisfies(needed.level)
+                })
+            })
+        };
+        let kept: Vec<Vec<Grant>> = sets
+            .iter()
+            .enumerate()
+            .filter(|(i, set)| {
+                !sets.iter().enumerate().any(|(j, other)| {
+                    j != *i && covers(other, set) && (!covers(set, other) || j < *i)
+                })
+            })
+            .map(|(_, set)| set.clone())
+            .collect();
+        Requirement {
+            alternatives: kept
+                .into_iter()
+                .map(|grants| PermissionSet { grants })
+                .collect(),
+        }
+    }
+
+    /// Whether a declaration holding `held` satisfies the requirement.
+    pub fn is_met_by(&self, held: &[Grant]) -> bool {
+        self.alternatives.iter().any(|set| {
+            set.grants.iter().all(|needed| {
+                held.iter().any(|grant| {
+                    grant.permission == needed.permission && grant.level.satisfies(needed.level)
+                })
+            })
+        })
+    }
+
+    /// For a requirement of several alternatives, the name of the trait that
+    /// stands for it, e.g. `IssuesReadOrProjectsRead`; `None` for one set,
+    /// whose grants are bounds of their own.
+    pub fn trait_name(&self) -> Option<String> {
+        let normalized = self.normalized();
+        if normalized.alternatives.len() < 2 {
+            return None;
+        }
+        let sets: Vec<String> = normalized
+            .alternatives
+            .iter()
+            .map(|set| {
+                let grants: Vec<String> = set.grants.iter().map(Grant::trait_name).collect();
+                grants.join("And")
+            })
+            .collect();
+        Some(sets.join("Or"))
     }
 }
 
@@ -211,6 +300,23 @@ impl Catalog {
                 description: description.unwrap_or_default().to_owned(),
                 levels: parsed,
             });
+        }
+        for (i, permission) in permissions.iter().enumerate() {
+            if let Some(earlier) = permissions[..i]
+                .iter()
+                .find(|p| pascal(&p.name) == pascal(&permission.name))
+            {
+                errors.push(doc.error(
+                    ErrorKind::Permission,
+                    at.join(&permission.name),
+                    format!(
+                        "permissions `{}` and `{}` would both be `{}` in Rust; rename one",
+                        earlier.name,
+                        permission.name,
+                        pascal(&permission.name)
+                    ),
+                ));
+            }
         }
         if errors.is_empty() {
             Ok(Self { permissions })
@@ -463,6 +569,63 @@ x-icr-permission-catalog:
                 "/x-icr-permission-catalog/weird/levels/1",
             ]
         );
+    }
+
+    #[test]
+    fn alternatives_are_named_by_their_canonical_form() {
+        let check = |sets: &str, normalized: &str, name: Option<&str>| {
+            let requirement = requirement_of(sets).unwrap().unwrap();
+            assert_eq!(requirement.normalized().to_string(), normalized, "{sets}");
+            assert_eq!(requirement.trait_name().as_deref(), name, "{sets}");
+        };
+        check("[{issues: read}]", "issues: read", None);
+        check(
+            "[{projects: read, issues: write}]",
+            "issues: write and projects: read",
+            None,
+        );
+        check(
+            "[{projects: read}, {issues: read}]",
+            "issues: read or projects: read",
+            Some("IssuesReadOrProjectsRead"),
+        );
+        check(
+            "[{issues: read}, {projects: read}]",
+            "issues: read or projects: read",
+            Some("IssuesReadOrProjectsRead"),
+        );
+        // A set that needs more than another adds nothing.
+        check(
+            "[{issues: write, projects: read}, {issues: read}]",
+            "issues: read",
+            None,
+        );
+        check(
+            "[{projects: admin}, {issues: write, projects: read}]",
+            "(issues: write and projects: read) or projects: admin",
+            Some("IssuesWriteAndProjectsReadOrProjectsAdmin"),
+        );
+    }
+
+    #[test]
+    fn requirements_are_met_by_higher_levels_and_any_alternative() {
+        let requirement = requirement_of("[{issues: write, projects: read}, {projects: admin}]")
+            .unwrap()
+            .unwrap();
+        let grant = |permission: &str, level| Grant {
+            permission: permission.to_owned(),
+            level,
+        };
+        assert!(requirement.is_met_by(&[grant("projects", Level::Admin)]));
+        assert!(requirement.is_met_by(&[
+            grant("issues", Level::Write),
+            grant("projects", Level::Write)
+        ]));
+        assert!(!requirement.is_met_by(&[
+            grant("issues", Level::Read),
+            grant("projects", Level::Write)
+        ]));
+        assert!(!requirement.is_met_by(&[]));
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! `generate_api!`: parses `spec = "path"`, runs `icr-codegen` on the spec
-//! and expands to its modules, inline.
+//! `generate_api!`: parses `spec = "path"` (and `at = module::path`), runs
+//! `icr-codegen` on the spec and expands to its modules, inline.
 
 use std::path::{Path, PathBuf};
 
@@ -10,11 +10,16 @@ use syn::{LitStr, Token};
 
 mod kw {
     syn::custom_keyword!(spec);
+    syn::custom_keyword!(at);
 }
 
-/// The macro's input: `spec = "path"`.
+/// The macro's input: `spec = "path"`, then optionally `at = path`, the
+/// path of the module the macro is called in (`crate` when left out), which
+/// the generated `permissions!` needs to name the `permissions` module from
+/// anywhere in the crate.
 struct Input {
     spec: LitStr,
+    at: syn::Path,
 }
 
 impl Parse for Input {
@@ -22,8 +27,14 @@ impl Parse for Input {
         input.parse::<kw::spec>()?;
         input.parse::<Token![=]>()?;
         let spec = input.parse()?;
-        input.parse::<Option<Token![,]>>()?;
-        Ok(Self { spec })
+        let mut at: syn::Path = syn::parse_quote!(crate);
+        if input.parse::<Option<Token![,]>>()?.is_some() && input.peek(kw::at) {
+            input.parse::<kw::at>()?;
+            input.parse::<Token![=]>()?;
+            at = input.call(syn::Path::parse_mod_style)?;
+            input.parse::<Option<Token![,]>>()?;
+        }
+        Ok(Self { spec, at })
     }
 }
 
@@ -34,15 +45,16 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     let base = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(PathBuf::from)
         .unwrap_or_default();
-    expand_at(&input.spec, &base)
+    expand_at(&input.spec, &base, &input.at)
 }
 
-/// Expands for a spec path relative to `base`.
-fn expand_at(spec: &LitStr, base: &Path) -> syn::Result<TokenStream> {
+/// Expands for a spec path relative to `base`, called in module `at`.
+fn expand_at(spec: &LitStr, base: &Path, at: &syn::Path) -> syn::Result<TokenStream> {
     let path = base.join(spec.value());
     let doc = icr_codegen::Document::read(&path)
         .map_err(|err| syn::Error::new(spec.span(), err.to_string()))?;
-    let generated = icr_codegen::generate(&doc).map_err(|errors| {
+    let placement = icr_codegen::emit::Placement::Module(quote!(#at));
+    let generated = icr_codegen::generate(&doc, &placement).map_err(|errors| {
         let mut problems = errors
             .iter()
             .map(|err| syn::Error::new(spec.span(), err.to_string()));
@@ -95,7 +107,11 @@ mod tests {
                         modules(content, &path, out);
                     }
                 }
-                syn::Item::Use(used) if matches!(used.vis, syn::Visibility::Public(_)) => {}
+                syn::Item::Use(used) if !matches!(used.vis, syn::Visibility::Inherited) => {}
+                // `permissions!` is exported from a crate and local to a
+                // module of a crate; `permissions_macro_differs_only_in_placement`
+                // compares the two.
+                syn::Item::Macro(_) => {}
                 syn::Item::Const(constant) if constant.ident == "_" => {}
                 other => own.push(other.clone()),
             }
@@ -112,14 +128,19 @@ mod tests {
     #[test]
     fn the_macro_and_xtask_generate_the_same_code() {
         let spec = "spec/icr.openapi.yaml";
-        let expansion = expand_at(&LitStr::new(spec, Span::call_site()), &workspace()).unwrap();
+        let expansion = expand_at(
+            &LitStr::new(spec, Span::call_site()),
+            &workspace(),
+            &syn::parse_quote!(crate),
+        )
+        .unwrap();
         let expansion: syn::File = syn::parse2(expansion).unwrap();
         let mut from_macro = Vec::new();
         modules(&expansion.items, "", &mut from_macro);
 
         // What `cargo xtask codegen` writes for the same spec.
         let doc = icr_codegen::Document::read(&workspace().join(spec)).unwrap();
-        let generated = icr_codegen::generate(&doc).unwrap();
+        let generated = icr_codegen::generate(&doc, &Default::default()).unwrap();
         let files =
             icr_codegen::format::files(&generated.root, "mod.rs", "cargo xtask codegen").unwrap();
         let mut from_files = Vec::new();
@@ -161,14 +182,24 @@ mod tests {
             "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      operationId: a/getA\n      description: Works with ICR Apps.\n      x-icr-permissions: [{nothing: read}]\n      responses: {'204': {description: x}}\n",
         )
         .unwrap();
-        let error = expand_at(&LitStr::new("broken.yaml", Span::call_site()), &dir).unwrap_err();
+        let error = expand_at(
+            &LitStr::new("broken.yaml", Span::call_site()),
+            &dir,
+            &syn::parse_quote!(crate),
+        )
+        .unwrap_err();
         let messages: Vec<String> = error.into_iter().map(|e| e.to_string()).collect();
         assert!(messages[0].contains("1 problem(s)"), "{messages:?}");
         assert!(
             messages[1].contains("#/paths/~1a/get/x-icr-permissions/0/nothing (operation `a/getA`): unknown permission `nothing`"),
             "{messages:?}"
         );
-        let missing = expand_at(&LitStr::new("absent.yaml", Span::call_site()), &dir).unwrap_err();
+        let missing = expand_at(
+            &LitStr::new("absent.yaml", Span::call_site()),
+            &dir,
+            &syn::parse_quote!(crate),
+        )
+        .unwrap_err();
         assert!(
             missing.to_string().contains("cannot read the spec"),
             "{missing}"

@@ -1,5 +1,8 @@
 //! `icr-macros` holds the procedural macros that `icr-api` re-exports.
 //!
+//! - `permissions!`, which bindings call through a `permissions!` of their
+//!   own that supplies their permission catalog: declares what an app was
+//!   granted, as a type;
 //! - `generate_api!(spec = "path/to/spec.yaml")` generates, at build time
 //!   and inside the calling crate, the same bindings `cargo xtask codegen
 //!   --spec … --out …` writes for that spec.
@@ -11,6 +14,7 @@
 //! and `xtask` needs the generator too.
 
 mod generate_api;
+mod permissions;
 
 use proc_macro::TokenStream;
 
@@ -28,6 +32,31 @@ use proc_macro::TokenStream;
 #[proc_macro]
 pub fn generate_api(input: TokenStream) -> TokenStream {
     generate_api::expand(input.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Declares what an ICR App was granted, as a type that request functions
+/// check at compile time.
+///
+/// Called through the `permissions!` of a set of bindings
+/// (`icr_api::permissions!`, or that of bindings generated from another
+/// spec), which puts its permission catalog in front of the declarations:
+///
+/// ```text
+/// icr_api::permissions! {
+///     /// What the release-notes app was granted on ICR.
+///     pub ReleaseNotes { projects: write, issues: read }
+/// }
+/// ```
+///
+/// Each declaration becomes a unit type implementing
+/// `icr_api::grants::Declaration` and the bindings' permission traits it
+/// holds. An unknown permission or level, or a permission named twice, is
+/// an error at that entry, with a suggestion when a catalog name is close.
+#[proc_macro]
+pub fn permissions(input: TokenStream) -> TokenStream {
+    permissions::expand(input.into())
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

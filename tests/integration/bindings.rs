@@ -9,9 +9,18 @@ use icr_api::{AppClient, Client, ClientConfig, Error, InstallationClient, Secret
 use serde_json::json;
 use tests::{Answer, Recorder, spec_value};
 
-/// Any type stands for the app's permission declaration until the
-/// permission types exist.
-struct AnyApp;
+icr_api::permissions! {
+    /// An app granted everything, so that every function can be called.
+    AnyApp {
+        metadata: read,
+        organization: admin,
+        members: write,
+        projects: admin,
+        issues: write,
+        contents: write,
+        webhooks: write,
+    }
+}
 
 fn installation(recorder: &Recorder) -> InstallationClient<AnyApp> {
     let client = Client::new(ClientConfig::with_base_url(&recorder.base_url)).unwrap();

@@ -22,7 +22,10 @@ mod snapshot {
 
 /// The same spec through the macro.
 mod from_macro {
-    icr_api::generate_api!(spec = "../icr-codegen/tests/fixtures/golden.yaml");
+    icr_api::generate_api!(
+        spec = "../icr-codegen/tests/fixtures/golden.yaml",
+        at = crate::golden::from_macro,
+    );
 }
 
 const FIXTURE: &str = "icr-codegen/tests/fixtures/golden.yaml";
@@ -31,7 +34,7 @@ const SNAPSHOT: &str = "icr-codegen/tests/golden/golden.rs";
 #[test]
 fn the_generated_code_matches_the_reviewed_snapshot() {
     let doc = Document::read(&workspace_root().join(FIXTURE)).unwrap();
-    let generated = icr_codegen::generate(&doc).unwrap();
+    let generated = icr_codegen::generate(&doc, &Default::default()).unwrap();
     let file: syn::File = syn::parse2(icr_codegen::format::inline(&generated.root)).unwrap();
     let text = format!(
         "{}{}",
@@ -64,7 +67,10 @@ fn the_generated_code_matches_the_reviewed_snapshot() {
     );
 }
 
-struct Notes;
+from_macro::permissions! {
+    /// Notes and boards, through the macro's own catalog.
+    Notes { notes: write, boards: admin }
+}
 
 #[tokio::test]
 async fn the_macro_generated_functions_work_over_http() {

@@ -7,4 +7,6 @@
 
 mod bindings;
 mod golden;
+mod permissions;
 mod tidy;
+mod ui;

@@ -49,8 +49,8 @@ fn generation(label: &str, spec: &Path) -> Result<(), String> {
     let mut operations = 0;
     let generate = time(RUNS, || {
         let doc = Document::parse("bench", &text).map_err(|err| err.to_string())?;
-        let generated =
-            icr_codegen::generate(&doc).map_err(|errors| format!("{} problems", errors.len()))?;
+        let generated = icr_codegen::generate(&doc, &Default::default())
+            .map_err(|errors| format!("{} problems", errors.len()))?;
         let files =
             format::files(&generated.root, "lib.rs", "bench").map_err(|err| err.to_string())?;
         lines = files.iter().map(|f| f.text.lines().count()).sum::<usize>();

@@ -89,7 +89,7 @@ pub(crate) struct Plan {
 /// Reads the target's spec and generates its files, or reports every problem.
 pub(crate) fn plan(target: &Target) -> Result<Plan, String> {
     let doc = Document::read(&target.spec).map_err(|err| err.to_string())?;
-    let generated = icr_codegen::generate(&doc).map_err(|errors| {
+    let generated = icr_codegen::generate(&doc, &Default::default()).map_err(|errors| {
         let mut report = String::new();
         for error in &errors {
             let _ = writeln!(report, "{error}");
@@ -283,6 +283,26 @@ mod tests {
             summary.read
         );
         write(&target, &plan).unwrap();
+        // The crate's own `permissions!` declares against its own catalog;
+        // a declaration holding `things: admin` meets every requirement on
+        // `things` and the alternatives that end in it.
+        let lib = dir.join("src").join("lib.rs");
+        let mut text = fs::read_to_string(&lib).unwrap();
+        text.push_str(
+            r#"
+permissions! {
+    /// Declared by the test, against this crate's catalog.
+    pub Stress { things: admin, other_things: read }
+}
+fn needs<P: permissions::ThingsRead + permissions::OtherThingsReadAndThingsWriteOrThingsAdmin>() {}
+/// Proves the declaration meets the bounds.
+pub fn declared() -> &'static str {
+    needs::<Stress>();
+    <Stress as ::icr_api::grants::Declaration>::NAME
+}
+"#,
+        );
+        fs::write(&lib, text).unwrap();
         let output = cargo_check(&dir).unwrap();
         let diagnostics = String::from_utf8_lossy(&output.stderr);
         assert!(

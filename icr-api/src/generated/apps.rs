@@ -13,14 +13,14 @@
 /// `GET /app` (operation `apps/getAuthenticatedApp`).
 ///
 /// Authenticates as the app, with its JWT.
-pub async fn get_authenticated_app(
-    client: &::icr_api::AppClient,
-) -> ::icr_api::Result<super::models::App> {
+pub fn get_authenticated_app<'client>(
+    client: &'client ::icr_api::AppClient,
+) -> ::icr_api::Call<'client, super::models::App> {
     let request = ::icr_api::__private::Request::new(
         ::icr_api::__private::Method::GET,
         "/app",
     );
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// The optional parameters of [`list_installations`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -45,10 +45,10 @@ pub struct ListInstallationsOptions {
 /// `GET /app/installations` (operation `apps/listInstallations`).
 ///
 /// Authenticates as the app, with its JWT.
-pub async fn list_installations(
-    client: &::icr_api::AppClient,
+pub fn list_installations<'client>(
+    client: &'client ::icr_api::AppClient,
     options: &ListInstallationsOptions,
-) -> ::icr_api::Result<::std::vec::Vec<super::models::Installation>> {
+) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Installation>> {
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/app/installations",
@@ -56,7 +56,7 @@ pub async fn list_installations(
         .query("perPage", &options.per_page)
         .query("page", &options.page)
         .query("since", &options.since);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Get an installation
 ///
@@ -65,16 +65,16 @@ pub async fn list_installations(
 /// `GET /app/installations/{installationId}` (operation `apps/getInstallation`).
 ///
 /// Authenticates as the app, with its JWT.
-pub async fn get_installation(
-    client: &::icr_api::AppClient,
+pub fn get_installation<'client>(
+    client: &'client ::icr_api::AppClient,
     installation_id: i64,
-) -> ::icr_api::Result<super::models::Installation> {
+) -> ::icr_api::Call<'client, super::models::Installation> {
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/app/installations/{installationId}",
         )
         .path("installationId", &installation_id);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Uninstall the app from an organization
 ///
@@ -83,16 +83,16 @@ pub async fn get_installation(
 /// `DELETE /app/installations/{installationId}` (operation `apps/deleteInstallation`).
 ///
 /// Authenticates as the app, with its JWT.
-pub async fn delete_installation(
-    client: &::icr_api::AppClient,
+pub fn delete_installation<'client>(
+    client: &'client ::icr_api::AppClient,
     installation_id: i64,
-) -> ::icr_api::Result<()> {
+) -> ::icr_api::Call<'client, ()> {
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::DELETE,
             "/app/installations/{installationId}",
         )
         .path("installationId", &installation_id);
-    client.send(request).await?.empty()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
 }
 /// Get the app's installation on an organization
 ///
@@ -101,16 +101,16 @@ pub async fn delete_installation(
 /// `GET /app/organizations/{organizationId}/installation` (operation `apps/getOrganizationInstallation`).
 ///
 /// Authenticates as the app, with its JWT.
-pub async fn get_organization_installation(
-    client: &::icr_api::AppClient,
+pub fn get_organization_installation<'client>(
+    client: &'client ::icr_api::AppClient,
     organization_id: i64,
-) -> ::icr_api::Result<super::models::Installation> {
+) -> ::icr_api::Call<'client, super::models::Installation> {
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/app/organizations/{organizationId}/installation",
         )
         .path("organizationId", &organization_id);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Create an installation access token
 ///
@@ -119,18 +119,18 @@ pub async fn get_organization_installation(
 /// `POST /app/installations/{installationId}/accessTokens` (operation `apps/createInstallationAccessToken`).
 ///
 /// Authenticates as the app, with its JWT.
-pub async fn create_installation_access_token(
-    client: &::icr_api::AppClient,
+pub fn create_installation_access_token<'client>(
+    client: &'client ::icr_api::AppClient,
     installation_id: i64,
     body: ::core::option::Option<&super::models::AccessTokenRequest>,
-) -> ::icr_api::Result<super::models::InstallationAccessToken> {
+) -> ::icr_api::Call<'client, super::models::InstallationAccessToken> {
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::POST,
             "/app/installations/{installationId}/accessTokens",
         )
         .path("installationId", &installation_id)
         .optional(body, ::icr_api::__private::Request::json);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// The optional parameters of [`list_installation_projects`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -151,15 +151,18 @@ pub struct ListInstallationProjectsOptions {
 /// `GET /installation/projects` (operation `apps/listInstallationProjects`).
 ///
 /// **Permissions:** `metadata: read`.
-pub async fn list_installation_projects<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn list_installation_projects<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     options: &ListInstallationProjectsOptions,
-) -> ::icr_api::Result<super::models::InstallationProjects> {
+) -> ::icr_api::Call<'client, super::models::InstallationProjects>
+where
+    P: super::permissions::MetadataRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/installation/projects",
         )
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }

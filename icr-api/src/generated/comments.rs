@@ -29,12 +29,15 @@ pub struct ListIssueCommentsOptions {
 /// `GET /projects/{projectId}/issues/{issueNumber}/comments` (operation `comments/listIssueComments`).
 ///
 /// **Permissions:** `issues: read`.
-pub async fn list_issue_comments<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn list_issue_comments<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     issue_number: i64,
     options: &ListIssueCommentsOptions,
-) -> ::icr_api::Result<::std::vec::Vec<super::models::IssueComment>> {
+) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::IssueComment>>
+where
+    P: super::permissions::IssuesRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/issues/{issueNumber}/comments",
@@ -44,7 +47,7 @@ pub async fn list_issue_comments<P>(
         .query("since", &options.since)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// The optional parameters of [`create_comment`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -61,13 +64,16 @@ pub struct CreateCommentOptions {
 /// `POST /projects/{projectId}/issues/{issueNumber}/comments` (operation `comments/createComment`).
 ///
 /// **Permissions:** `issues: write`.
-pub async fn create_comment<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn create_comment<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     issue_number: i64,
     body: &super::models::CommentBody,
     options: &CreateCommentOptions,
-) -> ::icr_api::Result<super::models::IssueComment> {
+) -> ::icr_api::Call<'client, super::models::IssueComment>
+where
+    P: super::permissions::IssuesWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::POST,
             "/projects/{projectId}/issues/{issueNumber}/comments",
@@ -76,7 +82,7 @@ pub async fn create_comment<P>(
         .path("issueNumber", &issue_number)
         .header("Idempotency-Key", &options.idempotency_key)
         .json(body);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// The optional parameters of [`list_project_comments`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -107,11 +113,14 @@ pub struct ListProjectCommentsOptions {
 /// `GET /projects/{projectId}/comments` (operation `comments/listProjectComments`).
 ///
 /// **Permissions:** `issues: read`.
-pub async fn list_project_comments<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn list_project_comments<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     options: &ListProjectCommentsOptions,
-) -> ::icr_api::Result<::std::vec::Vec<super::models::IssueComment>> {
+) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::IssueComment>>
+where
+    P: super::permissions::IssuesRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/comments",
@@ -122,7 +131,7 @@ pub async fn list_project_comments<P>(
         .query("since", &options.since)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Get a comment
 ///
@@ -131,18 +140,21 @@ pub async fn list_project_comments<P>(
 /// `GET /projects/{projectId}/comments/{commentId}` (operation `comments/getComment`).
 ///
 /// **Permissions:** `issues: read`.
-pub async fn get_comment<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn get_comment<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     comment_id: i64,
-) -> ::icr_api::Result<super::models::IssueComment> {
+) -> ::icr_api::Call<'client, super::models::IssueComment>
+where
+    P: super::permissions::IssuesRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/comments/{commentId}",
         )
         .path("projectId", &project_id)
         .path("commentId", &comment_id);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Delete a comment
 ///
@@ -151,18 +163,21 @@ pub async fn get_comment<P>(
 /// `DELETE /projects/{projectId}/comments/{commentId}` (operation `comments/deleteComment`).
 ///
 /// **Permissions:** `issues: write`.
-pub async fn delete_comment<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn delete_comment<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     comment_id: i64,
-) -> ::icr_api::Result<()> {
+) -> ::icr_api::Call<'client, ()>
+where
+    P: super::permissions::IssuesWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::DELETE,
             "/projects/{projectId}/comments/{commentId}",
         )
         .path("projectId", &project_id)
         .path("commentId", &comment_id);
-    client.send(request).await?.empty()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
 }
 /// Edit a comment
 ///
@@ -171,12 +186,15 @@ pub async fn delete_comment<P>(
 /// `PATCH /projects/{projectId}/comments/{commentId}` (operation `comments/updateComment`).
 ///
 /// **Permissions:** `issues: write`.
-pub async fn update_comment<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn update_comment<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     comment_id: i64,
     body: &super::models::CommentBody,
-) -> ::icr_api::Result<super::models::IssueComment> {
+) -> ::icr_api::Call<'client, super::models::IssueComment>
+where
+    P: super::permissions::IssuesWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::PATCH,
             "/projects/{projectId}/comments/{commentId}",
@@ -184,5 +202,5 @@ pub async fn update_comment<P>(
         .path("projectId", &project_id)
         .path("commentId", &comment_id)
         .json(body);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }

@@ -51,11 +51,14 @@ pub struct ListProjectIssuesOptions {
 /// `GET /projects/{projectId}/issues` (operation `issues/listProjectIssues`).
 ///
 /// **Permissions:** `issues: read`.
-pub async fn list_project_issues<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn list_project_issues<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     options: &ListProjectIssuesOptions,
-) -> ::icr_api::Result<::std::vec::Vec<super::models::Issue>> {
+) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Issue>>
+where
+    P: super::permissions::IssuesRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/issues",
@@ -75,7 +78,7 @@ pub async fn list_project_issues<P>(
         .query("since", &options.since)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// The optional parameters of [`create_issue`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -92,12 +95,15 @@ pub struct CreateIssueOptions {
 /// `POST /projects/{projectId}/issues` (operation `issues/createIssue`).
 ///
 /// **Permissions:** `issues: write`.
-pub async fn create_issue<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn create_issue<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     body: &super::models::IssueCreate,
     options: &CreateIssueOptions,
-) -> ::icr_api::Result<super::models::Issue> {
+) -> ::icr_api::Call<'client, super::models::Issue>
+where
+    P: super::permissions::IssuesWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::POST,
             "/projects/{projectId}/issues",
@@ -105,7 +111,7 @@ pub async fn create_issue<P>(
         .path("projectId", &project_id)
         .header("Idempotency-Key", &options.idempotency_key)
         .json(body);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// The optional parameters of [`list_organization_issues`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -142,11 +148,14 @@ pub struct ListOrganizationIssuesOptions {
 /// `GET /organizations/{organizationId}/issues` (operation `issues/listOrganizationIssues`).
 ///
 /// **Permissions:** `issues: read`.
-pub async fn list_organization_issues<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn list_organization_issues<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     options: &ListOrganizationIssuesOptions,
-) -> ::icr_api::Result<::std::vec::Vec<super::models::Issue>> {
+) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Issue>>
+where
+    P: super::permissions::IssuesRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/issues",
@@ -163,7 +172,7 @@ pub async fn list_organization_issues<P>(
         .query("since", &options.since)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Get an issue
 ///
@@ -172,18 +181,21 @@ pub async fn list_organization_issues<P>(
 /// `GET /projects/{projectId}/issues/{issueNumber}` (operation `issues/getIssue`).
 ///
 /// **Permissions:** `issues: read`.
-pub async fn get_issue<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn get_issue<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     issue_number: i64,
-) -> ::icr_api::Result<super::models::Issue> {
+) -> ::icr_api::Call<'client, super::models::Issue>
+where
+    P: super::permissions::IssuesRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/issues/{issueNumber}",
         )
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Update an issue
 ///
@@ -192,12 +204,15 @@ pub async fn get_issue<P>(
 /// `PATCH /projects/{projectId}/issues/{issueNumber}` (operation `issues/updateIssue`).
 ///
 /// **Permissions:** `issues: write`.
-pub async fn update_issue<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn update_issue<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     issue_number: i64,
     body: &super::models::IssueUpdate,
-) -> ::icr_api::Result<super::models::Issue> {
+) -> ::icr_api::Call<'client, super::models::Issue>
+where
+    P: super::permissions::IssuesWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::PATCH,
             "/projects/{projectId}/issues/{issueNumber}",
@@ -205,7 +220,7 @@ pub async fn update_issue<P>(
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .json(body);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Lock an issue
 ///
@@ -214,12 +229,15 @@ pub async fn update_issue<P>(
 /// `PUT /projects/{projectId}/issues/{issueNumber}/lock` (operation `issues/lockIssue`).
 ///
 /// **Permissions:** `issues: write`.
-pub async fn lock_issue<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn lock_issue<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     issue_number: i64,
     body: ::core::option::Option<&super::models::IssueLock>,
-) -> ::icr_api::Result<()> {
+) -> ::icr_api::Call<'client, ()>
+where
+    P: super::permissions::IssuesWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::PUT,
             "/projects/{projectId}/issues/{issueNumber}/lock",
@@ -227,7 +245,7 @@ pub async fn lock_issue<P>(
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .optional(body, ::icr_api::__private::Request::json);
-    client.send(request).await?.empty()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
 }
 /// Unlock an issue
 ///
@@ -236,18 +254,21 @@ pub async fn lock_issue<P>(
 /// `DELETE /projects/{projectId}/issues/{issueNumber}/lock` (operation `issues/unlockIssue`).
 ///
 /// **Permissions:** `issues: write`.
-pub async fn unlock_issue<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn unlock_issue<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     issue_number: i64,
-) -> ::icr_api::Result<()> {
+) -> ::icr_api::Call<'client, ()>
+where
+    P: super::permissions::IssuesWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::DELETE,
             "/projects/{projectId}/issues/{issueNumber}/lock",
         )
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number);
-    client.send(request).await?.empty()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
 }
 /// The optional parameters of [`list_assignees`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -268,11 +289,14 @@ pub struct ListAssigneesOptions {
 /// `GET /projects/{projectId}/assignees` (operation `issues/listAssignees`).
 ///
 /// **Permissions:** `issues: read`.
-pub async fn list_assignees<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn list_assignees<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     options: &ListAssigneesOptions,
-) -> ::icr_api::Result<::std::vec::Vec<super::models::SimpleUser>> {
+) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::SimpleUser>>
+where
+    P: super::permissions::IssuesRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/assignees",
@@ -280,7 +304,7 @@ pub async fn list_assignees<P>(
         .path("projectId", &project_id)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Check whether a user can be assigned
 ///
@@ -289,18 +313,21 @@ pub async fn list_assignees<P>(
 /// `GET /projects/{projectId}/assignees/{username}` (operation `issues/checkAssignee`).
 ///
 /// **Permissions:** `issues: read`.
-pub async fn check_assignee<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn check_assignee<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     username: &str,
-) -> ::icr_api::Result<()> {
+) -> ::icr_api::Call<'client, ()>
+where
+    P: super::permissions::IssuesRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/assignees/{username}",
         )
         .path("projectId", &project_id)
         .path("username", &username);
-    client.send(request).await?.empty()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
 }
 /// Assign users to an issue
 ///
@@ -309,12 +336,15 @@ pub async fn check_assignee<P>(
 /// `POST /projects/{projectId}/issues/{issueNumber}/assignees` (operation `issues/addAssignees`).
 ///
 /// **Permissions:** `issues: write`.
-pub async fn add_assignees<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn add_assignees<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     issue_number: i64,
     body: &super::models::AssigneesRequest,
-) -> ::icr_api::Result<super::models::Issue> {
+) -> ::icr_api::Call<'client, super::models::Issue>
+where
+    P: super::permissions::IssuesWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::POST,
             "/projects/{projectId}/issues/{issueNumber}/assignees",
@@ -322,7 +352,7 @@ pub async fn add_assignees<P>(
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .json(body);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Unassign users from an issue
 ///
@@ -331,12 +361,15 @@ pub async fn add_assignees<P>(
 /// `DELETE /projects/{projectId}/issues/{issueNumber}/assignees` (operation `issues/removeAssignees`).
 ///
 /// **Permissions:** `issues: write`.
-pub async fn remove_assignees<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn remove_assignees<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     issue_number: i64,
     body: &super::models::AssigneesRequest,
-) -> ::icr_api::Result<super::models::Issue> {
+) -> ::icr_api::Call<'client, super::models::Issue>
+where
+    P: super::permissions::IssuesWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::DELETE,
             "/projects/{projectId}/issues/{issueNumber}/assignees",
@@ -344,7 +377,7 @@ pub async fn remove_assignees<P>(
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .json(body);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Move an issue to another project
 ///
@@ -353,12 +386,15 @@ pub async fn remove_assignees<P>(
 /// `POST /projects/{projectId}/issues/{issueNumber}/transfer` (operation `issues/transferIssue`).
 ///
 /// **Permissions:** `issues: write and projects: read`.
-pub async fn transfer_issue<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn transfer_issue<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     issue_number: i64,
     body: &super::models::IssueTransfer,
-) -> ::icr_api::Result<super::models::Issue> {
+) -> ::icr_api::Call<'client, super::models::Issue>
+where
+    P: super::permissions::IssuesWrite + super::permissions::ProjectsRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::POST,
             "/projects/{projectId}/issues/{issueNumber}/transfer",
@@ -366,5 +402,5 @@ pub async fn transfer_issue<P>(
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .json(body);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }

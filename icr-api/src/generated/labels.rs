@@ -25,11 +25,14 @@ pub struct ListProjectLabelsOptions {
 /// `GET /projects/{projectId}/labels` (operation `labels/listProjectLabels`).
 ///
 /// **Permissions:** any one of `issues: read or projects: read`.
-pub async fn list_project_labels<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn list_project_labels<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     options: &ListProjectLabelsOptions,
-) -> ::icr_api::Result<::std::vec::Vec<super::models::Label>> {
+) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Label>>
+where
+    P: super::permissions::IssuesReadOrProjectsRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/labels",
@@ -37,7 +40,7 @@ pub async fn list_project_labels<P>(
         .path("projectId", &project_id)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Create a label
 ///
@@ -46,18 +49,21 @@ pub async fn list_project_labels<P>(
 /// `POST /projects/{projectId}/labels` (operation `labels/createLabel`).
 ///
 /// **Permissions:** any one of `issues: write or projects: write`.
-pub async fn create_label<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn create_label<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     body: &super::models::LabelCreate,
-) -> ::icr_api::Result<super::models::Label> {
+) -> ::icr_api::Call<'client, super::models::Label>
+where
+    P: super::permissions::IssuesWriteOrProjectsWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::POST,
             "/projects/{projectId}/labels",
         )
         .path("projectId", &project_id)
         .json(body);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Get a label
 ///
@@ -66,18 +72,21 @@ pub async fn create_label<P>(
 /// `GET /projects/{projectId}/labels/{labelName}` (operation `labels/getLabel`).
 ///
 /// **Permissions:** any one of `issues: read or projects: read`.
-pub async fn get_label<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn get_label<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     label_name: &str,
-) -> ::icr_api::Result<super::models::Label> {
+) -> ::icr_api::Call<'client, super::models::Label>
+where
+    P: super::permissions::IssuesReadOrProjectsRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/labels/{labelName}",
         )
         .path("projectId", &project_id)
         .path("labelName", &label_name);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Delete a label
 ///
@@ -86,18 +95,21 @@ pub async fn get_label<P>(
 /// `DELETE /projects/{projectId}/labels/{labelName}` (operation `labels/deleteLabel`).
 ///
 /// **Permissions:** any one of `issues: write or projects: write`.
-pub async fn delete_label<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn delete_label<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     label_name: &str,
-) -> ::icr_api::Result<()> {
+) -> ::icr_api::Call<'client, ()>
+where
+    P: super::permissions::IssuesWriteOrProjectsWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::DELETE,
             "/projects/{projectId}/labels/{labelName}",
         )
         .path("projectId", &project_id)
         .path("labelName", &label_name);
-    client.send(request).await?.empty()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
 }
 /// Update a label
 ///
@@ -106,12 +118,15 @@ pub async fn delete_label<P>(
 /// `PATCH /projects/{projectId}/labels/{labelName}` (operation `labels/updateLabel`).
 ///
 /// **Permissions:** any one of `issues: write or projects: write`.
-pub async fn update_label<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn update_label<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     label_name: &str,
     body: &super::models::LabelUpdate,
-) -> ::icr_api::Result<super::models::Label> {
+) -> ::icr_api::Call<'client, super::models::Label>
+where
+    P: super::permissions::IssuesWriteOrProjectsWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::PATCH,
             "/projects/{projectId}/labels/{labelName}",
@@ -119,7 +134,7 @@ pub async fn update_label<P>(
         .path("projectId", &project_id)
         .path("labelName", &label_name)
         .json(body);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// List the labels on an issue
 ///
@@ -128,18 +143,21 @@ pub async fn update_label<P>(
 /// `GET /projects/{projectId}/issues/{issueNumber}/labels` (operation `labels/listIssueLabels`).
 ///
 /// **Permissions:** `issues: read`.
-pub async fn list_issue_labels<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn list_issue_labels<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     issue_number: i64,
-) -> ::icr_api::Result<::std::vec::Vec<super::models::Label>> {
+) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Label>>
+where
+    P: super::permissions::IssuesRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/issues/{issueNumber}/labels",
         )
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Replace the labels on an issue
 ///
@@ -148,12 +166,15 @@ pub async fn list_issue_labels<P>(
 /// `PUT /projects/{projectId}/issues/{issueNumber}/labels` (operation `labels/setIssueLabels`).
 ///
 /// **Permissions:** `issues: write`.
-pub async fn set_issue_labels<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn set_issue_labels<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     issue_number: i64,
     body: &super::models::LabelNames,
-) -> ::icr_api::Result<::std::vec::Vec<super::models::Label>> {
+) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Label>>
+where
+    P: super::permissions::IssuesWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::PUT,
             "/projects/{projectId}/issues/{issueNumber}/labels",
@@ -161,7 +182,7 @@ pub async fn set_issue_labels<P>(
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .json(body);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Add labels to an issue
 ///
@@ -170,12 +191,15 @@ pub async fn set_issue_labels<P>(
 /// `POST /projects/{projectId}/issues/{issueNumber}/labels` (operation `labels/addIssueLabels`).
 ///
 /// **Permissions:** `issues: write`.
-pub async fn add_issue_labels<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn add_issue_labels<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     issue_number: i64,
     body: &super::models::LabelNames,
-) -> ::icr_api::Result<::std::vec::Vec<super::models::Label>> {
+) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Label>>
+where
+    P: super::permissions::IssuesWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::POST,
             "/projects/{projectId}/issues/{issueNumber}/labels",
@@ -183,7 +207,7 @@ pub async fn add_issue_labels<P>(
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .json(body);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Remove every label from an issue
 ///
@@ -192,18 +216,21 @@ pub async fn add_issue_labels<P>(
 /// `DELETE /projects/{projectId}/issues/{issueNumber}/labels` (operation `labels/removeAllIssueLabels`).
 ///
 /// **Permissions:** `issues: write`.
-pub async fn remove_all_issue_labels<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn remove_all_issue_labels<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     issue_number: i64,
-) -> ::icr_api::Result<()> {
+) -> ::icr_api::Call<'client, ()>
+where
+    P: super::permissions::IssuesWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::DELETE,
             "/projects/{projectId}/issues/{issueNumber}/labels",
         )
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number);
-    client.send(request).await?.empty()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
 }
 /// Remove a label from an issue
 ///
@@ -212,12 +239,15 @@ pub async fn remove_all_issue_labels<P>(
 /// `DELETE /projects/{projectId}/issues/{issueNumber}/labels/{labelName}` (operation `labels/removeIssueLabel`).
 ///
 /// **Permissions:** `issues: write`.
-pub async fn remove_issue_label<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn remove_issue_label<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     issue_number: i64,
     label_name: &str,
-) -> ::icr_api::Result<::std::vec::Vec<super::models::Label>> {
+) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Label>>
+where
+    P: super::permissions::IssuesWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::DELETE,
             "/projects/{projectId}/issues/{issueNumber}/labels/{labelName}",
@@ -225,7 +255,7 @@ pub async fn remove_issue_label<P>(
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .path("labelName", &label_name);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// The optional parameters of [`list_milestone_labels`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -246,12 +276,15 @@ pub struct ListMilestoneLabelsOptions {
 /// `GET /projects/{projectId}/milestones/{milestoneNumber}/labels` (operation `labels/listMilestoneLabels`).
 ///
 /// **Permissions:** `issues: read`.
-pub async fn list_milestone_labels<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn list_milestone_labels<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     milestone_number: i64,
     options: &ListMilestoneLabelsOptions,
-) -> ::icr_api::Result<::std::vec::Vec<super::models::Label>> {
+) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Label>>
+where
+    P: super::permissions::IssuesRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/milestones/{milestoneNumber}/labels",
@@ -260,5 +293,5 @@ pub async fn list_milestone_labels<P>(
         .path("milestoneNumber", &milestone_number)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }

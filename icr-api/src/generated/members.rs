@@ -29,11 +29,14 @@ pub struct ListMembersOptions {
 /// `GET /organizations/{organizationId}/members` (operation `members/listMembers`).
 ///
 /// **Permissions:** `members: read`.
-pub async fn list_members<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn list_members<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     options: &ListMembersOptions,
-) -> ::icr_api::Result<::std::vec::Vec<super::models::SimpleUser>> {
+) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::SimpleUser>>
+where
+    P: super::permissions::MembersRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/members",
@@ -42,7 +45,7 @@ pub async fn list_members<P>(
         .query("role", &options.role)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Check whether a user is a member
 ///
@@ -51,18 +54,21 @@ pub async fn list_members<P>(
 /// `GET /organizations/{organizationId}/members/{username}` (operation `members/checkMember`).
 ///
 /// **Permissions:** `members: read`.
-pub async fn check_member<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn check_member<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     username: &str,
-) -> ::icr_api::Result<()> {
+) -> ::icr_api::Call<'client, ()>
+where
+    P: super::permissions::MembersRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/members/{username}",
         )
         .path("organizationId", &organization_id)
         .path("username", &username);
-    client.send(request).await?.empty()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
 }
 /// Remove a member
 ///
@@ -71,18 +77,21 @@ pub async fn check_member<P>(
 /// `DELETE /organizations/{organizationId}/members/{username}` (operation `members/removeMember`).
 ///
 /// **Permissions:** `members: write`.
-pub async fn remove_member<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn remove_member<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     username: &str,
-) -> ::icr_api::Result<()> {
+) -> ::icr_api::Call<'client, ()>
+where
+    P: super::permissions::MembersWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::DELETE,
             "/organizations/{organizationId}/members/{username}",
         )
         .path("organizationId", &organization_id)
         .path("username", &username);
-    client.send(request).await?.empty()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
 }
 /// Get a user's membership
 ///
@@ -91,18 +100,21 @@ pub async fn remove_member<P>(
 /// `GET /organizations/{organizationId}/memberships/{username}` (operation `members/getMembership`).
 ///
 /// **Permissions:** `members: read`.
-pub async fn get_membership<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn get_membership<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     username: &str,
-) -> ::icr_api::Result<super::models::OrganizationMembership> {
+) -> ::icr_api::Call<'client, super::models::OrganizationMembership>
+where
+    P: super::permissions::MembersRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/memberships/{username}",
         )
         .path("organizationId", &organization_id)
         .path("username", &username);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Set a user's membership
 ///
@@ -111,12 +123,15 @@ pub async fn get_membership<P>(
 /// `PUT /organizations/{organizationId}/memberships/{username}` (operation `members/setMembership`).
 ///
 /// **Permissions:** `members: write`.
-pub async fn set_membership<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn set_membership<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     username: &str,
     body: &super::models::MembershipUpdate,
-) -> ::icr_api::Result<super::models::OrganizationMembership> {
+) -> ::icr_api::Call<'client, super::models::OrganizationMembership>
+where
+    P: super::permissions::MembersWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::PUT,
             "/organizations/{organizationId}/memberships/{username}",
@@ -124,7 +139,7 @@ pub async fn set_membership<P>(
         .path("organizationId", &organization_id)
         .path("username", &username)
         .json(body);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// The optional parameters of [`list_invitations`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -145,11 +160,14 @@ pub struct ListInvitationsOptions {
 /// `GET /organizations/{organizationId}/invitations` (operation `members/listInvitations`).
 ///
 /// **Permissions:** `members: read`.
-pub async fn list_invitations<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn list_invitations<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     options: &ListInvitationsOptions,
-) -> ::icr_api::Result<::std::vec::Vec<super::models::Invitation>> {
+) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Invitation>>
+where
+    P: super::permissions::MembersRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/invitations",
@@ -157,7 +175,7 @@ pub async fn list_invitations<P>(
         .path("organizationId", &organization_id)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Invite someone to the organization
 ///
@@ -166,18 +184,21 @@ pub async fn list_invitations<P>(
 /// `POST /organizations/{organizationId}/invitations` (operation `members/createInvitation`).
 ///
 /// **Permissions:** `members: write`.
-pub async fn create_invitation<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn create_invitation<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     body: &super::models::InvitationCreate,
-) -> ::icr_api::Result<super::models::Invitation> {
+) -> ::icr_api::Call<'client, super::models::Invitation>
+where
+    P: super::permissions::MembersWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::POST,
             "/organizations/{organizationId}/invitations",
         )
         .path("organizationId", &organization_id)
         .json(body);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Cancel an invitation
 ///
@@ -186,16 +207,19 @@ pub async fn create_invitation<P>(
 /// `DELETE /organizations/{organizationId}/invitations/{invitationId}` (operation `members/cancelInvitation`).
 ///
 /// **Permissions:** `members: write`.
-pub async fn cancel_invitation<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn cancel_invitation<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     invitation_id: i64,
-) -> ::icr_api::Result<()> {
+) -> ::icr_api::Call<'client, ()>
+where
+    P: super::permissions::MembersWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::DELETE,
             "/organizations/{organizationId}/invitations/{invitationId}",
         )
         .path("organizationId", &organization_id)
         .path("invitationId", &invitation_id);
-    client.send(request).await?.empty()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
 }

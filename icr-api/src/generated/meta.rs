@@ -13,14 +13,17 @@
 /// `GET /meta` (operation `meta/getMeta`).
 ///
 /// **Permissions:** `metadata: read`.
-pub async fn get_meta<P>(
-    client: &::icr_api::InstallationClient<P>,
-) -> ::icr_api::Result<super::models::Meta> {
+pub fn get_meta<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
+) -> ::icr_api::Call<'client, super::models::Meta>
+where
+    P: super::permissions::MetadataRead,
+{
     let request = ::icr_api::__private::Request::new(
         ::icr_api::__private::Method::GET,
         "/meta",
     );
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// List API versions
 ///
@@ -29,14 +32,17 @@ pub async fn get_meta<P>(
 /// `GET /versions` (operation `meta/listVersions`).
 ///
 /// **Permissions:** `metadata: read`.
-pub async fn list_versions<P>(
-    client: &::icr_api::InstallationClient<P>,
-) -> ::icr_api::Result<::std::vec::Vec<::icr_api::Date>> {
+pub fn list_versions<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
+) -> ::icr_api::Call<'client, ::std::vec::Vec<::icr_api::Date>>
+where
+    P: super::permissions::MetadataRead,
+{
     let request = ::icr_api::__private::Request::new(
         ::icr_api::__private::Method::GET,
         "/versions",
     );
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Get a line of design advice
 ///
@@ -45,13 +51,16 @@ pub async fn list_versions<P>(
 /// `GET /zen` (operation `meta/getZen`).
 ///
 /// **Permissions:** `metadata: read`.
-pub async fn get_zen<P>(
-    client: &::icr_api::InstallationClient<P>,
-) -> ::icr_api::Result<::std::string::String> {
+pub fn get_zen<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
+) -> ::icr_api::Call<'client, ::std::string::String>
+where
+    P: super::permissions::MetadataRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/zen",
         )
         .accept("text/plain");
-    client.send(request).await?.text()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.text() })
 }

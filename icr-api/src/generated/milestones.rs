@@ -33,11 +33,14 @@ pub struct ListMilestonesOptions {
 /// `GET /projects/{projectId}/milestones` (operation `milestones/listMilestones`).
 ///
 /// **Permissions:** `issues: read`.
-pub async fn list_milestones<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn list_milestones<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     options: &ListMilestonesOptions,
-) -> ::icr_api::Result<::std::vec::Vec<super::models::Milestone>> {
+) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Milestone>>
+where
+    P: super::permissions::IssuesRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/milestones",
@@ -48,7 +51,7 @@ pub async fn list_milestones<P>(
         .query("direction", &options.direction)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Create a milestone
 ///
@@ -57,18 +60,21 @@ pub async fn list_milestones<P>(
 /// `POST /projects/{projectId}/milestones` (operation `milestones/createMilestone`).
 ///
 /// **Permissions:** `issues: write`.
-pub async fn create_milestone<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn create_milestone<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     body: &super::models::MilestoneCreate,
-) -> ::icr_api::Result<super::models::Milestone> {
+) -> ::icr_api::Call<'client, super::models::Milestone>
+where
+    P: super::permissions::IssuesWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::POST,
             "/projects/{projectId}/milestones",
         )
         .path("projectId", &project_id)
         .json(body);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Get a milestone
 ///
@@ -77,18 +83,21 @@ pub async fn create_milestone<P>(
 /// `GET /projects/{projectId}/milestones/{milestoneNumber}` (operation `milestones/getMilestone`).
 ///
 /// **Permissions:** `issues: read`.
-pub async fn get_milestone<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn get_milestone<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     milestone_number: i64,
-) -> ::icr_api::Result<super::models::Milestone> {
+) -> ::icr_api::Call<'client, super::models::Milestone>
+where
+    P: super::permissions::IssuesRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/milestones/{milestoneNumber}",
         )
         .path("projectId", &project_id)
         .path("milestoneNumber", &milestone_number);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Delete a milestone
 ///
@@ -97,18 +106,21 @@ pub async fn get_milestone<P>(
 /// `DELETE /projects/{projectId}/milestones/{milestoneNumber}` (operation `milestones/deleteMilestone`).
 ///
 /// **Permissions:** `issues: write`.
-pub async fn delete_milestone<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn delete_milestone<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     milestone_number: i64,
-) -> ::icr_api::Result<()> {
+) -> ::icr_api::Call<'client, ()>
+where
+    P: super::permissions::IssuesWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::DELETE,
             "/projects/{projectId}/milestones/{milestoneNumber}",
         )
         .path("projectId", &project_id)
         .path("milestoneNumber", &milestone_number);
-    client.send(request).await?.empty()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
 }
 /// Update a milestone
 ///
@@ -117,12 +129,15 @@ pub async fn delete_milestone<P>(
 /// `PATCH /projects/{projectId}/milestones/{milestoneNumber}` (operation `milestones/updateMilestone`).
 ///
 /// **Permissions:** `issues: write`.
-pub async fn update_milestone<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn update_milestone<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     milestone_number: i64,
     body: &super::models::MilestoneUpdate,
-) -> ::icr_api::Result<super::models::Milestone> {
+) -> ::icr_api::Call<'client, super::models::Milestone>
+where
+    P: super::permissions::IssuesWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::PATCH,
             "/projects/{projectId}/milestones/{milestoneNumber}",
@@ -130,5 +145,5 @@ pub async fn update_milestone<P>(
         .path("projectId", &project_id)
         .path("milestoneNumber", &milestone_number)
         .json(body);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }

@@ -13,16 +13,19 @@
 /// `GET /organizations/{organizationId}` (operation `organizations/getOrganization`).
 ///
 /// **Permissions:** `metadata: read`.
-pub async fn get_organization<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn get_organization<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
-) -> ::icr_api::Result<super::models::Organization> {
+) -> ::icr_api::Call<'client, super::models::Organization>
+where
+    P: super::permissions::MetadataRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}",
         )
         .path("organizationId", &organization_id);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Update an organization
 ///
@@ -31,18 +34,21 @@ pub async fn get_organization<P>(
 /// `PATCH /organizations/{organizationId}` (operation `organizations/updateOrganization`).
 ///
 /// **Permissions:** `organization: write`.
-pub async fn update_organization<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn update_organization<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     body: &super::models::OrganizationUpdate,
-) -> ::icr_api::Result<super::models::Organization> {
+) -> ::icr_api::Call<'client, super::models::Organization>
+where
+    P: super::permissions::OrganizationWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::PATCH,
             "/organizations/{organizationId}",
         )
         .path("organizationId", &organization_id)
         .json(body);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// The optional parameters of [`list_audit_log`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -71,11 +77,14 @@ pub struct ListAuditLogOptions {
 /// `GET /organizations/{organizationId}/auditLog` (operation `organizations/listAuditLog`).
 ///
 /// **Permissions:** `organization: admin`.
-pub async fn list_audit_log<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn list_audit_log<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     options: &ListAuditLogOptions,
-) -> ::icr_api::Result<::std::vec::Vec<super::models::AuditLogEntry>> {
+) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::AuditLogEntry>>
+where
+    P: super::permissions::OrganizationAdmin,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/auditLog",
@@ -85,5 +94,5 @@ pub async fn list_audit_log<P>(
         .query("include", &options.include)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }

@@ -35,11 +35,14 @@ pub struct ListOrganizationProjectsOptions {
 /// `GET /organizations/{organizationId}/projects` (operation `projects/listOrganizationProjects`).
 ///
 /// **Permissions:** `projects: read`.
-pub async fn list_organization_projects<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn list_organization_projects<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     options: &ListOrganizationProjectsOptions,
-) -> ::icr_api::Result<::std::vec::Vec<super::models::Project>> {
+) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Project>>
+where
+    P: super::permissions::ProjectsRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/projects",
@@ -50,7 +53,7 @@ pub async fn list_organization_projects<P>(
         .query("direction", &options.direction)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Create a project
 ///
@@ -59,18 +62,21 @@ pub async fn list_organization_projects<P>(
 /// `POST /organizations/{organizationId}/projects` (operation `projects/createProject`).
 ///
 /// **Permissions:** `projects: admin`.
-pub async fn create_project<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn create_project<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     body: &super::models::ProjectCreate,
-) -> ::icr_api::Result<super::models::Project> {
+) -> ::icr_api::Call<'client, super::models::Project>
+where
+    P: super::permissions::ProjectsAdmin,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::POST,
             "/organizations/{organizationId}/projects",
         )
         .path("organizationId", &organization_id)
         .json(body);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Get a project
 ///
@@ -79,16 +85,19 @@ pub async fn create_project<P>(
 /// `GET /projects/{projectId}` (operation `projects/getProject`).
 ///
 /// **Permissions:** `projects: read`.
-pub async fn get_project<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn get_project<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
-) -> ::icr_api::Result<super::models::Project> {
+) -> ::icr_api::Call<'client, super::models::Project>
+where
+    P: super::permissions::ProjectsRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}",
         )
         .path("projectId", &project_id);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Delete a project
 ///
@@ -97,16 +106,19 @@ pub async fn get_project<P>(
 /// `DELETE /projects/{projectId}` (operation `projects/deleteProject`).
 ///
 /// **Permissions:** `projects: admin`.
-pub async fn delete_project<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn delete_project<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
-) -> ::icr_api::Result<()> {
+) -> ::icr_api::Call<'client, ()>
+where
+    P: super::permissions::ProjectsAdmin,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::DELETE,
             "/projects/{projectId}",
         )
         .path("projectId", &project_id);
-    client.send(request).await?.empty()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
 }
 /// Update a project
 ///
@@ -115,18 +127,21 @@ pub async fn delete_project<P>(
 /// `PATCH /projects/{projectId}` (operation `projects/updateProject`).
 ///
 /// **Permissions:** `projects: write`.
-pub async fn update_project<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn update_project<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     body: &super::models::ProjectUpdate,
-) -> ::icr_api::Result<super::models::Project> {
+) -> ::icr_api::Call<'client, super::models::Project>
+where
+    P: super::permissions::ProjectsWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::PATCH,
             "/projects/{projectId}",
         )
         .path("projectId", &project_id)
         .json(body);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// List a project's topics
 ///
@@ -135,16 +150,19 @@ pub async fn update_project<P>(
 /// `GET /projects/{projectId}/topics` (operation `projects/listTopics`).
 ///
 /// **Permissions:** `projects: read`.
-pub async fn list_topics<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn list_topics<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
-) -> ::icr_api::Result<super::models::ProjectTopics> {
+) -> ::icr_api::Call<'client, super::models::ProjectTopics>
+where
+    P: super::permissions::ProjectsRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/topics",
         )
         .path("projectId", &project_id);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Replace a project's topics
 ///
@@ -153,18 +171,21 @@ pub async fn list_topics<P>(
 /// `PUT /projects/{projectId}/topics` (operation `projects/replaceTopics`).
 ///
 /// **Permissions:** `projects: write`.
-pub async fn replace_topics<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn replace_topics<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     body: &super::models::ProjectTopics,
-) -> ::icr_api::Result<super::models::ProjectTopics> {
+) -> ::icr_api::Call<'client, super::models::ProjectTopics>
+where
+    P: super::permissions::ProjectsWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::PUT,
             "/projects/{projectId}/topics",
         )
         .path("projectId", &project_id)
         .json(body);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// List a project's languages
 ///
@@ -173,16 +194,19 @@ pub async fn replace_topics<P>(
 /// `GET /projects/{projectId}/languages` (operation `projects/listLanguages`).
 ///
 /// **Permissions:** `projects: read`.
-pub async fn list_languages<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn list_languages<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
-) -> ::icr_api::Result<super::models::ProjectLanguages> {
+) -> ::icr_api::Call<'client, super::models::ProjectLanguages>
+where
+    P: super::permissions::ProjectsRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/languages",
         )
         .path("projectId", &project_id);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// The optional parameters of [`list_contributors`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -211,11 +235,14 @@ pub enum ListContributorsResponse {
 /// `GET /projects/{projectId}/contributors` (operation `projects/listContributors`).
 ///
 /// **Permissions:** `projects: read`.
-pub async fn list_contributors<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn list_contributors<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     options: &ListContributorsOptions,
-) -> ::icr_api::Result<ListContributorsResponse> {
+) -> ::icr_api::Call<'client, ListContributorsResponse>
+where
+    P: super::permissions::ProjectsRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/contributors",
@@ -223,12 +250,14 @@ pub async fn list_contributors<P>(
         .path("projectId", &project_id)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    let response = client.send(request).await?;
-    match response.status() {
-        200 => response.json().map(ListContributorsResponse::Ok),
-        204 => ::core::result::Result::Ok(ListContributorsResponse::NoContent),
-        _ => ::core::result::Result::Err(response.unexpected()),
-    }
+    ::std::boxed::Box::pin(async move {
+        let response = client.send(request).await?;
+        match response.status() {
+            200 => response.json().map(ListContributorsResponse::Ok),
+            204 => ::core::result::Result::Ok(ListContributorsResponse::NoContent),
+            _ => ::core::result::Result::Err(response.unexpected()),
+        }
+    })
 }
 /// The success answers of [`get_readme`].
 #[derive(Clone, Debug, PartialEq)]
@@ -245,26 +274,31 @@ pub enum GetReadmeResponse {
 /// `GET /projects/{projectId}/readme` (operation `projects/getReadme`).
 ///
 /// **Permissions:** `contents: read`.
-pub async fn get_readme<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn get_readme<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
-) -> ::icr_api::Result<GetReadmeResponse> {
+) -> ::icr_api::Call<'client, GetReadmeResponse>
+where
+    P: super::permissions::ContentsRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/readme",
         )
         .path("projectId", &project_id)
         .accept("application/json, text/markdown");
-    let response = client.send(request).await?;
-    match response.status() {
-        200 if response.has_media("application/json") => {
-            response.json().map(GetReadmeResponse::OkJson)
+    ::std::boxed::Box::pin(async move {
+        let response = client.send(request).await?;
+        match response.status() {
+            200 if response.has_media("application/json") => {
+                response.json().map(GetReadmeResponse::OkJson)
+            }
+            200 if response.has_media("text/markdown") => {
+                response.text().map(GetReadmeResponse::OkMarkdown)
+            }
+            _ => ::core::result::Result::Err(response.unexpected()),
         }
-        200 if response.has_media("text/markdown") => {
-            response.text().map(GetReadmeResponse::OkMarkdown)
-        }
-        _ => ::core::result::Result::Err(response.unexpected()),
-    }
+    })
 }
 /// Start an export of a project
 ///
@@ -273,18 +307,21 @@ pub async fn get_readme<P>(
 /// `POST /projects/{projectId}/exports` (operation `projects/createExport`).
 ///
 /// **Permissions:** `projects: read and contents: read`.
-pub async fn create_export<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn create_export<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     body: ::core::option::Option<&super::models::ProjectExportRequest>,
-) -> ::icr_api::Result<super::models::ProjectExport> {
+) -> ::icr_api::Call<'client, super::models::ProjectExport>
+where
+    P: super::permissions::ContentsRead + super::permissions::ProjectsRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::POST,
             "/projects/{projectId}/exports",
         )
         .path("projectId", &project_id)
         .optional(body, ::icr_api::__private::Request::json);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Get an export
 ///
@@ -293,18 +330,21 @@ pub async fn create_export<P>(
 /// `GET /projects/{projectId}/exports/{exportId}` (operation `projects/getExport`).
 ///
 /// **Permissions:** `projects: read and contents: read`.
-pub async fn get_export<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn get_export<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     export_id: i64,
-) -> ::icr_api::Result<super::models::ProjectExport> {
+) -> ::icr_api::Call<'client, super::models::ProjectExport>
+where
+    P: super::permissions::ContentsRead + super::permissions::ProjectsRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/exports/{exportId}",
         )
         .path("projectId", &project_id)
         .path("exportId", &export_id);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// The success answers of [`download_export_archive`].
 #[derive(Clone, Debug, PartialEq)]
@@ -321,11 +361,14 @@ pub enum DownloadExportArchiveResponse {
 /// `GET /projects/{projectId}/exports/{exportId}/archive` (operation `projects/downloadExportArchive`).
 ///
 /// **Permissions:** `projects: read and contents: read`.
-pub async fn download_export_archive<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn download_export_archive<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     export_id: i64,
-) -> ::icr_api::Result<DownloadExportArchiveResponse> {
+) -> ::icr_api::Call<'client, DownloadExportArchiveResponse>
+where
+    P: super::permissions::ContentsRead + super::permissions::ProjectsRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/exports/{exportId}/archive",
@@ -333,12 +376,14 @@ pub async fn download_export_archive<P>(
         .path("projectId", &project_id)
         .path("exportId", &export_id)
         .accept("application/zip, application/json");
-    let response = client.send(request).await?;
-    match response.status() {
-        200 => response.bytes().map(DownloadExportArchiveResponse::Ok),
-        202 => response.json().map(DownloadExportArchiveResponse::Accepted),
-        _ => ::core::result::Result::Err(response.unexpected()),
-    }
+    ::std::boxed::Box::pin(async move {
+        let response = client.send(request).await?;
+        match response.status() {
+            200 => response.bytes().map(DownloadExportArchiveResponse::Ok),
+            202 => response.json().map(DownloadExportArchiveResponse::Accepted),
+            _ => ::core::result::Result::Err(response.unexpected()),
+        }
+    })
 }
 /// Transfer a project to another organization
 ///
@@ -347,16 +392,19 @@ pub async fn download_export_archive<P>(
 /// `POST /projects/{projectId}/transfer` (operation `projects/transferProject`).
 ///
 /// **Permissions:** `projects: admin`.
-pub async fn transfer_project<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn transfer_project<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     body: &super::models::ProjectTransfer,
-) -> ::icr_api::Result<super::models::Project> {
+) -> ::icr_api::Call<'client, super::models::Project>
+where
+    P: super::permissions::ProjectsAdmin,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::POST,
             "/projects/{projectId}/transfer",
         )
         .path("projectId", &project_id)
         .json(body);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }

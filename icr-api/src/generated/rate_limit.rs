@@ -13,12 +13,15 @@
 /// `GET /rateLimit` (operation `rateLimit/getRateLimit`).
 ///
 /// **Permissions:** `metadata: read`.
-pub async fn get_rate_limit<P>(
-    client: &::icr_api::InstallationClient<P>,
-) -> ::icr_api::Result<super::models::RateLimitOverview> {
+pub fn get_rate_limit<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
+) -> ::icr_api::Call<'client, super::models::RateLimitOverview>
+where
+    P: super::permissions::MetadataRead,
+{
     let request = ::icr_api::__private::Request::new(
         ::icr_api::__private::Method::GET,
         "/rateLimit",
     );
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }

@@ -33,11 +33,14 @@ pub struct SearchProjectsOptions {
 /// `GET /search/projects` (operation `search/searchProjects`).
 ///
 /// **Permissions:** `metadata: read`.
-pub async fn search_projects<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn search_projects<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     q: &str,
     options: &SearchProjectsOptions,
-) -> ::icr_api::Result<super::models::ProjectSearchResults> {
+) -> ::icr_api::Call<'client, super::models::ProjectSearchResults>
+where
+    P: super::permissions::MetadataRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/search/projects",
@@ -47,7 +50,7 @@ pub async fn search_projects<P>(
         .query("order", &options.order)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// The optional parameters of [`search_issues`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -74,11 +77,14 @@ pub struct SearchIssuesOptions {
 /// `GET /search/issues` (operation `search/searchIssues`).
 ///
 /// **Permissions:** `issues: read`.
-pub async fn search_issues<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn search_issues<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     q: &str,
     options: &SearchIssuesOptions,
-) -> ::icr_api::Result<super::models::IssueSearchResults> {
+) -> ::icr_api::Call<'client, super::models::IssueSearchResults>
+where
+    P: super::permissions::IssuesRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/search/issues",
@@ -88,7 +94,7 @@ pub async fn search_issues<P>(
         .query("order", &options.order)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// The optional parameters of [`search_users`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -113,11 +119,14 @@ pub struct SearchUsersOptions {
 /// `GET /search/users` (operation `search/searchUsers`).
 ///
 /// **Permissions:** `metadata: read`.
-pub async fn search_users<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn search_users<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     q: &str,
     options: &SearchUsersOptions,
-) -> ::icr_api::Result<super::models::UserSearchResults> {
+) -> ::icr_api::Call<'client, super::models::UserSearchResults>
+where
+    P: super::permissions::MetadataRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/search/users",
@@ -126,7 +135,7 @@ pub async fn search_users<P>(
         .query("order", &options.order)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// The optional parameters of [`search_labels`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -151,12 +160,15 @@ pub struct SearchLabelsOptions {
 /// `GET /search/labels` (operation `search/searchLabels`).
 ///
 /// **Permissions:** any one of `issues: read or projects: read`.
-pub async fn search_labels<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn search_labels<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     q: &str,
     options: &SearchLabelsOptions,
-) -> ::icr_api::Result<super::models::LabelSearchResults> {
+) -> ::icr_api::Call<'client, super::models::LabelSearchResults>
+where
+    P: super::permissions::IssuesReadOrProjectsRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/search/labels",
@@ -166,5 +178,5 @@ pub async fn search_labels<P>(
         .query("order", &options.order)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }

@@ -25,11 +25,14 @@ pub struct ListTeamsOptions {
 /// `GET /organizations/{organizationId}/teams` (operation `teams/listTeams`).
 ///
 /// **Permissions:** `members: read`.
-pub async fn list_teams<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn list_teams<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     options: &ListTeamsOptions,
-) -> ::icr_api::Result<::std::vec::Vec<super::models::Team>> {
+) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Team>>
+where
+    P: super::permissions::MembersRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/teams",
@@ -37,7 +40,7 @@ pub async fn list_teams<P>(
         .path("organizationId", &organization_id)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Create a team
 ///
@@ -46,18 +49,21 @@ pub async fn list_teams<P>(
 /// `POST /organizations/{organizationId}/teams` (operation `teams/createTeam`).
 ///
 /// **Permissions:** `members: write`.
-pub async fn create_team<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn create_team<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     body: &super::models::TeamCreate,
-) -> ::icr_api::Result<super::models::Team> {
+) -> ::icr_api::Call<'client, super::models::Team>
+where
+    P: super::permissions::MembersWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::POST,
             "/organizations/{organizationId}/teams",
         )
         .path("organizationId", &organization_id)
         .json(body);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Get a team by its slug
 ///
@@ -67,18 +73,21 @@ pub async fn create_team<P>(
 ///
 /// **Permissions:** `members: read`.
 #[deprecated(note = "the API description deprecates this operation")]
-pub async fn get_team_by_slug<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn get_team_by_slug<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     team_slug: &str,
-) -> ::icr_api::Result<super::models::Team> {
+) -> ::icr_api::Call<'client, super::models::Team>
+where
+    P: super::permissions::MembersRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/teams/{teamSlug}",
         )
         .path("organizationId", &organization_id)
         .path("teamSlug", &team_slug);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Get a team
 ///
@@ -87,16 +96,19 @@ pub async fn get_team_by_slug<P>(
 /// `GET /teams/{teamId}` (operation `teams/getTeam`).
 ///
 /// **Permissions:** `members: read`.
-pub async fn get_team<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn get_team<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     team_id: i64,
-) -> ::icr_api::Result<super::models::Team> {
+) -> ::icr_api::Call<'client, super::models::Team>
+where
+    P: super::permissions::MembersRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/teams/{teamId}",
         )
         .path("teamId", &team_id);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Delete a team
 ///
@@ -105,16 +117,19 @@ pub async fn get_team<P>(
 /// `DELETE /teams/{teamId}` (operation `teams/deleteTeam`).
 ///
 /// **Permissions:** `members: write`.
-pub async fn delete_team<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn delete_team<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     team_id: i64,
-) -> ::icr_api::Result<()> {
+) -> ::icr_api::Call<'client, ()>
+where
+    P: super::permissions::MembersWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::DELETE,
             "/teams/{teamId}",
         )
         .path("teamId", &team_id);
-    client.send(request).await?.empty()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
 }
 /// Update a team
 ///
@@ -123,18 +138,21 @@ pub async fn delete_team<P>(
 /// `PATCH /teams/{teamId}` (operation `teams/updateTeam`).
 ///
 /// **Permissions:** `members: write`.
-pub async fn update_team<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn update_team<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     team_id: i64,
     body: &super::models::TeamUpdate,
-) -> ::icr_api::Result<super::models::Team> {
+) -> ::icr_api::Call<'client, super::models::Team>
+where
+    P: super::permissions::MembersWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::PATCH,
             "/teams/{teamId}",
         )
         .path("teamId", &team_id)
         .json(body);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// The optional parameters of [`list_team_members`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -161,11 +179,14 @@ pub struct ListTeamMembersOptions {
 /// `GET /teams/{teamId}/members` (operation `teams/listTeamMembers`).
 ///
 /// **Permissions:** `members: read`.
-pub async fn list_team_members<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn list_team_members<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     team_id: i64,
     options: &ListTeamMembersOptions,
-) -> ::icr_api::Result<::std::vec::Vec<super::models::SimpleUser>> {
+) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::SimpleUser>>
+where
+    P: super::permissions::MembersRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/teams/{teamId}/members",
@@ -175,7 +196,7 @@ pub async fn list_team_members<P>(
         .query("nested", &options.nested)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Add a user to a team or change their role
 ///
@@ -184,12 +205,15 @@ pub async fn list_team_members<P>(
 /// `PUT /teams/{teamId}/memberships/{username}` (operation `teams/setTeamMembership`).
 ///
 /// **Permissions:** `members: write`.
-pub async fn set_team_membership<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn set_team_membership<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     team_id: i64,
     username: &str,
     body: ::core::option::Option<&super::models::TeamMembershipUpdate>,
-) -> ::icr_api::Result<super::models::TeamMembership> {
+) -> ::icr_api::Call<'client, super::models::TeamMembership>
+where
+    P: super::permissions::MembersWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::PUT,
             "/teams/{teamId}/memberships/{username}",
@@ -197,7 +221,7 @@ pub async fn set_team_membership<P>(
         .path("teamId", &team_id)
         .path("username", &username)
         .optional(body, ::icr_api::__private::Request::json);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Remove a user from a team
 ///
@@ -206,18 +230,21 @@ pub async fn set_team_membership<P>(
 /// `DELETE /teams/{teamId}/memberships/{username}` (operation `teams/removeTeamMembership`).
 ///
 /// **Permissions:** `members: write`.
-pub async fn remove_team_membership<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn remove_team_membership<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     team_id: i64,
     username: &str,
-) -> ::icr_api::Result<()> {
+) -> ::icr_api::Call<'client, ()>
+where
+    P: super::permissions::MembersWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::DELETE,
             "/teams/{teamId}/memberships/{username}",
         )
         .path("teamId", &team_id)
         .path("username", &username);
-    client.send(request).await?.empty()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
 }
 /// The optional parameters of [`list_team_projects`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -238,11 +265,14 @@ pub struct ListTeamProjectsOptions {
 /// `GET /teams/{teamId}/projects` (operation `teams/listTeamProjects`).
 ///
 /// **Permissions:** `members: read and projects: read`.
-pub async fn list_team_projects<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn list_team_projects<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     team_id: i64,
     options: &ListTeamProjectsOptions,
-) -> ::icr_api::Result<::std::vec::Vec<super::models::Project>> {
+) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Project>>
+where
+    P: super::permissions::MembersRead + super::permissions::ProjectsRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/teams/{teamId}/projects",
@@ -250,7 +280,7 @@ pub async fn list_team_projects<P>(
         .path("teamId", &team_id)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Give a team access to a project
 ///
@@ -259,12 +289,15 @@ pub async fn list_team_projects<P>(
 /// `PUT /teams/{teamId}/projects/{projectId}` (operation `teams/addTeamProject`).
 ///
 /// **Permissions:** `members: write and projects: admin`.
-pub async fn add_team_project<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn add_team_project<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     team_id: i64,
     project_id: i64,
     body: ::core::option::Option<&super::models::TeamProjectGrant>,
-) -> ::icr_api::Result<()> {
+) -> ::icr_api::Call<'client, ()>
+where
+    P: super::permissions::MembersWrite + super::permissions::ProjectsAdmin,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::PUT,
             "/teams/{teamId}/projects/{projectId}",
@@ -272,7 +305,7 @@ pub async fn add_team_project<P>(
         .path("teamId", &team_id)
         .path("projectId", &project_id)
         .optional(body, ::icr_api::__private::Request::json);
-    client.send(request).await?.empty()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
 }
 /// Take a project away from a team
 ///
@@ -281,16 +314,19 @@ pub async fn add_team_project<P>(
 /// `DELETE /teams/{teamId}/projects/{projectId}` (operation `teams/removeTeamProject`).
 ///
 /// **Permissions:** `members: write and projects: admin`.
-pub async fn remove_team_project<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn remove_team_project<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     team_id: i64,
     project_id: i64,
-) -> ::icr_api::Result<()> {
+) -> ::icr_api::Call<'client, ()>
+where
+    P: super::permissions::MembersWrite + super::permissions::ProjectsAdmin,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::DELETE,
             "/teams/{teamId}/projects/{projectId}",
         )
         .path("teamId", &team_id)
         .path("projectId", &project_id);
-    client.send(request).await?.empty()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
 }

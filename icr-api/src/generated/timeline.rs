@@ -25,12 +25,15 @@ pub struct ListIssueTimelineOptions {
 /// `GET /projects/{projectId}/issues/{issueNumber}/timeline` (operation `timeline/listIssueTimeline`).
 ///
 /// **Permissions:** `issues: read`.
-pub async fn list_issue_timeline<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn list_issue_timeline<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     issue_number: i64,
     options: &ListIssueTimelineOptions,
-) -> ::icr_api::Result<::std::vec::Vec<super::models::TimelineEvent>> {
+) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::TimelineEvent>>
+where
+    P: super::permissions::IssuesRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/issues/{issueNumber}/timeline",
@@ -39,7 +42,7 @@ pub async fn list_issue_timeline<P>(
         .path("issueNumber", &issue_number)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// The optional parameters of [`list_project_timeline`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -60,11 +63,14 @@ pub struct ListProjectTimelineOptions {
 /// `GET /projects/{projectId}/timeline` (operation `timeline/listProjectTimeline`).
 ///
 /// **Permissions:** any one of `projects: read or issues: read`.
-pub async fn list_project_timeline<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn list_project_timeline<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     options: &ListProjectTimelineOptions,
-) -> ::icr_api::Result<::std::vec::Vec<super::models::TimelineEvent>> {
+) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::TimelineEvent>>
+where
+    P: super::permissions::IssuesReadOrProjectsRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/timeline",
@@ -72,7 +78,7 @@ pub async fn list_project_timeline<P>(
         .path("projectId", &project_id)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Get a timeline event
 ///
@@ -81,16 +87,19 @@ pub async fn list_project_timeline<P>(
 /// `GET /projects/{projectId}/timeline/{eventId}` (operation `timeline/getTimelineEvent`).
 ///
 /// **Permissions:** any one of `projects: read or issues: read`.
-pub async fn get_timeline_event<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn get_timeline_event<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     event_id: i64,
-) -> ::icr_api::Result<super::models::TimelineEvent> {
+) -> ::icr_api::Call<'client, super::models::TimelineEvent>
+where
+    P: super::permissions::IssuesReadOrProjectsRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/timeline/{eventId}",
         )
         .path("projectId", &project_id)
         .path("eventId", &event_id);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }

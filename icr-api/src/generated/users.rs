@@ -29,10 +29,13 @@ pub struct ListUsersOptions {
 /// `GET /users` (operation `users/listUsers`).
 ///
 /// **Permissions:** `metadata: read`.
-pub async fn list_users<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn list_users<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     options: &ListUsersOptions,
-) -> ::icr_api::Result<::std::vec::Vec<super::models::SimpleUser>> {
+) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::SimpleUser>>
+where
+    P: super::permissions::MetadataRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/users",
@@ -40,7 +43,7 @@ pub async fn list_users<P>(
         .query_list("ids", &options.ids, ::icr_api::__private::ArrayStyle::Repeat)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Get a user
 ///
@@ -49,14 +52,17 @@ pub async fn list_users<P>(
 /// `GET /users/{username}` (operation `users/getUser`).
 ///
 /// **Permissions:** `metadata: read`.
-pub async fn get_user<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn get_user<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     username: &str,
-) -> ::icr_api::Result<super::models::User> {
+) -> ::icr_api::Call<'client, super::models::User>
+where
+    P: super::permissions::MetadataRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/users/{username}",
         )
         .path("username", &username);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }

@@ -25,11 +25,14 @@ pub struct ListWebhooksOptions {
 /// `GET /organizations/{organizationId}/hooks` (operation `webhooks/listWebhooks`).
 ///
 /// **Permissions:** `webhooks: read`.
-pub async fn list_webhooks<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn list_webhooks<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     options: &ListWebhooksOptions,
-) -> ::icr_api::Result<::std::vec::Vec<super::models::Webhook>> {
+) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Webhook>>
+where
+    P: super::permissions::WebhooksRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/hooks",
@@ -37,7 +40,7 @@ pub async fn list_webhooks<P>(
         .path("organizationId", &organization_id)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Create a webhook
 ///
@@ -46,18 +49,21 @@ pub async fn list_webhooks<P>(
 /// `POST /organizations/{organizationId}/hooks` (operation `webhooks/createWebhook`).
 ///
 /// **Permissions:** `webhooks: write`.
-pub async fn create_webhook<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn create_webhook<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     body: &super::models::WebhookCreate,
-) -> ::icr_api::Result<super::models::Webhook> {
+) -> ::icr_api::Call<'client, super::models::Webhook>
+where
+    P: super::permissions::WebhooksWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::POST,
             "/organizations/{organizationId}/hooks",
         )
         .path("organizationId", &organization_id)
         .json(body);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Get a webhook
 ///
@@ -66,18 +72,21 @@ pub async fn create_webhook<P>(
 /// `GET /organizations/{organizationId}/hooks/{hookId}` (operation `webhooks/getWebhook`).
 ///
 /// **Permissions:** `webhooks: read`.
-pub async fn get_webhook<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn get_webhook<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     hook_id: i64,
-) -> ::icr_api::Result<super::models::Webhook> {
+) -> ::icr_api::Call<'client, super::models::Webhook>
+where
+    P: super::permissions::WebhooksRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/hooks/{hookId}",
         )
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Delete a webhook
 ///
@@ -86,18 +95,21 @@ pub async fn get_webhook<P>(
 /// `DELETE /organizations/{organizationId}/hooks/{hookId}` (operation `webhooks/deleteWebhook`).
 ///
 /// **Permissions:** `webhooks: write`.
-pub async fn delete_webhook<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn delete_webhook<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     hook_id: i64,
-) -> ::icr_api::Result<()> {
+) -> ::icr_api::Call<'client, ()>
+where
+    P: super::permissions::WebhooksWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::DELETE,
             "/organizations/{organizationId}/hooks/{hookId}",
         )
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id);
-    client.send(request).await?.empty()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
 }
 /// Update a webhook
 ///
@@ -106,12 +118,15 @@ pub async fn delete_webhook<P>(
 /// `PATCH /organizations/{organizationId}/hooks/{hookId}` (operation `webhooks/updateWebhook`).
 ///
 /// **Permissions:** `webhooks: write`.
-pub async fn update_webhook<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn update_webhook<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     hook_id: i64,
     body: &super::models::WebhookUpdate,
-) -> ::icr_api::Result<super::models::Webhook> {
+) -> ::icr_api::Call<'client, super::models::Webhook>
+where
+    P: super::permissions::WebhooksWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::PATCH,
             "/organizations/{organizationId}/hooks/{hookId}",
@@ -119,7 +134,7 @@ pub async fn update_webhook<P>(
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id)
         .json(body);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Get a webhook's configuration
 ///
@@ -128,18 +143,21 @@ pub async fn update_webhook<P>(
 /// `GET /organizations/{organizationId}/hooks/{hookId}/config` (operation `webhooks/getWebhookConfig`).
 ///
 /// **Permissions:** `webhooks: read`.
-pub async fn get_webhook_config<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn get_webhook_config<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     hook_id: i64,
-) -> ::icr_api::Result<super::models::WebhookConfig> {
+) -> ::icr_api::Call<'client, super::models::WebhookConfig>
+where
+    P: super::permissions::WebhooksRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/hooks/{hookId}/config",
         )
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Update a webhook's configuration
 ///
@@ -148,12 +166,15 @@ pub async fn get_webhook_config<P>(
 /// `PATCH /organizations/{organizationId}/hooks/{hookId}/config` (operation `webhooks/updateWebhookConfig`).
 ///
 /// **Permissions:** `webhooks: write`.
-pub async fn update_webhook_config<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn update_webhook_config<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     hook_id: i64,
     body: &super::models::WebhookConfigUpdate,
-) -> ::icr_api::Result<super::models::WebhookConfig> {
+) -> ::icr_api::Call<'client, super::models::WebhookConfig>
+where
+    P: super::permissions::WebhooksWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::PATCH,
             "/organizations/{organizationId}/hooks/{hookId}/config",
@@ -161,7 +182,7 @@ pub async fn update_webhook_config<P>(
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id)
         .json(body);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Ping a webhook
 ///
@@ -170,18 +191,21 @@ pub async fn update_webhook_config<P>(
 /// `POST /organizations/{organizationId}/hooks/{hookId}/pings` (operation `webhooks/pingWebhook`).
 ///
 /// **Permissions:** `webhooks: write`.
-pub async fn ping_webhook<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn ping_webhook<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     hook_id: i64,
-) -> ::icr_api::Result<()> {
+) -> ::icr_api::Call<'client, ()>
+where
+    P: super::permissions::WebhooksWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::POST,
             "/organizations/{organizationId}/hooks/{hookId}/pings",
         )
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id);
-    client.send(request).await?.empty()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
 }
 /// The optional parameters of [`list_deliveries`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -206,12 +230,15 @@ pub struct ListDeliveriesOptions {
 /// `GET /organizations/{organizationId}/hooks/{hookId}/deliveries` (operation `webhooks/listDeliveries`).
 ///
 /// **Permissions:** `webhooks: read`.
-pub async fn list_deliveries<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn list_deliveries<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     hook_id: i64,
     options: &ListDeliveriesOptions,
-) -> ::icr_api::Result<::std::vec::Vec<super::models::WebhookDelivery>> {
+) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::WebhookDelivery>>
+where
+    P: super::permissions::WebhooksRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/hooks/{hookId}/deliveries",
@@ -221,7 +248,7 @@ pub async fn list_deliveries<P>(
         .query("status", &options.status)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Get a delivery
 ///
@@ -230,12 +257,15 @@ pub async fn list_deliveries<P>(
 /// `GET /organizations/{organizationId}/hooks/{hookId}/deliveries/{deliveryId}` (operation `webhooks/getDelivery`).
 ///
 /// **Permissions:** `webhooks: read`.
-pub async fn get_delivery<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn get_delivery<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     hook_id: i64,
     delivery_id: i64,
-) -> ::icr_api::Result<super::models::WebhookDeliveryDetail> {
+) -> ::icr_api::Call<'client, super::models::WebhookDeliveryDetail>
+where
+    P: super::permissions::WebhooksRead,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/hooks/{hookId}/deliveries/{deliveryId}",
@@ -243,7 +273,7 @@ pub async fn get_delivery<P>(
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id)
         .path("deliveryId", &delivery_id);
-    client.send(request).await?.json()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// Redeliver a delivery
 ///
@@ -252,12 +282,15 @@ pub async fn get_delivery<P>(
 /// `POST /organizations/{organizationId}/hooks/{hookId}/deliveries/{deliveryId}/attempts` (operation `webhooks/redeliverDelivery`).
 ///
 /// **Permissions:** `webhooks: write`.
-pub async fn redeliver_delivery<P>(
-    client: &::icr_api::InstallationClient<P>,
+pub fn redeliver_delivery<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     hook_id: i64,
     delivery_id: i64,
-) -> ::icr_api::Result<()> {
+) -> ::icr_api::Call<'client, ()>
+where
+    P: super::permissions::WebhooksWrite,
+{
     let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::POST,
             "/organizations/{organizationId}/hooks/{hookId}/deliveries/{deliveryId}/attempts",
@@ -265,5 +298,5 @@ pub async fn redeliver_delivery<P>(
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id)
         .path("deliveryId", &delivery_id);
-    client.send(request).await?.empty()
+    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
 }

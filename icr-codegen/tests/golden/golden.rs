@@ -83,6 +83,26 @@ pub mod models {
                 >,
             >,
         }
+        impl Note {
+            /// A value with the fields that must be given; the others are left out (`None`).
+            pub fn new(
+                id: i64,
+                text: impl ::core::convert::Into<::std::string::String>,
+                kind: Kind,
+                created_at: ::icr_api::DateTime,
+            ) -> Self {
+                Self {
+                    id,
+                    text: text.into(),
+                    kind,
+                    created_at,
+                    edited_at: ::core::option::Option::None,
+                    color: ::core::option::Option::None,
+                    parent: ::core::option::Option::None,
+                    attributes: ::core::option::Option::None,
+                }
+            }
+        }
         /// The `NoteInput` schema.
         #[derive(
             Clone,
@@ -107,6 +127,16 @@ pub mod models {
             pub color: ::core::option::Option<
                 ::core::option::Option<::std::string::String>,
             >,
+        }
+        impl NoteInput {
+            /// A value with the fields that must be given; the others are left out (`None`).
+            pub fn new(text: impl ::core::convert::Into<::std::string::String>) -> Self {
+                Self {
+                    text: text.into(),
+                    kind: ::core::option::Option::None,
+                    color: ::core::option::Option::None,
+                }
+            }
         }
     }
     pub use notes::*;
@@ -166,6 +196,16 @@ pub mod models {
             /// `note`.
             pub note: Note,
         }
+        impl Created {
+            /// A value with these fields.
+            pub fn new(
+                r#type: CreatedType,
+                at: ::icr_api::DateTime,
+                note: Note,
+            ) -> Self {
+                Self { r#type, at, note }
+            }
+        }
         /// The schema at `/components/schemas/Created/allOf/1/properties/type`.
         #[derive(
             Clone,
@@ -200,6 +240,12 @@ pub mod models {
             /// `at`.
             pub at: ::icr_api::DateTime,
         }
+        impl Deleted {
+            /// A value with these fields.
+            pub fn new(r#type: DeletedType, at: ::icr_api::DateTime) -> Self {
+                Self { r#type, at }
+            }
+        }
         /// The schema at `/components/schemas/Deleted/allOf/1/properties/type`.
         #[derive(
             Clone,
@@ -221,6 +267,69 @@ pub mod models {
         }
     }
     pub use boards::*;
+}
+pub mod permissions {
+    //! What an app can be granted, as traits: one per permission and level, and one per requirement of several alternatives. The `permissions!` macro implements them for a declaration; request functions name them in their bounds.
+    /// Every permission an app can be granted, with its levels, as the
+    /// API description lists them.
+    pub const CATALOG: &[::icr_api::grants::Permission] = &[
+        ::icr_api::grants::Permission::new(
+            "notes",
+            "Notes.",
+            &[::icr_api::grants::Level::Read, ::icr_api::grants::Level::Write],
+        ),
+        ::icr_api::grants::Permission::new(
+            "boards",
+            "Boards.",
+            &[
+                ::icr_api::grants::Level::Read,
+                ::icr_api::grants::Level::Write,
+                ::icr_api::grants::Level::Admin,
+            ],
+        ),
+    ];
+    /// Held by declarations granted `notes: read` or a higher level. Notes.
+    #[diagnostic::on_unimplemented(
+        message = "the ICR App `{Self}` was not granted `notes: read`",
+        label = "needs `notes: read`",
+        note = "add `notes: read` to the `permissions!` declaration of `{Self}`, and grant it to the app in its settings on ICR"
+    )]
+    pub trait NotesRead: ::icr_api::grants::Declaration {}
+    /// Held by declarations granted `notes: write`. Notes.
+    #[diagnostic::on_unimplemented(
+        message = "the ICR App `{Self}` was not granted `notes: write`",
+        label = "needs `notes: write`",
+        note = "add `notes: write` to the `permissions!` declaration of `{Self}`, and grant it to the app in its settings on ICR"
+    )]
+    pub trait NotesWrite: NotesRead {}
+    /// Held by declarations granted `boards: read` or a higher level. Boards.
+    #[diagnostic::on_unimplemented(
+        message = "the ICR App `{Self}` was not granted `boards: read`",
+        label = "needs `boards: read`",
+        note = "add `boards: read` to the `permissions!` declaration of `{Self}`, and grant it to the app in its settings on ICR"
+    )]
+    pub trait BoardsRead: ::icr_api::grants::Declaration {}
+    /// Held by declarations granted `boards: write` or a higher level. Boards.
+    #[diagnostic::on_unimplemented(
+        message = "the ICR App `{Self}` was not granted `boards: write`",
+        label = "needs `boards: write`",
+        note = "add `boards: write` to the `permissions!` declaration of `{Self}`, and grant it to the app in its settings on ICR"
+    )]
+    pub trait BoardsWrite: BoardsRead {}
+    /// Held by declarations granted `boards: admin`. Boards.
+    #[diagnostic::on_unimplemented(
+        message = "the ICR App `{Self}` was not granted `boards: admin`",
+        label = "needs `boards: admin`",
+        note = "add `boards: admin` to the `permissions!` declaration of `{Self}`, and grant it to the app in its settings on ICR"
+    )]
+    pub trait BoardsAdmin: BoardsWrite {}
+    /// Held by declarations that meet one of: `boards: read` or `notes: read`. `permissions!` implements it for each declaration that does.
+    #[diagnostic::on_unimplemented(
+        message = "the ICR App `{Self}` was not granted `boards: read` or `notes: read`",
+        label = "needs `boards: read` or `notes: read`",
+        note = "add one of `boards: read` or `notes: read` to the `permissions!` declaration of `{Self}`, and grant it to the app in its settings on ICR"
+    )]
+    pub trait BoardsReadOrNotesRead: ::icr_api::grants::Declaration {}
 }
 pub mod notes {
     //! The `notes` operations: one request function each.
@@ -247,11 +356,14 @@ pub mod notes {
     /// `GET /boards/{boardId}/notes` (operation `notes/listNotes`).
     ///
     /// **Permissions:** `notes: read`.
-    pub async fn list_notes<P>(
-        client: &::icr_api::InstallationClient<P>,
+    pub fn list_notes<'client, P>(
+        client: &'client ::icr_api::InstallationClient<P>,
         board_id: i64,
         options: &ListNotesOptions,
-    ) -> ::icr_api::Result<::std::vec::Vec<super::models::Note>> {
+    ) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Note>>
+    where
+        P: super::permissions::NotesRead,
+    {
         let request = ::icr_api::__private::Request::new(
                 ::icr_api::__private::Method::GET,
                 "/boards/{boardId}/notes",
@@ -264,7 +376,7 @@ pub mod notes {
                 ::icr_api::__private::ArrayStyle::Join(","),
             )
             .query("perPage", &options.per_page);
-        client.send(request).await?.json()
+        ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
     }
     /// The optional parameters of [`create_note`].
     #[derive(Clone, Debug, Default, PartialEq)]
@@ -279,12 +391,15 @@ pub mod notes {
     /// `POST /boards/{boardId}/notes` (operation `notes/createNote`).
     ///
     /// **Permissions:** `notes: write`.
-    pub async fn create_note<P>(
-        client: &::icr_api::InstallationClient<P>,
+    pub fn create_note<'client, P>(
+        client: &'client ::icr_api::InstallationClient<P>,
         board_id: i64,
         body: &super::models::NoteInput,
         options: &CreateNoteOptions,
-    ) -> ::icr_api::Result<super::models::Note> {
+    ) -> ::icr_api::Call<'client, super::models::Note>
+    where
+        P: super::permissions::NotesWrite,
+    {
         let request = ::icr_api::__private::Request::new(
                 ::icr_api::__private::Method::POST,
                 "/boards/{boardId}/notes",
@@ -292,25 +407,28 @@ pub mod notes {
             .path("boardId", &board_id)
             .header("Idempotency-Key", &options.idempotency_key)
             .json(body);
-        client.send(request).await?.json()
+        ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
     }
     /// Returns a note. Works with ICR Apps.
     ///
     /// `GET /boards/{boardId}/notes/{noteId}` (operation `notes/getNote`).
     ///
     /// **Permissions:** any one of `notes: read or boards: read`.
-    pub async fn get_note<P>(
-        client: &::icr_api::InstallationClient<P>,
+    pub fn get_note<'client, P>(
+        client: &'client ::icr_api::InstallationClient<P>,
         board_id: i64,
         note_id: i64,
-    ) -> ::icr_api::Result<super::models::Note> {
+    ) -> ::icr_api::Call<'client, super::models::Note>
+    where
+        P: super::permissions::BoardsReadOrNotesRead,
+    {
         let request = ::icr_api::__private::Request::new(
                 ::icr_api::__private::Method::GET,
                 "/boards/{boardId}/notes/{noteId}",
             )
             .path("boardId", &board_id)
             .path("noteId", &note_id);
-        client.send(request).await?.json()
+        ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
     }
     /// Deletes a note. Works with ICR Apps.
     ///
@@ -318,18 +436,21 @@ pub mod notes {
     ///
     /// **Permissions:** `notes: write and boards: admin`.
     #[deprecated(note = "the API description deprecates this operation")]
-    pub async fn delete_note<P>(
-        client: &::icr_api::InstallationClient<P>,
+    pub fn delete_note<'client, P>(
+        client: &'client ::icr_api::InstallationClient<P>,
         board_id: i64,
         note_id: i64,
-    ) -> ::icr_api::Result<()> {
+    ) -> ::icr_api::Call<'client, ()>
+    where
+        P: super::permissions::BoardsAdmin + super::permissions::NotesWrite,
+    {
         let request = ::icr_api::__private::Request::new(
                 ::icr_api::__private::Method::DELETE,
                 "/boards/{boardId}/notes/{noteId}",
             )
             .path("boardId", &board_id)
             .path("noteId", &note_id);
-        client.send(request).await?.empty()
+        ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
     }
 }
 pub mod boards {
@@ -345,16 +466,19 @@ pub mod boards {
     /// `GET /boards/{boardId}/events` (operation `boards/listEvents`).
     ///
     /// **Permissions:** `boards: read`.
-    pub async fn list_events<P>(
-        client: &::icr_api::InstallationClient<P>,
+    pub fn list_events<'client, P>(
+        client: &'client ::icr_api::InstallationClient<P>,
         board_id: i64,
-    ) -> ::icr_api::Result<::std::vec::Vec<super::models::Event>> {
+    ) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Event>>
+    where
+        P: super::permissions::BoardsRead,
+    {
         let request = ::icr_api::__private::Request::new(
                 ::icr_api::__private::Method::GET,
                 "/boards/{boardId}/events",
             )
             .path("boardId", &board_id);
-        client.send(request).await?.json()
+        ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
     }
     /// The success answers of [`export_board`].
     #[derive(Clone, Debug, PartialEq)]
@@ -371,40 +495,67 @@ pub mod boards {
     /// `GET /boards/{boardId}/export` (operation `boards/exportBoard`).
     ///
     /// **Permissions:** `boards: read`.
-    pub async fn export_board<P>(
-        client: &::icr_api::InstallationClient<P>,
+    pub fn export_board<'client, P>(
+        client: &'client ::icr_api::InstallationClient<P>,
         board_id: i64,
-    ) -> ::icr_api::Result<ExportBoardResponse> {
+    ) -> ::icr_api::Call<'client, ExportBoardResponse>
+    where
+        P: super::permissions::BoardsRead,
+    {
         let request = ::icr_api::__private::Request::new(
                 ::icr_api::__private::Method::GET,
                 "/boards/{boardId}/export",
             )
             .path("boardId", &board_id)
             .accept("text/csv, application/json");
-        let response = client.send(request).await?;
-        match response.status() {
-            200 if response.has_media("text/csv") => {
-                response.text().map(ExportBoardResponse::OkCsv)
+        ::std::boxed::Box::pin(async move {
+            let response = client.send(request).await?;
+            match response.status() {
+                200 if response.has_media("text/csv") => {
+                    response.text().map(ExportBoardResponse::OkCsv)
+                }
+                200 if response.has_media("application/json") => {
+                    response.json().map(ExportBoardResponse::OkJson)
+                }
+                202 => ::core::result::Result::Ok(ExportBoardResponse::Accepted),
+                _ => ::core::result::Result::Err(response.unexpected()),
             }
-            200 if response.has_media("application/json") => {
-                response.json().map(ExportBoardResponse::OkJson)
-            }
-            202 => ::core::result::Result::Ok(ExportBoardResponse::Accepted),
-            _ => ::core::result::Result::Err(response.unexpected()),
-        }
+        })
     }
     /// Boards the app can see. Takes the app's JWT.
     ///
     /// `GET /app/boards` (operation `boards/listAppBoards`).
     ///
     /// Authenticates as the app, with its JWT.
-    pub async fn list_app_boards(
-        client: &::icr_api::AppClient,
-    ) -> ::icr_api::Result<::std::vec::Vec<::std::string::String>> {
+    pub fn list_app_boards<'client>(
+        client: &'client ::icr_api::AppClient,
+    ) -> ::icr_api::Call<'client, ::std::vec::Vec<::std::string::String>> {
         let request = ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/app/boards",
         );
-        client.send(request).await?.json()
+        ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
     }
+}
+/// Declares what an ICR App was granted, as a type the request functions of the Golden bindings check at compile time.
+///
+/// ```text
+/// permissions! {
+///     /// What the release-notes app was granted on ICR.
+///     pub ReleaseNotes { projects: write, issues: read }
+/// }
+/// ```
+///
+/// Each entry is `permission: level`; `write` includes `read` and `admin` includes both. An unknown permission or level, or a permission named twice, is a compile error at that entry. The permissions and their levels:
+///
+/// - `notes` (read, write): Notes.
+/// - `boards` (read, write, admin): Boards.
+#[macro_export]
+macro_rules! permissions {
+    ($($declarations:tt)*) => {
+        ::icr_api::__private::permissions! { @ catalog($crate::permissions) { notes :
+        [read, write], boards : [read, write, admin], } @ alternatives {
+        BoardsReadOrNotesRead : [{ boards : read }, { notes : read }], }
+        $($declarations)* }
+    };
 }

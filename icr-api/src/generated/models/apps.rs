@@ -43,6 +43,35 @@ pub struct App {
     #[serde(rename = "updatedAt")]
     pub updated_at: ::icr_api::DateTime,
 }
+impl App {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        slug: impl ::core::convert::Into<::std::string::String>,
+        name: impl ::core::convert::Into<::std::string::String>,
+        html_url: impl ::core::convert::Into<::std::string::String>,
+        owner: SimpleOrganization,
+        permissions: PermissionMap,
+        events: ::std::vec::Vec<WebhookEventName>,
+        installations_count: i64,
+        created_at: ::icr_api::DateTime,
+        updated_at: ::icr_api::DateTime,
+    ) -> Self {
+        Self {
+            id,
+            slug: slug.into(),
+            name: name.into(),
+            html_url: html_url.into(),
+            description: ::core::option::Option::None,
+            owner,
+            permissions,
+            events,
+            installations_count,
+            created_at,
+            updated_at,
+        }
+    }
+}
 /// An organization, as shown wherever one is referenced.
 #[derive(
     Clone,
@@ -62,6 +91,21 @@ pub struct SimpleOrganization {
     /// `avatarUrl`.
     #[serde(rename = "avatarUrl")]
     pub avatar_url: ::std::string::String,
+}
+impl SimpleOrganization {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        login: impl ::core::convert::Into<::std::string::String>,
+        avatar_url: impl ::core::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            id,
+            login: login.into(),
+            name: ::core::option::Option::None,
+            avatar_url: avatar_url.into(),
+        }
+    }
 }
 /// Permissions by name (see `x-icr-permission-catalog`), each with the level held.
 pub type PermissionMap = ::std::collections::BTreeMap<
@@ -187,6 +231,36 @@ pub struct Installation {
     )]
     pub suspended_by: ::core::option::Option<::core::option::Option<SimpleUser>>,
 }
+impl Installation {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        app_id: i64,
+        app_slug: impl ::core::convert::Into<::std::string::String>,
+        organization: SimpleOrganization,
+        permissions: PermissionMap,
+        events: ::std::vec::Vec<WebhookEventName>,
+        project_selection: InstallationProjectSelection,
+        access_tokens_url: impl ::core::convert::Into<::std::string::String>,
+        created_at: ::icr_api::DateTime,
+        updated_at: ::icr_api::DateTime,
+    ) -> Self {
+        Self {
+            id,
+            app_id,
+            app_slug: app_slug.into(),
+            organization,
+            permissions,
+            events,
+            project_selection,
+            access_tokens_url: access_tokens_url.into(),
+            created_at,
+            updated_at,
+            suspended_at: ::core::option::Option::None,
+            suspended_by: ::core::option::Option::None,
+        }
+    }
+}
 /// Whether the installation reaches every project of the organization or a chosen few.
 #[derive(
     Clone,
@@ -233,6 +307,25 @@ pub struct SimpleUser {
     /// `htmlUrl`.
     #[serde(rename = "htmlUrl")]
     pub html_url: ::std::string::String,
+}
+impl SimpleUser {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        login: impl ::core::convert::Into<::std::string::String>,
+        r#type: SimpleUserType,
+        avatar_url: impl ::core::convert::Into<::std::string::String>,
+        html_url: impl ::core::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            id,
+            login: login.into(),
+            name: ::core::option::Option::None,
+            r#type,
+            avatar_url: avatar_url.into(),
+            html_url: html_url.into(),
+        }
+    }
 }
 /// A person, or the bot account through which an app acts.
 #[derive(
@@ -289,7 +382,7 @@ pub struct AccessTokenRequest {
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct InstallationAccessToken {
     /// The token to send as `Authorization: Bearer <token>`.
-    pub token: ::std::string::String,
+    pub token: ::icr_api::SecretToken,
     /// When the token stops working, two hours after it was issued.
     #[serde(rename = "expiresAt")]
     pub expires_at: ::icr_api::DateTime,
@@ -307,6 +400,25 @@ pub struct InstallationAccessToken {
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub project_ids: ::core::option::Option<::std::vec::Vec<i64>>,
+}
+impl InstallationAccessToken {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        token: ::icr_api::SecretToken,
+        expires_at: ::icr_api::DateTime,
+        permissions: PermissionMap,
+        organization: SimpleOrganization,
+        project_selection: InstallationAccessTokenProjectSelection,
+    ) -> Self {
+        Self {
+            token,
+            expires_at,
+            permissions,
+            organization,
+            project_selection,
+            project_ids: ::core::option::Option::None,
+        }
+    }
 }
 /// The schema at `/components/schemas/InstallationAccessToken/properties/projectSelection`.
 #[derive(
@@ -345,6 +457,12 @@ pub struct InstallationProjects {
     pub total_count: i64,
     /// `projects`.
     pub projects: ::std::vec::Vec<Project>,
+}
+impl InstallationProjects {
+    /// A value with these fields.
+    pub fn new(total_count: i64, projects: ::std::vec::Vec<Project>) -> Self {
+        Self { total_count, projects }
+    }
 }
 /// A project of an organization.
 #[derive(
@@ -396,6 +514,40 @@ pub struct Project {
     /// `updatedAt`.
     #[serde(rename = "updatedAt")]
     pub updated_at: ::icr_api::DateTime,
+}
+impl Project {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        name: impl ::core::convert::Into<::std::string::String>,
+        full_name: impl ::core::convert::Into<::std::string::String>,
+        organization: SimpleOrganization,
+        topics: ::std::vec::Vec<::std::string::String>,
+        visibility: Visibility,
+        archived: bool,
+        has_issues: bool,
+        open_issues_count: i64,
+        html_url: impl ::core::convert::Into<::std::string::String>,
+        created_at: ::icr_api::DateTime,
+        updated_at: ::icr_api::DateTime,
+    ) -> Self {
+        Self {
+            id,
+            name: name.into(),
+            full_name: full_name.into(),
+            organization,
+            short_description: ::core::option::Option::None,
+            homepage: ::core::option::Option::None,
+            topics,
+            visibility,
+            archived,
+            has_issues,
+            open_issues_count,
+            html_url: html_url.into(),
+            created_at,
+            updated_at,
+        }
+    }
 }
 /// Who can see a project.
 #[derive(

@@ -45,6 +45,32 @@ pub struct IssueComment {
     #[serde(rename = "performedViaApp")]
     pub performed_via_app: ::core::option::Option<SimpleApp>,
 }
+impl IssueComment {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        issue_number: i64,
+        body: impl ::core::convert::Into<::std::string::String>,
+        user: SimpleUser,
+        author_association: IssueCommentAuthorAssociation,
+        html_url: impl ::core::convert::Into<::std::string::String>,
+        created_at: ::icr_api::DateTime,
+        updated_at: ::icr_api::DateTime,
+    ) -> Self {
+        Self {
+            id,
+            issue_number,
+            body: body.into(),
+            user,
+            author_association,
+            html_url: html_url.into(),
+            created_at,
+            updated_at,
+            reactions: ::core::option::Option::None,
+            performed_via_app: ::core::option::Option::None,
+        }
+    }
+}
 /// The schema at `/components/schemas/IssueComment/properties/authorAssociation`.
 #[derive(
     Clone,
@@ -93,6 +119,15 @@ pub struct ReactionRollup {
     #[serde(flatten)]
     pub additional_properties: ::std::collections::BTreeMap<::std::string::String, i64>,
 }
+impl ReactionRollup {
+    /// A value with these fields.
+    pub fn new(total_count: i64) -> Self {
+        Self {
+            total_count,
+            additional_properties: ::std::collections::BTreeMap::new(),
+        }
+    }
+}
 /// The `CommentBody` schema.
 #[derive(
     Clone,
@@ -105,6 +140,12 @@ pub struct ReactionRollup {
 pub struct CommentBody {
     /// `body`.
     pub body: ::std::string::String,
+}
+impl CommentBody {
+    /// A value with these fields.
+    pub fn new(body: impl ::core::convert::Into<::std::string::String>) -> Self {
+        Self { body: body.into() }
+    }
 }
 /// The schema at `/paths/~1projects~1{projectId}~1comments/get/parameters/1/schema`.
 #[derive(

@@ -122,6 +122,47 @@ pub struct Issue {
     #[serde(rename = "performedViaApp")]
     pub performed_via_app: ::core::option::Option<SimpleApp>,
 }
+impl Issue {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        number: i64,
+        project_id: i64,
+        title: impl ::core::convert::Into<::std::string::String>,
+        state: IssueState,
+        locked: bool,
+        user: SimpleUser,
+        assignees: ::std::vec::Vec<SimpleUser>,
+        labels: ::std::vec::Vec<Label>,
+        comments: i64,
+        html_url: impl ::core::convert::Into<::std::string::String>,
+        created_at: ::icr_api::DateTime,
+        updated_at: ::icr_api::DateTime,
+    ) -> Self {
+        Self {
+            id,
+            number,
+            project_id,
+            title: title.into(),
+            body: ::core::option::Option::None,
+            state,
+            state_reason: ::core::option::Option::None,
+            locked,
+            active_lock_reason: ::core::option::Option::None,
+            user,
+            assignees,
+            labels,
+            milestone: ::core::option::Option::None,
+            comments,
+            html_url: html_url.into(),
+            created_at,
+            updated_at,
+            closed_at: ::core::option::Option::None,
+            closed_by: ::core::option::Option::None,
+            performed_via_app: ::core::option::Option::None,
+        }
+    }
+}
 /// The `IssueState` schema.
 #[derive(
     Clone,
@@ -218,6 +259,23 @@ pub struct Label {
     /// Whether ICR created the label with the project.
     pub default: bool,
 }
+impl Label {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        name: impl ::core::convert::Into<::std::string::String>,
+        color: impl ::core::convert::Into<::std::string::String>,
+        default: bool,
+    ) -> Self {
+        Self {
+            id,
+            name: name.into(),
+            color: color.into(),
+            description: ::core::option::Option::None,
+            default,
+        }
+    }
+}
 /// The `Milestone` schema.
 #[derive(
     Clone,
@@ -259,6 +317,35 @@ pub struct Milestone {
     #[serde(rename = "closedAt")]
     pub closed_at: ::core::option::Option<::icr_api::DateTime>,
 }
+impl Milestone {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        number: i64,
+        title: impl ::core::convert::Into<::std::string::String>,
+        state: IssueState,
+        open_issues: i64,
+        closed_issues: i64,
+        creator: SimpleUser,
+        created_at: ::icr_api::DateTime,
+        updated_at: ::icr_api::DateTime,
+    ) -> Self {
+        Self {
+            id,
+            number,
+            title: title.into(),
+            description: ::core::option::Option::None,
+            state,
+            open_issues,
+            closed_issues,
+            creator,
+            due_on: ::core::option::Option::None,
+            created_at,
+            updated_at,
+            closed_at: ::core::option::Option::None,
+        }
+    }
+}
 /// An ICR App, as shown where it acted.
 #[derive(
     Clone,
@@ -278,6 +365,22 @@ pub struct SimpleApp {
     /// `htmlUrl`.
     #[serde(rename = "htmlUrl")]
     pub html_url: ::std::string::String,
+}
+impl SimpleApp {
+    /// A value with these fields.
+    pub fn new(
+        id: i64,
+        slug: impl ::core::convert::Into<::std::string::String>,
+        name: impl ::core::convert::Into<::std::string::String>,
+        html_url: impl ::core::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            id,
+            slug: slug.into(),
+            name: name.into(),
+            html_url: html_url.into(),
+        }
+    }
 }
 /// The `IssueCreate` schema.
 #[derive(
@@ -303,6 +406,18 @@ pub struct IssueCreate {
     /// The number of the milestone to put the issue in.
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub milestone: ::core::option::Option<i64>,
+}
+impl IssueCreate {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(title: impl ::core::convert::Into<::std::string::String>) -> Self {
+        Self {
+            title: title.into(),
+            body: ::core::option::Option::None,
+            assignees: ::core::option::Option::None,
+            labels: ::core::option::Option::None,
+            milestone: ::core::option::Option::None,
+        }
+    }
 }
 /// The schema at `/paths/~1organizations~1{organizationId}~1issues/get/parameters/1/schema`.
 #[derive(
@@ -435,6 +550,12 @@ pub struct AssigneesRequest {
     /// `assignees`.
     pub assignees: ::std::vec::Vec<::std::string::String>,
 }
+impl AssigneesRequest {
+    /// A value with these fields.
+    pub fn new(assignees: ::std::vec::Vec<::std::string::String>) -> Self {
+        Self { assignees }
+    }
+}
 /// The `IssueTransfer` schema.
 #[derive(
     Clone,
@@ -448,4 +569,10 @@ pub struct IssueTransfer {
     /// `targetProjectId`.
     #[serde(rename = "targetProjectId")]
     pub target_project_id: i64,
+}
+impl IssueTransfer {
+    /// A value with these fields.
+    pub fn new(target_project_id: i64) -> Self {
+        Self { target_project_id }
+    }
 }

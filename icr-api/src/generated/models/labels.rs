@@ -24,6 +24,19 @@ pub struct LabelCreate {
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub description: ::core::option::Option<::std::string::String>,
 }
+impl LabelCreate {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        name: impl ::core::convert::Into<::std::string::String>,
+        color: impl ::core::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            color: color.into(),
+            description: ::core::option::Option::None,
+        }
+    }
+}
 /// The `LabelUpdate` schema.
 #[derive(
     Clone,
@@ -67,4 +80,10 @@ pub struct LabelUpdate {
 pub struct LabelNames {
     /// `labels`.
     pub labels: ::std::vec::Vec<::std::string::String>,
+}
+impl LabelNames {
+    /// A value with these fields.
+    pub fn new(labels: ::std::vec::Vec<::std::string::String>) -> Self {
+        Self { labels }
+    }
 }

@@ -51,6 +51,22 @@ pub struct OrganizationMembership {
     /// `organization`.
     pub organization: SimpleOrganization,
 }
+impl OrganizationMembership {
+    /// A value with these fields.
+    pub fn new(
+        state: OrganizationMembershipState,
+        role: OrganizationMembershipRole,
+        user: SimpleUser,
+        organization: SimpleOrganization,
+    ) -> Self {
+        Self {
+            state,
+            role,
+            user,
+            organization,
+        }
+    }
+}
 /// The schema at `/components/schemas/OrganizationMembership/properties/state`.
 #[derive(
     Clone,
@@ -111,6 +127,12 @@ pub struct MembershipUpdate {
     /// `role`.
     pub role: MembershipUpdateRole,
 }
+impl MembershipUpdate {
+    /// A value with these fields.
+    pub fn new(role: MembershipUpdateRole) -> Self {
+        Self { role }
+    }
+}
 /// The schema at `/components/schemas/MembershipUpdate/properties/role`.
 #[derive(
     Clone,
@@ -159,6 +181,26 @@ pub struct Invitation {
     /// `teamCount`.
     #[serde(rename = "teamCount")]
     pub team_count: i64,
+}
+impl Invitation {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        role: InvitationRole,
+        created_at: ::icr_api::DateTime,
+        inviter: SimpleUser,
+        team_count: i64,
+    ) -> Self {
+        Self {
+            id,
+            login: ::core::option::Option::None,
+            email: ::core::option::Option::None,
+            role,
+            created_at,
+            inviter,
+            team_count,
+        }
+    }
 }
 /// The schema at `/components/schemas/Invitation/properties/role`.
 #[derive(

@@ -32,3 +32,22 @@ pub struct Meta {
         ::std::string::String,
     >,
 }
+impl Meta {
+    /// A value with these fields.
+    pub fn new(
+        installed_version: impl ::core::convert::Into<::std::string::String>,
+        api_versions: ::std::vec::Vec<::std::string::String>,
+        hook_addresses: ::std::vec::Vec<::std::string::String>,
+        ssh_key_fingerprints: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
+    ) -> Self {
+        Self {
+            installed_version: installed_version.into(),
+            api_versions,
+            hook_addresses,
+            ssh_key_fingerprints,
+        }
+    }
+}

@@ -80,6 +80,17 @@ pub struct MilestoneCreate {
     )]
     pub due_on: ::core::option::Option<::icr_api::DateTime>,
 }
+impl MilestoneCreate {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(title: impl ::core::convert::Into<::std::string::String>) -> Self {
+        Self {
+            title: title.into(),
+            description: ::core::option::Option::None,
+            state: ::core::option::Option::None,
+            due_on: ::core::option::Option::None,
+        }
+    }
+}
 /// The `MilestoneUpdate` schema.
 #[derive(
     Clone,

@@ -50,6 +50,36 @@ pub struct Organization {
     #[serde(rename = "updatedAt")]
     pub updated_at: ::icr_api::DateTime,
 }
+impl Organization {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        login: impl ::core::convert::Into<::std::string::String>,
+        avatar_url: impl ::core::convert::Into<::std::string::String>,
+        html_url: impl ::core::convert::Into<::std::string::String>,
+        public_projects: i64,
+        default_project_permission: OrganizationDefaultProjectPermission,
+        members_can_create_projects: bool,
+        created_at: ::icr_api::DateTime,
+        updated_at: ::icr_api::DateTime,
+    ) -> Self {
+        Self {
+            id,
+            login: login.into(),
+            name: ::core::option::Option::None,
+            avatar_url: avatar_url.into(),
+            description: ::core::option::Option::None,
+            email: ::core::option::Option::None,
+            location: ::core::option::Option::None,
+            html_url: html_url.into(),
+            public_projects,
+            default_project_permission,
+            members_can_create_projects,
+            created_at,
+            updated_at,
+        }
+    }
+}
 /// The access every member has to every project.
 #[derive(
     Clone,
@@ -207,4 +237,21 @@ pub struct AuditLogEntry {
     pub created_at: ::icr_api::DateTime,
     /// Details that depend on the action.
     pub data: ::std::collections::BTreeMap<::std::string::String, ::icr_api::JsonValue>,
+}
+impl AuditLogEntry {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: impl ::core::convert::Into<::std::string::String>,
+        action: impl ::core::convert::Into<::std::string::String>,
+        created_at: ::icr_api::DateTime,
+        data: ::std::collections::BTreeMap<::std::string::String, ::icr_api::JsonValue>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            action: action.into(),
+            actor_login: ::core::option::Option::None,
+            created_at,
+            data,
+        }
+    }
 }

@@ -118,6 +118,19 @@ pub struct ProjectCreate {
     )]
     pub has_issues: ::core::option::Option<bool>,
 }
+impl ProjectCreate {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(name: impl ::core::convert::Into<::std::string::String>) -> Self {
+        Self {
+            name: name.into(),
+            short_description: ::core::option::Option::None,
+            homepage: ::core::option::Option::None,
+            visibility: ::core::option::Option::None,
+            topics: ::core::option::Option::None,
+            has_issues: ::core::option::Option::None,
+        }
+    }
+}
 /// The project fields to change; a field left out keeps its value.
 #[derive(
     Clone,
@@ -176,6 +189,12 @@ pub struct ProjectTopics {
     /// `names`.
     pub names: ::std::vec::Vec<::std::string::String>,
 }
+impl ProjectTopics {
+    /// A value with these fields.
+    pub fn new(names: ::std::vec::Vec<::std::string::String>) -> Self {
+        Self { names }
+    }
+}
 /// Bytes of code in the project, by language name.
 pub type ProjectLanguages = ::std::collections::BTreeMap<::std::string::String, i64>;
 /// A user who contributed to a project, with the count of contributions.
@@ -205,6 +224,27 @@ pub struct Contributor {
     /// `contributions`.
     pub contributions: i64,
 }
+impl Contributor {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        login: impl ::core::convert::Into<::std::string::String>,
+        r#type: SimpleUserType,
+        avatar_url: impl ::core::convert::Into<::std::string::String>,
+        html_url: impl ::core::convert::Into<::std::string::String>,
+        contributions: i64,
+    ) -> Self {
+        Self {
+            id,
+            login: login.into(),
+            name: ::core::option::Option::None,
+            r#type,
+            avatar_url: avatar_url.into(),
+            html_url: html_url.into(),
+            contributions,
+        }
+    }
+}
 /// The `ProjectReadme` schema.
 #[derive(
     Clone,
@@ -225,6 +265,24 @@ pub struct ProjectReadme {
     pub encoding: ProjectReadmeEncoding,
     /// `content`.
     pub content: ::std::string::String,
+}
+impl ProjectReadme {
+    /// A value with these fields.
+    pub fn new(
+        name: impl ::core::convert::Into<::std::string::String>,
+        path: impl ::core::convert::Into<::std::string::String>,
+        size: i64,
+        encoding: ProjectReadmeEncoding,
+        content: impl ::core::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            path: path.into(),
+            size,
+            encoding,
+            content: content.into(),
+        }
+    }
 }
 /// The schema at `/components/schemas/ProjectReadme/properties/encoding`.
 #[derive(
@@ -295,6 +353,21 @@ pub struct ProjectExport {
     #[serde(rename = "archiveUrl")]
     pub archive_url: ::core::option::Option<::std::string::String>,
 }
+impl ProjectExport {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        state: ProjectExportState,
+        created_at: ::icr_api::DateTime,
+    ) -> Self {
+        Self {
+            id,
+            state,
+            created_at,
+            archive_url: ::core::option::Option::None,
+        }
+    }
+}
 /// The schema at `/components/schemas/ProjectExport/properties/state`.
 #[derive(
     Clone,
@@ -343,4 +416,13 @@ pub struct ProjectTransfer {
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub new_name: ::core::option::Option<::std::string::String>,
+}
+impl ProjectTransfer {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(new_organization_id: i64) -> Self {
+        Self {
+            new_organization_id,
+            new_name: ::core::option::Option::None,
+        }
+    }
 }

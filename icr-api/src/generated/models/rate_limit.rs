@@ -21,6 +21,15 @@ pub struct RateLimitOverview {
     /// `rate`.
     pub rate: RateLimit,
 }
+impl RateLimitOverview {
+    /// A value with these fields.
+    pub fn new(
+        resources: ::std::collections::BTreeMap<::std::string::String, RateLimit>,
+        rate: RateLimit,
+    ) -> Self {
+        Self { resources, rate }
+    }
+}
 /// The `RateLimit` schema.
 #[derive(
     Clone,
@@ -39,4 +48,15 @@ pub struct RateLimit {
     pub reset: i64,
     /// `used`.
     pub used: i64,
+}
+impl RateLimit {
+    /// A value with these fields.
+    pub fn new(limit: i64, remaining: i64, reset: i64, used: i64) -> Self {
+        Self {
+            limit,
+            remaining,
+            reset,
+            used,
+        }
+    }
 }

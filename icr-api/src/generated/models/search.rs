@@ -70,6 +70,20 @@ pub struct ProjectSearchResults {
     /// `items`.
     pub items: ::std::vec::Vec<ProjectSearchResultsItem>,
 }
+impl ProjectSearchResults {
+    /// A value with these fields.
+    pub fn new(
+        total_count: i64,
+        incomplete_results: bool,
+        items: ::std::vec::Vec<ProjectSearchResultsItem>,
+    ) -> Self {
+        Self {
+            total_count,
+            incomplete_results,
+            items,
+        }
+    }
+}
 /// Where the search terms matched inside one field.
 #[derive(
     Clone,
@@ -87,6 +101,20 @@ pub struct TextMatch {
     /// `matches`.
     pub matches: ::std::vec::Vec<TextMatchMatch>,
 }
+impl TextMatch {
+    /// A value with these fields.
+    pub fn new(
+        property: impl ::core::convert::Into<::std::string::String>,
+        fragment: impl ::core::convert::Into<::std::string::String>,
+        matches: ::std::vec::Vec<TextMatchMatch>,
+    ) -> Self {
+        Self {
+            property: property.into(),
+            fragment: fragment.into(),
+            matches,
+        }
+    }
+}
 /// The schema at `/components/schemas/TextMatch/properties/matches/items`.
 #[derive(
     Clone,
@@ -101,6 +129,15 @@ pub struct TextMatchMatch {
     pub text: ::std::string::String,
     /// `indices`.
     pub indices: ::std::vec::Vec<i64>,
+}
+impl TextMatchMatch {
+    /// A value with these fields.
+    pub fn new(
+        text: impl ::core::convert::Into<::std::string::String>,
+        indices: ::std::vec::Vec<i64>,
+    ) -> Self {
+        Self { text: text.into(), indices }
+    }
 }
 /// The schema at `/components/schemas/ProjectSearchResults/properties/items/items`.
 #[derive(
@@ -162,6 +199,43 @@ pub struct ProjectSearchResultsItem {
     )]
     pub text_matches: ::core::option::Option<::std::vec::Vec<TextMatch>>,
 }
+impl ProjectSearchResultsItem {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        name: impl ::core::convert::Into<::std::string::String>,
+        full_name: impl ::core::convert::Into<::std::string::String>,
+        organization: SimpleOrganization,
+        topics: ::std::vec::Vec<::std::string::String>,
+        visibility: Visibility,
+        archived: bool,
+        has_issues: bool,
+        open_issues_count: i64,
+        html_url: impl ::core::convert::Into<::std::string::String>,
+        created_at: ::icr_api::DateTime,
+        updated_at: ::icr_api::DateTime,
+        score: f64,
+    ) -> Self {
+        Self {
+            id,
+            name: name.into(),
+            full_name: full_name.into(),
+            organization,
+            short_description: ::core::option::Option::None,
+            homepage: ::core::option::Option::None,
+            topics,
+            visibility,
+            archived,
+            has_issues,
+            open_issues_count,
+            html_url: html_url.into(),
+            created_at,
+            updated_at,
+            score,
+            text_matches: ::core::option::Option::None,
+        }
+    }
+}
 /// The schema at `/paths/~1search~1issues/get/parameters/1/schema`.
 #[derive(
     Clone,
@@ -205,6 +279,20 @@ pub struct IssueSearchResults {
     pub incomplete_results: bool,
     /// `items`.
     pub items: ::std::vec::Vec<IssueSearchResultsItem>,
+}
+impl IssueSearchResults {
+    /// A value with these fields.
+    pub fn new(
+        total_count: i64,
+        incomplete_results: bool,
+        items: ::std::vec::Vec<IssueSearchResultsItem>,
+    ) -> Self {
+        Self {
+            total_count,
+            incomplete_results,
+            items,
+        }
+    }
 }
 /// The schema at `/components/schemas/IssueSearchResults/properties/items/items`.
 #[derive(
@@ -280,6 +368,50 @@ pub struct IssueSearchResultsItem {
     )]
     pub text_matches: ::core::option::Option<::std::vec::Vec<TextMatch>>,
 }
+impl IssueSearchResultsItem {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        number: i64,
+        project_id: i64,
+        title: impl ::core::convert::Into<::std::string::String>,
+        state: IssueState,
+        locked: bool,
+        user: SimpleUser,
+        assignees: ::std::vec::Vec<SimpleUser>,
+        labels: ::std::vec::Vec<Label>,
+        comments: i64,
+        html_url: impl ::core::convert::Into<::std::string::String>,
+        created_at: ::icr_api::DateTime,
+        updated_at: ::icr_api::DateTime,
+        score: f64,
+    ) -> Self {
+        Self {
+            id,
+            number,
+            project_id,
+            title: title.into(),
+            body: ::core::option::Option::None,
+            state,
+            state_reason: ::core::option::Option::None,
+            locked,
+            active_lock_reason: ::core::option::Option::None,
+            user,
+            assignees,
+            labels,
+            milestone: ::core::option::Option::None,
+            comments,
+            html_url: html_url.into(),
+            created_at,
+            updated_at,
+            closed_at: ::core::option::Option::None,
+            closed_by: ::core::option::Option::None,
+            performed_via_app: ::core::option::Option::None,
+            score,
+            text_matches: ::core::option::Option::None,
+        }
+    }
+}
 /// The `UserSearchResults` schema.
 #[derive(
     Clone,
@@ -298,6 +430,20 @@ pub struct UserSearchResults {
     pub incomplete_results: bool,
     /// `items`.
     pub items: ::std::vec::Vec<UserSearchResultsItem>,
+}
+impl UserSearchResults {
+    /// A value with these fields.
+    pub fn new(
+        total_count: i64,
+        incomplete_results: bool,
+        items: ::std::vec::Vec<UserSearchResultsItem>,
+    ) -> Self {
+        Self {
+            total_count,
+            incomplete_results,
+            items,
+        }
+    }
 }
 /// The schema at `/components/schemas/UserSearchResults/properties/items/items`.
 #[derive(
@@ -333,6 +479,28 @@ pub struct UserSearchResultsItem {
     )]
     pub text_matches: ::core::option::Option<::std::vec::Vec<TextMatch>>,
 }
+impl UserSearchResultsItem {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        login: impl ::core::convert::Into<::std::string::String>,
+        r#type: SimpleUserType,
+        avatar_url: impl ::core::convert::Into<::std::string::String>,
+        html_url: impl ::core::convert::Into<::std::string::String>,
+        score: f64,
+    ) -> Self {
+        Self {
+            id,
+            login: login.into(),
+            name: ::core::option::Option::None,
+            r#type,
+            avatar_url: avatar_url.into(),
+            html_url: html_url.into(),
+            score,
+            text_matches: ::core::option::Option::None,
+        }
+    }
+}
 /// The `LabelSearchResults` schema.
 #[derive(
     Clone,
@@ -351,6 +519,20 @@ pub struct LabelSearchResults {
     pub incomplete_results: bool,
     /// `items`.
     pub items: ::std::vec::Vec<LabelSearchResultsItem>,
+}
+impl LabelSearchResults {
+    /// A value with these fields.
+    pub fn new(
+        total_count: i64,
+        incomplete_results: bool,
+        items: ::std::vec::Vec<LabelSearchResultsItem>,
+    ) -> Self {
+        Self {
+            total_count,
+            incomplete_results,
+            items,
+        }
+    }
 }
 /// The schema at `/components/schemas/LabelSearchResults/properties/items/items`.
 #[derive(
@@ -381,4 +563,24 @@ pub struct LabelSearchResultsItem {
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub text_matches: ::core::option::Option<::std::vec::Vec<TextMatch>>,
+}
+impl LabelSearchResultsItem {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        name: impl ::core::convert::Into<::std::string::String>,
+        color: impl ::core::convert::Into<::std::string::String>,
+        default: bool,
+        score: f64,
+    ) -> Self {
+        Self {
+            id,
+            name: name.into(),
+            color: color.into(),
+            description: ::core::option::Option::None,
+            default,
+            score,
+            text_matches: ::core::option::Option::None,
+        }
+    }
 }

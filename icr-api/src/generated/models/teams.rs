@@ -35,6 +35,28 @@ pub struct Team {
     /// The team this one is nested in; `null` for a top-level team.
     pub parent: ::core::option::Option<::std::boxed::Box<Team>>,
 }
+impl Team {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        slug: impl ::core::convert::Into<::std::string::String>,
+        name: impl ::core::convert::Into<::std::string::String>,
+        privacy: TeamPrivacy,
+        project_permission: TeamProjectPermission,
+        members_count: i64,
+    ) -> Self {
+        Self {
+            id,
+            slug: slug.into(),
+            name: name.into(),
+            description: ::core::option::Option::None,
+            privacy,
+            project_permission,
+            members_count,
+            parent: ::core::option::Option::None,
+        }
+    }
+}
 /// The schema at `/components/schemas/Team/properties/privacy`.
 #[derive(
     Clone,
@@ -111,6 +133,18 @@ pub struct TeamCreate {
     /// Logins of the team's first maintainers.
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub maintainers: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+impl TeamCreate {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(name: impl ::core::convert::Into<::std::string::String>) -> Self {
+        Self {
+            name: name.into(),
+            description: ::core::option::Option::None,
+            privacy: ::core::option::Option::None,
+            parent_team_id: ::core::option::Option::None,
+            maintainers: ::core::option::Option::None,
+        }
+    }
 }
 /// The schema at `/components/schemas/TeamCreate/properties/privacy`.
 #[derive(
@@ -267,6 +301,12 @@ pub struct TeamMembership {
     pub role: TeamMembershipRole,
     /// `state`.
     pub state: TeamMembershipState,
+}
+impl TeamMembership {
+    /// A value with these fields.
+    pub fn new(role: TeamMembershipRole, state: TeamMembershipState) -> Self {
+        Self { role, state }
+    }
 }
 /// The schema at `/components/schemas/TeamMembership/properties/role`.
 #[derive(

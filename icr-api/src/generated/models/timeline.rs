@@ -114,6 +114,26 @@ pub struct LabeledEvent {
     /// `label`.
     pub label: LabelRef,
 }
+impl LabeledEvent {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        event: LabeledEventEvent,
+        actor: SimpleUser,
+        created_at: ::icr_api::DateTime,
+        label: LabelRef,
+    ) -> Self {
+        Self {
+            id,
+            event,
+            actor,
+            created_at,
+            issue_number: ::core::option::Option::None,
+            performed_via_app: ::core::option::Option::None,
+            label,
+        }
+    }
+}
 /// The schema at `/components/schemas/LabeledEvent/allOf/1/properties/event`.
 #[derive(
     Clone,
@@ -148,6 +168,18 @@ pub struct LabelRef {
     /// `color`.
     pub color: ::std::string::String,
 }
+impl LabelRef {
+    /// A value with these fields.
+    pub fn new(
+        name: impl ::core::convert::Into<::std::string::String>,
+        color: impl ::core::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            color: color.into(),
+        }
+    }
+}
 /// The `UnlabeledEvent` schema.
 #[derive(
     Clone,
@@ -179,6 +211,26 @@ pub struct UnlabeledEvent {
     pub performed_via_app: ::core::option::Option<SimpleApp>,
     /// `label`.
     pub label: LabelRef,
+}
+impl UnlabeledEvent {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        event: UnlabeledEventEvent,
+        actor: SimpleUser,
+        created_at: ::icr_api::DateTime,
+        label: LabelRef,
+    ) -> Self {
+        Self {
+            id,
+            event,
+            actor,
+            created_at,
+            issue_number: ::core::option::Option::None,
+            performed_via_app: ::core::option::Option::None,
+            label,
+        }
+    }
 }
 /// The schema at `/components/schemas/UnlabeledEvent/allOf/1/properties/event`.
 #[derive(
@@ -231,6 +283,26 @@ pub struct AssignedEvent {
     /// `assignee`.
     pub assignee: SimpleUser,
 }
+impl AssignedEvent {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        event: AssignedEventEvent,
+        actor: SimpleUser,
+        created_at: ::icr_api::DateTime,
+        assignee: SimpleUser,
+    ) -> Self {
+        Self {
+            id,
+            event,
+            actor,
+            created_at,
+            issue_number: ::core::option::Option::None,
+            performed_via_app: ::core::option::Option::None,
+            assignee,
+        }
+    }
+}
 /// The schema at `/components/schemas/AssignedEvent/allOf/1/properties/event`.
 #[derive(
     Clone,
@@ -281,6 +353,26 @@ pub struct UnassignedEvent {
     pub performed_via_app: ::core::option::Option<SimpleApp>,
     /// `assignee`.
     pub assignee: SimpleUser,
+}
+impl UnassignedEvent {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        event: UnassignedEventEvent,
+        actor: SimpleUser,
+        created_at: ::icr_api::DateTime,
+        assignee: SimpleUser,
+    ) -> Self {
+        Self {
+            id,
+            event,
+            actor,
+            created_at,
+            issue_number: ::core::option::Option::None,
+            performed_via_app: ::core::option::Option::None,
+            assignee,
+        }
+    }
 }
 /// The schema at `/components/schemas/UnassignedEvent/allOf/1/properties/event`.
 #[derive(
@@ -336,6 +428,28 @@ pub struct CommentedEvent {
     /// `body`.
     pub body: ::std::string::String,
 }
+impl CommentedEvent {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        event: CommentedEventEvent,
+        actor: SimpleUser,
+        created_at: ::icr_api::DateTime,
+        comment_id: i64,
+        body: impl ::core::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            id,
+            event,
+            actor,
+            created_at,
+            issue_number: ::core::option::Option::None,
+            performed_via_app: ::core::option::Option::None,
+            comment_id,
+            body: body.into(),
+        }
+    }
+}
 /// The schema at `/components/schemas/CommentedEvent/allOf/1/properties/event`.
 #[derive(
     Clone,
@@ -388,6 +502,25 @@ pub struct ClosedEvent {
     #[serde(rename = "stateReason")]
     pub state_reason: ::core::option::Option<StateReason>,
 }
+impl ClosedEvent {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        event: ClosedEventEvent,
+        actor: SimpleUser,
+        created_at: ::icr_api::DateTime,
+    ) -> Self {
+        Self {
+            id,
+            event,
+            actor,
+            created_at,
+            issue_number: ::core::option::Option::None,
+            performed_via_app: ::core::option::Option::None,
+            state_reason: ::core::option::Option::None,
+        }
+    }
+}
 /// The schema at `/components/schemas/ClosedEvent/allOf/1/properties/event`.
 #[derive(
     Clone,
@@ -436,6 +569,24 @@ pub struct ReopenedEvent {
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
     #[serde(rename = "performedViaApp")]
     pub performed_via_app: ::core::option::Option<SimpleApp>,
+}
+impl ReopenedEvent {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        event: ReopenedEventEvent,
+        actor: SimpleUser,
+        created_at: ::icr_api::DateTime,
+    ) -> Self {
+        Self {
+            id,
+            event,
+            actor,
+            created_at,
+            issue_number: ::core::option::Option::None,
+            performed_via_app: ::core::option::Option::None,
+        }
+    }
 }
 /// The schema at `/components/schemas/ReopenedEvent/allOf/1/properties/event`.
 #[derive(
@@ -488,6 +639,26 @@ pub struct RenamedEvent {
     /// `rename`.
     pub rename: RenamedEventRename,
 }
+impl RenamedEvent {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        event: RenamedEventEvent,
+        actor: SimpleUser,
+        created_at: ::icr_api::DateTime,
+        rename: RenamedEventRename,
+    ) -> Self {
+        Self {
+            id,
+            event,
+            actor,
+            created_at,
+            issue_number: ::core::option::Option::None,
+            performed_via_app: ::core::option::Option::None,
+            rename,
+        }
+    }
+}
 /// The schema at `/components/schemas/RenamedEvent/allOf/1/properties/event`.
 #[derive(
     Clone,
@@ -522,6 +693,18 @@ pub struct RenamedEventRename {
     /// `to`.
     pub to: ::std::string::String,
 }
+impl RenamedEventRename {
+    /// A value with these fields.
+    pub fn new(
+        from: impl ::core::convert::Into<::std::string::String>,
+        to: impl ::core::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            from: from.into(),
+            to: to.into(),
+        }
+    }
+}
 /// The `LockedEvent` schema.
 #[derive(
     Clone,
@@ -554,6 +737,25 @@ pub struct LockedEvent {
     /// `lockReason`.
     #[serde(rename = "lockReason")]
     pub lock_reason: ::core::option::Option<LockReason>,
+}
+impl LockedEvent {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        event: LockedEventEvent,
+        actor: SimpleUser,
+        created_at: ::icr_api::DateTime,
+    ) -> Self {
+        Self {
+            id,
+            event,
+            actor,
+            created_at,
+            issue_number: ::core::option::Option::None,
+            performed_via_app: ::core::option::Option::None,
+            lock_reason: ::core::option::Option::None,
+        }
+    }
 }
 /// The schema at `/components/schemas/LockedEvent/allOf/1/properties/event`.
 #[derive(
@@ -603,6 +805,24 @@ pub struct UnlockedEvent {
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
     #[serde(rename = "performedViaApp")]
     pub performed_via_app: ::core::option::Option<SimpleApp>,
+}
+impl UnlockedEvent {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        event: UnlockedEventEvent,
+        actor: SimpleUser,
+        created_at: ::icr_api::DateTime,
+    ) -> Self {
+        Self {
+            id,
+            event,
+            actor,
+            created_at,
+            issue_number: ::core::option::Option::None,
+            performed_via_app: ::core::option::Option::None,
+        }
+    }
 }
 /// The schema at `/components/schemas/UnlockedEvent/allOf/1/properties/event`.
 #[derive(
@@ -657,6 +877,29 @@ pub struct ProjectEditedEvent {
         ::std::string::String,
         ProjectEditedEventChangesValue,
     >,
+}
+impl ProjectEditedEvent {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        event: ProjectEditedEventEvent,
+        actor: SimpleUser,
+        created_at: ::icr_api::DateTime,
+        changes: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ProjectEditedEventChangesValue,
+        >,
+    ) -> Self {
+        Self {
+            id,
+            event,
+            actor,
+            created_at,
+            issue_number: ::core::option::Option::None,
+            performed_via_app: ::core::option::Option::None,
+            changes,
+        }
+    }
 }
 /// The schema at `/components/schemas/ProjectEditedEvent/allOf/1/properties/event`.
 #[derive(

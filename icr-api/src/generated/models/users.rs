@@ -44,3 +44,29 @@ pub struct User {
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
 }
+impl User {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        login: impl ::core::convert::Into<::std::string::String>,
+        r#type: SimpleUserType,
+        avatar_url: impl ::core::convert::Into<::std::string::String>,
+        html_url: impl ::core::convert::Into<::std::string::String>,
+        public_projects: i64,
+        created_at: ::icr_api::DateTime,
+    ) -> Self {
+        Self {
+            id,
+            login: login.into(),
+            name: ::core::option::Option::None,
+            r#type,
+            avatar_url: avatar_url.into(),
+            html_url: html_url.into(),
+            bio: ::core::option::Option::None,
+            company: ::core::option::Option::None,
+            location: ::core::option::Option::None,
+            public_projects,
+            created_at,
+        }
+    }
+}

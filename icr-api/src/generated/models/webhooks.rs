@@ -43,6 +43,34 @@ pub struct Webhook {
     #[serde(rename = "lastResponse")]
     pub last_response: WebhookLastResponse,
 }
+impl Webhook {
+    /// A value with these fields.
+    pub fn new(
+        id: i64,
+        name: WebhookName,
+        active: bool,
+        events: ::std::vec::Vec<WebhookEventName>,
+        config: WebhookConfig,
+        created_at: ::icr_api::DateTime,
+        updated_at: ::icr_api::DateTime,
+        ping_url: impl ::core::convert::Into<::std::string::String>,
+        deliveries_url: impl ::core::convert::Into<::std::string::String>,
+        last_response: WebhookLastResponse,
+    ) -> Self {
+        Self {
+            id,
+            name,
+            active,
+            events,
+            config,
+            created_at,
+            updated_at,
+            ping_url: ping_url.into(),
+            deliveries_url: deliveries_url.into(),
+            last_response,
+        }
+    }
+}
 /// The schema at `/components/schemas/Webhook/properties/name`.
 #[derive(
     Clone,
@@ -80,6 +108,20 @@ pub struct WebhookConfig {
     /// `"1"` skips TLS certificate checks when delivering; `"0"` (the default) does not.
     #[serde(rename = "insecureSsl")]
     pub insecure_ssl: WebhookConfigInsecureSsl,
+}
+impl WebhookConfig {
+    /// A value with these fields.
+    pub fn new(
+        url: impl ::core::convert::Into<::std::string::String>,
+        content_type: WebhookConfigContentType,
+        insecure_ssl: WebhookConfigInsecureSsl,
+    ) -> Self {
+        Self {
+            url: url.into(),
+            content_type,
+            insecure_ssl,
+        }
+    }
 }
 /// The schema at `/components/schemas/WebhookConfig/properties/contentType`.
 #[derive(
@@ -142,6 +184,16 @@ pub struct WebhookLastResponse {
     /// `message`.
     pub message: ::core::option::Option<::std::string::String>,
 }
+impl WebhookLastResponse {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(status: impl ::core::convert::Into<::std::string::String>) -> Self {
+        Self {
+            code: ::core::option::Option::None,
+            status: status.into(),
+            message: ::core::option::Option::None,
+        }
+    }
+}
 /// The `WebhookCreate` schema.
 #[derive(
     Clone,
@@ -163,6 +215,17 @@ pub struct WebhookCreate {
     pub events: ::core::option::Option<::std::vec::Vec<WebhookEventName>>,
     /// `config`.
     pub config: WebhookCreateConfig,
+}
+impl WebhookCreate {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(config: WebhookCreateConfig) -> Self {
+        Self {
+            name: ::core::option::Option::None,
+            active: ::core::option::Option::None,
+            events: ::core::option::Option::None,
+            config,
+        }
+    }
 }
 /// The schema at `/components/schemas/WebhookCreate/properties/name`.
 #[derive(
@@ -248,7 +311,7 @@ pub struct WebhookCreateConfig {
     pub content_type: ::core::option::Option<WebhookConfigUpdateContentType>,
     /// The secret deliveries are signed with; never returned.
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
-    pub secret: ::core::option::Option<::std::string::String>,
+    pub secret: ::core::option::Option<::icr_api::SecretToken>,
     /// `insecureSsl`.
     #[serde(
         rename = "insecureSsl",
@@ -256,6 +319,17 @@ pub struct WebhookCreateConfig {
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub insecure_ssl: ::core::option::Option<WebhookConfigUpdateInsecureSsl>,
+}
+impl WebhookCreateConfig {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(url: impl ::core::convert::Into<::std::string::String>) -> Self {
+        Self {
+            url: url.into(),
+            content_type: ::core::option::Option::None,
+            secret: ::core::option::Option::None,
+            insecure_ssl: ::core::option::Option::None,
+        }
+    }
 }
 /// The `WebhookUpdate` schema.
 #[derive(
@@ -312,7 +386,7 @@ pub struct WebhookConfigUpdate {
     pub content_type: ::core::option::Option<WebhookConfigUpdateContentType>,
     /// The secret deliveries are signed with; never returned.
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
-    pub secret: ::core::option::Option<::std::string::String>,
+    pub secret: ::core::option::Option<::icr_api::SecretToken>,
     /// `insecureSsl`.
     #[serde(
         rename = "insecureSsl",
@@ -380,6 +454,33 @@ pub struct WebhookDelivery {
     #[serde(rename = "projectId")]
     pub project_id: ::core::option::Option<i64>,
 }
+impl WebhookDelivery {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        guid: impl ::core::convert::Into<::std::string::String>,
+        delivered_at: ::icr_api::DateTime,
+        redelivery: bool,
+        duration: f64,
+        status: impl ::core::convert::Into<::std::string::String>,
+        status_code: i64,
+        event: WebhookEventName,
+    ) -> Self {
+        Self {
+            id,
+            guid: guid.into(),
+            delivered_at,
+            redelivery,
+            duration,
+            status: status.into(),
+            status_code,
+            event,
+            action: ::core::option::Option::None,
+            installation_id: ::core::option::Option::None,
+            project_id: ::core::option::Option::None,
+        }
+    }
+}
 /// A delivery with the request that was sent and the response that came back.
 #[derive(
     Clone,
@@ -423,6 +524,39 @@ pub struct WebhookDeliveryDetail {
     /// `response`.
     pub response: WebhookDeliveryDetailResponse,
 }
+impl WebhookDeliveryDetail {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        guid: impl ::core::convert::Into<::std::string::String>,
+        delivered_at: ::icr_api::DateTime,
+        redelivery: bool,
+        duration: f64,
+        status: impl ::core::convert::Into<::std::string::String>,
+        status_code: i64,
+        event: WebhookEventName,
+        url: impl ::core::convert::Into<::std::string::String>,
+        request: WebhookDeliveryDetailRequest,
+        response: WebhookDeliveryDetailResponse,
+    ) -> Self {
+        Self {
+            id,
+            guid: guid.into(),
+            delivered_at,
+            redelivery,
+            duration,
+            status: status.into(),
+            status_code,
+            event,
+            action: ::core::option::Option::None,
+            installation_id: ::core::option::Option::None,
+            project_id: ::core::option::Option::None,
+            url: url.into(),
+            request,
+            response,
+        }
+    }
+}
 /// The schema at `/components/schemas/WebhookDeliveryDetail/allOf/1/properties/request`.
 #[derive(
     Clone,
@@ -443,6 +577,20 @@ pub struct WebhookDeliveryDetailRequest {
         ::std::collections::BTreeMap<::std::string::String, ::icr_api::JsonValue>,
     >,
 }
+impl WebhookDeliveryDetailRequest {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        headers: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
+    ) -> Self {
+        Self {
+            headers,
+            payload: ::core::option::Option::None,
+        }
+    }
+}
 /// The schema at `/components/schemas/WebhookDeliveryDetail/allOf/1/properties/response`.
 #[derive(
     Clone,
@@ -460,4 +608,18 @@ pub struct WebhookDeliveryDetailResponse {
     >,
     /// `payload`.
     pub payload: ::core::option::Option<::std::string::String>,
+}
+impl WebhookDeliveryDetailResponse {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        headers: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
+    ) -> Self {
+        Self {
+            headers,
+            payload: ::core::option::Option::None,
+        }
+    }
 }

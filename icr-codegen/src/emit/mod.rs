@@ -17,6 +17,10 @@ use crate::model::{
 };
 use crate::naming::ident;
 
+mod permissions;
+
+pub use permissions::Placement;
+
 /// A Rust module of generated code.
 #[derive(Clone, Debug)]
 pub struct Module {
@@ -45,8 +49,8 @@ fn allowed_lints() -> TokenStream {
     }
 }
 
-/// Emits every module of `api`.
-pub fn emit(api: &Api) -> Module {
+/// Emits every module of `api`, for bindings placed as `placement` says.
+pub fn emit(api: &Api, placement: &Placement) -> Module {
     let mut tags: Vec<&str> = Vec::new();
     for name in api
         .operations
@@ -82,14 +86,23 @@ pub fn emit(api: &Api) -> Module {
             flatten_children: false,
         });
     }
-    let mut children = vec![Module {
-        name: "models".to_owned(),
-        doc: "The types of request and response bodies; all of them are re-exported here."
-            .to_owned(),
-        items: TokenStream::new(),
-        children: model_modules,
-        flatten_children: true,
-    }];
+    let mut children = vec![
+        Module {
+            name: "models".to_owned(),
+            doc: "The types of request and response bodies; all of them are re-exported here."
+                .to_owned(),
+            items: TokenStream::new(),
+            children: model_modules,
+            flatten_children: true,
+        },
+        Module {
+            name: "permissions".to_owned(),
+            doc: "What an app can be granted, as traits: one per permission and level, and one per requirement of several alternatives. The `permissions!` macro implements them for a declaration; request functions name them in their bounds.".to_owned(),
+            items: permissions::module_items(api),
+            children: Vec::new(),
+            flatten_children: false,
+        },
+    ];
     for tag in &tags {
         let operations: Vec<&Operation> =
             api.operations.iter().filter(|o| o.module == *tag).collect();
@@ -112,7 +125,7 @@ pub fn emit(api: &Api) -> Module {
             "Bindings of {}: a function for each operation marked \"Works with ICR Apps.\" and each app (JWT) operation, and the models they use.",
             api.title
         ),
-        items: TokenStream::new(),
+        items: permissions::macro_items(api, placement),
         children,
         flatten_children: false,
     }
@@ -209,6 +222,8 @@ impl Emitter<'_> {
         match &def.kind {
             TypeKind::Struct { fields, additional } => {
                 let all_optional = fields.iter().all(|f| !f.required || f.nullable);
+                let constructor =
+                    (!all_optional).then(|| self.constructor(&name, fields, additional.is_some()));
                 let fields = fields.iter().map(|f| self.field(f));
                 let additional = additional.as_ref().map(|ty| {
                     let ty = self.ty(ty, true);
@@ -229,6 +244,7 @@ impl Emitter<'_> {
                         #(#fields)*
                         #additional
                     }
+                    #constructor
                 }
             }
             TypeKind::Enum { variants } => {
@@ -329,6 +345,60 @@ impl Emitter<'_> {
         }
     }
 
+    /// `new`, taking the fields that must have a value and leaving the
+    /// others empty, for a struct that cannot be `Default`.
+    fn constructor(
+        &self,
+        name: &proc_macro2::Ident,
+        fields: &[Field],
+        additional: bool,
+    ) -> TokenStream {
+        let needed: Vec<&Field> = fields
+            .iter()
+            .filter(|f| f.required && !f.nullable)
+            .collect();
+        let parameters = needed.iter().map(|f| {
+            let arg = ident(&f.name);
+            match f.ty {
+                Ty::Prim(Prim::String) => {
+                    quote!(#arg: impl ::core::convert::Into<::std::string::String>)
+                }
+                _ => {
+                    let ty = self.ty(&f.ty, true);
+                    quote!(#arg: #ty)
+                }
+            }
+        });
+        let values = fields.iter().map(|f| {
+            let field = ident(&f.name);
+            if !f.required || f.nullable {
+                return quote!(#field: ::core::option::Option::None,);
+            }
+            match (&f.ty, f.boxed) {
+                (Ty::Prim(Prim::String), _) => quote!(#field: #field.into(),),
+                (_, true) => quote!(#field: ::std::boxed::Box::new(#field),),
+                (_, false) => quote!(#field,),
+            }
+        });
+        let additional =
+            additional.then(|| quote!(additional_properties: ::std::collections::BTreeMap::new(),));
+        let doc = if needed.len() == fields.len() {
+            "A value with these fields.".to_owned()
+        } else {
+            "A value with the fields that must be given; the others are left out (`None`)."
+                .to_owned()
+        };
+        let doc = docs(&doc);
+        quote! {
+            impl #name {
+                #doc
+                pub fn new(#(#parameters),*) -> Self {
+                    Self { #(#values)* #additional }
+                }
+            }
+        }
+    }
+
     fn field(&self, field: &Field) -> TokenStream {
         let name = ident(&field.name);
         let mut ty = self.ty(&field.ty, true);
@@ -381,12 +451,17 @@ impl Emitter<'_> {
         let deprecated = op
             .deprecated
             .then(|| quote!(#[deprecated(note = "the API description deprecates this operation")]));
-        let (generics, client) = match op.client {
+        let (generics, client, bounds) = match op.client {
             ClientKind::Installation => (
-                quote!(<P>),
-                quote!(client: &::icr_api::InstallationClient<P>),
+                quote!(<'client, P>),
+                quote!(client: &'client ::icr_api::InstallationClient<P>),
+                permissions::bounds(op.requirement.as_ref()),
             ),
-            ClientKind::App => (quote!(), quote!(client: &::icr_api::AppClient)),
+            ClientKind::App => (
+                quote!(<'client>),
+                quote!(client: &'client ::icr_api::AppClient),
+                TokenStream::new(),
+            ),
         };
 
         let args = op.args.iter().map(|p| {
@@ -465,13 +540,13 @@ impl Emitter<'_> {
             #response_enum
             #doc
             #deprecated
-            pub async fn #name #generics(#(#parameters),*) -> ::icr_api::Result<#output> {
+            pub fn #name #generics(#(#parameters),*) -> ::icr_api::Call<'client, #output> #bounds {
                 let request = ::icr_api::__private::Request::new(::icr_api::__private::Method::#method, #path)
                     #(#arg_calls)*
                     #(#option_calls)*
                     #body_call
                     #accept_call;
-                #decode
+                ::std::boxed::Box::pin(async move { #decode })
             }
         }
     }
@@ -620,6 +695,7 @@ fn prim_tokens(prim: Prim) -> TokenStream {
         Prim::String => quote!(::std::string::String),
         Prim::DateTime => quote!(::icr_api::DateTime),
         Prim::Date => quote!(::icr_api::Date),
+        Prim::Secret => quote!(::icr_api::SecretToken),
         Prim::Bytes => quote!(::icr_api::Bytes),
         Prim::Json => quote!(::icr_api::JsonValue),
     }

@@ -1,0 +1,257 @@
+//! What an ICR App was granted, as types.
+//!
+//! An app declares its permissions once with [`permissions!`](macro@crate::permissions):
+//!
+//! ```
+//! icr_api::permissions! {
+//!     /// What the release-notes app was granted on ICR.
+//!     pub ReleaseNotes { projects: write, issues: read }
+//! }
+//! ```
+//!
+//! The declaration is a unit type that implements [`Declaration`] and one
+//! trait of [`permissions`](mod@crate::permissions) per permission and level it holds
+//! (`ProjectsWrite`, and through it `ProjectsRead`; `IssuesRead`). Every
+//! request function names what its endpoint needs in its bounds, so a call
+//! the app was not granted does not compile:
+//!
+//! ```compile_fail
+//! # icr_api::permissions! { pub ReleaseNotes { projects: write, issues: read } }
+//! # async fn run(client: &icr_api::InstallationClient<ReleaseNotes>) {
+//! // error: the ICR App `ReleaseNotes` was not granted `issues: write`
+//! let body = icr_api::models::IssueCreate::new("Release 1.2");
+//! icr_api::issues::create_issue(client, 3001, &body, &Default::default()).await;
+//! # }
+//! ```
+//!
+//! Generic code states its needs as bounds, and takes any declaration that
+//! meets them:
+//!
+//! ```
+//! use icr_api::permissions::IssuesRead;
+//!
+//! async fn count_issues<P: IssuesRead>(
+//!     client: &icr_api::InstallationClient<P>,
+//!     project: i64,
+//! ) -> icr_api::Result<usize> {
+//!     let options = Default::default();
+//!     Ok(icr_api::issues::list_project_issues(client, project, &options).await?.len())
+//! }
+//! ```
+//!
+//! The declaration is also data: [`Declaration::GRANTS`] lists what it
+//! holds, and [`Manifest`] writes it as JSON, e.g. to print the settings the
+//! app needs on ICR.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// How much of a permission is held; each level includes the ones below it
+/// (`admin` ⊇ `write` ⊇ `read`).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Look, don't touch.
+    Read,
+    /// Change.
+    Write,
+    /// Create, delete, and change settings.
+    Admin,
+}
+
+impl Level {
+    /// The level's name, as the API and `permissions!` write it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Level::Read => "read",
+            Level::Write => "write",
+            Level::Admin => "admin",
+        }
+    }
+
+    /// The level with this name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Level::Read, Level::Write, Level::Admin]
+            .into_iter()
+            .find(|level| level.name() == name)
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A permission at a level, e.g. `issues: write`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Grant {
+    /// The permission's name in the catalog.
+    pub permission: &'static str,
+    /// The level held.
+    pub level: Level,
+}
+
+impl Grant {
+    /// `permission: level`.
+    pub const fn new(permission: &'static str, level: Level) -> Self {
+        Self { permission, level }
+    }
+}
+
+impl fmt::Display for Grant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.permission, self.level)
+    }
+}
+
+/// One permission of a spec's catalog (see `permissions::CATALOG` of the
+/// generated bindings).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Permission {
+    /// Its name, e.g. `issues`.
+    pub name: &'static str,
+    /// What it gives access to.
+    pub description: &'static str,
+    /// The levels it can be granted at, lowest first.
+    pub levels: &'static [Level],
+}
+
+impl Permission {
+    /// A catalog entry.
+    pub const fn new(
+        name: &'static str,
+        description: &'static str,
+        levels: &'static [Level],
+    ) -> Self {
+        Self {
+            name,
+            description,
+            levels,
+        }
+    }
+}
+
+/// What an app was granted, as a type; implemented by the types that
+/// [`permissions!`](macro@crate::permissions) declares, never by hand.
+pub trait Declaration: Send + Sync + 'static {
+    /// The declaration's name, e.g. `ReleaseNotes`.
+    const NAME: &'static str;
+    /// What it holds, one grant per permission at the level declared, in the
+    /// catalog's order.
+    const GRANTS: &'static [Grant];
+
+    /// The level held of `permission`, if any.
+    fn level_of(permission: &str) -> Option<Level> {
+        Self::GRANTS
+            .iter()
+            .find(|grant| grant.permission == permission)
+            .map(|grant| grant.level)
+    }
+}
+
+/// Holds for a declaration `Self` whose every grant `P` holds too, at the
+/// same level or a higher one: a token narrowed from `P` to `Self` is
+/// allowed. `permissions!` implements it; a missing permission is reported
+/// as `P` lacking it.
+pub trait Within<P: Declaration>: Declaration {}
+
+/// A declaration as data, to print or to write as JSON:
+/// `{"name": "ReleaseNotes", "permissions": {"issues": "read", "projects": "write"}}`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Manifest {
+    /// The declaration's name.
+    pub name: &'static str,
+    /// Each permission with its level.
+    pub permissions: BTreeMap<&'static str, Level>,
+}
+
+impl Manifest {
+    /// The manifest of declaration `P`.
+    pub fn of<P: Declaration>() -> Self {
+        Self {
+            name: P::NAME,
+            permissions: P::GRANTS
+                .iter()
+                .map(|grant| (grant.permission, grant.level))
+                .collect(),
+        }
+    }
+}
+
+impl fmt::Display for Manifest {
+    /// One line per permission, `issues: read`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, (permission, level)) in self.permissions.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{permission}: {level}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The grants of `declared` that `reported` (permission name → level name,
+/// as a server reports them) does not hold at the declared level or higher.
+pub fn missing<'a>(
+    declared: &[Grant],
+    reported: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Vec<Grant> {
+    let reported: BTreeMap<&str, Option<Level>> = reported
+        .into_iter()
+        .map(|(permission, level)| (permission, Level::from_name(level)))
+        .collect();
+    declared
+        .iter()
+        .filter(|grant| {
+            !matches!(
+                reported.get(grant.permission),
+                Some(Some(level)) if *level >= grant.level
+            )
+        })
+        .copied()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_grant_is_missing_when_absent_lower_or_unknown() {
+        let declared = [
+            Grant::new("issues", Level::Write),
+            Grant::new("metadata", Level::Read),
+            Grant::new("projects", Level::Read),
+        ];
+        let missing = missing(
+            &declared,
+            [
+                ("issues", "read"),
+                ("projects", "admin"),
+                ("metadata", "owner"),
+            ],
+        );
+        assert_eq!(
+            missing,
+            [
+                Grant::new("issues", Level::Write),
+                Grant::new("metadata", Level::Read)
+            ]
+        );
+        assert!(
+            super::missing(
+                &declared,
+                [
+                    ("issues", "admin"),
+                    ("metadata", "read"),
+                    ("projects", "read")
+                ]
+            )
+            .is_empty()
+        );
+    }
+}

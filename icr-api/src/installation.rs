@@ -1,0 +1,206 @@
+//! [`Installation`]: one installation of the app, typed by the app's
+//! permission declaration, and the installation access tokens made for it.
+//!
+//! Creating a token is where the declaration meets the server: the token
+//! request asks for exactly the declared permissions, and the permissions
+//! the server reports for the new token are compared with them, so that an
+//! installation whose organization never accepted a declared permission is
+//! an error right then, naming what is missing, instead of a 403 on some
+//! later call. A token can be narrowed to a smaller declaration; that it is
+//! smaller is checked at compile time (`Within`).
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use crate::client::{AppClient, InstallationClient};
+use crate::error::{Error, Result};
+use crate::grants::{Declaration, Grant, Within};
+use crate::models::{AccessTokenRequest, InstallationAccessToken, PermissionLevel, PermissionMap};
+use crate::{DateTime, apps};
+
+/// One installation of the app, for declaration `P`.
+pub struct Installation<P> {
+    app: AppClient,
+    id: i64,
+    declaration: PhantomData<fn() -> P>,
+}
+
+impl<P> Clone for Installation<P> {
+    fn clone(&self) -> Self {
+        Self {
+            app: self.app.clone(),
+            id: self.id,
+            declaration: PhantomData,
+        }
+    }
+}
+
+impl<P: Declaration> fmt::Debug for Installation<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Installation")
+            .field("id", &self.id)
+            .field("declaration", &P::NAME)
+            .field("app", &self.app)
+            .finish()
+    }
+}
+
+impl AppClient {
+    /// Installation `id` of the app, whose grants `P` declares.
+    pub fn installation<P: Declaration>(&self, id: i64) -> Installation<P> {
+        Installation {
+            app: self.clone(),
+            id,
+            declaration: PhantomData,
+        }
+    }
+}
+
+impl<P: Declaration> Installation<P> {
+    /// The installation's id.
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+
+    /// The same installation, for a declaration `Q` that holds no more
+    /// than `P`: its tokens are asked for `Q`'s permissions only. That `Q`
+    /// is within `P` is checked at compile time.
+    pub fn narrow<Q: Within<P>>(&self) -> Installation<Q> {
+        Installation {
+            app: self.app.clone(),
+            id: self.id,
+            declaration: PhantomData,
+        }
+    }
+
+    /// Creates an installation access token for `P`'s permissions
+    /// (`POST /app/installations/{installationId}/accessTokens`) and checks
+    /// that the server granted every one of them.
+    ///
+    /// Fails with [`Error::PermissionsNotGranted`] when the installation
+    /// lacks a declared permission, whether the server refuses the request
+    /// for it (422 naming the permissions) or reports a token without it.
+    pub async fn create_token(&self) -> Result<InstallationToken<P>> {
+        let request = AccessTokenRequest {
+            permissions: Some(permission_map(P::GRANTS)),
+            ..AccessTokenRequest::default()
+        };
+        let created = match apps::create_installation_access_token(
+            &self.app,
+            self.id,
+            Some(&request),
+        )
+        .await
+        {
+            Ok(created) => created,
+            Err(Error::Api(error)) if error.status == 422 => {
+                let refused: Vec<Grant> = P::GRANTS
+                    .iter()
+                    .filter(|grant| {
+                        let field = format!("permissions.{}", grant.permission);
+                        error
+                            .errors
+                            .iter()
+                            .any(|e| e.field.as_deref() == Some(field.as_str()))
+                    })
+                    .copied()
+                    .collect();
+                if refused.is_empty() {
+                    return Err(Error::Api(error));
+                }
+                return Err(self.not_granted(refused, Some(error.message.clone())));
+            }
+            Err(error) => return Err(error),
+        };
+        let missing = crate::grants::missing(
+            P::GRANTS,
+            created
+                .permissions
+                .iter()
+                .map(|(name, level)| (name.as_str(), level_name(level))),
+        );
+        if !missing.is_empty() {
+            return Err(self.not_granted(missing, None));
+        }
+        Ok(InstallationToken {
+            client: InstallationClient::with_token(
+                self.app.client().clone(),
+                created.token.clone(),
+            ),
+            details: created,
+        })
+    }
+
+    fn not_granted(&self, missing: Vec<Grant>, server_message: Option<String>) -> Error {
+        Error::PermissionsNotGranted {
+            declaration: P::NAME,
+            installation_id: self.id,
+            missing,
+            server_message,
+        }
+    }
+}
+
+/// What a token request asks for: each declared permission at its level.
+fn permission_map(grants: &[Grant]) -> PermissionMap {
+    grants
+        .iter()
+        .map(|grant| {
+            let level = match grant.level {
+                crate::grants::Level::Read => PermissionLevel::Read,
+                crate::grants::Level::Write => PermissionLevel::Write,
+                crate::grants::Level::Admin => PermissionLevel::Admin,
+            };
+            (grant.permission.to_owned(), level)
+        })
+        .collect()
+}
+
+fn level_name(level: &PermissionLevel) -> &str {
+    match level {
+        PermissionLevel::Read => "read",
+        PermissionLevel::Write => "write",
+        PermissionLevel::Admin => "admin",
+        PermissionLevel::Other(other) => other,
+    }
+}
+
+/// A new installation access token, with what the server said of it and a
+/// client that sends it.
+pub struct InstallationToken<P> {
+    client: InstallationClient<P>,
+    details: InstallationAccessToken,
+}
+
+impl<P: Declaration> fmt::Debug for InstallationToken<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InstallationToken")
+            .field("declaration", &P::NAME)
+            .field("expires_at", &self.details.expires_at)
+            .field("permissions", &self.details.permissions)
+            .field("token", &self.details.token)
+            .finish()
+    }
+}
+
+impl<P> InstallationToken<P> {
+    /// A client that sends this token.
+    pub fn client(&self) -> &InstallationClient<P> {
+        &self.client
+    }
+
+    /// When the token stops working.
+    pub fn expires_at(&self) -> DateTime {
+        self.details.expires_at
+    }
+
+    /// The permissions the server granted the token.
+    pub fn permissions(&self) -> &PermissionMap {
+        &self.details.permissions
+    }
+
+    /// Everything the server answered, the token included.
+    pub fn details(&self) -> &InstallationAccessToken {
+        &self.details
+    }
+}

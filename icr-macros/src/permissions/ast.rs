@@ -1,0 +1,142 @@
+//! The syntax of `permissions!`: the catalog header the generated
+//! `macro_rules!` writes, and the user's declarations, with every token kept
+//! for the spans of errors.
+
+use proc_macro2::{Ident, TokenStream};
+use syn::ext::IdentExt;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Attribute, Token, Visibility, braced, bracketed, parenthesized};
+
+mod kw {
+    syn::custom_keyword!(catalog);
+    syn::custom_keyword!(alternatives);
+}
+
+/// The whole input.
+pub(crate) struct Input {
+    pub catalog: CatalogHeader,
+    pub declarations: Vec<Declaration>,
+}
+
+/// `@catalog (path) { name: [levels], … } @alternatives { Trait: [{…}, …], … }`.
+pub(crate) struct CatalogHeader {
+    /// The path of the bindings' `permissions` module.
+    pub module: TokenStream,
+    /// Each permission with its levels.
+    pub permissions: Vec<(Ident, Vec<Ident>)>,
+    /// Each requirement of several alternatives: its trait, and its sets of
+    /// `permission: level` entries.
+    pub alternatives: Vec<(Ident, Vec<Vec<Entry>>)>,
+}
+
+/// `#[doc = "…"] pub Name { permission: level, … }`.
+pub(crate) struct Declaration {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub name: Ident,
+    pub entries: Vec<Entry>,
+}
+
+/// `permission: level`.
+pub(crate) struct Entry {
+    pub permission: Ident,
+    pub level: Ident,
+}
+
+impl Parse for Entry {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        // Any identifier, keywords included: what is not a permission or a
+        // level is for the check to report, with a suggestion.
+        let permission = Ident::parse_any(input)?;
+        input.parse::<Token![:]>()?;
+        let level = Ident::parse_any(input)?;
+        Ok(Self { permission, level })
+    }
+}
+
+fn entries(input: ParseStream<'_>) -> syn::Result<Vec<Entry>> {
+    let content;
+    braced!(content in input);
+    Ok(Punctuated::<Entry, Token![,]>::parse_terminated(&content)?
+        .into_iter()
+        .collect())
+}
+
+impl Parse for CatalogHeader {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        input.parse::<Token![@]>()?;
+        input.parse::<kw::catalog>()?;
+        let module;
+        parenthesized!(module in input);
+        let module: TokenStream = module.parse()?;
+
+        let content;
+        braced!(content in input);
+        let mut permissions = Vec::new();
+        while !content.is_empty() {
+            let name = Ident::parse_any(&content)?;
+            content.parse::<Token![:]>()?;
+            let levels;
+            bracketed!(levels in content);
+            let levels =
+                Punctuated::<Ident, Token![,]>::parse_terminated_with(&levels, Ident::parse_any)?;
+            permissions.push((name, levels.into_iter().collect()));
+            content.parse::<Option<Token![,]>>()?;
+        }
+
+        input.parse::<Token![@]>()?;
+        input.parse::<kw::alternatives>()?;
+        let content;
+        braced!(content in input);
+        let mut alternatives = Vec::new();
+        while !content.is_empty() {
+            let name: Ident = content.parse()?;
+            content.parse::<Token![:]>()?;
+            let sets;
+            bracketed!(sets in content);
+            let mut parsed = Vec::new();
+            while !sets.is_empty() {
+                parsed.push(entries(&sets)?);
+                sets.parse::<Option<Token![,]>>()?;
+            }
+            alternatives.push((name, parsed));
+            content.parse::<Option<Token![,]>>()?;
+        }
+        Ok(Self {
+            module,
+            permissions,
+            alternatives,
+        })
+    }
+}
+
+impl Parse for Declaration {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis = input.parse()?;
+        let name = input.parse()?;
+        let entries = entries(input)?;
+        Ok(Self {
+            attrs,
+            vis,
+            name,
+            entries,
+        })
+    }
+}
+
+impl Parse for Input {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let catalog = input.parse()?;
+        let mut declarations = Vec::new();
+        while !input.is_empty() {
+            declarations.push(input.parse()?);
+            input.parse::<Option<Token![;]>>()?;
+        }
+        Ok(Self {
+            catalog,
+            declarations,
+        })
+    }
+}

@@ -1,0 +1,13 @@
+// An app granted projects only lists a project's issues.
+use icr_api::InstallationClient;
+
+icr_api::permissions! {
+    pub ReleaseNotes { projects: write }
+}
+
+fn list(client: &InstallationClient<ReleaseNotes>) {
+    let options = icr_api::issues::ListProjectIssuesOptions::default();
+    let _future = icr_api::issues::list_project_issues(client, 3001, &options);
+}
+
+fn main() {}

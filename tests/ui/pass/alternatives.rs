@@ -1,0 +1,28 @@
+// Listing labels needs `issues: read` or `projects: read`: either declaration
+// meets it, and so does one holding both or a higher level.
+use icr_api::InstallationClient;
+
+icr_api::permissions! {
+    pub ByIssues { issues: read }
+    pub ByProjects { projects: read }
+    pub ByBoth { issues: write, projects: admin }
+}
+
+fn labels_by_issues(client: &InstallationClient<ByIssues>) {
+    let options = Default::default();
+    let _future = icr_api::labels::list_project_labels(client, 3001, &options);
+}
+
+fn labels_by_projects(client: &InstallationClient<ByProjects>) {
+    let options = Default::default();
+    let _future = icr_api::labels::list_project_labels(client, 3001, &options);
+}
+
+fn labels_by_both(client: &InstallationClient<ByBoth>) {
+    let options = Default::default();
+    let _future = icr_api::labels::list_project_labels(client, 3001, &options);
+    let label = icr_api::models::LabelCreate::new("release", "00ff00");
+    let _create = icr_api::labels::create_label(client, 3001, &label);
+}
+
+fn main() {}

@@ -1,0 +1,19 @@
+// A token narrowed to a smaller declaration; equal and lower levels are
+// within a higher one.
+use icr_api::grants::Declaration;
+use icr_api::Installation;
+
+icr_api::permissions! {
+    pub ReleaseNotes { projects: write, issues: write, metadata: read }
+    pub ReadOnly { projects: read, issues: read }
+    pub Nothing {}
+}
+
+fn narrow(installation: &Installation<ReleaseNotes>) {
+    let read_only: Installation<ReadOnly> = installation.narrow();
+    let _same: Installation<ReleaseNotes> = installation.narrow();
+    let _nothing: Installation<Nothing> = read_only.narrow();
+    assert_eq!(ReadOnly::GRANTS.len(), 2);
+}
+
+fn main() {}

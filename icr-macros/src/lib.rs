@@ -21,14 +21,21 @@ use proc_macro::TokenStream;
 /// Generates bindings for an OpenAPI 3.0 spec of one's own, at build time.
 ///
 /// ```text
-/// icr_api::generate_api!(spec = "specs/icr-2027.yaml");
+/// mod icr2027 {
+///     icr_api::generate_api!(spec = "specs/icr-2027.yaml", at = crate::icr2027);
+/// }
+/// icr2027::permissions! { pub Notes { issues: read } }
 /// ```
 ///
-/// The path is relative to the calling crate's `Cargo.toml`. The expansion
-/// is a `models` module and one module of request functions per tag, as
-/// `cargo xtask codegen --spec … --out …` writes them; the crate is rebuilt
-/// when the spec changes. A problem in the spec is a compile error at the
-/// path, naming the JSON pointer and operation at fault.
+/// The path is relative to the calling crate's `Cargo.toml`; `at` is the
+/// path of the module the macro is called in (`crate` when left out), which
+/// the generated `permissions!` uses to name the `permissions` module. The
+/// expansion is a `models` module, a `permissions` module and one module of
+/// request functions per tag, as `cargo xtask codegen --spec … --out …`
+/// writes them, and a crate-local `permissions!` that knows the spec's
+/// catalog; the crate is rebuilt when the spec changes. A problem in the
+/// spec is a compile error at the path, naming the JSON pointer and
+/// operation at fault.
 #[proc_macro]
 pub fn generate_api(input: TokenStream) -> TokenStream {
     generate_api::expand(input.into())

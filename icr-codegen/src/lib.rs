@@ -18,7 +18,9 @@
 //! - [`mod@format`]: the tree → `prettyplease`-formatted files, or one token
 //!   stream for a macro to expand.
 //!
-//! [`generate`] runs the stages after loading.
+//! [`generate`] runs the stages after loading. [`json_schema`] is beside
+//! the pipeline: it turns the document's schemas into JSON Schema for the
+//! tools that validate values against them.
 //!
 //! Every problem found in a spec is a [`SpecError`] that names the file, the
 //! JSON pointer of the offending node and, inside an operation, its
@@ -53,6 +55,7 @@
 pub mod emit;
 pub mod error;
 pub mod format;
+pub mod json_schema;
 pub mod load;
 pub mod lower;
 pub mod model;

@@ -6,6 +6,7 @@
 )]
 
 mod bindings;
+mod emulator;
 mod golden;
 mod permissions;
 mod tidy;

@@ -17,7 +17,7 @@ use std::path::Path;
 use icr_codegen::error::ErrorKind;
 use icr_codegen::permissions::{Catalog, REQUIREMENT_EXTENSION};
 use icr_codegen::{Document, JsonPointer, MARKER, SpecError};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 /// The ICR spec, relative to the workspace root.
 pub(crate) const ICR_SPEC: &str = "spec/icr.openapi.yaml";
@@ -247,21 +247,9 @@ fn check_examples(
     problems: &mut Vec<SpecError>,
     stats: &mut Stats,
 ) {
-    let schemas = doc
-        .raw()
-        .pointer("/components/schemas")
-        .cloned()
-        .unwrap_or_else(|| json!({}));
-    let schemas: Map<String, Value> = match schemas {
-        Value::Object(schemas) => schemas
-            .into_iter()
-            .map(|(name, schema)| (name, to_json_schema(&schema)))
-            .collect(),
-        _ => Map::new(),
-    };
     let mut checker = ExampleChecker {
         doc,
-        components: json!({ "schemas": schemas }),
+        components: icr_codegen::json_schema::components(doc),
         refs_resolve,
         problems: Vec::new(),
         reported: HashSet::new(),
@@ -369,20 +357,16 @@ impl ExampleChecker<'_> {
         if !self.validated.insert((at.clone(), schema_name.clone())) {
             return;
         }
-        let mut root = match to_json_schema(schema) {
-            Value::Object(root) => root,
-            other => {
-                return self.report(
-                    schema_at.clone(),
-                    format!("a schema must be an object, not {other}"),
-                );
-            }
+        let Some(root) = icr_codegen::json_schema::standalone(schema, &self.components) else {
+            return self.report(
+                schema_at.clone(),
+                format!("a schema must be an object, not {schema}"),
+            );
         };
-        root.insert("components".to_owned(), self.components.clone());
         let validator = jsonschema::options()
             .with_draft(jsonschema::Draft::Draft202012)
             .should_validate_formats(true)
-            .build(&Value::Object(root));
+            .build(&root);
         let validator = match validator {
             Ok(validator) => validator,
             Err(_) if !self.refs_resolve => return,
@@ -469,138 +453,6 @@ fn readable(err: &jsonschema::ValidationError<'_>) -> String {
         Some(rest) if quoted.len() > 40 => format!("the value{rest}"),
         _ => message,
     }
-}
-
-/// Turns an OpenAPI 3.0 schema into JSON Schema 2020-12: `nullable` becomes
-/// a `null` type (or an `anyOf` with `null` beside a composition or
-/// reference), boolean `exclusiveMinimum`/`exclusiveMaximum` become numbers,
-/// and keywords that only annotate (`discriminator`, `example`, `x-…`) are
-/// dropped. References are kept; they resolve against `components` placed
-/// at the root beside the schema.
-fn to_json_schema(schema: &Value) -> Value {
-    let Value::Object(members) = schema else {
-        return schema.clone();
-    };
-    let mut out = Map::new();
-    for (key, value) in members {
-        let converted = match key.as_str() {
-            "properties" => match value {
-                Value::Object(properties) => Value::Object(
-                    properties
-                        .iter()
-                        .map(|(name, s)| (name.clone(), to_json_schema(s)))
-                        .collect(),
-                ),
-                other => other.clone(),
-            },
-            "items" | "additionalProperties" | "not" => to_json_schema(value),
-            "allOf" | "oneOf" | "anyOf" => match value {
-                Value::Array(schemas) => Value::Array(schemas.iter().map(to_json_schema).collect()),
-                other => other.clone(),
-            },
-            "nullable" | "discriminator" | "example" | "xml" | "externalDocs" | "deprecated"
-            | "readOnly" | "writeOnly" => continue,
-            key if key.starts_with("x-") => continue,
-            _ => value.clone(),
-        };
-        out.insert(key.clone(), converted);
-    }
-    for (exclusive, bound) in [
-        ("exclusiveMinimum", "minimum"),
-        ("exclusiveMaximum", "maximum"),
-    ] {
-        if let Some(Value::Bool(flag)) = out.remove(exclusive)
-            && flag
-            && let Some(limit) = out.remove(bound)
-        {
-            out.insert(exclusive.to_owned(), limit);
-        }
-    }
-    if let Some(discriminated) = discriminated(members) {
-        out.remove("oneOf");
-        out.remove("anyOf");
-        out.extend(discriminated);
-    }
-    if members.get("nullable") != Some(&Value::Bool(true)) {
-        return Value::Object(out);
-    }
-    let composed = ["$ref", "allOf", "oneOf", "anyOf"]
-        .iter()
-        .any(|k| out.contains_key(*k));
-    match out.get("type").cloned() {
-        Some(Value::String(ty)) if !composed => {
-            out.insert("type".to_owned(), json!([ty, "null"]));
-            if let Some(Value::Array(values)) = out.get_mut("enum")
-                && !values.contains(&Value::Null)
-            {
-                values.push(Value::Null);
-            }
-            Value::Object(out)
-        }
-        _ => json!({ "anyOf": [{ "type": "null" }, Value::Object(out)] }),
-    }
-}
-
-/// OpenAPI's `discriminator` picks the variant of a `oneOf`/`anyOf` by the
-/// value of one property. Said in JSON Schema: the property is required and
-/// one of the mapping's keys, and each key's value brings in its schema. A
-/// bad example then fails with the chosen variant's own complaint rather than
-/// "matches none of the variants".
-fn discriminated(members: &Map<String, Value>) -> Option<Map<String, Value>> {
-    let property = members
-        .get("discriminator")?
-        .get("propertyName")?
-        .as_str()?;
-    let variants = members
-        .get("oneOf")
-        .or_else(|| members.get("anyOf"))?
-        .as_array()?;
-    let mut mapping: Vec<(String, String)> = match members["discriminator"]
-        .get("mapping")
-        .and_then(Value::as_object)
-    {
-        Some(mapping) => mapping
-            .iter()
-            .filter_map(|(key, target)| {
-                let target = target.as_str()?;
-                let target = if target.contains('/') {
-                    target.to_owned()
-                } else {
-                    format!("#/components/schemas/{target}")
-                };
-                Some((key.clone(), target))
-            })
-            .collect(),
-        None => Vec::new(),
-    };
-    // Without a mapping, a variant is chosen by its schema's name.
-    for variant in variants {
-        if let Some(target) = variant.get("$ref").and_then(Value::as_str)
-            && !mapping.iter().any(|(_, t)| t == target)
-            && let Some(name) = target.strip_prefix("#/components/schemas/")
-        {
-            mapping.push((name.to_owned(), target.to_owned()));
-        }
-    }
-    let keys: Vec<&str> = mapping.iter().map(|(key, _)| key.as_str()).collect();
-    let choices: Vec<Value> = mapping
-        .iter()
-        .map(|(key, target)| {
-            json!({
-                "if": { "properties": { property: { "const": key } }, "required": [property] },
-                "then": { "$ref": target },
-            })
-        })
-        .collect();
-    let Value::Object(out) = json!({
-        "type": "object",
-        "required": [property],
-        "properties": { property: { "enum": keys } },
-        "allOf": choices,
-    }) else {
-        return None;
-    };
-    Some(out)
 }
 
 #[cfg(test)]

@@ -288,22 +288,3 @@ fn a_discriminator_value_outside_the_mapping_is_reported() {
         )],
     );
 }
-
-#[test]
-fn openapi_nullable_becomes_json_schema_null() {
-    use super::to_json_schema;
-    assert_eq!(
-        to_json_schema(&json!({"type": "string", "nullable": true, "enum": ["a"]})),
-        json!({"type": ["string", "null"], "enum": ["a", null]})
-    );
-    assert_eq!(
-        to_json_schema(&json!({"nullable": true, "allOf": [{"$ref": "#/components/schemas/X"}]})),
-        json!({"anyOf": [{"type": "null"}, {"allOf": [{"$ref": "#/components/schemas/X"}]}]})
-    );
-    assert_eq!(
-        to_json_schema(
-            &json!({"type": "integer", "minimum": 1, "exclusiveMinimum": true, "x-note": 1})
-        ),
-        json!({"type": "integer", "exclusiveMinimum": 1})
-    );
-}

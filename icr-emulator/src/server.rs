@@ -1,0 +1,655 @@
+//! The HTTP side: one handler for every request, which finds the operation
+//! in the spec's table and runs the same steps for each: authenticate (app
+//! JWT or installation token, as the operation asks), count against the
+//! caller's rate limit, check the token's permissions against the
+//! operation's, check the parameters and the body against their schemas,
+//! keep an installation inside its organization, and only then answer —
+//! from the in-memory resources, or with the operation's example.
+//! Every answer carries `X-Request-Id` and the rate-limit headers; every
+//! error has the spec's error body.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use axum::body::{Body, Bytes};
+use axum::extract::State as AxumState;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use crate::clock::Clock;
+use crate::resources;
+use crate::spec::{Access, Miss, Operation, Spec, compile, field_of};
+use crate::store::{Grants, State};
+
+/// What every request handler shares.
+pub(crate) struct Shared {
+    pub spec: Spec,
+    pub state: Mutex<State>,
+    pub clock: Clock,
+    pub base_url: String,
+    /// Requests per hour and caller.
+    pub rate_limit: AtomicU64,
+    /// Whether answers built from state are checked against the spec's
+    /// response schemas (a mismatch is a 500 naming it: an emulator bug).
+    pub check_answers: bool,
+    requests: AtomicU64,
+}
+
+impl Shared {
+    pub(crate) fn new(spec: Spec, base_url: String, rate_limit: u64, check_answers: bool) -> Self {
+        Self {
+            spec,
+            state: Mutex::new(State::new()),
+            clock: Clock::default(),
+            base_url,
+            rate_limit: AtomicU64::new(rate_limit),
+            check_answers,
+            requests: AtomicU64::new(0),
+        }
+    }
+
+    pub(crate) fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Who is calling.
+#[derive(Clone, Debug)]
+pub(crate) enum Caller {
+    /// The app, by its JWT.
+    App { app_id: i64 },
+    /// An installation, by one of its tokens.
+    Installation {
+        installation_id: i64,
+        app_id: i64,
+        org_id: i64,
+        token: String,
+        permissions: Grants,
+    },
+}
+
+/// An error answer: status, message, field errors.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub status: u16,
+    pub message: String,
+    pub errors: Vec<Value>,
+}
+
+impl Failure {
+    pub(crate) fn new(status: u16, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub(crate) fn not_found(what: impl std::fmt::Display) -> Self {
+        Self::new(404, format!("{what} was not found"))
+    }
+
+    /// A 422 for one field.
+    pub(crate) fn invalid(field: &str, code: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self {
+            status: 422,
+            message: format!("Validation failed: {message}"),
+            errors: vec![
+                json!({"resource": "request", "field": field, "code": code, "message": message}),
+            ],
+        }
+    }
+}
+
+/// A success answer.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub status: u16,
+    pub body: Option<Value>,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl Reply {
+    pub(crate) fn json(status: u16, body: Value) -> Self {
+        Self {
+            status,
+            body: Some(body),
+            headers: Vec::new(),
+        }
+    }
+
+    pub(crate) fn empty(status: u16) -> Self {
+        Self {
+            status,
+            body: None,
+            headers: Vec::new(),
+        }
+    }
+}
+
+/// Everything a resource handler needs about the request.
+pub(crate) struct Request<'a> {
+    pub op: &'a Operation,
+    pub spec: &'a Spec,
+    pub caller: Option<&'a Caller>,
+    pub path: &'a BTreeMap<String, String>,
+    pub query: &'a BTreeMap<String, Value>,
+    pub body: Option<Value>,
+    pub now: DateTime<Utc>,
+    pub base_url: &'a str,
+    pub raw_path: &'a str,
+}
+
+impl Request<'_> {
+    /// An integer path parameter (already checked against its schema).
+    pub(crate) fn id(&self, name: &str) -> i64 {
+        self.path
+            .get(name)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn text(&self, name: &str) -> &str {
+        self.path.get(name).map(String::as_str).unwrap_or_default()
+    }
+
+    /// A member of the JSON body.
+    pub(crate) fn field(&self, name: &str) -> Option<&Value> {
+        self.body.as_ref().and_then(|b| b.get(name))
+    }
+
+    pub(crate) fn query_str(&self, name: &str) -> Option<&str> {
+        self.query.get(name).and_then(Value::as_str)
+    }
+}
+
+/// The router: everything goes through [`handle`].
+pub(crate) fn router(shared: Arc<Shared>) -> axum::Router {
+    axum::Router::new().fallback(handle).with_state(shared)
+}
+
+async fn handle(
+    AxumState(shared): AxumState<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let number = shared.requests.fetch_add(1, Ordering::Relaxed) + 1;
+    let request_id = format!("emu-{number:08x}");
+    let mut rate_headers = Vec::new();
+    let result = answer(&shared, &method, &uri, &headers, &body, &mut rate_headers);
+    let (status, mut extra, body, content_type) = match result {
+        Ok(reply) => {
+            let (body, content_type) = match reply.body {
+                None => (Vec::new(), None),
+                Some(Value::String(text))
+                    if reply.headers.iter().any(|(n, _)| *n == "content-type") =>
+                {
+                    (text.into_bytes(), None)
+                }
+                Some(value) => (
+                    value.to_string().into_bytes(),
+                    Some("application/json; charset=utf-8"),
+                ),
+            };
+            (reply.status, reply.headers, body, content_type)
+        }
+        Err(failure) => {
+            let mut error = json!({
+                "message": failure.message,
+                "documentationUrl": "https://docs.icr.dev/rest",
+                "requestId": request_id,
+            });
+            if !failure.errors.is_empty() {
+                error["errors"] = Value::Array(failure.errors);
+            }
+            let mut extra = Vec::new();
+            if failure.status == 401 {
+                extra.push(("www-authenticate", "Bearer".to_owned()));
+            }
+            (
+                failure.status,
+                extra,
+                error.to_string().into_bytes(),
+                Some("application/json; charset=utf-8"),
+            )
+        }
+    };
+    extra.extend(rate_headers);
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let out = response.headers_mut();
+    if let Some(content_type) = content_type {
+        out.insert("content-type", HeaderValue::from_static(content_type));
+    }
+    for (name, value) in extra {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            out.append(name, value);
+        }
+    }
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        out.insert("x-request-id", value);
+    }
+    response
+}
+
+fn answer(
+    shared: &Shared,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+    rate_headers: &mut Vec<(&'static str, String)>,
+) -> Result<Reply, Failure> {
+    let now = shared.clock.now();
+    let route = shared.spec.route(method.as_str(), uri.path());
+    let (op, path) = match route {
+        Ok(found) => found,
+        Err(Miss::WrongMethod) => {
+            return Err(Failure::new(
+                405,
+                format!("{method} is not allowed on {}", uri.path()),
+            ));
+        }
+        Err(Miss::NoPath) => {
+            return Err(Failure::new(404, format!("no endpoint at {}", uri.path())));
+        }
+    };
+    let credential = bearer(headers);
+    let caller = authenticate(shared, op, credential.as_deref(), now);
+    // Every caller has a rate limit: the app, the installation, or, before
+    // authentication succeeds, the anonymous bucket.
+    let bucket = match &caller {
+        Ok(Some(Caller::App { app_id })) => format!("app:{app_id}"),
+        Ok(Some(Caller::Installation {
+            installation_id, ..
+        })) => {
+            format!("installation:{installation_id}")
+        }
+        _ => "anonymous".to_owned(),
+    };
+    charge(shared, &bucket, now, rate_headers)?;
+    let caller = caller?;
+    if let (Access::Installation(requirement), Some(Caller::Installation { permissions, .. })) =
+        (&op.access, &caller)
+    {
+        let held: Vec<icr_codegen::permissions::Grant> = permissions
+            .iter()
+            .map(|(name, level)| icr_codegen::permissions::Grant {
+                permission: name.clone(),
+                level: *level,
+            })
+            .collect();
+        if !requirement.is_met_by(&held) {
+            return Err(Failure::new(
+                403,
+                format!(
+                    "Resource not accessible by integration: {} {} needs {requirement}",
+                    op.method, op.template
+                ),
+            ));
+        }
+    }
+    check_path(op, &path)?;
+    let query = parse_query(op, uri.query().unwrap_or_default())?;
+    let body = parse_body(op, headers, body)?;
+    if let Some(Caller::Installation { org_id, .. }) = &caller {
+        scope(&shared.state(), *org_id, &path)?;
+    }
+    let request = Request {
+        op,
+        spec: &shared.spec,
+        caller: caller.as_ref(),
+        path: &path,
+        query: &query,
+        body,
+        now,
+        base_url: &shared.base_url,
+        raw_path: uri.path(),
+    };
+    let reply = {
+        let mut state = shared.state();
+        resources::dispatch(&mut state, &request)
+    };
+    let reply = match reply {
+        Some(reply) => reply?,
+        None => example(&request)?,
+    };
+    if shared.check_answers
+        && let (Some(body), Some(schema)) = (&reply.body, &op.response_schema)
+        && (200..300).contains(&reply.status)
+        && let Some(validator) = op.validators.response.get_or_init(|| compile(schema))
+        && let Some(error) = validator.iter_errors(body).next()
+    {
+        return Err(Failure::new(
+            500,
+            format!(
+                "the emulator's answer to {} does not match the spec at {}: {error}",
+                op.id,
+                error.instance_path()
+            ),
+        ));
+    }
+    Ok(reply)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get("authorization")?.to_str().ok()?;
+    let (scheme, credential) = value.split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token"))
+        .then(|| credential.trim().to_owned())
+}
+
+/// Who the credential belongs to, as the operation requires it.
+fn authenticate(
+    shared: &Shared,
+    op: &Operation,
+    credential: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Option<Caller>, Failure> {
+    let Some(credential) = credential else {
+        return Err(Failure::new(
+            401,
+            match op.access {
+                Access::App => {
+                    "Requires authentication: send the app's JWT as `Authorization: Bearer <jwt>`"
+                }
+                _ => {
+                    "Requires authentication: send an installation access token as `Authorization: Bearer <token>`"
+                }
+            },
+        ));
+    };
+    let looks_like_jwt = credential.split('.').count() == 3;
+    match &op.access {
+        Access::App => {
+            if !looks_like_jwt {
+                return Err(Failure::new(
+                    401,
+                    "this endpoint takes the app's JWT, not an installation access token",
+                ));
+            }
+            let state = shared.state();
+            let app_id = crate::jwt::verify(credential, now, |id| {
+                state.apps.get(&id).map(|app| app.key.clone())
+            })
+            .map_err(|reason| Failure::new(401, reason))?;
+            Ok(Some(Caller::App { app_id }))
+        }
+        Access::Installation(_) | Access::AnyInstallation | Access::Person => {
+            if looks_like_jwt {
+                return Err(Failure::new(
+                    401,
+                    "an app JWT only works on the /app endpoints; exchange it for an installation access token",
+                ));
+            }
+            let state = shared.state();
+            let Some(token) = state.tokens.get(credential) else {
+                return Err(Failure::new(401, "Bad credentials: the token is not known"));
+            };
+            if token.revoked {
+                return Err(Failure::new(401, "Bad credentials: the token was revoked"));
+            }
+            if token.expires_at <= now {
+                return Err(Failure::new(
+                    401,
+                    format!(
+                        "Bad credentials: the token expired at {}",
+                        crate::store::time(token.expires_at)
+                    ),
+                ));
+            }
+            let Some(installation) = state.installations.get(&token.installation_id) else {
+                return Err(Failure::new(
+                    401,
+                    "Bad credentials: the installation was removed",
+                ));
+            };
+            if op.access == Access::Person {
+                return Err(Failure::new(
+                    403,
+                    format!(
+                        "{} {} is for people signed in to ICR; installation access tokens cannot use it",
+                        op.method, op.template
+                    ),
+                ));
+            }
+            Ok(Some(Caller::Installation {
+                installation_id: installation.id,
+                app_id: installation.app_id,
+                org_id: installation.org_id,
+                token: credential.to_owned(),
+                permissions: token.permissions.clone(),
+            }))
+        }
+    }
+}
+
+/// Counts a request against `bucket`'s hourly limit and sets the headers.
+fn charge(
+    shared: &Shared,
+    bucket: &str,
+    now: DateTime<Utc>,
+    headers: &mut Vec<(&'static str, String)>,
+) -> Result<(), Failure> {
+    let limit = shared.rate_limit.load(Ordering::Relaxed);
+    let mut state = shared.state();
+    let entry = state
+        .rate
+        .entry(bucket.to_owned())
+        .or_insert((now.timestamp(), 0));
+    if now.timestamp() >= entry.0 + 3600 {
+        *entry = (now.timestamp(), 0);
+    }
+    entry.1 = entry.1.saturating_add(1);
+    let (start, used) = *entry;
+    let reset = start + 3600;
+    headers.push(("x-ratelimit-limit", limit.to_string()));
+    headers.push((
+        "x-ratelimit-remaining",
+        limit.saturating_sub(u64::from(used)).to_string(),
+    ));
+    headers.push(("x-ratelimit-reset", reset.to_string()));
+    headers.push((
+        "x-ratelimit-used",
+        used.min(u32::try_from(limit).unwrap_or(u32::MAX))
+            .to_string(),
+    ));
+    if u64::from(used) > limit {
+        headers.push(("retry-after", (reset - now.timestamp()).max(1).to_string()));
+        return Err(Failure::new(
+            429,
+            format!("API rate limit of {limit} requests an hour exceeded; it resets at {reset}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Path parameters against their schemas.
+fn check_path(op: &Operation, path: &BTreeMap<String, String>) -> Result<(), Failure> {
+    for param in op.params.iter().filter(|p| p.location == "path") {
+        let Some(raw) = path.get(&param.name) else {
+            continue;
+        };
+        if let Some(value) = typed(&param.schema, raw)
+            && param.accepts(&value)
+        {
+            continue;
+        }
+        return Err(Failure::new(
+            400,
+            format!("`{raw}` is not a valid `{}` in the path", param.name),
+        ));
+    }
+    Ok(())
+}
+
+/// The query, each declared parameter converted to its schema's type and
+/// checked; unknown parameters are ignored, as ICR does.
+fn parse_query(op: &Operation, query: &str) -> Result<BTreeMap<String, Value>, Failure> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
+        .map_err(|e| Failure::new(400, format!("the query string could not be read: {e}")))?;
+    let mut out = BTreeMap::new();
+    let mut errors = Vec::new();
+    for param in op.params.iter().filter(|p| p.location == "query") {
+        let values: Vec<&str> = pairs
+            .iter()
+            .filter(|(name, _)| *name == param.name)
+            .map(|(_, value)| value.as_str())
+            .collect();
+        if values.is_empty() {
+            if param.required {
+                errors.push(json!({"resource": "query", "field": param.name, "code": "missing", "message": format!("`{}` is required", param.name)}));
+            }
+            continue;
+        }
+        let is_array = param.schema.get("type").and_then(Value::as_str) == Some("array");
+        let value = if is_array {
+            let item_schema = param
+                .schema
+                .get("items")
+                .cloned()
+                .unwrap_or(Value::Bool(true));
+            let items: Option<Vec<Value>> = values
+                .iter()
+                .flat_map(|v| v.split(','))
+                .map(|item| typed(&item_schema, item))
+                .collect();
+            items.map(Value::Array)
+        } else {
+            values.last().and_then(|v| typed(&param.schema, v))
+        };
+        match value {
+            Some(value) if param.accepts(&value) => {
+                out.insert(param.name.clone(), value);
+            }
+            _ => errors.push(json!({
+                "resource": "query", "field": param.name, "code": "invalid",
+                "message": format!("`{}` is not a valid value of `{}`", values.join(","), param.name),
+            })),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(Failure {
+            status: 422,
+            message: "Validation failed: the query has invalid parameters".to_owned(),
+            errors,
+        })
+    }
+}
+
+/// A raw parameter as the JSON value its schema describes.
+fn typed(schema: &Value, raw: &str) -> Option<Value> {
+    let ty = schema.get("type").and_then(|t| match t {
+        Value::Array(types) => types.iter().find(|t| *t != "null").and_then(Value::as_str),
+        other => other.as_str(),
+    });
+    match ty {
+        Some("integer") => raw.parse::<i64>().ok().map(Value::from),
+        Some("number") => raw.parse::<f64>().ok().map(Value::from),
+        Some("boolean") => raw.parse::<bool>().ok().map(Value::from),
+        _ => Some(Value::String(raw.to_owned())),
+    }
+}
+
+/// The JSON body: present when required, well-formed, and valid against
+/// the operation's schema.
+fn parse_body(op: &Operation, headers: &HeaderMap, body: &Bytes) -> Result<Option<Value>, Failure> {
+    if op.raw_body {
+        return Ok(None);
+    }
+    let Some((schema, required)) = &op.body else {
+        return Ok(None);
+    };
+    if body.iter().all(u8::is_ascii_whitespace) {
+        if *required {
+            return Err(Failure::new(
+                400,
+                "Problems parsing JSON: this endpoint needs a JSON body",
+            ));
+        }
+        return Ok(None);
+    }
+    let media = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json");
+    if !media.starts_with("application/json") {
+        return Err(Failure::new(
+            415,
+            format!("the body must be application/json, not {media}"),
+        ));
+    }
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| Failure::new(400, format!("Problems parsing JSON: {e}")))?;
+    if let Some(validator) = op.validators.body.get_or_init(|| compile(schema)) {
+        let errors: Vec<Value> = validator
+            .iter_errors(&value)
+            .map(|error| {
+                let field = field_of(error.instance_path().as_str());
+                json!({
+                    "resource": "body",
+                    "field": if field.is_empty() { "body".to_owned() } else { field },
+                    "code": "invalid",
+                    "message": error.to_string(),
+                })
+            })
+            .collect();
+        if !errors.is_empty() {
+            return Err(Failure {
+                status: 422,
+                message: format!("Validation failed: {} problem(s) in the body", errors.len()),
+                errors,
+            });
+        }
+    }
+    Ok(Some(value))
+}
+
+/// An installation sees its own organization only: anything of another one
+/// is not found.
+fn scope(state: &State, org_id: i64, path: &BTreeMap<String, String>) -> Result<(), Failure> {
+    if let Some(org) = path.get("organizationId")
+        && org.parse::<i64>().ok() != Some(org_id)
+    {
+        return Err(Failure::not_found(format_args!("organization {org}")));
+    }
+    if let Some(project) = path.get("projectId") {
+        let project_id = project.parse::<i64>().unwrap_or_default();
+        if state.organization_of_project(project_id) != Some(org_id) {
+            return Err(Failure::not_found(format_args!("project {project}")));
+        }
+    }
+    Ok(())
+}
+
+/// The operation's example answer, paginated when it is a list.
+fn example(request: &Request<'_>) -> Result<Reply, Failure> {
+    let op = request.op;
+    match &op.example {
+        None => Ok(Reply::empty(op.success_status)),
+        Some((media, value)) if media == "application/json" => match value {
+            Value::Array(items) if op.params.iter().any(|p| p.name == "perPage") => Ok(
+                resources::paginate(request, items.clone(), op.success_status),
+            ),
+            other => Ok(Reply::json(op.success_status, other.clone())),
+        },
+        Some((media, value)) => {
+            let text = match value {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            let mut reply = Reply::json(op.success_status, Value::String(text));
+            reply.headers.push(("content-type", media.clone()));
+            Ok(reply)
+        }
+    }
+}

@@ -251,14 +251,14 @@ fn answer(
     let route = shared.spec.route(method.as_str(), uri.path());
     let (op, path) = match route {
         Ok(found) => found,
-        Err(Miss::WrongMethod) => {
-            return Err(Failure::new(
-                405,
-                format!("{method} is not allowed on {}", uri.path()),
-            ));
-        }
-        Err(Miss::NoPath) => {
-            return Err(Failure::new(404, format!("no endpoint at {}", uri.path())));
+        Err(miss) => {
+            charge(shared, "anonymous", now, rate_headers)?;
+            return Err(match miss {
+                Miss::WrongMethod => {
+                    Failure::new(405, format!("{method} is not allowed on {}", uri.path()))
+                }
+                Miss::NoPath => Failure::new(404, format!("no endpoint at {}", uri.path())),
+            });
         }
     };
     let credential = bearer(headers);

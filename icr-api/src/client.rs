@@ -8,11 +8,15 @@
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 
+use crate::DateTime;
+use crate::app::TokenSource;
 use crate::error::{ApiError, Error, FieldError, Result};
+use crate::grants::{Declaration, Within};
 use crate::request::{Request, Response};
 use crate::secret::SecretToken;
 
@@ -60,6 +64,9 @@ pub struct Client {
 struct ClientInner {
     http: reqwest::Client,
     base_url: reqwest::Url,
+    /// How far the server's clock is ahead of ours, in milliseconds, as its
+    /// last `Date` header showed (HTTP dates have whole seconds).
+    clock_offset_ms: AtomicI64,
 }
 
 impl fmt::Debug for Client {
@@ -97,13 +104,43 @@ impl Client {
             .build()
             .map_err(|err| invalid(format!("the HTTP client could not be set up: {err}")))?;
         Ok(Self {
-            inner: Arc::new(ClientInner { http, base_url }),
+            inner: Arc::new(ClientInner {
+                http,
+                base_url,
+                clock_offset_ms: AtomicI64::new(0),
+            }),
         })
     }
 
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
         self.inner.base_url.as_str()
+    }
+
+    /// Now, on the server's clock as far as its `Date` headers tell: the
+    /// local clock corrected by the offset last seen. JWT times and token
+    /// expiry are computed with it, so a local clock that is off does not
+    /// make the server refuse them.
+    pub fn server_now(&self) -> DateTime {
+        chrono::Utc::now() + chrono::TimeDelta::milliseconds(self.clock_offset_ms())
+    }
+
+    /// How far the server's clock is ahead of the local one, in milliseconds.
+    pub fn clock_offset_ms(&self) -> i64 {
+        self.inner.clock_offset_ms.load(Ordering::Relaxed)
+    }
+
+    /// Learns the server's clock from a `Date` header. Offsets under two
+    /// seconds are noise of the header's whole seconds and are ignored.
+    fn observe_date(&self, date: Option<&str>) {
+        let Some(server) = date.and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok()) else {
+            return;
+        };
+        let offset = (server.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_milliseconds();
+        let known = self.clock_offset_ms();
+        if (offset - known).abs() >= 2000 {
+            self.inner.clock_offset_ms.store(offset, Ordering::Relaxed);
+        }
     }
 
     /// Sends `request` with `credential` as its bearer token. A success
@@ -146,6 +183,7 @@ impl Client {
         let answer = builder.send().await.map_err(transport)?;
         let status = answer.status().as_u16();
         let headers = answer.headers().clone();
+        self.observe_date(headers.get("date").and_then(|v| v.to_str().ok()));
         let body = answer.bytes().await.map_err(transport)?;
         let header = |name: &str| {
             headers
@@ -232,18 +270,28 @@ fn api_error(
 /// marked "Works with ICR Apps.".
 ///
 /// `P` is the app's permission declaration: the generated functions check
-/// it against the permissions each endpoint needs.
+/// it against the permissions each endpoint needs. A client from
+/// [`App::installation`](crate::App::installation) manages its token
+/// (created on first use, cached, renewed before it expires, renewed and
+/// retried once when the server refuses it); one from
+/// [`with_token`](Self::with_token) sends the token it was given.
 pub struct InstallationClient<P> {
     client: Client,
-    token: Arc<SecretToken>,
+    auth: Auth,
     permissions: PhantomData<fn() -> P>,
+}
+
+#[derive(Clone)]
+enum Auth {
+    Fixed(Arc<SecretToken>),
+    Managed(Arc<TokenSource>),
 }
 
 impl<P> Clone for InstallationClient<P> {
     fn clone(&self) -> Self {
         Self {
             client: self.client.clone(),
-            token: Arc::clone(&self.token),
+            auth: self.auth.clone(),
             permissions: PhantomData,
         }
     }
@@ -251,10 +299,13 @@ impl<P> Clone for InstallationClient<P> {
 
 impl<P> fmt::Debug for InstallationClient<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("InstallationClient")
-            .field("base_url", &self.client.base_url())
-            .field("token", &self.token)
-            .field("permissions", &std::any::type_name::<P>())
+        let mut out = f.debug_struct("InstallationClient");
+        out.field("base_url", &self.client.base_url());
+        match &self.auth {
+            Auth::Fixed(token) => out.field("token", token),
+            Auth::Managed(source) => out.field("installation_id", &source.installation_id()),
+        };
+        out.field("permissions", &std::any::type_name::<P>())
             .finish()
     }
 }
@@ -265,7 +316,15 @@ impl<P> InstallationClient<P> {
     pub fn with_token(client: Client, token: SecretToken) -> Self {
         Self {
             client,
-            token: Arc::new(token),
+            auth: Auth::Fixed(Arc::new(token)),
+            permissions: PhantomData,
+        }
+    }
+
+    pub(crate) fn managed(client: Client, source: Arc<TokenSource>) -> Self {
+        Self {
+            client,
+            auth: Auth::Managed(source),
             permissions: PhantomData,
         }
     }
@@ -275,11 +334,102 @@ impl<P> InstallationClient<P> {
         &self.client
     }
 
+    /// The same installation for a declaration `Q` that holds no more than
+    /// `P` (checked at compile time): a managed client asks for a token with
+    /// `Q`'s permissions only; a client with a fixed token keeps it, as it
+    /// holds at least what `Q` needs.
+    pub fn narrow<Q: Within<P>>(&self) -> InstallationClient<Q>
+    where
+        P: Declaration,
+    {
+        let auth = match &self.auth {
+            Auth::Fixed(token) => Auth::Fixed(Arc::clone(token)),
+            Auth::Managed(source) => Auth::Managed(Arc::new(source.narrowed(Q::GRANTS, Q::NAME))),
+        };
+        InstallationClient {
+            client: self.client.clone(),
+            auth,
+            permissions: PhantomData,
+        }
+    }
+
+    /// The token a managed client uses now, created if it has none: when it
+    /// expires and what the server granted it (the token itself stays
+    /// hidden). `None` for a client with a fixed token.
+    pub async fn token_info(&self) -> Result<Option<TokenInfo>> {
+        match &self.auth {
+            Auth::Fixed(_) => Ok(None),
+            Auth::Managed(source) => {
+                let token = source.token().await?;
+                Ok(Some(TokenInfo {
+                    expires_at: token.expires_at,
+                    permissions: token.permissions,
+                }))
+            }
+        }
+    }
+
+    /// Revokes the token a managed client holds (`DELETE
+    /// /installation/token`); the next request creates a new one. A client
+    /// with a fixed token revokes that token.
+    pub async fn revoke_token(&self) -> Result<()> {
+        match &self.auth {
+            Auth::Managed(source) => source.revoke().await,
+            Auth::Fixed(token) => self
+                .client
+                .execute(
+                    Request::new(reqwest::Method::DELETE, "/installation/token"),
+                    token,
+                )
+                .await?
+                .empty(),
+        }
+    }
+
     /// Sends a request described by a generated function.
     #[doc(hidden)]
     pub async fn send(&self, request: Request) -> Result<Response> {
-        self.client.execute(request, &self.token).await
+        let source = match &self.auth {
+            Auth::Fixed(token) => return self.client.execute(request, token).await,
+            Auth::Managed(source) => source,
+        };
+        let token = source.token().await?;
+        let refused = match self.client.execute(request.clone(), &token.token).await {
+            Err(Error::Api(error)) if error.status == 401 => error,
+            other => return other,
+        };
+        if source.is_new(&token) {
+            // A brand-new token may not have reached every server yet.
+            source.wait_for_replication().await;
+            match self.client.execute(request.clone(), &token.token).await {
+                Err(Error::Api(error)) if error.status == 401 => {}
+                other => return other,
+            }
+        }
+        tracing::debug!(
+            installation_id = source.installation_id(),
+            reason = %refused.message,
+            "the installation token was refused; renewing it"
+        );
+        let renewed = source.renew(&token.token).await?;
+        match self.client.execute(request, &renewed.token).await {
+            Err(Error::Api(error)) if error.status == 401 => Err(Error::TokenRejected {
+                installation_id: source.installation_id(),
+                message: error.message,
+            }),
+            other => other,
+        }
     }
+}
+
+/// What [`InstallationClient::token_info`] tells of a token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenInfo {
+    /// When the token stops working.
+    pub expires_at: DateTime,
+    /// What the server granted it, by permission name.
+    pub permissions: std::collections::BTreeMap<String, String>,
 }
 
 /// A client that acts as the ICR App itself, with its JWT, for the `/app`

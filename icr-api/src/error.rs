@@ -49,12 +49,62 @@ pub enum Error {
     /// description promises.
     #[error(transparent)]
     Decode(Box<DecodeError>),
+    /// The app's private key is not an RSA private key in PEM, or cannot
+    /// sign. The key itself is never part of the message.
+    #[error("the app's private key cannot be used: {reason}")]
+    BadKey {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The server refused the app's JWT: an unknown app, a key the server
+    /// does not know, or a JWT it found expired or issued in the future.
+    #[error("the server refused the JWT of app {app_id}: {message}")]
+    JwtRejected {
+        /// The app.
+        app_id: i64,
+        /// The server's explanation.
+        message: String,
+        /// The request id the server gave.
+        request_id: Option<String>,
+    },
+    /// The installation does not exist (any more): the app was uninstalled,
+    /// or reinstalled under a new id.
+    #[error("installation {installation_id} of app {app_id} was not found: {message}")]
+    InstallationNotFound {
+        /// The app.
+        app_id: i64,
+        /// The installation asked for (0 when looked up by organization).
+        installation_id: i64,
+        /// The server's explanation.
+        message: String,
+    },
+    /// Creating an installation access token failed for another reason than
+    /// the above.
+    #[error("no installation access token for installation {installation_id}: {source}")]
+    TokenRequestFailed {
+        /// The installation.
+        installation_id: i64,
+        /// What went wrong.
+        #[source]
+        source: Box<Error>,
+    },
+    /// The server refused an installation access token twice, the second
+    /// time right after it was renewed.
+    #[error(
+        "installation {installation_id}'s access token was refused again after renewing it: {message}"
+    )]
+    TokenRejected {
+        /// The installation.
+        installation_id: i64,
+        /// The server's explanation.
+        message: String,
+    },
     /// The installation does not hold every permission the app's
     /// declaration names: its organization never accepted them (or the app
     /// no longer asks for them). Ask the organization's owners to accept the
     /// app's permissions on ICR, or declare fewer.
     #[error(
-        "installation {installation_id} was not granted what `{declaration}` declares: {}{}",
+        "installation {installation_id} was not granted what `{declaration}` declares: {}{}; the organization must accept these permissions for the app on ICR, or the declaration must ask for less",
         grant_list(missing),
         server_message.as_ref().map(|m| format!(" (the server said: {m})")).unwrap_or_default()
     )]
@@ -100,7 +150,12 @@ impl Error {
             Error::Decode(error) => Some(error.status),
             Error::Transport { .. }
             | Error::InvalidRequest { .. }
-            | Error::PermissionsNotGranted { .. } => None,
+            | Error::PermissionsNotGranted { .. }
+            | Error::BadKey { .. }
+            | Error::JwtRejected { .. }
+            | Error::InstallationNotFound { .. }
+            | Error::TokenRejected { .. } => None,
+            Error::TokenRequestFailed { source, .. } => source.status(),
         }
     }
 }

@@ -81,20 +81,41 @@ impl<P: Declaration> Installation<P> {
     /// lacks a declared permission, whether the server refuses the request
     /// for it (422 naming the permissions) or reports a token without it.
     pub async fn create_token(&self) -> Result<InstallationToken<P>> {
-        let request = AccessTokenRequest {
-            permissions: Some(permission_map(P::GRANTS)),
-            ..AccessTokenRequest::default()
+        let created = create_checked(&self.app, self.id, P::GRANTS, P::NAME).await?;
+        Ok(InstallationToken {
+            client: InstallationClient::with_token(
+                self.app.client().clone(),
+                created.token.clone(),
+            ),
+            details: created,
+        })
+    }
+}
+
+/// Creates a token asking for exactly `grants`, and checks the answer
+/// against them; `declaration` names them in errors.
+pub(crate) async fn create_checked(
+    app: &AppClient,
+    installation_id: i64,
+    grants: &'static [Grant],
+    declaration: &'static str,
+) -> Result<InstallationAccessToken> {
+    let not_granted =
+        |missing: Vec<Grant>, server_message: Option<String>| Error::PermissionsNotGranted {
+            declaration,
+            installation_id,
+            missing,
+            server_message,
         };
-        let created = match apps::create_installation_access_token(
-            &self.app,
-            self.id,
-            Some(&request),
-        )
-        .await
-        {
+    let request = AccessTokenRequest {
+        permissions: Some(permission_map(grants)),
+        ..AccessTokenRequest::default()
+    };
+    let created =
+        match apps::create_installation_access_token(app, installation_id, Some(&request)).await {
             Ok(created) => created,
             Err(Error::Api(error)) if error.status == 422 => {
-                let refused: Vec<Grant> = P::GRANTS
+                let refused: Vec<Grant> = grants
                     .iter()
                     .filter(|grant| {
                         let field = format!("permissions.{}", grant.permission);
@@ -108,37 +129,21 @@ impl<P: Declaration> Installation<P> {
                 if refused.is_empty() {
                     return Err(Error::Api(error));
                 }
-                return Err(self.not_granted(refused, Some(error.message.clone())));
+                return Err(not_granted(refused, Some(error.message.clone())));
             }
             Err(error) => return Err(error),
         };
-        let missing = crate::grants::missing(
-            P::GRANTS,
-            created
-                .permissions
-                .iter()
-                .map(|(name, level)| (name.as_str(), level_name(level))),
-        );
-        if !missing.is_empty() {
-            return Err(self.not_granted(missing, None));
-        }
-        Ok(InstallationToken {
-            client: InstallationClient::with_token(
-                self.app.client().clone(),
-                created.token.clone(),
-            ),
-            details: created,
-        })
+    let missing = crate::grants::missing(
+        grants,
+        created
+            .permissions
+            .iter()
+            .map(|(name, level)| (name.as_str(), level_name(level))),
+    );
+    if !missing.is_empty() {
+        return Err(not_granted(missing, None));
     }
-
-    fn not_granted(&self, missing: Vec<Grant>, server_message: Option<String>) -> Error {
-        Error::PermissionsNotGranted {
-            declaration: P::NAME,
-            installation_id: self.id,
-            missing,
-            server_message,
-        }
-    }
+    Ok(created)
 }
 
 /// What a token request asks for: each declared permission at its level.

@@ -54,6 +54,8 @@
 // `generate_api!` expands it.
 extern crate self as icr_api;
 
+mod app;
+pub mod cache;
 mod client;
 mod error;
 // Formatted by the generator (prettyplease), and checked fresh by
@@ -65,7 +67,10 @@ mod installation;
 mod request;
 mod secret;
 
-pub use client::{AppClient, Client, ClientConfig, DEFAULT_BASE_URL, InstallationClient};
+pub use app::App;
+pub use client::{
+    AppClient, Client, ClientConfig, DEFAULT_BASE_URL, InstallationClient, TokenInfo,
+};
 pub use error::{ApiError, DecodeError, Error, FieldError, Result};
 pub use generated::*;
 pub use icr_macros::generate_api;

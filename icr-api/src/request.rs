@@ -16,7 +16,7 @@ use crate::error::{DecodeError, Error, Result};
 /// Problems found while describing it (a parameter that cannot be written
 /// into a URL, a body that does not serialize) are kept and reported when it
 /// is sent, so the description stays one chain of calls.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Request {
     pub(crate) method: Method,
     pub(crate) template: &'static str,

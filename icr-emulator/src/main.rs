@@ -53,6 +53,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
         println!("installation {installation} with projects: write, issues: write");
         println!();
+        println!("to run icr-api's quickstart against it:");
         println!(
             "  ICR_API_URL={} ICR_APP_ID={app} ICR_APP_PRIVATE_KEY_PATH={} ICR_ORGANIZATION={org} cargo run --example quickstart",
             emulator.base_url(),

@@ -236,6 +236,16 @@ async fn handle(
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         out.insert("x-request-id", value);
     }
+    // The emulator's clock, not the machine's: clients learn the server's
+    // time from it.
+    let date = shared
+        .clock
+        .now()
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    if let Ok(value) = HeaderValue::from_str(&date) {
+        out.insert("date", value);
+    }
     response
 }
 

@@ -5,6 +5,7 @@
     reason = "in a test, a failed unwrap is a failed test with its location"
 )]
 
+mod auth;
 mod bindings;
 mod emulator;
 mod golden;

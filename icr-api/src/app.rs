@@ -1,0 +1,505 @@
+//! [`App`]: an ICR App, from its id and private key, and everything that
+//! makes "act as an installation" one call: JWTs signed and reused, the
+//! installation found (by organization, by id, from a webhook, or by
+//! listing), and installation clients whose tokens are created lazily,
+//! cached, shared between concurrent requests and renewed before they
+//! expire (see [`TokenSource`]).
+//!
+//! Time comes from the server: every answer's `Date` header corrects the
+//! local clock ([`Client::server_now`]), and JWT and token times are
+//! computed on the corrected clock, so a machine whose clock is off by
+//! minutes still gets its JWTs accepted and its tokens renewed in time.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+
+use crate::cache::{CacheKey, CachedToken, MemoryCache, TokenCache};
+use crate::client::{AppClient, Client, ClientConfig, InstallationClient};
+use crate::error::{Error, Result};
+use crate::grants::{Declaration, Grant};
+use crate::secret::SecretToken;
+use crate::{Call, DateTime, apps, models};
+
+/// How far back a JWT's `iat` is set, for clocks that are slightly apart.
+const JWT_BACKDATE: TimeDelta = TimeDelta::seconds(60);
+/// How long after `iat` a JWT expires: under ICR's ten-minute cap.
+const JWT_LIFETIME: TimeDelta = TimeDelta::seconds(9 * 60);
+/// A JWT is signed anew when it has less than this left.
+const JWT_RENEW_BEFORE: TimeDelta = TimeDelta::seconds(60);
+/// A token is renewed when it has less than this left.
+pub(crate) const TOKEN_RENEW_BEFORE: TimeDelta = TimeDelta::minutes(5);
+/// A token younger than this that gets a 401 is retried as it is once:
+/// the servers may not all know it yet.
+const TOKEN_REPLICATION_WINDOW: TimeDelta = TimeDelta::seconds(10);
+/// How long to wait before that retry.
+const REPLICATION_WAIT: Duration = Duration::from_millis(500);
+
+/// An ICR App: its id, its private key and the server it talks to. Cheap to
+/// clone; clones share the JWT, the token cache and the installations found.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<AppInner>,
+}
+
+struct AppInner {
+    id: i64,
+    client: Client,
+    key: EncodingKey,
+    /// The JWT in use and when it expires (server clock).
+    jwt: Mutex<Option<(SecretToken, DateTime)>>,
+    cache: Arc<dyn TokenCache>,
+    /// One lock per token being created, so that concurrent requests on a
+    /// cold or expiring token make one token request between them.
+    flights: Mutex<HashMap<CacheKey, Arc<tokio::sync::Mutex<()>>>>,
+    /// Installation ids found by organization.
+    by_organization: Mutex<HashMap<i64, i64>>,
+}
+
+impl fmt::Debug for App {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("App")
+            .field("id", &self.inner.id)
+            .field("base_url", &self.inner.client.base_url())
+            .field("private_key", &"[redacted]")
+            .finish()
+    }
+}
+
+impl App {
+    /// The app `app_id` with its private key (PEM text, PKCS#1 or PKCS#8),
+    /// talking to the server `config` names. Fails with [`Error::BadKey`]
+    /// when the key is not an RSA private key that can sign.
+    pub fn new(app_id: i64, private_key_pem: &str, config: ClientConfig) -> Result<Self> {
+        let key =
+            EncodingKey::from_rsa_pem(private_key_pem.as_bytes()).map_err(|e| Error::BadKey {
+                reason: format!("it is not an RSA private key in PEM ({e})"),
+            })?;
+        let app = Self {
+            inner: Arc::new(AppInner {
+                id: app_id,
+                client: Client::new(config)?,
+                key,
+                jwt: Mutex::new(None),
+                cache: Arc::new(MemoryCache::default()),
+                flights: Mutex::new(HashMap::new()),
+                by_organization: Mutex::new(HashMap::new()),
+            }),
+        };
+        // A key can parse and still not sign; better to know now.
+        app.sign()?;
+        Ok(app)
+    }
+
+    /// The same, with the private key read from a PEM file.
+    pub fn from_key_file(
+        app_id: i64,
+        path: impl AsRef<Path>,
+        config: ClientConfig,
+    ) -> Result<Self> {
+        let path = path.as_ref();
+        let pem = std::fs::read_to_string(path).map_err(|e| Error::BadKey {
+            reason: format!("the key file {} cannot be read: {e}", path.display()),
+        })?;
+        Self::new(app_id, &pem, config)
+    }
+
+    /// The same app, keeping its installation tokens in `cache` (e.g. one
+    /// shared by a fleet of workers) rather than in this process's memory.
+    /// Call it before cloning the app.
+    pub fn with_token_cache(self, cache: Arc<dyn TokenCache>) -> Self {
+        let inner = &self.inner;
+        Self {
+            inner: Arc::new(AppInner {
+                id: inner.id,
+                client: inner.client.clone(),
+                key: inner.key.clone(),
+                jwt: Mutex::new(None),
+                cache,
+                flights: Mutex::new(HashMap::new()),
+                by_organization: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// The app's id.
+    pub fn id(&self) -> i64 {
+        self.inner.id
+    }
+
+    /// The transport.
+    pub fn client(&self) -> &Client {
+        &self.inner.client
+    }
+
+    /// The app's JWT: the one in use while it has more than a minute left,
+    /// otherwise a new one (RS256, `iss` the app id, `iat` a minute in the
+    /// past and `exp` nine minutes after it, on the server's clock).
+    pub fn jwt(&self) -> Result<SecretToken> {
+        let now = self.inner.client.server_now();
+        let mut jwt = self
+            .inner
+            .jwt
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some((token, expires)) = jwt.as_ref()
+            && *expires - now > JWT_RENEW_BEFORE
+        {
+            return Ok(token.clone());
+        }
+        let (token, expires) = self.sign()?;
+        *jwt = Some((token.clone(), expires));
+        Ok(token)
+    }
+
+    fn sign(&self) -> Result<(SecretToken, DateTime)> {
+        let issued = self.inner.client.server_now() - JWT_BACKDATE;
+        let expires = issued + JWT_LIFETIME;
+        let claims = serde_json::json!({
+            "iat": issued.timestamp(),
+            "exp": expires.timestamp(),
+            "iss": self.inner.id.to_string(),
+        });
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &self.inner.key)
+            .map_err(|e| Error::BadKey {
+                reason: format!("it cannot sign a JWT ({e})"),
+            })?;
+        tracing::debug!(app_id = self.inner.id, expires = %expires, "signed a new app JWT");
+        Ok((SecretToken::new(token), expires))
+    }
+
+    fn forget_jwt(&self) {
+        *self
+            .inner
+            .jwt
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// A client for the `/app` endpoints, with the current JWT.
+    pub fn app_client(&self) -> Result<AppClient> {
+        Ok(AppClient::with_jwt(self.inner.client.clone(), self.jwt()?))
+    }
+
+    /// Runs an `/app` request. A 401 after which the server's `Date` showed
+    /// the local clock to be off is retried once with a JWT signed on the
+    /// corrected clock; any other 401 is [`Error::JwtRejected`].
+    pub(crate) async fn app_call<T>(
+        &self,
+        call: impl for<'c> Fn(&'c AppClient) -> Call<'c, T>,
+    ) -> Result<T> {
+        let mut retried = false;
+        loop {
+            let offset = self.inner.client.clock_offset_ms();
+            let client = self.app_client()?;
+            match call(&client).await {
+                Err(Error::Api(error)) if error.status == 401 => {
+                    if !retried && self.inner.client.clock_offset_ms() != offset {
+                        tracing::debug!(
+                            app_id = self.inner.id,
+                            offset_ms = self.inner.client.clock_offset_ms(),
+                            "the server's clock differs from ours; signing the JWT again"
+                        );
+                        retried = true;
+                        self.forget_jwt();
+                        continue;
+                    }
+                    return Err(Error::JwtRejected {
+                        app_id: self.inner.id,
+                        message: error.message.clone(),
+                        request_id: error.request_id.clone(),
+                    });
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// The app as the server describes it (`GET /app`).
+    pub async fn describe(&self) -> Result<models::App> {
+        self.app_call(|c| apps::get_authenticated_app(c)).await
+    }
+
+    /// The id of the app's installation on `organization`
+    /// (`GET /app/organizations/{organizationId}/installation`), found once
+    /// and then remembered until the installation is found gone.
+    pub async fn installation_id_for_organization(&self, organization: i64) -> Result<i64> {
+        if let Some(id) = self.by_organization().get(&organization) {
+            return Ok(*id);
+        }
+        let found = self
+            .app_call(|c| apps::get_organization_installation(c, organization))
+            .await
+            .map_err(|error| match error {
+                Error::Api(e) if e.status == 404 => Error::InstallationNotFound {
+                    app_id: self.inner.id,
+                    installation_id: 0,
+                    message: format!(
+                        "the app is not installed on organization {organization}: {}",
+                        e.message
+                    ),
+                },
+                other => other,
+            })?;
+        self.by_organization().insert(organization, found.id);
+        Ok(found.id)
+    }
+
+    fn by_organization(&self) -> std::sync::MutexGuard<'_, HashMap<i64, i64>> {
+        self.inner
+            .by_organization
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Every installation of the app, all pages of `GET /app/installations`.
+    pub async fn installations(&self) -> Result<Vec<models::Installation>> {
+        let mut all = Vec::new();
+        for page in 1.. {
+            let options = apps::ListInstallationsOptions {
+                per_page: Some(100),
+                page: Some(page),
+                ..Default::default()
+            };
+            let batch = self
+                .app_call(|c| apps::list_installations(c, &options))
+                .await?;
+            let done = batch.len() < 100;
+            all.extend(batch);
+            if done {
+                break;
+            }
+        }
+        Ok(all)
+    }
+
+    /// A client acting as installation `id`, typed by the app's declaration
+    /// `P`. No request is made until the client is used.
+    pub fn installation<P: Declaration>(&self, id: i64) -> InstallationClient<P> {
+        InstallationClient::managed(
+            self.inner.client.clone(),
+            Arc::new(TokenSource::new(self.clone(), id, P::GRANTS, P::NAME)),
+        )
+    }
+
+    /// A client acting as the app's installation on `organization`.
+    pub async fn installation_for_organization<P: Declaration>(
+        &self,
+        organization: i64,
+    ) -> Result<InstallationClient<P>> {
+        let id = self.installation_id_for_organization(organization).await?;
+        Ok(self.installation(id))
+    }
+
+    /// A client acting as the installation a webhook delivery came from:
+    /// its payload's `installation.id`.
+    pub fn installation_from_webhook<P: Declaration>(
+        &self,
+        payload: &[u8],
+    ) -> Result<InstallationClient<P>> {
+        let value: serde_json::Value =
+            serde_json::from_slice(payload).map_err(|e| Error::InvalidRequest {
+                method: String::new(),
+                path: "webhook payload".to_owned(),
+                reason: format!("the payload is not JSON: {e}"),
+            })?;
+        let id = value
+            .pointer("/installation/id")
+            .and_then(serde_json::Value::as_i64)
+            .ok_or_else(|| Error::InvalidRequest {
+                method: String::new(),
+                path: "webhook payload".to_owned(),
+                reason: "the payload has no `installation.id`; was the delivery for an ICR App?"
+                    .to_owned(),
+            })?;
+        Ok(self.installation(id))
+    }
+
+    fn flight(&self, key: &CacheKey) -> Arc<tokio::sync::Mutex<()>> {
+        let mut flights = self
+            .inner
+            .flights
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(flights.entry(key.clone()).or_default())
+    }
+}
+
+/// Where a managed installation client gets its token: the cache while the
+/// token there has more than [`TOKEN_RENEW_BEFORE`] left on the server's
+/// clock, otherwise a new one, created once however many requests wait for
+/// it.
+pub(crate) struct TokenSource {
+    app: App,
+    installation_id: i64,
+    grants: &'static [Grant],
+    declaration: &'static str,
+    key: CacheKey,
+}
+
+impl TokenSource {
+    fn new(
+        app: App,
+        installation_id: i64,
+        grants: &'static [Grant],
+        declaration: &'static str,
+    ) -> Self {
+        let key = CacheKey::new(app.client().base_url(), app.id(), installation_id, grants);
+        Self {
+            app,
+            installation_id,
+            grants,
+            declaration,
+            key,
+        }
+    }
+
+    pub(crate) fn installation_id(&self) -> i64 {
+        self.installation_id
+    }
+
+    /// The same installation, asking for `grants` instead.
+    pub(crate) fn narrowed(&self, grants: &'static [Grant], declaration: &'static str) -> Self {
+        Self::new(self.app.clone(), self.installation_id, grants, declaration)
+    }
+
+    fn fresh(&self, token: &CachedToken) -> bool {
+        token.expires_at - self.app.client().server_now() > TOKEN_RENEW_BEFORE
+    }
+
+    /// A token that is good for a while yet.
+    pub(crate) async fn token(&self) -> Result<CachedToken> {
+        if let Some(token) = self.app.inner.cache.get(&self.key).await
+            && self.fresh(&token)
+        {
+            return Ok(token);
+        }
+        let flight = self.app.flight(&self.key);
+        let _turn = flight.lock().await;
+        // Whoever held the lock before may have made the token already.
+        if let Some(token) = self.app.inner.cache.get(&self.key).await
+            && self.fresh(&token)
+        {
+            return Ok(token);
+        }
+        self.mint().await
+    }
+
+    /// A new token to replace `refused`, unless another request replaced it
+    /// already.
+    pub(crate) async fn renew(&self, refused: &SecretToken) -> Result<CachedToken> {
+        let flight = self.app.flight(&self.key);
+        let _turn = flight.lock().await;
+        if let Some(token) = self.app.inner.cache.get(&self.key).await
+            && token.token != *refused
+            && self.fresh(&token)
+        {
+            return Ok(token);
+        }
+        self.app.inner.cache.remove(&self.key).await;
+        self.mint().await
+    }
+
+    /// Whether `token` is new enough that a 401 may be replication lag.
+    pub(crate) fn is_new(&self, token: &CachedToken) -> bool {
+        self.app.client().server_now() - token.created_at < TOKEN_REPLICATION_WINDOW
+    }
+
+    pub(crate) async fn wait_for_replication(&self) {
+        tokio::time::sleep(REPLICATION_WAIT).await;
+    }
+
+    async fn mint(&self) -> Result<CachedToken> {
+        let (installation_id, grants, declaration) =
+            (self.installation_id, self.grants, self.declaration);
+        let created = self
+            .app
+            .app_call(|c| {
+                Box::pin(crate::installation::create_checked(
+                    c,
+                    installation_id,
+                    grants,
+                    declaration,
+                ))
+            })
+            .await
+            .map_err(|error| self.token_error(error))?;
+        tracing::debug!(
+            app_id = self.app.id(),
+            installation_id,
+            expires = %created.expires_at,
+            "created an installation access token"
+        );
+        let permissions = created
+            .permissions
+            .iter()
+            .map(|(name, level)| {
+                (
+                    name.clone(),
+                    serde_json::to_value(level)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                )
+            })
+            .collect();
+        let token = CachedToken {
+            token: created.token,
+            expires_at: created.expires_at,
+            created_at: self.app.client().server_now(),
+            permissions,
+        };
+        self.app.inner.cache.put(&self.key, token.clone()).await;
+        Ok(token)
+    }
+
+    /// Sorts a failed token request by failure mode.
+    fn token_error(&self, error: Error) -> Error {
+        match error {
+            Error::Api(e) if e.status == 404 => {
+                // The installation is gone or was reinstalled under a new
+                // id: forget every organization that pointed to it.
+                self.app
+                    .by_organization()
+                    .retain(|_, id| *id != self.installation_id);
+                Error::InstallationNotFound {
+                    app_id: self.app.id(),
+                    installation_id: self.installation_id,
+                    message: e.message,
+                }
+            }
+            error @ (Error::PermissionsNotGranted { .. }
+            | Error::JwtRejected { .. }
+            | Error::BadKey { .. }
+            | Error::Transport { .. }) => error,
+            other => Error::TokenRequestFailed {
+                installation_id: self.installation_id,
+                source: Box::new(other),
+            },
+        }
+    }
+
+    /// Revokes the cached token, if any (`DELETE /installation/token`), and
+    /// forgets it.
+    pub(crate) async fn revoke(&self) -> Result<()> {
+        let Some(token) = self.app.inner.cache.get(&self.key).await else {
+            return Ok(());
+        };
+        self.app.inner.cache.remove(&self.key).await;
+        let client = InstallationClient::<()>::with_token(self.app.client().clone(), token.token);
+        // Not a generated function: the operation needs no permission, so
+        // the spec does not mark it.
+        client
+            .send(crate::request::Request::new(
+                reqwest::Method::DELETE,
+                "/installation/token",
+            ))
+            .await?
+            .empty()
+    }
+}

@@ -36,6 +36,18 @@ pub fn files(root: &Module, root_file: &str, command: &str) -> Result<Vec<File>,
     Ok(out)
 }
 
+/// One file of `items`, with the generated header and `doc` as its `//!`
+/// documentation.
+pub fn file(items: &TokenStream, doc: &str, command: &str) -> Result<String, syn::Error> {
+    let doc = module_doc(doc);
+    let file: syn::File = syn::parse2(quote!(#doc #items))?;
+    Ok(format!(
+        "{}{}",
+        header(command),
+        prettyplease::unparse(&file)
+    ))
+}
+
 /// `#![doc]` attributes for a module's doc, one per line, each with the
 /// space that `//!` comments have.
 fn module_doc(doc: &str) -> TokenStream {

@@ -173,7 +173,7 @@ impl Emulator {
 
     /// Starts an emulator as `config` says.
     pub async fn start_with(config: EmulatorConfig) -> Result<Self, EmulatorError> {
-        let spec = spec::Spec::load().map_err(EmulatorError::Start)?;
+        let spec = spec::Spec::shared().map_err(EmulatorError::Start)?;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
             .await
             .map_err(|e| {

@@ -26,7 +26,7 @@ use crate::store::{Grants, State};
 
 /// What every request handler shares.
 pub(crate) struct Shared {
-    pub spec: Spec,
+    pub spec: Arc<Spec>,
     pub state: Mutex<State>,
     pub clock: Clock,
     pub base_url: String,
@@ -39,7 +39,12 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(spec: Spec, base_url: String, rate_limit: u64, check_answers: bool) -> Self {
+    pub(crate) fn new(
+        spec: Arc<Spec>,
+        base_url: String,
+        rate_limit: u64,
+        check_answers: bool,
+    ) -> Self {
         Self {
             spec,
             state: Mutex::new(State::new()),

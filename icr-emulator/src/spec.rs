@@ -109,6 +109,15 @@ impl Spec {
         Self::from_document(&doc)
     }
 
+    /// The embedded spec, read once per process and shared by every
+    /// emulator (with the validators compiled so far).
+    pub(crate) fn shared() -> Result<std::sync::Arc<Self>, String> {
+        static SHARED: OnceLock<Result<std::sync::Arc<Spec>, String>> = OnceLock::new();
+        SHARED
+            .get_or_init(|| Self::load().map(std::sync::Arc::new))
+            .clone()
+    }
+
     pub(crate) fn from_document(doc: &Document) -> Result<Self, String> {
         let catalog = Catalog::from_document(doc).map_err(|errors| joined(&errors))?;
         let components = icr_codegen::json_schema::components(doc);

@@ -8,6 +8,7 @@
 mod auth;
 mod bindings;
 mod emulator;
+mod every_function;
 mod golden;
 mod permissions;
 mod tidy;

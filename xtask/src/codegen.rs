@@ -33,7 +33,13 @@ pub(crate) struct Target {
     pub(crate) command: String,
     /// For a crate of its own: its name.
     pub(crate) crate_name: Option<String>,
+    /// Where to write the end-to-end test's call of every installation
+    /// function (the ICR bindings only).
+    pub(crate) calls: Option<PathBuf>,
 }
+
+/// The generated half of the test that calls every installation function.
+pub(crate) const CALLS_FILE: &str = "tests/integration/every_function/calls.rs";
 
 impl Target {
     /// The ICR bindings checked in under `icr-api`.
@@ -45,6 +51,7 @@ impl Target {
             root_file: "mod.rs",
             command: "cargo xtask codegen".to_owned(),
             crate_name: None,
+            calls: Some(root.join(CALLS_FILE)),
         }
     }
 
@@ -72,6 +79,7 @@ impl Target {
             root_file: "lib.rs",
             command,
             crate_name: Some(crate_name),
+            calls: None,
         }
     }
 }
@@ -84,6 +92,8 @@ pub(crate) struct Plan {
     pub(crate) files: Vec<File>,
     /// For a stand-alone crate: `Cargo.toml`, beside `src/`.
     pub(crate) manifest: Option<String>,
+    /// Files outside `out`, by absolute path.
+    pub(crate) extra: Vec<(PathBuf, String)>,
 }
 
 /// Reads the target's spec and generates its files, or reports every problem.
@@ -105,10 +115,22 @@ pub(crate) fn plan(target: &Target) -> Result<Plan, String> {
         .crate_name
         .as_ref()
         .map(|name| crate_manifest(name, &target.command));
+    let mut extra = Vec::new();
+    if let Some(path) = &target.calls {
+        let items = icr_codegen::emit::smoke::every_call(&generated.api);
+        let text = format::file(
+            &items,
+            "One call of every installation function of the ICR bindings, for `every_function`'s\nend-to-end test against the emulator; the values come from its `Args`.",
+            &target.command,
+        )
+        .map_err(|err| format!("the generated calls do not parse (a bug in icr-codegen): {err}"))?;
+        extra.push((path.clone(), text));
+    }
     Ok(Plan {
         generated,
         files,
         manifest,
+        extra,
     })
 }
 
@@ -141,6 +163,7 @@ fn expected(target: &Target, plan: &Plan) -> Vec<(PathBuf, String)> {
     if let (Some(manifest), Some(crate_dir)) = (&plan.manifest, target.out.parent()) {
         files.push((crate_dir.join("Cargo.toml"), manifest.clone()));
     }
+    files.extend(plan.extra.iter().cloned());
     files
 }
 
@@ -348,6 +371,7 @@ pub fn declared() -> &'static str {
         let _ = fs::remove_dir_all(&dir);
         let target = Target {
             out: dir.join("generated"),
+            calls: Some(dir.join("calls.rs")),
             ..Target::icr_api()
         };
         let plan = plan(&target).unwrap();

@@ -18,6 +18,7 @@ use crate::model::{
 use crate::naming::ident;
 
 mod permissions;
+pub mod smoke;
 
 pub use permissions::Placement;
 
@@ -62,7 +63,10 @@ pub fn emit(api: &Api, placement: &Placement) -> Module {
             tags.push(name);
         }
     }
-    let emitter = Emitter { api };
+    let emitter = Emitter {
+        api,
+        models: quote!(super::models),
+    };
 
     let mut model_modules = Vec::new();
     for tag in &tags {
@@ -133,6 +137,9 @@ pub fn emit(api: &Api, placement: &Placement) -> Module {
 
 struct Emitter<'a> {
     api: &'a Api,
+    /// How code outside `models` names it: `super::models` in the
+    /// bindings, `::icr_api::models` in the calls of [`smoke`].
+    models: TokenStream,
 }
 
 /// `#[doc]` attributes for a text, one per line.
@@ -168,7 +175,8 @@ impl Emitter<'_> {
                 if in_models {
                     quote!(#name)
                 } else {
-                    quote!(super::models::#name)
+                    let models = &self.models;
+                    quote!(#models::#name)
                 }
             }
             Ty::Prim(prim) => prim_tokens(*prim),

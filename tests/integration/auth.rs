@@ -534,3 +534,20 @@ async fn no_secret_shows_in_logs_debug_output_or_errors() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_jwt_is_reused_until_shortly_before_it_expires() {
+    let world = World::new().await;
+    let app = world.app();
+    let first = app.jwt().unwrap();
+    assert_eq!(app.jwt().unwrap(), first);
+    app.describe().await.unwrap();
+    assert_eq!(app.jwt().unwrap(), first, "a request does not sign anew");
+    // Nine minutes later on the server, the JWT has under a minute left (it
+    // was backdated by one): the next request learns the server's time and
+    // signs a new one, which the server accepts.
+    world.emulator.clock().advance(Duration::from_secs(9 * 60));
+    let described = app.describe().await.unwrap();
+    assert_eq!(described.id, world.app_id);
+    assert_ne!(app.jwt().unwrap(), first);
+}

@@ -20,7 +20,7 @@ use crate::naming::ident;
 mod permissions;
 pub mod smoke;
 
-pub use permissions::Placement;
+pub use permissions::{Placement, level_path};
 
 /// A Rust module of generated code.
 #[derive(Clone, Debug)]

@@ -158,7 +158,9 @@ fn level_traits(permission: &PermissionDef) -> TokenStream {
     out
 }
 
-fn level_path(level: Level) -> TokenStream {
+/// `::icr_api::grants::Level::Write` for `write`: how generated code and
+/// `permissions!` expansions name a level.
+pub fn level_path(level: Level) -> TokenStream {
     let variant = match level {
         Level::Read => quote!(Read),
         Level::Write => quote!(Write),

@@ -7,6 +7,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 
+use icr_codegen::emit::level_path;
 use icr_codegen::permissions::{Grant, Level};
 
 use super::check::{Catalog, Checked};
@@ -79,13 +80,4 @@ fn declaration(catalog: &Catalog, checked: &Checked<'_>) -> TokenStream {
 
         impl<P: ::icr_api::grants::Declaration #(#within_bounds)*> ::icr_api::grants::Within<P> for #name {}
     }
-}
-
-fn level_path(level: Level) -> TokenStream {
-    let variant = match level {
-        Level::Read => quote!(Read),
-        Level::Write => quote!(Write),
-        Level::Admin => quote!(Admin),
-    };
-    quote!(::icr_api::grants::Level::#variant)
 }

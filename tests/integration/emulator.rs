@@ -118,6 +118,17 @@ impl World {
         }
     }
 
+    /// `GET path` with a credential.
+    async fn get(&self, path: &str, credential: &str) -> Got {
+        self.call(Method::GET, path, Some(credential), None).await
+    }
+
+    /// `DELETE path` with a credential.
+    async fn delete(&self, path: &str, credential: &str) -> Got {
+        self.call(Method::DELETE, path, Some(credential), None)
+            .await
+    }
+
     /// A token for the installation, optionally narrowed.
     async fn token(&self, permissions: Option<Value>) -> Got {
         let body = permissions.map(|p| json!({"permissions": p}).to_string());
@@ -140,9 +151,7 @@ impl World {
 #[tokio::test]
 async fn app_jwts_are_checked_rule_by_rule() {
     let world = World::new(&[("issues", "read")]).await;
-    let ok = world
-        .call(Method::GET, "/app", Some(&world.jwt()), None)
-        .await;
+    let ok = world.get("/app", &world.jwt()).await;
     assert_eq!(ok.status, 200, "{}", ok.body);
     assert_eq!(ok.body["id"], world.app);
 
@@ -198,7 +207,7 @@ async fn app_jwts_are_checked_rule_by_rule() {
         &key,
     )
     .unwrap();
-    let got = world.call(Method::GET, "/app", Some(&forged), None).await;
+    let got = world.get("/app", &forged).await;
     assert_eq!(got.status, 401);
     assert!(
         got.message().contains("signature does not verify"),
@@ -213,7 +222,7 @@ async fn app_jwts_are_checked_rule_by_rule() {
         &EncodingKey::from_secret(b"shared"),
     )
     .unwrap();
-    let got = world.call(Method::GET, "/app", Some(&hs), None).await;
+    let got = world.get("/app", &hs).await;
     assert_eq!(got.status, 401);
     assert!(got.message().contains("RS256 only"), "{}", got.message());
 
@@ -221,7 +230,7 @@ async fn app_jwts_are_checked_rule_by_rule() {
     let got = world.call(Method::GET, "/app", None, None).await;
     assert_eq!(got.status, 401);
     let token = world.token_string(None).await;
-    let got = world.call(Method::GET, "/app", Some(&token), None).await;
+    let got = world.get("/app", &token).await;
     assert_eq!(got.status, 401);
     assert!(
         got.message().contains("takes the app's JWT"),
@@ -249,36 +258,22 @@ async fn tokens_expire_after_two_hours_on_the_emulator_clock_and_can_be_revoked(
     let token = created.body["token"].as_str().unwrap().to_owned();
     assert!(token.starts_with("icr_inst_") && token.len() > 40);
     let path = format!("/projects/{}", world.project);
-    assert_eq!(
-        world
-            .call(Method::GET, &path, Some(&token), None)
-            .await
-            .status,
-        200
-    );
+    assert_eq!(world.get(&path, &token).await.status, 200);
 
     world
         .emulator
         .clock()
         .advance(Duration::from_secs(2 * 3600));
-    let got = world.call(Method::GET, &path, Some(&token), None).await;
+    let got = world.get(&path, &token).await;
     assert_eq!(got.status, 401);
     assert!(got.message().contains("expired"), "{}", got.message());
 
     // A new token works; revoked, it does not.
     let token = world.token_string(None).await;
-    assert_eq!(
-        world
-            .call(Method::GET, &path, Some(&token), None)
-            .await
-            .status,
-        200
-    );
-    let revoked = world
-        .call(Method::DELETE, "/installation/token", Some(&token), None)
-        .await;
+    assert_eq!(world.get(&path, &token).await.status, 200);
+    let revoked = world.delete("/installation/token", &token).await;
     assert_eq!(revoked.status, 204);
-    let got = world.call(Method::GET, &path, Some(&token), None).await;
+    let got = world.get(&path, &token).await;
     assert_eq!(got.status, 401);
     assert!(got.message().contains("revoked"), "{}", got.message());
     assert_eq!(world.emulator.token_requests(), 2);
@@ -306,13 +301,7 @@ async fn a_token_can_be_narrowed_but_never_widened() {
     );
     let token = narrowed.body["token"].as_str().unwrap().to_owned();
     let path = format!("/projects/{}", world.project);
-    assert_eq!(
-        world
-            .call(Method::GET, &path, Some(&token), None)
-            .await
-            .status,
-        200
-    );
+    assert_eq!(world.get(&path, &token).await.status, 200);
     // The narrowed token no longer writes.
     let got = world
         .call(
@@ -350,12 +339,7 @@ async fn permissions_come_from_the_spec_and_scope_is_the_organization() {
     let token = world.token_string(None).await;
     // Needs `webhooks: read`, which the installation lacks.
     let got = world
-        .call(
-            Method::GET,
-            &format!("/organizations/{}/hooks", world.org),
-            Some(&token),
-            None,
-        )
+        .get(&format!("/organizations/{}/hooks", world.org), &token)
         .await;
     assert_eq!(got.status, 403);
     assert!(
@@ -365,40 +349,21 @@ async fn permissions_come_from_the_spec_and_scope_is_the_organization() {
     );
     // Alternatives: labels need `issues: read` or `projects: read`.
     let got = world
-        .call(
-            Method::GET,
-            &format!("/projects/{}/labels", world.project),
-            Some(&token),
-            None,
-        )
+        .get(&format!("/projects/{}/labels", world.project), &token)
         .await;
     assert_eq!(got.status, 200, "{}", got.body);
     // Person-only endpoints refuse installation tokens.
-    let got = world
-        .call(Method::GET, "/user/emails", Some(&token), None)
-        .await;
+    let got = world.get("/user/emails", &token).await;
     assert_eq!(got.status, 403);
     assert!(got.message().contains("for people"), "{}", got.message());
 
     // Another organization's project and organization are not found.
     let other = world.emulator.create_organization("elsewhere");
     let hidden = world.emulator.create_project(other, "secret").unwrap();
-    let got = world
-        .call(
-            Method::GET,
-            &format!("/projects/{hidden}"),
-            Some(&token),
-            None,
-        )
-        .await;
+    let got = world.get(&format!("/projects/{hidden}"), &token).await;
     assert_eq!(got.status, 404);
     let got = world
-        .call(
-            Method::GET,
-            &format!("/organizations/{other}/members"),
-            Some(&token),
-            None,
-        )
+        .get(&format!("/organizations/{other}/members"), &token)
         .await;
     assert_eq!(got.status, 404);
 }
@@ -418,17 +383,10 @@ async fn writes_persist_and_show_in_the_timeline_as_the_app() {
         )
         .await;
     assert_eq!(got.status, 200, "{}", got.body);
-    let got = world.call(Method::GET, &project, Some(&token), None).await;
+    let got = world.get(&project, &token).await;
     assert_eq!(got.body["shortDescription"], "A small compiler.");
 
-    let timeline = world
-        .call(
-            Method::GET,
-            &format!("{project}/timeline"),
-            Some(&token),
-            None,
-        )
-        .await;
+    let timeline = world.get(&format!("{project}/timeline"), &token).await;
     let event = &timeline.body[0];
     assert_eq!(event["event"], "projectEdited");
     assert_eq!(
@@ -459,14 +417,7 @@ async fn writes_persist_and_show_in_the_timeline_as_the_app() {
         )
         .await;
     assert_eq!(comment.status, 201, "{}", comment.body);
-    let read = world
-        .call(
-            Method::GET,
-            &format!("{project}/issues/1"),
-            Some(&token),
-            None,
-        )
-        .await;
+    let read = world.get(&format!("{project}/issues/1"), &token).await;
     assert_eq!(read.body["comments"], 1);
     let closed = world
         .call(
@@ -479,12 +430,7 @@ async fn writes_persist_and_show_in_the_timeline_as_the_app() {
     assert_eq!(closed.body["state"], "closed");
     assert_eq!(closed.body["stateReason"], "completed");
     let events = world
-        .call(
-            Method::GET,
-            &format!("{project}/issues/1/timeline"),
-            Some(&token),
-            None,
-        )
+        .get(&format!("{project}/issues/1/timeline"), &token)
         .await;
     let kinds: Vec<&str> = events
         .body
@@ -498,40 +444,18 @@ async fn writes_persist_and_show_in_the_timeline_as_the_app() {
     // Deletes remove.
     let comment_id = comment.body["id"].as_i64().unwrap();
     let deleted = world
-        .call(
-            Method::DELETE,
-            &format!("{project}/comments/{comment_id}"),
-            Some(&token),
-            None,
-        )
+        .delete(&format!("{project}/comments/{comment_id}"), &token)
         .await;
     assert_eq!(deleted.status, 204);
     let gone = world
-        .call(
-            Method::GET,
-            &format!("{project}/comments/{comment_id}"),
-            Some(&token),
-            None,
-        )
+        .get(&format!("{project}/comments/{comment_id}"), &token)
         .await;
     assert_eq!(gone.status, 404);
     let label = world
-        .call(
-            Method::DELETE,
-            &format!("{project}/labels/release"),
-            Some(&token),
-            None,
-        )
+        .delete(&format!("{project}/labels/release"), &token)
         .await;
     assert_eq!(label.status, 204);
-    let read = world
-        .call(
-            Method::GET,
-            &format!("{project}/issues/1"),
-            Some(&token),
-            None,
-        )
-        .await;
+    let read = world.get(&format!("{project}/issues/1"), &token).await;
     assert_eq!(read.body["labels"], json!([]));
 }
 
@@ -550,25 +474,13 @@ async fn lists_are_paginated_with_link_headers() {
             201
         );
     }
-    let first = world
-        .call(
-            Method::GET,
-            &format!("{issues}?perPage=2"),
-            Some(&token),
-            None,
-        )
-        .await;
+    let first = world.get(&format!("{issues}?perPage=2"), &token).await;
     assert_eq!(first.body.as_array().unwrap().len(), 2);
     let link = first.header("link").unwrap();
     assert!(link.contains("page=2>; rel=\"next\""), "{link}");
     assert!(link.contains("page=3>; rel=\"last\""), "{link}");
     let last = world
-        .call(
-            Method::GET,
-            &format!("{issues}?perPage=2&page=3"),
-            Some(&token),
-            None,
-        )
+        .get(&format!("{issues}?perPage=2&page=3"), &token)
         .await;
     let titles: Vec<&str> = last
         .body
@@ -594,13 +506,13 @@ async fn every_answer_counts_against_the_rate_limit_and_429_says_when_to_retry()
     let token = world.token_string(None).await;
     let path = format!("/projects/{}", world.project);
     for remaining in ["2", "1", "0"] {
-        let got = world.call(Method::GET, &path, Some(&token), None).await;
+        let got = world.get(&path, &token).await;
         assert_eq!(got.status, 200);
         assert_eq!(got.header("x-ratelimit-limit"), Some("3"));
         assert_eq!(got.header("x-ratelimit-remaining"), Some(remaining));
         assert!(got.header("x-ratelimit-reset").is_some());
     }
-    let limited = world.call(Method::GET, &path, Some(&token), None).await;
+    let limited = world.get(&path, &token).await;
     assert_eq!(limited.status, 429);
     let retry: i64 = limited.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=3600).contains(&retry), "{retry}");
@@ -610,13 +522,7 @@ async fn every_answer_counts_against_the_rate_limit_and_429_says_when_to_retry()
     );
     // The window passes.
     world.emulator.clock().advance(Duration::from_secs(3600));
-    assert_eq!(
-        world
-            .call(Method::GET, &path, Some(&token), None)
-            .await
-            .status,
-        200
-    );
+    assert_eq!(world.get(&path, &token).await.status, 200);
 }
 
 #[tokio::test]
@@ -675,39 +581,17 @@ async fn bad_requests_get_400_or_422_with_the_error_body() {
         "state",
     );
     check(
-        &world
-            .call(
-                Method::GET,
-                &format!("{issues}?state=sleeping"),
-                Some(&token),
-                None,
-            )
-            .await,
+        &world.get(&format!("{issues}?state=sleeping"), &token).await,
         422,
         "\"field\":\"state\"",
     );
     check(
-        &world
-            .call(
-                Method::GET,
-                &format!("{issues}?perPage=many"),
-                Some(&token),
-                None,
-            )
-            .await,
+        &world.get(&format!("{issues}?perPage=many"), &token).await,
         422,
         "perPage",
     );
-    check(
-        &world
-            .call(Method::GET, "/projects/abc", Some(&token), None)
-            .await,
-        400,
-        "projectId",
-    );
-    let nowhere = world
-        .call(Method::GET, "/nowhere", Some(&token), None)
-        .await;
+    check(&world.get("/projects/abc", &token).await, 400, "projectId");
+    let nowhere = world.get("/nowhere", &token).await;
     check(&nowhere, 404, "no endpoint");
     assert!(nowhere.header("x-ratelimit-remaining").is_some());
     check(

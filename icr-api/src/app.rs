@@ -80,17 +80,12 @@ impl App {
             EncodingKey::from_rsa_pem(private_key_pem.as_bytes()).map_err(|e| Error::BadKey {
                 reason: format!("it is not an RSA private key in PEM ({e})"),
             })?;
-        let app = Self {
-            inner: Arc::new(AppInner {
-                id: app_id,
-                client: Client::new(config)?,
-                key,
-                jwt: Mutex::new(None),
-                cache: Arc::new(MemoryCache::default()),
-                flights: Mutex::new(HashMap::new()),
-                by_organization: Mutex::new(HashMap::new()),
-            }),
-        };
+        let app = Self::assemble(
+            app_id,
+            Client::new(config)?,
+            key,
+            Arc::new(MemoryCache::default()),
+        );
         // A key can parse and still not sign; better to know now.
         app.sign()?;
         Ok(app)
@@ -114,11 +109,16 @@ impl App {
     /// Call it before cloning the app.
     pub fn with_token_cache(self, cache: Arc<dyn TokenCache>) -> Self {
         let inner = &self.inner;
+        Self::assemble(inner.id, inner.client.clone(), inner.key.clone(), cache)
+    }
+
+    /// An app with nothing signed, cached or found yet.
+    fn assemble(id: i64, client: Client, key: EncodingKey, cache: Arc<dyn TokenCache>) -> Self {
         Self {
             inner: Arc::new(AppInner {
-                id: inner.id,
-                client: inner.client.clone(),
-                key: inner.key.clone(),
+                id,
+                client,
+                key,
                 jwt: Mutex::new(None),
                 cache,
                 flights: Mutex::new(HashMap::new()),
@@ -441,10 +441,7 @@ impl TokenSource {
             .map(|(name, level)| {
                 (
                     name.clone(),
-                    serde_json::to_value(level)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
+                    crate::installation::level_name(level).to_owned(),
                 )
             })
             .collect();

@@ -161,7 +161,8 @@ fn permission_map(grants: &[Grant]) -> PermissionMap {
         .collect()
 }
 
-fn level_name(level: &PermissionLevel) -> &str {
+/// A level as the server wrote it.
+pub(crate) fn level_name(level: &PermissionLevel) -> &str {
     match level {
         PermissionLevel::Read => "read",
         PermissionLevel::Write => "write",

@@ -163,13 +163,7 @@ impl Requirement {
             .collect();
         sets.sort();
         sets.dedup();
-        let covers = |small: &[Grant], large: &[Grant]| {
-            small.iter().all(|needed| {
-                large.iter().any(|held| {
-                    held.permission == needed.permission && held.level.satisfies(needed.level)
-                })
-            })
-        };
+        let covers = |small: &[Grant], large: &[Grant]| holds_all(large, small);
         let kept: Vec<Vec<Grant>> = sets
             .iter()
             .enumerate()
@@ -190,13 +184,9 @@ impl Requirement {
 
     /// Whether a declaration holding `held` satisfies the requirement.
     pub fn is_met_by(&self, held: &[Grant]) -> bool {
-        self.alternatives.iter().any(|set| {
-            set.grants.iter().all(|needed| {
-                held.iter().any(|grant| {
-                    grant.permission == needed.permission && grant.level.satisfies(needed.level)
-                })
-            })
-        })
+        self.alternatives
+            .iter()
+            .any(|set| holds_all(held, &set.grants))
     }
 
     /// For a requirement of several alternatives, the name of the trait that
@@ -217,6 +207,15 @@ impl Requirement {
             .collect();
         Some(sets.join("Or"))
     }
+}
+
+/// Whether `held` includes every grant of `needed`, at its level or higher.
+fn holds_all(held: &[Grant], needed: &[Grant]) -> bool {
+    needed.iter().all(|needed| {
+        held.iter().any(|grant| {
+            grant.permission == needed.permission && grant.level.satisfies(needed.level)
+        })
+    })
 }
 
 /// The permissions an app can be granted, as the spec's catalog lists them.

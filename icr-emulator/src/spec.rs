@@ -285,7 +285,12 @@ fn matches(template: &[String], parts: &[&str]) -> Option<(BTreeMap<String, Stri
     for (segment, part) in template.iter().zip(parts) {
         match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
             Some(name) if !part.is_empty() => {
-                values.insert(name.to_owned(), percent_decode(part));
+                values.insert(
+                    name.to_owned(),
+                    percent_encoding::percent_decode_str(part)
+                        .decode_utf8_lossy()
+                        .into_owned(),
+                );
             }
             Some(_) => return None,
             None if segment == part => literal += 1,
@@ -293,26 +298,6 @@ fn matches(template: &[String], parts: &[&str]) -> Option<(BTreeMap<String, Stri
         }
     }
     Some((values, literal))
-}
-
-/// `%20` → ` `; a malformed escape is kept as written.
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(hex) = text.get(i + 1..i + 3)
-            && let Ok(byte) = u8::from_str_radix(hex, 16)
-        {
-            out.push(byte);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn segments(path: &str) -> Vec<String> {
@@ -445,6 +430,10 @@ mod tests {
             assert_eq!(found.template, op.template, "{}", op.id);
             assert!(params.values().all(|v| v == "7"));
         }
+        let (_, params) = spec
+            .route("GET", "/projects/7/labels/good%20first%20issue")
+            .unwrap();
+        assert_eq!(params["labelName"], "good first issue");
         let (op, _) = spec.route("GET", "/installation/projects").unwrap();
         assert_eq!(op.id, "apps/listInstallationProjects");
         assert_eq!(spec.route("PUT", "/meta").unwrap_err(), Miss::WrongMethod);

@@ -283,7 +283,12 @@ impl App {
     pub fn installation<P: Declaration>(&self, id: i64) -> InstallationClient<P> {
         InstallationClient::managed(
             self.inner.client.clone(),
-            Arc::new(TokenSource::new(self.clone(), id, P::GRANTS, P::NAME)),
+            Arc::new(TokenSource::new(
+                self.clone(),
+                id,
+                P::grants().into(),
+                P::NAME,
+            )),
         )
     }
 
@@ -337,7 +342,7 @@ impl App {
 pub(crate) struct TokenSource {
     app: App,
     installation_id: i64,
-    grants: &'static [Grant],
+    grants: Arc<[Grant]>,
     declaration: &'static str,
     key: CacheKey,
 }
@@ -346,10 +351,10 @@ impl TokenSource {
     fn new(
         app: App,
         installation_id: i64,
-        grants: &'static [Grant],
+        grants: Arc<[Grant]>,
         declaration: &'static str,
     ) -> Self {
-        let key = CacheKey::new(app.client().base_url(), app.id(), installation_id, grants);
+        let key = CacheKey::new(app.client().base_url(), app.id(), installation_id, &grants);
         Self {
             app,
             installation_id,
@@ -364,8 +369,13 @@ impl TokenSource {
     }
 
     /// The same installation, asking for `grants` instead.
-    pub(crate) fn narrowed(&self, grants: &'static [Grant], declaration: &'static str) -> Self {
-        Self::new(self.app.clone(), self.installation_id, grants, declaration)
+    pub(crate) fn narrowed(&self, grants: Vec<Grant>, declaration: &'static str) -> Self {
+        Self::new(
+            self.app.clone(),
+            self.installation_id,
+            grants.into(),
+            declaration,
+        )
     }
 
     fn fresh(&self, token: &CachedToken) -> bool {
@@ -415,17 +425,15 @@ impl TokenSource {
     }
 
     async fn mint(&self) -> Result<CachedToken> {
-        let (installation_id, grants, declaration) =
-            (self.installation_id, self.grants, self.declaration);
+        let (installation_id, declaration) = (self.installation_id, self.declaration);
         let created = self
             .app
             .app_call(|c| {
-                Box::pin(crate::installation::create_checked(
-                    c,
-                    installation_id,
-                    grants,
-                    declaration,
-                ))
+                let grants = Arc::clone(&self.grants);
+                Box::pin(async move {
+                    crate::installation::create_checked(c, installation_id, &grants, declaration)
+                        .await
+                })
             })
             .await
             .map_err(|error| self.token_error(error))?;
@@ -488,14 +496,14 @@ impl TokenSource {
             return Ok(());
         };
         self.app.inner.cache.remove(&self.key).await;
-        let client = InstallationClient::<()>::with_token(self.app.client().clone(), token.token);
         // Not a generated function: the operation needs no permission, so
         // the spec does not mark it.
-        client
-            .send(crate::request::Request::new(
-                reqwest::Method::DELETE,
-                "/installation/token",
-            ))
+        self.app
+            .client()
+            .execute(
+                crate::request::Request::delete("/installation/token"),
+                &token.token,
+            )
             .await?
             .empty()
     }

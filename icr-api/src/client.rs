@@ -16,7 +16,7 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use crate::DateTime;
 use crate::app::TokenSource;
 use crate::error::{ApiError, Error, FieldError, Result};
-use crate::grants::{Declaration, Within};
+use crate::grants::{Declaration, Requirement, Within};
 use crate::request::{Request, Response};
 use crate::secret::SecretToken;
 
@@ -270,11 +270,20 @@ fn api_error(
 /// marked "Works with ICR Apps.".
 ///
 /// `P` is the app's permission declaration: the generated functions check
-/// it against the permissions each endpoint needs. A client from
-/// [`App::installation`](crate::App::installation) manages its token
-/// (created on first use, cached, renewed before it expires, renewed and
-/// retried once when the server refuses it); one from
-/// [`with_token`](Self::with_token) sends the token it was given.
+/// it against the permissions each endpoint needs. The type is a
+/// capability, not a claim: every way to get one either proves that its
+/// token holds `P`'s permissions or says `unchecked` in its name.
+///
+/// - [`App::installation`](crate::App::installation) manages its token:
+///   created on first use for exactly `P`'s permissions and checked against
+///   what the server granted, cached, renewed before it expires, renewed
+///   and retried once when the server refuses it;
+/// - [`InstallationToken::client`](crate::InstallationToken::client) sends
+///   a token just created and checked for `P`;
+/// - [`from_token`](Self::from_token) asks the server what a token obtained
+///   elsewhere holds, and refuses it when that is less than `P`;
+/// - [`with_token_unchecked`](Self::with_token_unchecked) takes a token on
+///   the caller's word.
 pub struct InstallationClient<P> {
     client: Client,
     auth: Auth,
@@ -310,10 +319,56 @@ impl<P> fmt::Debug for InstallationClient<P> {
     }
 }
 
-impl<P> InstallationClient<P> {
+/// What `GET /installation/token` says of the token that sends it.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenDescription {
+    installation_id: i64,
+    permissions: std::collections::BTreeMap<String, String>,
+}
+
+impl<P: Declaration> InstallationClient<P> {
     /// A client that sends `token`, an installation access token obtained
-    /// elsewhere.
-    pub fn with_token(client: Client, token: SecretToken) -> Self {
+    /// elsewhere, once the server has confirmed that it holds every
+    /// permission `P` declares (`GET /installation/token`).
+    ///
+    /// Fails with [`Error::PermissionsNotGranted`], naming what is missing,
+    /// when the token holds less; with [`Error::Api`] (401) when the server
+    /// does not accept the token at all.
+    pub async fn from_token(client: Client, token: SecretToken) -> Result<Self> {
+        let description: TokenDescription = client
+            .execute(
+                Request::new(reqwest::Method::GET, "/installation/token"),
+                &token,
+            )
+            .await?
+            .json()?;
+        let missing = crate::grants::missing(
+            &P::grants(),
+            description
+                .permissions
+                .iter()
+                .map(|(name, level)| (name.as_str(), level.as_str())),
+        );
+        if !missing.is_empty() {
+            return Err(Error::PermissionsNotGranted {
+                declaration: P::NAME,
+                installation_id: description.installation_id,
+                missing,
+                server_message: None,
+            });
+        }
+        Ok(Self::with_token_unchecked(client, token))
+    }
+}
+
+impl<P> InstallationClient<P> {
+    /// A client that sends `token` as holding `P`'s permissions, **without
+    /// checking that it does**. A token that holds less makes requests
+    /// that the types allow fail with 403 at run time; prefer
+    /// [`from_token`](Self::from_token). For tokens whose permissions are
+    /// known by other means (a test, a token made by the caller for `P`).
+    pub fn with_token_unchecked(client: Client, token: SecretToken) -> Self {
         Self {
             client,
             auth: Auth::Fixed(Arc::new(token)),
@@ -335,22 +390,31 @@ impl<P> InstallationClient<P> {
     }
 
     /// The same installation for a declaration `Q` that holds no more than
-    /// `P` (checked at compile time): a managed client asks for a token with
-    /// `Q`'s permissions only; a client with a fixed token keeps it, as it
-    /// holds at least what `Q` needs.
-    pub fn narrow<Q: Within<P>>(&self) -> InstallationClient<Q>
+    /// `P` (checked at compile time): a client whose token it manages asks
+    /// for a token with exactly `Q`'s permissions, and checks that it got
+    /// them, before its first request.
+    ///
+    /// A client with a fixed token cannot make a new token, and never hands
+    /// its broader token on under `Q`: it fails with
+    /// [`Error::CannotNarrow`].
+    pub fn narrow<Q: Within<P>>(&self) -> Result<InstallationClient<Q>>
     where
         P: Declaration,
     {
         let auth = match &self.auth {
-            Auth::Fixed(token) => Auth::Fixed(Arc::clone(token)),
-            Auth::Managed(source) => Auth::Managed(Arc::new(source.narrowed(Q::GRANTS, Q::NAME))),
+            Auth::Fixed(_) => {
+                return Err(Error::CannotNarrow {
+                    from: P::NAME,
+                    to: Q::NAME,
+                });
+            }
+            Auth::Managed(source) => Auth::Managed(Arc::new(source.narrowed(Q::grants(), Q::NAME))),
         };
-        InstallationClient {
+        Ok(InstallationClient {
             client: self.client.clone(),
             auth,
             permissions: PhantomData,
-        }
+        })
     }
 
     /// The token a managed client uses now, created if it has none: when it
@@ -386,9 +450,31 @@ impl<P> InstallationClient<P> {
         }
     }
 
-    /// Sends a request described by a generated function.
-    #[doc(hidden)]
-    pub async fn send(&self, request: Request) -> Result<Response> {
+    /// Sends `request`, which needs what `R` states, with the
+    /// installation's token, and gives the success answer to decode.
+    ///
+    /// Every generated request function ends here, stating its endpoint's
+    /// permissions; so does a request for an endpoint the bindings lack.
+    /// `R` is checked against `P` at compile time like a generated
+    /// function's bounds: one of the `permissions::needs` types, or two
+    /// joined by [`And`](crate::grants::And).
+    ///
+    /// ```no_run
+    /// use icr_api::permissions::needs;
+    /// use icr_api::{InstallationClient, Request};
+    ///
+    /// icr_api::permissions! { pub Archiver { projects: admin } }
+    ///
+    /// # async fn run(client: &InstallationClient<Archiver>) -> icr_api::Result<()> {
+    /// // An endpoint the spec does not describe yet, needing `projects: admin`.
+    /// let request = Request::post("/projects/{projectId}/archive").path("projectId", &3001);
+    /// client.send::<needs::ProjectsAdmin>(request).await?.empty()
+    /// # }
+    /// ```
+    ///
+    /// Any status other than 2xx is an [`Error`]; a managed token refused
+    /// with 401 is renewed and the request sent once more.
+    pub async fn send<R: Requirement<P>>(&self, request: Request) -> Result<Response> {
         let source = match &self.auth {
             Auth::Fixed(token) => return self.client.execute(request, token).await,
             Auth::Managed(source) => source,
@@ -463,8 +549,10 @@ impl AppClient {
         &self.client
     }
 
-    /// Sends a request described by a generated function.
-    #[doc(hidden)]
+    /// Sends `request` with the app's JWT, for an `/app` endpoint, and
+    /// gives the success answer to decode. The generated `/app` functions
+    /// end here; so can a request for an `/app` endpoint the bindings lack.
+    /// Any status other than 2xx is an [`Error`].
     pub async fn send(&self, request: Request) -> Result<Response> {
         self.client.execute(request, &self.jwt).await
     }

@@ -118,6 +118,18 @@ pub enum Error {
         /// What the server said, when it refused the token request.
         server_message: Option<String>,
     },
+    /// A client that sends a fixed token was asked to narrow it. Narrowing
+    /// creates a new token, which only the app (with its JWT) can do; the
+    /// fixed token is never handed on under a smaller declaration.
+    #[error(
+        "cannot narrow `{from}` to `{to}` on a client with a fixed token: narrowing creates a new token, which takes the app's JWT; narrow a client from `App::installation`, or an `Installation`, instead"
+    )]
+    CannotNarrow {
+        /// The client's declaration.
+        from: &'static str,
+        /// The declaration asked for.
+        to: &'static str,
+    },
     /// The request could not be built from the arguments given, e.g. a
     /// parameter value that cannot be written into a URL.
     #[error("{method} {path} could not be built: {reason}")]
@@ -151,6 +163,7 @@ impl Error {
             Error::Transport { .. }
             | Error::InvalidRequest { .. }
             | Error::PermissionsNotGranted { .. }
+            | Error::CannotNarrow { .. }
             | Error::BadKey { .. }
             | Error::JwtRejected { .. }
             | Error::InstallationNotFound { .. }

@@ -81,9 +81,10 @@ impl<P: Declaration> Installation<P> {
     /// lacks a declared permission, whether the server refuses the request
     /// for it (422 naming the permissions) or reports a token without it.
     pub async fn create_token(&self) -> Result<InstallationToken<P>> {
-        let created = create_checked(&self.app, self.id, P::GRANTS, P::NAME).await?;
+        let created = create_checked(&self.app, self.id, &P::grants(), P::NAME).await?;
         Ok(InstallationToken {
-            client: InstallationClient::with_token(
+            // Checked just above: the server granted every permission of `P`.
+            client: InstallationClient::with_token_unchecked(
                 self.app.client().clone(),
                 created.token.clone(),
             ),
@@ -97,7 +98,7 @@ impl<P: Declaration> Installation<P> {
 pub(crate) async fn create_checked(
     app: &AppClient,
     installation_id: i64,
-    grants: &'static [Grant],
+    grants: &[Grant],
     declaration: &'static str,
 ) -> Result<InstallationAccessToken> {
     let not_granted =

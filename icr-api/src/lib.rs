@@ -52,7 +52,8 @@
 // Generated code names this crate by its absolute path, `::icr_api`, so it
 // reads the same here, in a crate generated with `--out`, and where
 // `generate_api!` expands it.
-extern crate self as icr_api;
+#[doc(hidden)]
+pub extern crate self as icr_api;
 
 mod app;
 pub mod cache;
@@ -75,6 +76,7 @@ pub use error::{ApiError, DecodeError, Error, FieldError, Result};
 pub use generated::*;
 pub use icr_macros::generate_api;
 pub use installation::{Installation, InstallationToken};
+pub use request::{Request, Response};
 pub use secret::SecretToken;
 
 /// The future a request function returns.
@@ -108,6 +110,16 @@ pub mod __private {
 
     use serde::de::{Deserialize, DeserializeOwned, Deserializer};
     use serde_json::Value;
+
+    /// What `permissions!` expansions and the generated `permissions`
+    /// modules implement. Implementing any of it by hand is unsupported:
+    /// it is how a declaration is sealed, and code that does so is on its
+    /// own.
+    pub mod unsupported {
+        pub use crate::grants::typed::logic;
+        pub use crate::grants::typed::sealed::Requirement as RequirementSeal;
+        pub use crate::grants::typed::{CatalogDef, Declared, Narrow, same_catalog};
+    }
 
     /// Reads a member that may be absent (`None`), `null` (`Some(None)`) or
     /// a value (`Some(Some(value))`); serde calls it only when the member is

@@ -1,5 +1,6 @@
 //! [`Request`] and [`Response`]: the one path every generated function takes
-//! to the server. A generated function describes its request with a few
+//! to the server, and the one a hand-made request takes too
+//! (`InstallationClient::send`, stating the permissions it needs). A generated function describes its request with a few
 //! builder calls and decodes the [`Response`] with one; URL building, query
 //! encoding, headers and status handling live here, once.
 
@@ -52,6 +53,31 @@ impl Request {
             accept: "application/json",
             problem: None,
         }
+    }
+
+    /// `GET template`.
+    pub fn get(template: &'static str) -> Self {
+        Self::new(Method::GET, template)
+    }
+
+    /// `POST template`.
+    pub fn post(template: &'static str) -> Self {
+        Self::new(Method::POST, template)
+    }
+
+    /// `PUT template`.
+    pub fn put(template: &'static str) -> Self {
+        Self::new(Method::PUT, template)
+    }
+
+    /// `PATCH template`.
+    pub fn patch(template: &'static str) -> Self {
+        Self::new(Method::PATCH, template)
+    }
+
+    /// `DELETE template`.
+    pub fn delete(template: &'static str) -> Self {
+        Self::new(Method::DELETE, template)
     }
 
     /// Fills the path parameter `{name}`.

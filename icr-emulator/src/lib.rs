@@ -212,6 +212,12 @@ impl Emulator {
         self.shared.rate_limit.store(per_hour, Ordering::Relaxed);
     }
 
+    /// How many requests the emulator has answered so far, whatever their
+    /// outcome.
+    pub fn requests(&self) -> u64 {
+        self.shared.requests.load(Ordering::Relaxed)
+    }
+
     /// How many installation access tokens were created so far.
     pub fn token_requests(&self) -> usize {
         self.shared.state().token_requests

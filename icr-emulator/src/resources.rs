@@ -30,6 +30,7 @@ pub(crate) fn dispatch(state: &mut State, r: &Request<'_>) -> Option<Answer> {
         "apps/deleteInstallation" => delete_installation(state, r),
         "apps/getOrganizationInstallation" => organization_installation(state, r),
         "apps/createInstallationAccessToken" => create_token(state, r),
+        "apps/getInstallationAccessToken" => token_info(state, r),
         "apps/revokeInstallationAccessToken" => revoke_token(state, r),
         "apps/listInstallationProjects" => installation_projects(state, r),
         "organizations/getOrganization" => get_organization(state, r),
@@ -353,6 +354,38 @@ fn random_hex(bytes: usize) -> String {
         buffer.truncate(bytes);
     }
     buffer.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `GET /installation/token`: what the token of the request may do.
+fn token_info(state: &State, r: &Request<'_>) -> Answer {
+    // The server has authenticated the token already: it exists, is neither
+    // expired nor revoked, and its installation is still there.
+    let Some(Caller::Installation {
+        installation_id,
+        app_id,
+        org_id,
+        token,
+        permissions,
+    }) = r.caller
+    else {
+        return Err(Failure::new(
+            401,
+            "an installation access token is required",
+        ));
+    };
+    let expires_at = state.tokens.get(token).map(|t| time(t.expires_at));
+    let organization = state
+        .organizations
+        .get(org_id)
+        .map(|o| simple_organization(&o.value));
+    Ok(Reply::json(
+        200,
+        json!({
+            "installationId": installation_id, "appId": app_id, "expiresAt": expires_at,
+            "permissions": grants_json(permissions), "organization": organization,
+            "projectSelection": "all",
+        }),
+    ))
 }
 
 fn revoke_token(state: &mut State, r: &Request<'_>) -> Answer {

@@ -35,7 +35,7 @@ pub(crate) struct Shared {
     /// Whether answers built from state are checked against the spec's
     /// response schemas (a mismatch is a 500 naming it: an emulator bug).
     pub check_answers: bool,
-    requests: AtomicU64,
+    pub(crate) requests: AtomicU64,
 }
 
 impl Shared {

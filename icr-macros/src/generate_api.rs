@@ -153,7 +153,7 @@ mod tests {
             };
             let mut found = Vec::new();
             modules(&parsed.items, &prefix, &mut found);
-            from_files.extend(found.into_iter().filter(|(p, _)| *p == prefix));
+            from_files.extend(found.into_iter().filter(|(p, _)| p.starts_with(&prefix)));
         }
         from_macro.sort();
         from_files.sort();
@@ -164,7 +164,7 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(names(&from_macro), names(&from_files));
-        assert_eq!(from_macro.len(), files.len());
+        assert!(from_macro.len() >= files.len());
         for ((module, by_macro), (_, by_xtask)) in from_macro.iter().zip(&from_files) {
             assert!(
                 by_macro == by_xtask,

@@ -229,7 +229,7 @@ async fn a_revoked_token_is_renewed_and_the_request_retried_once() {
         .unwrap();
     // A narrowed client has a token of its own; revoked through the client,
     // the next request creates another.
-    let narrowed = installation.narrow::<ReadProjects>();
+    let narrowed = installation.narrow::<ReadProjects>().unwrap();
     icr_api::projects::get_project(&narrowed, world.project)
         .await
         .unwrap();

@@ -24,7 +24,7 @@ icr_api::permissions! {
 
 fn installation(recorder: &Recorder) -> InstallationClient<AnyApp> {
     let client = Client::new(ClientConfig::with_base_url(&recorder.base_url)).unwrap();
-    InstallationClient::with_token(client, SecretToken::new("icr_inst_test_token"))
+    InstallationClient::with_token_unchecked(client, SecretToken::new("icr_inst_test_token"))
 }
 
 #[tokio::test]
@@ -353,7 +353,7 @@ async fn a_refused_connection_is_a_transport_error() {
     drop(listener);
     let client = Client::new(ClientConfig::with_base_url(format!("http://{address}"))).unwrap();
     let installation: InstallationClient<AnyApp> =
-        InstallationClient::with_token(client, SecretToken::new("t"));
+        InstallationClient::with_token_unchecked(client, SecretToken::new("t"));
     let error = icr_api::meta::get_zen(&installation).await.unwrap_err();
     assert!(matches!(error, Error::Transport { .. }), "{error:?}");
     assert_eq!(error.status(), None);

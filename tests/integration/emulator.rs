@@ -620,7 +620,21 @@ async fn every_operation_of_the_spec_is_routed() {
     assert_eq!(issue.status, 201);
     let spec = tests::spec_value("");
     let operations = world.emulator.operations();
-    assert_eq!(operations.len(), 110);
+    let in_spec: usize = spec["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|item| {
+            [
+                "get", "put", "post", "delete", "patch", "head", "options", "trace",
+            ]
+            .iter()
+            .filter(|method| item.get(**method).is_some())
+            .count()
+        })
+        .sum();
+    assert!(in_spec > 100, "{in_spec}");
+    assert_eq!(operations.len(), in_spec);
     for (id, method, template) in &operations {
         let path = template
             .replace("{organizationId}", &world.org.to_string())

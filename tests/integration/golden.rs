@@ -87,7 +87,7 @@ async fn the_macro_generated_functions_work_over_http() {
     .await;
     let client = Client::new(ClientConfig::with_base_url(&recorder.base_url)).unwrap();
     let client: InstallationClient<Notes> =
-        InstallationClient::with_token(client, SecretToken::new("t"));
+        InstallationClient::with_token_unchecked(client, SecretToken::new("t"));
 
     let input = NoteInput {
         text: "buy milk".to_owned(),

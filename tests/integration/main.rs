@@ -7,6 +7,7 @@
 
 mod auth;
 mod bindings;
+mod capability;
 mod emulator;
 mod every_function;
 mod golden;

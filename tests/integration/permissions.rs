@@ -185,7 +185,7 @@ fn a_declaration_reads_as_data() {
     assert_eq!(ReleaseNotes::NAME, "ReleaseNotes");
     // In the catalog's order, whatever the declaration's.
     assert_eq!(
-        ReleaseNotes::GRANTS,
+        ReleaseNotes::grants(),
         [
             Grant::new("metadata", Level::Read),
             Grant::new("projects", Level::Write),

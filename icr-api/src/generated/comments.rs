@@ -47,7 +47,9 @@ where
         .query("since", &options.since)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
+    })
 }
 /// The optional parameters of [`create_comment`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -82,7 +84,9 @@ where
         .path("issueNumber", &issue_number)
         .header("Idempotency-Key", &options.idempotency_key)
         .json(body);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesWrite>(request).await?.json()
+    })
 }
 /// The optional parameters of [`list_project_comments`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -131,7 +135,9 @@ where
         .query("since", &options.since)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
+    })
 }
 /// Get a comment
 ///
@@ -154,7 +160,9 @@ where
         )
         .path("projectId", &project_id)
         .path("commentId", &comment_id);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
+    })
 }
 /// Delete a comment
 ///
@@ -177,7 +185,9 @@ where
         )
         .path("projectId", &project_id)
         .path("commentId", &comment_id);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesWrite>(request).await?.empty()
+    })
 }
 /// Edit a comment
 ///
@@ -202,5 +212,7 @@ where
         .path("projectId", &project_id)
         .path("commentId", &comment_id)
         .json(body);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesWrite>(request).await?.json()
+    })
 }

@@ -78,7 +78,9 @@ where
         .query("since", &options.since)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
+    })
 }
 /// The optional parameters of [`create_issue`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -111,7 +113,9 @@ where
         .path("projectId", &project_id)
         .header("Idempotency-Key", &options.idempotency_key)
         .json(body);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesWrite>(request).await?.json()
+    })
 }
 /// The optional parameters of [`list_organization_issues`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -172,7 +176,9 @@ where
         .query("since", &options.since)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
+    })
 }
 /// Get an issue
 ///
@@ -195,7 +201,9 @@ where
         )
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
+    })
 }
 /// Update an issue
 ///
@@ -220,7 +228,9 @@ where
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .json(body);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesWrite>(request).await?.json()
+    })
 }
 /// Lock an issue
 ///
@@ -245,7 +255,9 @@ where
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .optional(body, ::icr_api::__private::Request::json);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesWrite>(request).await?.empty()
+    })
 }
 /// Unlock an issue
 ///
@@ -268,7 +280,9 @@ where
         )
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesWrite>(request).await?.empty()
+    })
 }
 /// The optional parameters of [`list_assignees`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -304,7 +318,9 @@ where
         .path("projectId", &project_id)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
+    })
 }
 /// Check whether a user can be assigned
 ///
@@ -327,7 +343,9 @@ where
         )
         .path("projectId", &project_id)
         .path("username", &username);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesRead>(request).await?.empty()
+    })
 }
 /// Assign users to an issue
 ///
@@ -352,7 +370,9 @@ where
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .json(body);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesWrite>(request).await?.json()
+    })
 }
 /// Unassign users from an issue
 ///
@@ -377,7 +397,9 @@ where
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .json(body);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesWrite>(request).await?.json()
+    })
 }
 /// Move an issue to another project
 ///
@@ -402,5 +424,15 @@ where
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .json(body);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client
+            .send::<
+                ::icr_api::grants::And<
+                    super::permissions::needs::IssuesWrite,
+                    super::permissions::needs::ProjectsRead,
+                >,
+            >(request)
+            .await?
+            .json()
+    })
 }

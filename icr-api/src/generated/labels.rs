@@ -40,7 +40,12 @@ where
         .path("projectId", &project_id)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client
+            .send::<super::permissions::needs::IssuesReadOrProjectsRead>(request)
+            .await?
+            .json()
+    })
 }
 /// Create a label
 ///
@@ -63,7 +68,12 @@ where
         )
         .path("projectId", &project_id)
         .json(body);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client
+            .send::<super::permissions::needs::IssuesWriteOrProjectsWrite>(request)
+            .await?
+            .json()
+    })
 }
 /// Get a label
 ///
@@ -86,7 +96,12 @@ where
         )
         .path("projectId", &project_id)
         .path("labelName", &label_name);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client
+            .send::<super::permissions::needs::IssuesReadOrProjectsRead>(request)
+            .await?
+            .json()
+    })
 }
 /// Delete a label
 ///
@@ -109,7 +124,12 @@ where
         )
         .path("projectId", &project_id)
         .path("labelName", &label_name);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
+    ::std::boxed::Box::pin(async move {
+        client
+            .send::<super::permissions::needs::IssuesWriteOrProjectsWrite>(request)
+            .await?
+            .empty()
+    })
 }
 /// Update a label
 ///
@@ -134,7 +154,12 @@ where
         .path("projectId", &project_id)
         .path("labelName", &label_name)
         .json(body);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client
+            .send::<super::permissions::needs::IssuesWriteOrProjectsWrite>(request)
+            .await?
+            .json()
+    })
 }
 /// List the labels on an issue
 ///
@@ -157,7 +182,9 @@ where
         )
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
+    })
 }
 /// Replace the labels on an issue
 ///
@@ -182,7 +209,9 @@ where
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .json(body);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesWrite>(request).await?.json()
+    })
 }
 /// Add labels to an issue
 ///
@@ -207,7 +236,9 @@ where
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .json(body);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesWrite>(request).await?.json()
+    })
 }
 /// Remove every label from an issue
 ///
@@ -230,7 +261,9 @@ where
         )
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesWrite>(request).await?.empty()
+    })
 }
 /// Remove a label from an issue
 ///
@@ -255,7 +288,9 @@ where
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .path("labelName", &label_name);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesWrite>(request).await?.json()
+    })
 }
 /// The optional parameters of [`list_milestone_labels`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -293,5 +328,7 @@ where
         .path("milestoneNumber", &milestone_number)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
+    })
 }

@@ -45,7 +45,9 @@ where
         .query("role", &options.role)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MembersRead>(request).await?.json()
+    })
 }
 /// Check whether a user is a member
 ///
@@ -68,7 +70,9 @@ where
         )
         .path("organizationId", &organization_id)
         .path("username", &username);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MembersRead>(request).await?.empty()
+    })
 }
 /// Remove a member
 ///
@@ -91,7 +95,9 @@ where
         )
         .path("organizationId", &organization_id)
         .path("username", &username);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MembersWrite>(request).await?.empty()
+    })
 }
 /// Get a user's membership
 ///
@@ -114,7 +120,9 @@ where
         )
         .path("organizationId", &organization_id)
         .path("username", &username);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MembersRead>(request).await?.json()
+    })
 }
 /// Set a user's membership
 ///
@@ -139,7 +147,9 @@ where
         .path("organizationId", &organization_id)
         .path("username", &username)
         .json(body);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MembersWrite>(request).await?.json()
+    })
 }
 /// The optional parameters of [`list_invitations`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -175,7 +185,9 @@ where
         .path("organizationId", &organization_id)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MembersRead>(request).await?.json()
+    })
 }
 /// Invite someone to the organization
 ///
@@ -198,7 +210,9 @@ where
         )
         .path("organizationId", &organization_id)
         .json(body);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MembersWrite>(request).await?.json()
+    })
 }
 /// Cancel an invitation
 ///
@@ -221,5 +235,7 @@ where
         )
         .path("organizationId", &organization_id)
         .path("invitationId", &invitation_id);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MembersWrite>(request).await?.empty()
+    })
 }

@@ -23,7 +23,9 @@ where
         ::icr_api::__private::Method::GET,
         "/meta",
     );
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MetadataRead>(request).await?.json()
+    })
 }
 /// List API versions
 ///
@@ -42,7 +44,9 @@ where
         ::icr_api::__private::Method::GET,
         "/versions",
     );
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MetadataRead>(request).await?.json()
+    })
 }
 /// Get a line of design advice
 ///
@@ -62,5 +66,7 @@ where
             "/zen",
         )
         .accept("text/plain");
-    ::std::boxed::Box::pin(async move { client.send(request).await?.text() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MetadataRead>(request).await?.text()
+    })
 }

@@ -51,7 +51,9 @@ where
         .query("direction", &options.direction)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
+    })
 }
 /// Create a milestone
 ///
@@ -74,7 +76,9 @@ where
         )
         .path("projectId", &project_id)
         .json(body);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesWrite>(request).await?.json()
+    })
 }
 /// Get a milestone
 ///
@@ -97,7 +101,9 @@ where
         )
         .path("projectId", &project_id)
         .path("milestoneNumber", &milestone_number);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
+    })
 }
 /// Delete a milestone
 ///
@@ -120,7 +126,9 @@ where
         )
         .path("projectId", &project_id)
         .path("milestoneNumber", &milestone_number);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesWrite>(request).await?.empty()
+    })
 }
 /// Update a milestone
 ///
@@ -145,5 +153,7 @@ where
         .path("projectId", &project_id)
         .path("milestoneNumber", &milestone_number)
         .json(body);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesWrite>(request).await?.json()
+    })
 }

@@ -17,6 +17,11 @@ pub mod search;
 pub mod users;
 pub mod rate_limit;
 pub mod meta;
+/// The runtime these bindings run on, for `permissions!`
+/// expansions in crates that name it differently.
+#[doc(hidden)]
+#[allow(unused_imports, reason = "used by `permissions!` expansions only")]
+pub use ::icr_api as __icr_api;
 /// Declares what an ICR App was granted, as a type the request functions of the ICR REST API bindings check at compile time.
 ///
 /// ```text
@@ -38,11 +43,9 @@ pub mod meta;
 #[macro_export]
 macro_rules! permissions {
     ($($declarations:tt)*) => {
-        ::icr_api::__private::permissions! { @ catalog($crate::permissions) { metadata :
-        [read], organization : [read, write, admin], members : [read, write], projects :
-        [read, write, admin], issues : [read, write], contents : [read, write], webhooks
-        : [read, write], } @ alternatives { IssuesReadOrProjectsRead : [{ issues : read
-        }, { projects : read }], IssuesWriteOrProjectsWrite : [{ issues : write }, {
-        projects : write }], } $($declarations)* }
+        $crate::__icr_api::__private::permissions! { @ runtime($crate::__icr_api) @
+        catalog($crate::permissions) { metadata : [read], organization : [read, write,
+        admin], members : [read, write], projects : [read, write, admin], issues : [read,
+        write], contents : [read, write], webhooks : [read, write], } $($declarations)* }
     };
 }

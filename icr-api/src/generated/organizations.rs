@@ -25,7 +25,9 @@ where
             "/organizations/{organizationId}",
         )
         .path("organizationId", &organization_id);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MetadataRead>(request).await?.json()
+    })
 }
 /// Update an organization
 ///
@@ -48,7 +50,12 @@ where
         )
         .path("organizationId", &organization_id)
         .json(body);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client
+            .send::<super::permissions::needs::OrganizationWrite>(request)
+            .await?
+            .json()
+    })
 }
 /// The optional parameters of [`list_audit_log`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -94,5 +101,10 @@ where
         .query("include", &options.include)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client
+            .send::<super::permissions::needs::OrganizationAdmin>(request)
+            .await?
+            .json()
+    })
 }

@@ -47,122 +47,608 @@ pub const CATALOG: &[::icr_api::grants::Permission] = &[
         &[::icr_api::grants::Level::Read, ::icr_api::grants::Level::Write],
     ),
 ];
+/// The catalog as a type: every declaration this `permissions!`
+/// makes names it, so that it implements these bindings' traits and
+/// no others'.
+#[derive(Debug)]
+pub enum Catalog {}
+impl ::icr_api::__private::unsupported::CatalogDef for Catalog {
+    const PERMISSIONS: &'static [::icr_api::grants::Permission] = CATALOG;
+}
+impl<Q, P> ::icr_api::__private::unsupported::Narrow<Q, P> for Catalog
+where
+    Q: ::icr_api::grants::Declaration<Catalog = Catalog>,
+    Q::Levels: internal::MetadataSlot + internal::OrganizationSlot
+        + internal::MembersSlot + internal::ProjectsSlot + internal::IssuesSlot
+        + internal::ContentsSlot + internal::WebhooksSlot,
+    <Q::Levels as internal::MetadataSlot>::Level: internal::MetadataAsk<P>,
+    <Q::Levels as internal::OrganizationSlot>::Level: internal::OrganizationAsk<P>,
+    <Q::Levels as internal::MembersSlot>::Level: internal::MembersAsk<P>,
+    <Q::Levels as internal::ProjectsSlot>::Level: internal::ProjectsAsk<P>,
+    <Q::Levels as internal::IssuesSlot>::Level: internal::IssuesAsk<P>,
+    <Q::Levels as internal::ContentsSlot>::Level: internal::ContentsAsk<P>,
+    <Q::Levels as internal::WebhooksSlot>::Level: internal::WebhooksAsk<P>,
+{}
 /// Held by declarations granted `metadata: read`. Read access to public metadata: the API's meta information, rate limits, users, organizations' public profiles and searches over them. Every installation holds it.
 #[diagnostic::on_unimplemented(
     message = "the ICR App `{Self}` was not granted `metadata: read`",
     label = "needs `metadata: read`",
-    note = "add `metadata: read` to the `permissions!` declaration of `{Self}`, and grant it to the app in its settings on ICR"
+    note = "to grant it, add `metadata: read` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: MetadataRead`"
 )]
 pub trait MetadataRead: ::icr_api::grants::Declaration {}
+#[diagnostic::do_not_recommend]
+impl<P> MetadataRead for P
+where
+    P: ::icr_api::grants::Declaration<Catalog = Catalog>,
+    P::Levels: internal::MetadataSlot,
+    <<P::Levels as internal::MetadataSlot>::Level as ::icr_api::grants::LevelMarker>::Read: ::icr_api::__private::unsupported::logic::IsTrue,
+{}
 /// Held by declarations granted `organization: read` or a higher level. The organization's profile and settings; `admin` also reads the organization's audit log.
 #[diagnostic::on_unimplemented(
     message = "the ICR App `{Self}` was not granted `organization: read`",
     label = "needs `organization: read`",
-    note = "add `organization: read` to the `permissions!` declaration of `{Self}`, and grant it to the app in its settings on ICR"
+    note = "to grant it, add `organization: read` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: OrganizationRead`"
 )]
 pub trait OrganizationRead: ::icr_api::grants::Declaration {}
+#[diagnostic::do_not_recommend]
+impl<P> OrganizationRead for P
+where
+    P: ::icr_api::grants::Declaration<Catalog = Catalog>,
+    P::Levels: internal::OrganizationSlot,
+    <<P::Levels as internal::OrganizationSlot>::Level as ::icr_api::grants::LevelMarker>::Read: ::icr_api::__private::unsupported::logic::IsTrue,
+{}
 /// Held by declarations granted `organization: write` or a higher level. The organization's profile and settings; `admin` also reads the organization's audit log.
 #[diagnostic::on_unimplemented(
     message = "the ICR App `{Self}` was not granted `organization: write`",
     label = "needs `organization: write`",
-    note = "add `organization: write` to the `permissions!` declaration of `{Self}`, and grant it to the app in its settings on ICR"
+    note = "to grant it, add `organization: write` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: OrganizationWrite`"
 )]
 pub trait OrganizationWrite: OrganizationRead {}
+#[diagnostic::do_not_recommend]
+impl<P> OrganizationWrite for P
+where
+    P: ::icr_api::grants::Declaration<Catalog = Catalog>,
+    P::Levels: internal::OrganizationSlot,
+    <<P::Levels as internal::OrganizationSlot>::Level as ::icr_api::grants::LevelMarker>::Read: ::icr_api::__private::unsupported::logic::IsTrue,
+    <<P::Levels as internal::OrganizationSlot>::Level as ::icr_api::grants::LevelMarker>::Write: ::icr_api::__private::unsupported::logic::IsTrue,
+{}
 /// Held by declarations granted `organization: admin`. The organization's profile and settings; `admin` also reads the organization's audit log.
 #[diagnostic::on_unimplemented(
     message = "the ICR App `{Self}` was not granted `organization: admin`",
     label = "needs `organization: admin`",
-    note = "add `organization: admin` to the `permissions!` declaration of `{Self}`, and grant it to the app in its settings on ICR"
+    note = "to grant it, add `organization: admin` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: OrganizationAdmin`"
 )]
 pub trait OrganizationAdmin: OrganizationWrite {}
+#[diagnostic::do_not_recommend]
+impl<P> OrganizationAdmin for P
+where
+    P: ::icr_api::grants::Declaration<Catalog = Catalog>,
+    P::Levels: internal::OrganizationSlot,
+    <<P::Levels as internal::OrganizationSlot>::Level as ::icr_api::grants::LevelMarker>::Read: ::icr_api::__private::unsupported::logic::IsTrue,
+    <<P::Levels as internal::OrganizationSlot>::Level as ::icr_api::grants::LevelMarker>::Write: ::icr_api::__private::unsupported::logic::IsTrue,
+    <<P::Levels as internal::OrganizationSlot>::Level as ::icr_api::grants::LevelMarker>::Admin: ::icr_api::__private::unsupported::logic::IsTrue,
+{}
 /// Held by declarations granted `members: read` or a higher level. Organization members, invitations, teams and team memberships.
 #[diagnostic::on_unimplemented(
     message = "the ICR App `{Self}` was not granted `members: read`",
     label = "needs `members: read`",
-    note = "add `members: read` to the `permissions!` declaration of `{Self}`, and grant it to the app in its settings on ICR"
+    note = "to grant it, add `members: read` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: MembersRead`"
 )]
 pub trait MembersRead: ::icr_api::grants::Declaration {}
+#[diagnostic::do_not_recommend]
+impl<P> MembersRead for P
+where
+    P: ::icr_api::grants::Declaration<Catalog = Catalog>,
+    P::Levels: internal::MembersSlot,
+    <<P::Levels as internal::MembersSlot>::Level as ::icr_api::grants::LevelMarker>::Read: ::icr_api::__private::unsupported::logic::IsTrue,
+{}
 /// Held by declarations granted `members: write`. Organization members, invitations, teams and team memberships.
 #[diagnostic::on_unimplemented(
     message = "the ICR App `{Self}` was not granted `members: write`",
     label = "needs `members: write`",
-    note = "add `members: write` to the `permissions!` declaration of `{Self}`, and grant it to the app in its settings on ICR"
+    note = "to grant it, add `members: write` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: MembersWrite`"
 )]
 pub trait MembersWrite: MembersRead {}
+#[diagnostic::do_not_recommend]
+impl<P> MembersWrite for P
+where
+    P: ::icr_api::grants::Declaration<Catalog = Catalog>,
+    P::Levels: internal::MembersSlot,
+    <<P::Levels as internal::MembersSlot>::Level as ::icr_api::grants::LevelMarker>::Read: ::icr_api::__private::unsupported::logic::IsTrue,
+    <<P::Levels as internal::MembersSlot>::Level as ::icr_api::grants::LevelMarker>::Write: ::icr_api::__private::unsupported::logic::IsTrue,
+{}
 /// Held by declarations granted `projects: read` or a higher level. Projects and their settings; `admin` creates, deletes and transfers projects and grants teams access to them.
 #[diagnostic::on_unimplemented(
     message = "the ICR App `{Self}` was not granted `projects: read`",
     label = "needs `projects: read`",
-    note = "add `projects: read` to the `permissions!` declaration of `{Self}`, and grant it to the app in its settings on ICR"
+    note = "to grant it, add `projects: read` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: ProjectsRead`"
 )]
 pub trait ProjectsRead: ::icr_api::grants::Declaration {}
+#[diagnostic::do_not_recommend]
+impl<P> ProjectsRead for P
+where
+    P: ::icr_api::grants::Declaration<Catalog = Catalog>,
+    P::Levels: internal::ProjectsSlot,
+    <<P::Levels as internal::ProjectsSlot>::Level as ::icr_api::grants::LevelMarker>::Read: ::icr_api::__private::unsupported::logic::IsTrue,
+{}
 /// Held by declarations granted `projects: write` or a higher level. Projects and their settings; `admin` creates, deletes and transfers projects and grants teams access to them.
 #[diagnostic::on_unimplemented(
     message = "the ICR App `{Self}` was not granted `projects: write`",
     label = "needs `projects: write`",
-    note = "add `projects: write` to the `permissions!` declaration of `{Self}`, and grant it to the app in its settings on ICR"
+    note = "to grant it, add `projects: write` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: ProjectsWrite`"
 )]
 pub trait ProjectsWrite: ProjectsRead {}
+#[diagnostic::do_not_recommend]
+impl<P> ProjectsWrite for P
+where
+    P: ::icr_api::grants::Declaration<Catalog = Catalog>,
+    P::Levels: internal::ProjectsSlot,
+    <<P::Levels as internal::ProjectsSlot>::Level as ::icr_api::grants::LevelMarker>::Read: ::icr_api::__private::unsupported::logic::IsTrue,
+    <<P::Levels as internal::ProjectsSlot>::Level as ::icr_api::grants::LevelMarker>::Write: ::icr_api::__private::unsupported::logic::IsTrue,
+{}
 /// Held by declarations granted `projects: admin`. Projects and their settings; `admin` creates, deletes and transfers projects and grants teams access to them.
 #[diagnostic::on_unimplemented(
     message = "the ICR App `{Self}` was not granted `projects: admin`",
     label = "needs `projects: admin`",
-    note = "add `projects: admin` to the `permissions!` declaration of `{Self}`, and grant it to the app in its settings on ICR"
+    note = "to grant it, add `projects: admin` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: ProjectsAdmin`"
 )]
 pub trait ProjectsAdmin: ProjectsWrite {}
+#[diagnostic::do_not_recommend]
+impl<P> ProjectsAdmin for P
+where
+    P: ::icr_api::grants::Declaration<Catalog = Catalog>,
+    P::Levels: internal::ProjectsSlot,
+    <<P::Levels as internal::ProjectsSlot>::Level as ::icr_api::grants::LevelMarker>::Read: ::icr_api::__private::unsupported::logic::IsTrue,
+    <<P::Levels as internal::ProjectsSlot>::Level as ::icr_api::grants::LevelMarker>::Write: ::icr_api::__private::unsupported::logic::IsTrue,
+    <<P::Levels as internal::ProjectsSlot>::Level as ::icr_api::grants::LevelMarker>::Admin: ::icr_api::__private::unsupported::logic::IsTrue,
+{}
 /// Held by declarations granted `issues: read` or a higher level. Issues, their comments, labels, milestones, assignees and timelines.
 #[diagnostic::on_unimplemented(
     message = "the ICR App `{Self}` was not granted `issues: read`",
     label = "needs `issues: read`",
-    note = "add `issues: read` to the `permissions!` declaration of `{Self}`, and grant it to the app in its settings on ICR"
+    note = "to grant it, add `issues: read` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: IssuesRead`"
 )]
 pub trait IssuesRead: ::icr_api::grants::Declaration {}
+#[diagnostic::do_not_recommend]
+impl<P> IssuesRead for P
+where
+    P: ::icr_api::grants::Declaration<Catalog = Catalog>,
+    P::Levels: internal::IssuesSlot,
+    <<P::Levels as internal::IssuesSlot>::Level as ::icr_api::grants::LevelMarker>::Read: ::icr_api::__private::unsupported::logic::IsTrue,
+{}
 /// Held by declarations granted `issues: write`. Issues, their comments, labels, milestones, assignees and timelines.
 #[diagnostic::on_unimplemented(
     message = "the ICR App `{Self}` was not granted `issues: write`",
     label = "needs `issues: write`",
-    note = "add `issues: write` to the `permissions!` declaration of `{Self}`, and grant it to the app in its settings on ICR"
+    note = "to grant it, add `issues: write` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: IssuesWrite`"
 )]
 pub trait IssuesWrite: IssuesRead {}
+#[diagnostic::do_not_recommend]
+impl<P> IssuesWrite for P
+where
+    P: ::icr_api::grants::Declaration<Catalog = Catalog>,
+    P::Levels: internal::IssuesSlot,
+    <<P::Levels as internal::IssuesSlot>::Level as ::icr_api::grants::LevelMarker>::Read: ::icr_api::__private::unsupported::logic::IsTrue,
+    <<P::Levels as internal::IssuesSlot>::Level as ::icr_api::grants::LevelMarker>::Write: ::icr_api::__private::unsupported::logic::IsTrue,
+{}
 /// Held by declarations granted `contents: read` or a higher level. The files of a project, its readme and its exports.
 #[diagnostic::on_unimplemented(
     message = "the ICR App `{Self}` was not granted `contents: read`",
     label = "needs `contents: read`",
-    note = "add `contents: read` to the `permissions!` declaration of `{Self}`, and grant it to the app in its settings on ICR"
+    note = "to grant it, add `contents: read` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: ContentsRead`"
 )]
 pub trait ContentsRead: ::icr_api::grants::Declaration {}
+#[diagnostic::do_not_recommend]
+impl<P> ContentsRead for P
+where
+    P: ::icr_api::grants::Declaration<Catalog = Catalog>,
+    P::Levels: internal::ContentsSlot,
+    <<P::Levels as internal::ContentsSlot>::Level as ::icr_api::grants::LevelMarker>::Read: ::icr_api::__private::unsupported::logic::IsTrue,
+{}
 /// Held by declarations granted `contents: write`. The files of a project, its readme and its exports.
 #[diagnostic::on_unimplemented(
     message = "the ICR App `{Self}` was not granted `contents: write`",
     label = "needs `contents: write`",
-    note = "add `contents: write` to the `permissions!` declaration of `{Self}`, and grant it to the app in its settings on ICR"
+    note = "to grant it, add `contents: write` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: ContentsWrite`"
 )]
 pub trait ContentsWrite: ContentsRead {}
+#[diagnostic::do_not_recommend]
+impl<P> ContentsWrite for P
+where
+    P: ::icr_api::grants::Declaration<Catalog = Catalog>,
+    P::Levels: internal::ContentsSlot,
+    <<P::Levels as internal::ContentsSlot>::Level as ::icr_api::grants::LevelMarker>::Read: ::icr_api::__private::unsupported::logic::IsTrue,
+    <<P::Levels as internal::ContentsSlot>::Level as ::icr_api::grants::LevelMarker>::Write: ::icr_api::__private::unsupported::logic::IsTrue,
+{}
 /// Held by declarations granted `webhooks: read` or a higher level. The organization's webhooks and their deliveries.
 #[diagnostic::on_unimplemented(
     message = "the ICR App `{Self}` was not granted `webhooks: read`",
     label = "needs `webhooks: read`",
-    note = "add `webhooks: read` to the `permissions!` declaration of `{Self}`, and grant it to the app in its settings on ICR"
+    note = "to grant it, add `webhooks: read` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: WebhooksRead`"
 )]
 pub trait WebhooksRead: ::icr_api::grants::Declaration {}
+#[diagnostic::do_not_recommend]
+impl<P> WebhooksRead for P
+where
+    P: ::icr_api::grants::Declaration<Catalog = Catalog>,
+    P::Levels: internal::WebhooksSlot,
+    <<P::Levels as internal::WebhooksSlot>::Level as ::icr_api::grants::LevelMarker>::Read: ::icr_api::__private::unsupported::logic::IsTrue,
+{}
 /// Held by declarations granted `webhooks: write`. The organization's webhooks and their deliveries.
 #[diagnostic::on_unimplemented(
     message = "the ICR App `{Self}` was not granted `webhooks: write`",
     label = "needs `webhooks: write`",
-    note = "add `webhooks: write` to the `permissions!` declaration of `{Self}`, and grant it to the app in its settings on ICR"
+    note = "to grant it, add `webhooks: write` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: WebhooksWrite`"
 )]
 pub trait WebhooksWrite: WebhooksRead {}
-/// Held by declarations that meet one of: `issues: read` or `projects: read`. `permissions!` implements it for each declaration that does.
+#[diagnostic::do_not_recommend]
+impl<P> WebhooksWrite for P
+where
+    P: ::icr_api::grants::Declaration<Catalog = Catalog>,
+    P::Levels: internal::WebhooksSlot,
+    <<P::Levels as internal::WebhooksSlot>::Level as ::icr_api::grants::LevelMarker>::Read: ::icr_api::__private::unsupported::logic::IsTrue,
+    <<P::Levels as internal::WebhooksSlot>::Level as ::icr_api::grants::LevelMarker>::Write: ::icr_api::__private::unsupported::logic::IsTrue,
+{}
+/// Held by declarations that meet one of: `issues: read` or `projects: read`.
 #[diagnostic::on_unimplemented(
     message = "the ICR App `{Self}` was not granted `issues: read` or `projects: read`",
     label = "needs `issues: read` or `projects: read`",
-    note = "add one of `issues: read` or `projects: read` to the `permissions!` declaration of `{Self}`, and grant it to the app in its settings on ICR"
+    note = "to grant it, add one of `issues: read` or `projects: read` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: IssuesReadOrProjectsRead`"
 )]
 pub trait IssuesReadOrProjectsRead: ::icr_api::grants::Declaration {}
-/// Held by declarations that meet one of: `issues: write` or `projects: write`. `permissions!` implements it for each declaration that does.
+#[diagnostic::do_not_recommend]
+impl<P> IssuesReadOrProjectsRead for P
+where
+    P: ::icr_api::grants::Declaration<Catalog = Catalog>,
+    P::Levels: internal::IssuesSlot + internal::ProjectsSlot,
+    <<<P::Levels as internal::IssuesSlot>::Level as ::icr_api::grants::LevelMarker>::Read as ::icr_api::__private::unsupported::logic::Bool>::Or<
+        <<P::Levels as internal::ProjectsSlot>::Level as ::icr_api::grants::LevelMarker>::Read,
+    >: ::icr_api::__private::unsupported::logic::IsTrue,
+{}
+/// Held by declarations that meet one of: `issues: write` or `projects: write`.
 #[diagnostic::on_unimplemented(
     message = "the ICR App `{Self}` was not granted `issues: write` or `projects: write`",
     label = "needs `issues: write` or `projects: write`",
-    note = "add one of `issues: write` or `projects: write` to the `permissions!` declaration of `{Self}`, and grant it to the app in its settings on ICR"
+    note = "to grant it, add one of `issues: write` or `projects: write` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: IssuesWriteOrProjectsWrite`"
 )]
 pub trait IssuesWriteOrProjectsWrite: ::icr_api::grants::Declaration {}
+#[diagnostic::do_not_recommend]
+impl<P> IssuesWriteOrProjectsWrite for P
+where
+    P: ::icr_api::grants::Declaration<Catalog = Catalog>,
+    P::Levels: internal::IssuesSlot + internal::ProjectsSlot,
+    <<<P::Levels as internal::IssuesSlot>::Level as ::icr_api::grants::LevelMarker>::Write as ::icr_api::__private::unsupported::logic::Bool>::Or<
+        <<P::Levels as internal::ProjectsSlot>::Level as ::icr_api::grants::LevelMarker>::Write,
+    >: ::icr_api::__private::unsupported::logic::IsTrue,
+{}
+/// What a request needs, as types to state when it is sent
+/// (`InstallationClient::send::<needs::IssuesWrite>`): one per
+/// trait of this module, met by the declarations that implement it.
+pub mod needs {
+    /// The requirement `metadata: read`, met by every declaration `P: super::MetadataRead`.
+    #[derive(Debug)]
+    pub enum MetadataRead {}
+    impl ::icr_api::__private::unsupported::RequirementSeal for MetadataRead {}
+    impl<P: super::MetadataRead> ::icr_api::grants::Requirement<P> for MetadataRead {}
+    /// The requirement `organization: read`, met by every declaration `P: super::OrganizationRead`.
+    #[derive(Debug)]
+    pub enum OrganizationRead {}
+    impl ::icr_api::__private::unsupported::RequirementSeal for OrganizationRead {}
+    impl<P: super::OrganizationRead> ::icr_api::grants::Requirement<P>
+    for OrganizationRead {}
+    /// The requirement `organization: write`, met by every declaration `P: super::OrganizationWrite`.
+    #[derive(Debug)]
+    pub enum OrganizationWrite {}
+    impl ::icr_api::__private::unsupported::RequirementSeal for OrganizationWrite {}
+    impl<P: super::OrganizationWrite> ::icr_api::grants::Requirement<P>
+    for OrganizationWrite {}
+    /// The requirement `organization: admin`, met by every declaration `P: super::OrganizationAdmin`.
+    #[derive(Debug)]
+    pub enum OrganizationAdmin {}
+    impl ::icr_api::__private::unsupported::RequirementSeal for OrganizationAdmin {}
+    impl<P: super::OrganizationAdmin> ::icr_api::grants::Requirement<P>
+    for OrganizationAdmin {}
+    /// The requirement `members: read`, met by every declaration `P: super::MembersRead`.
+    #[derive(Debug)]
+    pub enum MembersRead {}
+    impl ::icr_api::__private::unsupported::RequirementSeal for MembersRead {}
+    impl<P: super::MembersRead> ::icr_api::grants::Requirement<P> for MembersRead {}
+    /// The requirement `members: write`, met by every declaration `P: super::MembersWrite`.
+    #[derive(Debug)]
+    pub enum MembersWrite {}
+    impl ::icr_api::__private::unsupported::RequirementSeal for MembersWrite {}
+    impl<P: super::MembersWrite> ::icr_api::grants::Requirement<P> for MembersWrite {}
+    /// The requirement `projects: read`, met by every declaration `P: super::ProjectsRead`.
+    #[derive(Debug)]
+    pub enum ProjectsRead {}
+    impl ::icr_api::__private::unsupported::RequirementSeal for ProjectsRead {}
+    impl<P: super::ProjectsRead> ::icr_api::grants::Requirement<P> for ProjectsRead {}
+    /// The requirement `projects: write`, met by every declaration `P: super::ProjectsWrite`.
+    #[derive(Debug)]
+    pub enum ProjectsWrite {}
+    impl ::icr_api::__private::unsupported::RequirementSeal for ProjectsWrite {}
+    impl<P: super::ProjectsWrite> ::icr_api::grants::Requirement<P> for ProjectsWrite {}
+    /// The requirement `projects: admin`, met by every declaration `P: super::ProjectsAdmin`.
+    #[derive(Debug)]
+    pub enum ProjectsAdmin {}
+    impl ::icr_api::__private::unsupported::RequirementSeal for ProjectsAdmin {}
+    impl<P: super::ProjectsAdmin> ::icr_api::grants::Requirement<P> for ProjectsAdmin {}
+    /// The requirement `issues: read`, met by every declaration `P: super::IssuesRead`.
+    #[derive(Debug)]
+    pub enum IssuesRead {}
+    impl ::icr_api::__private::unsupported::RequirementSeal for IssuesRead {}
+    impl<P: super::IssuesRead> ::icr_api::grants::Requirement<P> for IssuesRead {}
+    /// The requirement `issues: write`, met by every declaration `P: super::IssuesWrite`.
+    #[derive(Debug)]
+    pub enum IssuesWrite {}
+    impl ::icr_api::__private::unsupported::RequirementSeal for IssuesWrite {}
+    impl<P: super::IssuesWrite> ::icr_api::grants::Requirement<P> for IssuesWrite {}
+    /// The requirement `contents: read`, met by every declaration `P: super::ContentsRead`.
+    #[derive(Debug)]
+    pub enum ContentsRead {}
+    impl ::icr_api::__private::unsupported::RequirementSeal for ContentsRead {}
+    impl<P: super::ContentsRead> ::icr_api::grants::Requirement<P> for ContentsRead {}
+    /// The requirement `contents: write`, met by every declaration `P: super::ContentsWrite`.
+    #[derive(Debug)]
+    pub enum ContentsWrite {}
+    impl ::icr_api::__private::unsupported::RequirementSeal for ContentsWrite {}
+    impl<P: super::ContentsWrite> ::icr_api::grants::Requirement<P> for ContentsWrite {}
+    /// The requirement `webhooks: read`, met by every declaration `P: super::WebhooksRead`.
+    #[derive(Debug)]
+    pub enum WebhooksRead {}
+    impl ::icr_api::__private::unsupported::RequirementSeal for WebhooksRead {}
+    impl<P: super::WebhooksRead> ::icr_api::grants::Requirement<P> for WebhooksRead {}
+    /// The requirement `webhooks: write`, met by every declaration `P: super::WebhooksWrite`.
+    #[derive(Debug)]
+    pub enum WebhooksWrite {}
+    impl ::icr_api::__private::unsupported::RequirementSeal for WebhooksWrite {}
+    impl<P: super::WebhooksWrite> ::icr_api::grants::Requirement<P> for WebhooksWrite {}
+    /// The requirement `issues: read` or `projects: read`, met by every declaration `P: super::IssuesReadOrProjectsRead`.
+    #[derive(Debug)]
+    pub enum IssuesReadOrProjectsRead {}
+    impl ::icr_api::__private::unsupported::RequirementSeal
+    for IssuesReadOrProjectsRead {}
+    impl<P: super::IssuesReadOrProjectsRead> ::icr_api::grants::Requirement<P>
+    for IssuesReadOrProjectsRead {}
+    /// The requirement `issues: write` or `projects: write`, met by every declaration `P: super::IssuesWriteOrProjectsWrite`.
+    #[derive(Debug)]
+    pub enum IssuesWriteOrProjectsWrite {}
+    impl ::icr_api::__private::unsupported::RequirementSeal
+    for IssuesWriteOrProjectsWrite {}
+    impl<P: super::IssuesWriteOrProjectsWrite> ::icr_api::grants::Requirement<P>
+    for IssuesWriteOrProjectsWrite {}
+}
+/// The machinery behind the traits above: where each permission
+/// sits in a declaration's levels, and the checks of narrowing.
+#[doc(hidden)]
+pub mod internal {
+    /// Finds the marker of `metadata` in a declaration's levels.
+    pub trait MetadataSlot {
+        /// The level held of the permission.
+        type Level: ::icr_api::grants::LevelMarker;
+    }
+    impl<Level: ::icr_api::grants::LevelMarker, Rest> MetadataSlot for (Level, Rest) {
+        type Level = Level;
+    }
+    /// Holds for the marker of `metadata` that a narrower declaration asks for when base declaration `P` holds it.
+    pub trait MetadataAsk<P> {}
+    impl<P> MetadataAsk<P> for ::icr_api::grants::level::Nothing {}
+    #[diagnostic::on_unimplemented(
+        message = "narrowing can only drop permissions, but the narrower declaration asks for `metadata: read`, which `{Self}` does not hold",
+        label = "asks for `metadata: read`",
+        note = "narrow to a declaration without `metadata: read`, or start from a declaration that holds it"
+    )]
+    pub trait NarrowMetadataRead {}
+    #[diagnostic::do_not_recommend]
+    impl<P: super::MetadataRead> NarrowMetadataRead for P {}
+    impl<P: NarrowMetadataRead> MetadataAsk<P> for ::icr_api::grants::level::Read {}
+    /// Finds the marker of `organization` in a declaration's levels.
+    pub trait OrganizationSlot {
+        /// The level held of the permission.
+        type Level: ::icr_api::grants::LevelMarker;
+    }
+    impl<L0, Level: ::icr_api::grants::LevelMarker, Rest> OrganizationSlot
+    for (L0, (Level, Rest)) {
+        type Level = Level;
+    }
+    /// Holds for the marker of `organization` that a narrower declaration asks for when base declaration `P` holds it.
+    pub trait OrganizationAsk<P> {}
+    impl<P> OrganizationAsk<P> for ::icr_api::grants::level::Nothing {}
+    #[diagnostic::on_unimplemented(
+        message = "narrowing can only drop permissions, but the narrower declaration asks for `organization: read`, which `{Self}` does not hold",
+        label = "asks for `organization: read`",
+        note = "narrow to a declaration without `organization: read`, or start from a declaration that holds it"
+    )]
+    pub trait NarrowOrganizationRead {}
+    #[diagnostic::do_not_recommend]
+    impl<P: super::OrganizationRead> NarrowOrganizationRead for P {}
+    impl<P: NarrowOrganizationRead> OrganizationAsk<P>
+    for ::icr_api::grants::level::Read {}
+    #[diagnostic::on_unimplemented(
+        message = "narrowing can only drop permissions, but the narrower declaration asks for `organization: write`, which `{Self}` does not hold",
+        label = "asks for `organization: write`",
+        note = "narrow to a declaration without `organization: write`, or start from a declaration that holds it"
+    )]
+    pub trait NarrowOrganizationWrite {}
+    #[diagnostic::do_not_recommend]
+    impl<P: super::OrganizationWrite> NarrowOrganizationWrite for P {}
+    impl<P: NarrowOrganizationWrite> OrganizationAsk<P>
+    for ::icr_api::grants::level::Write {}
+    #[diagnostic::on_unimplemented(
+        message = "narrowing can only drop permissions, but the narrower declaration asks for `organization: admin`, which `{Self}` does not hold",
+        label = "asks for `organization: admin`",
+        note = "narrow to a declaration without `organization: admin`, or start from a declaration that holds it"
+    )]
+    pub trait NarrowOrganizationAdmin {}
+    #[diagnostic::do_not_recommend]
+    impl<P: super::OrganizationAdmin> NarrowOrganizationAdmin for P {}
+    impl<P: NarrowOrganizationAdmin> OrganizationAsk<P>
+    for ::icr_api::grants::level::Admin {}
+    /// Finds the marker of `members` in a declaration's levels.
+    pub trait MembersSlot {
+        /// The level held of the permission.
+        type Level: ::icr_api::grants::LevelMarker;
+    }
+    impl<L0, L1, Level: ::icr_api::grants::LevelMarker, Rest> MembersSlot
+    for (L0, (L1, (Level, Rest))) {
+        type Level = Level;
+    }
+    /// Holds for the marker of `members` that a narrower declaration asks for when base declaration `P` holds it.
+    pub trait MembersAsk<P> {}
+    impl<P> MembersAsk<P> for ::icr_api::grants::level::Nothing {}
+    #[diagnostic::on_unimplemented(
+        message = "narrowing can only drop permissions, but the narrower declaration asks for `members: read`, which `{Self}` does not hold",
+        label = "asks for `members: read`",
+        note = "narrow to a declaration without `members: read`, or start from a declaration that holds it"
+    )]
+    pub trait NarrowMembersRead {}
+    #[diagnostic::do_not_recommend]
+    impl<P: super::MembersRead> NarrowMembersRead for P {}
+    impl<P: NarrowMembersRead> MembersAsk<P> for ::icr_api::grants::level::Read {}
+    #[diagnostic::on_unimplemented(
+        message = "narrowing can only drop permissions, but the narrower declaration asks for `members: write`, which `{Self}` does not hold",
+        label = "asks for `members: write`",
+        note = "narrow to a declaration without `members: write`, or start from a declaration that holds it"
+    )]
+    pub trait NarrowMembersWrite {}
+    #[diagnostic::do_not_recommend]
+    impl<P: super::MembersWrite> NarrowMembersWrite for P {}
+    impl<P: NarrowMembersWrite> MembersAsk<P> for ::icr_api::grants::level::Write {}
+    /// Finds the marker of `projects` in a declaration's levels.
+    pub trait ProjectsSlot {
+        /// The level held of the permission.
+        type Level: ::icr_api::grants::LevelMarker;
+    }
+    impl<L0, L1, L2, Level: ::icr_api::grants::LevelMarker, Rest> ProjectsSlot
+    for (L0, (L1, (L2, (Level, Rest)))) {
+        type Level = Level;
+    }
+    /// Holds for the marker of `projects` that a narrower declaration asks for when base declaration `P` holds it.
+    pub trait ProjectsAsk<P> {}
+    impl<P> ProjectsAsk<P> for ::icr_api::grants::level::Nothing {}
+    #[diagnostic::on_unimplemented(
+        message = "narrowing can only drop permissions, but the narrower declaration asks for `projects: read`, which `{Self}` does not hold",
+        label = "asks for `projects: read`",
+        note = "narrow to a declaration without `projects: read`, or start from a declaration that holds it"
+    )]
+    pub trait NarrowProjectsRead {}
+    #[diagnostic::do_not_recommend]
+    impl<P: super::ProjectsRead> NarrowProjectsRead for P {}
+    impl<P: NarrowProjectsRead> ProjectsAsk<P> for ::icr_api::grants::level::Read {}
+    #[diagnostic::on_unimplemented(
+        message = "narrowing can only drop permissions, but the narrower declaration asks for `projects: write`, which `{Self}` does not hold",
+        label = "asks for `projects: write`",
+        note = "narrow to a declaration without `projects: write`, or start from a declaration that holds it"
+    )]
+    pub trait NarrowProjectsWrite {}
+    #[diagnostic::do_not_recommend]
+    impl<P: super::ProjectsWrite> NarrowProjectsWrite for P {}
+    impl<P: NarrowProjectsWrite> ProjectsAsk<P> for ::icr_api::grants::level::Write {}
+    #[diagnostic::on_unimplemented(
+        message = "narrowing can only drop permissions, but the narrower declaration asks for `projects: admin`, which `{Self}` does not hold",
+        label = "asks for `projects: admin`",
+        note = "narrow to a declaration without `projects: admin`, or start from a declaration that holds it"
+    )]
+    pub trait NarrowProjectsAdmin {}
+    #[diagnostic::do_not_recommend]
+    impl<P: super::ProjectsAdmin> NarrowProjectsAdmin for P {}
+    impl<P: NarrowProjectsAdmin> ProjectsAsk<P> for ::icr_api::grants::level::Admin {}
+    /// Finds the marker of `issues` in a declaration's levels.
+    pub trait IssuesSlot {
+        /// The level held of the permission.
+        type Level: ::icr_api::grants::LevelMarker;
+    }
+    impl<L0, L1, L2, L3, Level: ::icr_api::grants::LevelMarker, Rest> IssuesSlot
+    for (L0, (L1, (L2, (L3, (Level, Rest))))) {
+        type Level = Level;
+    }
+    /// Holds for the marker of `issues` that a narrower declaration asks for when base declaration `P` holds it.
+    pub trait IssuesAsk<P> {}
+    impl<P> IssuesAsk<P> for ::icr_api::grants::level::Nothing {}
+    #[diagnostic::on_unimplemented(
+        message = "narrowing can only drop permissions, but the narrower declaration asks for `issues: read`, which `{Self}` does not hold",
+        label = "asks for `issues: read`",
+        note = "narrow to a declaration without `issues: read`, or start from a declaration that holds it"
+    )]
+    pub trait NarrowIssuesRead {}
+    #[diagnostic::do_not_recommend]
+    impl<P: super::IssuesRead> NarrowIssuesRead for P {}
+    impl<P: NarrowIssuesRead> IssuesAsk<P> for ::icr_api::grants::level::Read {}
+    #[diagnostic::on_unimplemented(
+        message = "narrowing can only drop permissions, but the narrower declaration asks for `issues: write`, which `{Self}` does not hold",
+        label = "asks for `issues: write`",
+        note = "narrow to a declaration without `issues: write`, or start from a declaration that holds it"
+    )]
+    pub trait NarrowIssuesWrite {}
+    #[diagnostic::do_not_recommend]
+    impl<P: super::IssuesWrite> NarrowIssuesWrite for P {}
+    impl<P: NarrowIssuesWrite> IssuesAsk<P> for ::icr_api::grants::level::Write {}
+    /// Finds the marker of `contents` in a declaration's levels.
+    pub trait ContentsSlot {
+        /// The level held of the permission.
+        type Level: ::icr_api::grants::LevelMarker;
+    }
+    impl<L0, L1, L2, L3, L4, Level: ::icr_api::grants::LevelMarker, Rest> ContentsSlot
+    for (L0, (L1, (L2, (L3, (L4, (Level, Rest)))))) {
+        type Level = Level;
+    }
+    /// Holds for the marker of `contents` that a narrower declaration asks for when base declaration `P` holds it.
+    pub trait ContentsAsk<P> {}
+    impl<P> ContentsAsk<P> for ::icr_api::grants::level::Nothing {}
+    #[diagnostic::on_unimplemented(
+        message = "narrowing can only drop permissions, but the narrower declaration asks for `contents: read`, which `{Self}` does not hold",
+        label = "asks for `contents: read`",
+        note = "narrow to a declaration without `contents: read`, or start from a declaration that holds it"
+    )]
+    pub trait NarrowContentsRead {}
+    #[diagnostic::do_not_recommend]
+    impl<P: super::ContentsRead> NarrowContentsRead for P {}
+    impl<P: NarrowContentsRead> ContentsAsk<P> for ::icr_api::grants::level::Read {}
+    #[diagnostic::on_unimplemented(
+        message = "narrowing can only drop permissions, but the narrower declaration asks for `contents: write`, which `{Self}` does not hold",
+        label = "asks for `contents: write`",
+        note = "narrow to a declaration without `contents: write`, or start from a declaration that holds it"
+    )]
+    pub trait NarrowContentsWrite {}
+    #[diagnostic::do_not_recommend]
+    impl<P: super::ContentsWrite> NarrowContentsWrite for P {}
+    impl<P: NarrowContentsWrite> ContentsAsk<P> for ::icr_api::grants::level::Write {}
+    /// Finds the marker of `webhooks` in a declaration's levels.
+    pub trait WebhooksSlot {
+        /// The level held of the permission.
+        type Level: ::icr_api::grants::LevelMarker;
+    }
+    impl<
+        L0,
+        L1,
+        L2,
+        L3,
+        L4,
+        L5,
+        Level: ::icr_api::grants::LevelMarker,
+        Rest,
+    > WebhooksSlot for (L0, (L1, (L2, (L3, (L4, (L5, (Level, Rest))))))) {
+        type Level = Level;
+    }
+    /// Holds for the marker of `webhooks` that a narrower declaration asks for when base declaration `P` holds it.
+    pub trait WebhooksAsk<P> {}
+    impl<P> WebhooksAsk<P> for ::icr_api::grants::level::Nothing {}
+    #[diagnostic::on_unimplemented(
+        message = "narrowing can only drop permissions, but the narrower declaration asks for `webhooks: read`, which `{Self}` does not hold",
+        label = "asks for `webhooks: read`",
+        note = "narrow to a declaration without `webhooks: read`, or start from a declaration that holds it"
+    )]
+    pub trait NarrowWebhooksRead {}
+    #[diagnostic::do_not_recommend]
+    impl<P: super::WebhooksRead> NarrowWebhooksRead for P {}
+    impl<P: NarrowWebhooksRead> WebhooksAsk<P> for ::icr_api::grants::level::Read {}
+    #[diagnostic::on_unimplemented(
+        message = "narrowing can only drop permissions, but the narrower declaration asks for `webhooks: write`, which `{Self}` does not hold",
+        label = "asks for `webhooks: write`",
+        note = "narrow to a declaration without `webhooks: write`, or start from a declaration that holds it"
+    )]
+    pub trait NarrowWebhooksWrite {}
+    #[diagnostic::do_not_recommend]
+    impl<P: super::WebhooksWrite> NarrowWebhooksWrite for P {}
+    impl<P: NarrowWebhooksWrite> WebhooksAsk<P> for ::icr_api::grants::level::Write {}
+}

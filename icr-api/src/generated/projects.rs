@@ -53,7 +53,9 @@ where
         .query("direction", &options.direction)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::ProjectsRead>(request).await?.json()
+    })
 }
 /// Create a project
 ///
@@ -76,7 +78,9 @@ where
         )
         .path("organizationId", &organization_id)
         .json(body);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::ProjectsAdmin>(request).await?.json()
+    })
 }
 /// Get a project
 ///
@@ -97,7 +101,9 @@ where
             "/projects/{projectId}",
         )
         .path("projectId", &project_id);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::ProjectsRead>(request).await?.json()
+    })
 }
 /// Delete a project
 ///
@@ -118,7 +124,9 @@ where
             "/projects/{projectId}",
         )
         .path("projectId", &project_id);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::ProjectsAdmin>(request).await?.empty()
+    })
 }
 /// Update a project
 ///
@@ -141,7 +149,9 @@ where
         )
         .path("projectId", &project_id)
         .json(body);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::ProjectsWrite>(request).await?.json()
+    })
 }
 /// List a project's topics
 ///
@@ -162,7 +172,9 @@ where
             "/projects/{projectId}/topics",
         )
         .path("projectId", &project_id);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::ProjectsRead>(request).await?.json()
+    })
 }
 /// Replace a project's topics
 ///
@@ -185,7 +197,9 @@ where
         )
         .path("projectId", &project_id)
         .json(body);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::ProjectsWrite>(request).await?.json()
+    })
 }
 /// List a project's languages
 ///
@@ -206,7 +220,9 @@ where
             "/projects/{projectId}/languages",
         )
         .path("projectId", &project_id);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::ProjectsRead>(request).await?.json()
+    })
 }
 /// The optional parameters of [`list_contributors`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -251,7 +267,9 @@ where
         .query("perPage", &options.per_page)
         .query("page", &options.page);
     ::std::boxed::Box::pin(async move {
-        let response = client.send(request).await?;
+        let response = client
+            .send::<super::permissions::needs::ProjectsRead>(request)
+            .await?;
         match response.status() {
             200 => response.json().map(ListContributorsResponse::Ok),
             204 => ::core::result::Result::Ok(ListContributorsResponse::NoContent),
@@ -288,7 +306,9 @@ where
         .path("projectId", &project_id)
         .accept("application/json, text/markdown");
     ::std::boxed::Box::pin(async move {
-        let response = client.send(request).await?;
+        let response = client
+            .send::<super::permissions::needs::ContentsRead>(request)
+            .await?;
         match response.status() {
             200 if response.has_media("application/json") => {
                 response.json().map(GetReadmeResponse::OkJson)
@@ -321,7 +341,17 @@ where
         )
         .path("projectId", &project_id)
         .optional(body, ::icr_api::__private::Request::json);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client
+            .send::<
+                ::icr_api::grants::And<
+                    super::permissions::needs::ContentsRead,
+                    super::permissions::needs::ProjectsRead,
+                >,
+            >(request)
+            .await?
+            .json()
+    })
 }
 /// Get an export
 ///
@@ -344,7 +374,17 @@ where
         )
         .path("projectId", &project_id)
         .path("exportId", &export_id);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client
+            .send::<
+                ::icr_api::grants::And<
+                    super::permissions::needs::ContentsRead,
+                    super::permissions::needs::ProjectsRead,
+                >,
+            >(request)
+            .await?
+            .json()
+    })
 }
 /// The success answers of [`download_export_archive`].
 #[derive(Clone, Debug, PartialEq)]
@@ -377,7 +417,14 @@ where
         .path("exportId", &export_id)
         .accept("application/zip, application/json");
     ::std::boxed::Box::pin(async move {
-        let response = client.send(request).await?;
+        let response = client
+            .send::<
+                ::icr_api::grants::And<
+                    super::permissions::needs::ContentsRead,
+                    super::permissions::needs::ProjectsRead,
+                >,
+            >(request)
+            .await?;
         match response.status() {
             200 => response.bytes().map(DownloadExportArchiveResponse::Ok),
             202 => response.json().map(DownloadExportArchiveResponse::Accepted),
@@ -406,5 +453,7 @@ where
         )
         .path("projectId", &project_id)
         .json(body);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::ProjectsAdmin>(request).await?.json()
+    })
 }

@@ -23,5 +23,7 @@ where
         ::icr_api::__private::Method::GET,
         "/rateLimit",
     );
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MetadataRead>(request).await?.json()
+    })
 }

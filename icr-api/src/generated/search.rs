@@ -50,7 +50,9 @@ where
         .query("order", &options.order)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MetadataRead>(request).await?.json()
+    })
 }
 /// The optional parameters of [`search_issues`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -94,7 +96,9 @@ where
         .query("order", &options.order)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
+    })
 }
 /// The optional parameters of [`search_users`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -135,7 +139,9 @@ where
         .query("order", &options.order)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MetadataRead>(request).await?.json()
+    })
 }
 /// The optional parameters of [`search_labels`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -178,5 +184,10 @@ where
         .query("order", &options.order)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client
+            .send::<super::permissions::needs::IssuesReadOrProjectsRead>(request)
+            .await?
+            .json()
+    })
 }

@@ -40,7 +40,9 @@ where
         .path("organizationId", &organization_id)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MembersRead>(request).await?.json()
+    })
 }
 /// Create a team
 ///
@@ -63,7 +65,9 @@ where
         )
         .path("organizationId", &organization_id)
         .json(body);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MembersWrite>(request).await?.json()
+    })
 }
 /// Get a team by its slug
 ///
@@ -87,7 +91,9 @@ where
         )
         .path("organizationId", &organization_id)
         .path("teamSlug", &team_slug);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MembersRead>(request).await?.json()
+    })
 }
 /// Get a team
 ///
@@ -108,7 +114,9 @@ where
             "/teams/{teamId}",
         )
         .path("teamId", &team_id);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MembersRead>(request).await?.json()
+    })
 }
 /// Delete a team
 ///
@@ -129,7 +137,9 @@ where
             "/teams/{teamId}",
         )
         .path("teamId", &team_id);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MembersWrite>(request).await?.empty()
+    })
 }
 /// Update a team
 ///
@@ -152,7 +162,9 @@ where
         )
         .path("teamId", &team_id)
         .json(body);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MembersWrite>(request).await?.json()
+    })
 }
 /// The optional parameters of [`list_team_members`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -196,7 +208,9 @@ where
         .query("nested", &options.nested)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MembersRead>(request).await?.json()
+    })
 }
 /// Add a user to a team or change their role
 ///
@@ -221,7 +235,9 @@ where
         .path("teamId", &team_id)
         .path("username", &username)
         .optional(body, ::icr_api::__private::Request::json);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MembersWrite>(request).await?.json()
+    })
 }
 /// Remove a user from a team
 ///
@@ -244,7 +260,9 @@ where
         )
         .path("teamId", &team_id)
         .path("username", &username);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MembersWrite>(request).await?.empty()
+    })
 }
 /// The optional parameters of [`list_team_projects`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -280,7 +298,17 @@ where
         .path("teamId", &team_id)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client
+            .send::<
+                ::icr_api::grants::And<
+                    super::permissions::needs::MembersRead,
+                    super::permissions::needs::ProjectsRead,
+                >,
+            >(request)
+            .await?
+            .json()
+    })
 }
 /// Give a team access to a project
 ///
@@ -305,7 +333,17 @@ where
         .path("teamId", &team_id)
         .path("projectId", &project_id)
         .optional(body, ::icr_api::__private::Request::json);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
+    ::std::boxed::Box::pin(async move {
+        client
+            .send::<
+                ::icr_api::grants::And<
+                    super::permissions::needs::MembersWrite,
+                    super::permissions::needs::ProjectsAdmin,
+                >,
+            >(request)
+            .await?
+            .empty()
+    })
 }
 /// Take a project away from a team
 ///
@@ -328,5 +366,15 @@ where
         )
         .path("teamId", &team_id)
         .path("projectId", &project_id);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
+    ::std::boxed::Box::pin(async move {
+        client
+            .send::<
+                ::icr_api::grants::And<
+                    super::permissions::needs::MembersWrite,
+                    super::permissions::needs::ProjectsAdmin,
+                >,
+            >(request)
+            .await?
+            .empty()
+    })
 }

@@ -42,7 +42,9 @@ where
         .path("issueNumber", &issue_number)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
+    })
 }
 /// The optional parameters of [`list_project_timeline`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -78,7 +80,12 @@ where
         .path("projectId", &project_id)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client
+            .send::<super::permissions::needs::IssuesReadOrProjectsRead>(request)
+            .await?
+            .json()
+    })
 }
 /// Get a timeline event
 ///
@@ -101,5 +108,10 @@ where
         )
         .path("projectId", &project_id)
         .path("eventId", &event_id);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client
+            .send::<super::permissions::needs::IssuesReadOrProjectsRead>(request)
+            .await?
+            .json()
+    })
 }

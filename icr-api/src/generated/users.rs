@@ -43,7 +43,9 @@ where
         .query_list("ids", &options.ids, ::icr_api::__private::ArrayStyle::Repeat)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MetadataRead>(request).await?.json()
+    })
 }
 /// Get a user
 ///
@@ -64,5 +66,7 @@ where
             "/users/{username}",
         )
         .path("username", &username);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MetadataRead>(request).await?.json()
+    })
 }

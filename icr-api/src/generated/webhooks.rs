@@ -40,7 +40,9 @@ where
         .path("organizationId", &organization_id)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::WebhooksRead>(request).await?.json()
+    })
 }
 /// Create a webhook
 ///
@@ -63,7 +65,9 @@ where
         )
         .path("organizationId", &organization_id)
         .json(body);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::WebhooksWrite>(request).await?.json()
+    })
 }
 /// Get a webhook
 ///
@@ -86,7 +90,9 @@ where
         )
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::WebhooksRead>(request).await?.json()
+    })
 }
 /// Delete a webhook
 ///
@@ -109,7 +115,9 @@ where
         )
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::WebhooksWrite>(request).await?.empty()
+    })
 }
 /// Update a webhook
 ///
@@ -134,7 +142,9 @@ where
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id)
         .json(body);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::WebhooksWrite>(request).await?.json()
+    })
 }
 /// Get a webhook's configuration
 ///
@@ -157,7 +167,9 @@ where
         )
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::WebhooksRead>(request).await?.json()
+    })
 }
 /// Update a webhook's configuration
 ///
@@ -182,7 +194,9 @@ where
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id)
         .json(body);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::WebhooksWrite>(request).await?.json()
+    })
 }
 /// Ping a webhook
 ///
@@ -205,7 +219,9 @@ where
         )
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::WebhooksWrite>(request).await?.empty()
+    })
 }
 /// The optional parameters of [`list_deliveries`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -248,7 +264,9 @@ where
         .query("status", &options.status)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::WebhooksRead>(request).await?.json()
+    })
 }
 /// Get a delivery
 ///
@@ -273,7 +291,9 @@ where
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id)
         .path("deliveryId", &delivery_id);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::WebhooksRead>(request).await?.json()
+    })
 }
 /// Redeliver a delivery
 ///
@@ -298,5 +318,7 @@ where
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id)
         .path("deliveryId", &delivery_id);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::WebhooksWrite>(request).await?.empty()
+    })
 }

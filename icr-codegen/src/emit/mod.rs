@@ -129,7 +129,17 @@ pub fn emit(api: &Api, placement: &Placement) -> Module {
             "Bindings of {}: a function for each operation marked \"Works with ICR Apps.\" and each app (JWT) operation, and the models they use.",
             api.title
         ),
-        items: permissions::macro_items(api, placement),
+        items: {
+            let mut items = quote! {
+                /// The runtime these bindings run on, for `permissions!`
+                /// expansions in crates that name it differently.
+                #[doc(hidden)]
+                #[allow(unused_imports, reason = "used by `permissions!` expansions only")]
+                pub use ::icr_api as __icr_api;
+            };
+            items.extend(permissions::macro_items(api, placement));
+            items
+        },
         children,
         flatten_children: false,
     }
@@ -618,14 +628,19 @@ impl Emitter<'_> {
     /// The function's output type, the statements that decode the answer,
     /// and the answer enum to define beside it, if any.
     fn response(&self, op: &Operation) -> (TokenStream, TokenStream, Option<TokenStream>) {
+        // An installation function states what it needs when it sends, as
+        // a hand-made request does; its bounds prove it.
+        let send = match op.client {
+            ClientKind::Installation => {
+                let requirement = permissions::requirement(op.requirement.as_ref());
+                quote!(client.send::<#requirement>(request))
+            }
+            ClientKind::App => quote!(client.send(request)),
+        };
         match &op.response {
             ResponseShape::Single { ty, encoding, .. } => {
                 let decode = decode_call(encoding);
-                (
-                    self.ty(ty, false),
-                    quote!(client.send(request).await? #decode),
-                    None,
-                )
+                (self.ty(ty, false), quote!(#send.await? #decode), None)
             }
             ResponseShape::Enum { name, variants, .. } => {
                 let name = ident(name);
@@ -676,7 +691,7 @@ impl Emitter<'_> {
                     quote!(#pattern #guard => #value,)
                 });
                 let decode = quote! {
-                    let response = client.send(request).await?;
+                    let response = #send.await?;
                     match response.status() {
                         #(#arms)*
                         _ => ::core::result::Result::Err(response.unexpected()),

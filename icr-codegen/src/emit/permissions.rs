@@ -1,20 +1,35 @@
-//! The permission half of a spec's bindings: the `permissions` module (one
-//! trait per permission and level, one per requirement of several
-//! alternatives, and the catalog as data), the `permissions!` macro that
-//! carries the catalog to `icr-macros`, and the bounds a request function
-//! puts on its declaration type.
+//! The permission half of a spec's bindings: the `permissions` module, the
+//! `permissions!` macro that carries the catalog to `icr-macros`, and the
+//! bounds and requirement a request function states.
+//!
+//! A declaration made by `permissions!` states one thing: the level it holds
+//! of each permission of the catalog, as a list of level markers
+//! (`icr_api::grants::level::Write`, …). Everything in the `permissions`
+//! module is a blanket impl over that list, so nothing can be implemented
+//! for a declaration by hand (it would conflict, E0119), and a declaration's
+//! traits and its run-time grants cannot disagree:
+//!
+//! - one trait per permission and level (`IssuesWrite: IssuesRead`), held
+//!   when the declaration's marker for the permission includes the level;
+//! - one trait per requirement of several alternatives, held when a
+//!   type-level `or` of `and`s of those truths is `True`;
+//! - `Catalog`, the catalog as a type, whose `Narrow` impl decides which
+//!   declarations are within which, one bound per permission so that each
+//!   permission asked for beyond the base is its own error;
+//! - `needs`, one requirement type per trait, which a request states when
+//!   it is sent (`InstallationClient::send`).
 //!
 //! Why traits and not, say, const generics: a missing trait gives a compile
 //! error whose text we write (`#[diagnostic::on_unimplemented]`), and the
-//! trait names read as what they mean (`P: IssuesWrite`). Alternatives get a
-//! trait of their own because two blanket impls of one trait conflict
-//! (E0119): the `permissions!` macro decides from the catalog which
-//! alternatives a declaration meets and implements those traits itself.
+//! trait names read as what they mean (`P: IssuesWrite`). The blanket impls
+//! carry `#[diagnostic::do_not_recommend]`, so the error is reported for the
+//! trait, with its text, rather than for the type-level truth behind it.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::model::{Api, ClientKind};
+use crate::naming::pascal;
 use crate::permissions::{Grant, Level, PermissionDef, Requirement};
 
 /// Where the generated items end up, which decides how the generated
@@ -42,16 +57,45 @@ pub(super) fn bounds(requirement: Option<&Requirement>) -> TokenStream {
         let name = format_ident!("{name}");
         return quote!(where P: super::permissions::#name);
     }
-    let normalized = requirement.normalized();
-    let traits = normalized
-        .alternatives
-        .iter()
-        .flat_map(|set| &set.grants)
-        .map(|grant| {
-            let name = format_ident!("{}", grant.trait_name());
-            quote!(super::permissions::#name)
-        });
+    let traits = single_set(requirement).into_iter().map(|grant| {
+        let name = format_ident!("{}", grant.trait_name());
+        quote!(super::permissions::#name)
+    });
     quote!(where P: #(#traits)+*)
+}
+
+/// The requirement type an installation function states when it sends its
+/// request: `needs::IssuesWrite`, several joined by `And`, or the
+/// alternatives' own.
+pub(super) fn requirement(requirement: Option<&Requirement>) -> TokenStream {
+    let Some(requirement) = requirement else {
+        return quote!(::icr_api::grants::Unrestricted);
+    };
+    if let Some(name) = requirement.trait_name() {
+        let name = format_ident!("{name}");
+        return quote!(super::permissions::needs::#name);
+    }
+    let mut needs = single_set(requirement).into_iter().rev().map(|grant| {
+        let name = format_ident!("{}", grant.trait_name());
+        quote!(super::permissions::needs::#name)
+    });
+    let last = needs
+        .next()
+        .unwrap_or_else(|| quote!(::icr_api::grants::Unrestricted));
+    needs.fold(
+        last,
+        |joined, need| quote!(::icr_api::grants::And<#need, #joined>),
+    )
+}
+
+/// The grants of a requirement of one set.
+fn single_set(requirement: &Requirement) -> Vec<Grant> {
+    requirement
+        .normalized()
+        .alternatives
+        .into_iter()
+        .flat_map(|set| set.grants)
+        .collect()
 }
 
 /// The distinct requirements of several alternatives among the installation
@@ -75,54 +119,189 @@ fn alternatives(api: &Api) -> Vec<Requirement> {
 
 /// The items of the `permissions` module.
 pub(super) fn module_items(api: &Api) -> TokenStream {
-    let level_traits = api.catalog.permissions.iter().map(level_traits);
-    let alternative_traits = alternatives(api).into_iter().map(|requirement| {
-        let Some(name) = requirement.trait_name() else {
-            return TokenStream::new();
-        };
-        let name = format_ident!("{name}");
-        let listed: Vec<String> = requirement
-            .alternatives
-            .iter()
-            .map(|set| format!("`{set}`"))
-            .collect();
-        let listed = listed.join(" or ");
-        let doc = format!(
-            "Held by declarations that meet one of: {listed}. `permissions!` implements it for each declaration that does."
-        );
-        let message = format!("the ICR App `{{Self}}` was not granted {listed}");
-        let label = format!("needs {listed}");
-        let note = format!(
-            "add one of {listed} to the `permissions!` declaration of `{{Self}}`, and grant it to the app in its settings on ICR"
-        );
-        let doc = super::docs(&doc);
-        quote! {
-            #doc
-            #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
-            pub trait #name: ::icr_api::grants::Declaration {}
-        }
-    });
-    let catalog = api.catalog.permissions.iter().map(|permission| {
+    let catalog = &api.catalog.permissions;
+    let level_traits = catalog
+        .iter()
+        .map(|permission| level_traits(permission, api));
+    let alternatives = alternatives(api);
+    let alternative_traits = alternatives
+        .iter()
+        .filter_map(|requirement| alternative_trait(requirement, api));
+    let entries = catalog.iter().map(|permission| {
         let name = &permission.name;
         let description = &permission.description;
         let levels = permission.levels.iter().map(|level| level_path(*level));
         quote!(::icr_api::grants::Permission::new(#name, #description, &[#(#levels),*]))
     });
+    let needs = catalog
+        .iter()
+        .flat_map(|permission| {
+            permission.levels.iter().map(|level| Grant {
+                permission: permission.name.clone(),
+                level: *level,
+            })
+        })
+        .map(|grant| (grant.trait_name(), format!("`{grant}`")))
+        .chain(
+            alternatives
+                .iter()
+                .filter_map(|requirement| Some((requirement.trait_name()?, listed(requirement)))),
+        )
+        .map(|(name, what)| {
+            let name = format_ident!("{name}");
+            let doc = super::docs(&format!(
+                "The requirement {what}, met by every declaration `P: super::{name}`."
+            ));
+            quote! {
+                #doc
+                #[derive(Debug)]
+                pub enum #name {}
+                impl ::icr_api::__private::unsupported::RequirementSeal for #name {}
+                impl<P: super::#name> ::icr_api::grants::Requirement<P> for #name {}
+            }
+        });
+    let internal = internal_items(api);
+    let narrow_bounds = catalog.iter().map(|permission| {
+        let slot = slot_trait(permission);
+        let ask = format_ident!("{}Ask", pascal(&permission.name));
+        quote!(<Q::Levels as internal::#slot>::Level: internal::#ask<P>,)
+    });
+    let slots = catalog.iter().map(slot_trait);
     quote! {
         /// Every permission an app can be granted, with its levels, as the
         /// API description lists them.
-        pub const CATALOG: &[::icr_api::grants::Permission] = &[#(#catalog),*];
+        pub const CATALOG: &[::icr_api::grants::Permission] = &[#(#entries),*];
+
+        /// The catalog as a type: every declaration this `permissions!`
+        /// makes names it, so that it implements these bindings' traits and
+        /// no others'.
+        #[derive(Debug)]
+        pub enum Catalog {}
+
+        impl ::icr_api::__private::unsupported::CatalogDef for Catalog {
+            const PERMISSIONS: &'static [::icr_api::grants::Permission] = CATALOG;
+        }
+
+        impl<Q, P> ::icr_api::__private::unsupported::Narrow<Q, P> for Catalog
+        where
+            Q: ::icr_api::grants::Declaration<Catalog = Catalog>,
+            Q::Levels: #(internal::#slots)+*,
+            #(#narrow_bounds)*
+        {
+        }
+
         #(#level_traits)*
         #(#alternative_traits)*
+
+        /// What a request needs, as types to state when it is sent
+        /// (`InstallationClient::send::<needs::IssuesWrite>`): one per
+        /// trait of this module, met by the declarations that implement it.
+        pub mod needs {
+            #(#needs)*
+        }
+
+        /// The machinery behind the traits above: where each permission
+        /// sits in a declaration's levels, and the checks of narrowing.
+        #[doc(hidden)]
+        pub mod internal {
+            #internal
+        }
     }
 }
 
-/// One trait per level of `permission`; each level's trait has the one
-/// below as its supertrait, so that `write` implies `read` in generic code
-/// too.
-fn level_traits(permission: &PermissionDef) -> TokenStream {
+/// `IssuesSlot`: the trait that finds the permission's marker in a
+/// declaration's levels.
+fn slot_trait(permission: &PermissionDef) -> proc_macro2::Ident {
+    format_ident!("{}Slot", pascal(&permission.name))
+}
+
+/// `<<P::Levels as internal::IssuesSlot>::Level as LevelMarker>::Write`:
+/// whether declaration `P` holds `grant`, as a type-level truth.
+fn holds(grant: &Grant, api: &Api) -> TokenStream {
+    let slot = api
+        .catalog
+        .permissions
+        .iter()
+        .find(|p| p.name == grant.permission)
+        .map(slot_trait)
+        .unwrap_or_else(|| format_ident!("{}Slot", pascal(&grant.permission)));
+    let level = format_ident!("{}", pascal(grant.level.name()));
+    quote!(<<P::Levels as internal::#slot>::Level as ::icr_api::grants::LevelMarker>::#level)
+}
+
+/// The items of the hidden `internal` module: one slot trait per
+/// permission, and per permission and level the narrowing checks.
+fn internal_items(api: &Api) -> TokenStream {
+    let catalog = &api.catalog.permissions;
+    let mut out = TokenStream::new();
+    for (position, permission) in catalog.iter().enumerate() {
+        let slot = slot_trait(permission);
+        let before: Vec<_> = (0..position).map(|i| format_ident!("L{i}")).collect();
+        let mut list = quote!((Level, Rest));
+        for marker in before.iter().rev() {
+            list = quote!((#marker, #list));
+        }
+        let doc = super::docs(&format!(
+            "Finds the marker of `{}` in a declaration's levels.",
+            permission.name
+        ));
+        out.extend(quote! {
+            #doc
+            pub trait #slot {
+                /// The level held of the permission.
+                type Level: ::icr_api::grants::LevelMarker;
+            }
+            impl<#(#before,)* Level: ::icr_api::grants::LevelMarker, Rest> #slot for #list {
+                type Level = Level;
+            }
+        });
+
+        let ask = format_ident!("{}Ask", pascal(&permission.name));
+        let doc = super::docs(&format!(
+            "Holds for the marker of `{}` that a narrower declaration asks for when base declaration `P` holds it.",
+            permission.name
+        ));
+        let mut asks = quote! {
+            #doc
+            pub trait #ask<P> {}
+            impl<P> #ask<P> for ::icr_api::grants::level::Nothing {}
+        };
+        for level in &permission.levels {
+            let grant = Grant {
+                permission: permission.name.clone(),
+                level: *level,
+            };
+            let held = format_ident!("{}", grant.trait_name());
+            let narrow = format_ident!("Narrow{}", grant.trait_name());
+            let marker = format_ident!("{}", pascal(level.name()));
+            let message = format!(
+                "narrowing can only drop permissions, but the narrower declaration asks for `{grant}`, which `{{Self}}` does not hold"
+            );
+            let label = format!("asks for `{grant}`");
+            let note = format!(
+                "narrow to a declaration without `{grant}`, or start from a declaration that holds it"
+            );
+            asks.extend(quote! {
+                #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+                pub trait #narrow {}
+                #[diagnostic::do_not_recommend]
+                impl<P: super::#held> #narrow for P {}
+                impl<P: #narrow> #ask<P> for ::icr_api::grants::level::#marker {}
+            });
+        }
+        out.extend(asks);
+    }
+    out
+}
+
+/// One trait per level of `permission`, each held by a blanket impl when
+/// the declaration's marker includes the level; each level's trait has the
+/// one below as its supertrait, so that `write` implies `read` in generic
+/// code too.
+fn level_traits(permission: &PermissionDef, api: &Api) -> TokenStream {
     let mut below: Option<proc_macro2::Ident> = None;
     let mut out = TokenStream::new();
+    let mut truths = Vec::new();
     for level in &permission.levels {
         let grant = Grant {
             permission: permission.name.clone(),
@@ -131,7 +310,7 @@ fn level_traits(permission: &PermissionDef) -> TokenStream {
         let name = format_ident!("{}", grant.trait_name());
         let doc = format!(
             "Held by declarations granted `{grant}`{}. {}",
-            if *level == Level::Admin || permission.levels.last() == Some(level) {
+            if permission.levels.last() == Some(level) {
                 ""
             } else {
                 " or a higher level"
@@ -141,21 +320,89 @@ fn level_traits(permission: &PermissionDef) -> TokenStream {
         let message = format!("the ICR App `{{Self}}` was not granted `{grant}`");
         let label = format!("needs `{grant}`");
         let note = format!(
-            "add `{grant}` to the `permissions!` declaration of `{{Self}}`, and grant it to the app in its settings on ICR"
+            "to grant it, add `{grant}` to the `permissions!` declaration of `{{Self}}` and to the app's settings on ICR; in generic code, where `{{Self}}` is a type parameter, add the bound `{{Self}}: {name}`"
         );
         let supertrait = match &below {
             Some(below) => quote!(#below),
             None => quote!(::icr_api::grants::Declaration),
         };
+        // Every level up to this one, so that the supertrait's impl holds
+        // under this impl's bounds.
+        truths.push(holds(&grant, api));
+        let slot = slot_trait(permission);
         let doc = super::docs(&doc);
         out.extend(quote! {
             #doc
             #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
             pub trait #name: #supertrait {}
+            #[diagnostic::do_not_recommend]
+            impl<P> #name for P
+            where
+                P: ::icr_api::grants::Declaration<Catalog = Catalog>,
+                P::Levels: internal::#slot,
+                #(#truths: ::icr_api::__private::unsupported::logic::IsTrue,)*
+            {
+            }
         });
         below = Some(name);
     }
     out
+}
+
+/// The trait of a requirement of several alternatives, with its blanket
+/// impl: held when every grant of one of the sets is held, a type-level
+/// `or` of `and`s.
+fn alternative_trait(requirement: &Requirement, api: &Api) -> Option<TokenStream> {
+    let name = format_ident!("{}", requirement.trait_name()?);
+    let listed = listed(requirement);
+    let doc = super::docs(&format!("Held by declarations that meet one of: {listed}."));
+    let message = format!("the ICR App `{{Self}}` was not granted {listed}");
+    let label = format!("needs {listed}");
+    let note = format!(
+        "to grant it, add one of {listed} to the `permissions!` declaration of `{{Self}}` and to the app's settings on ICR; in generic code, where `{{Self}}` is a type parameter, add the bound `{{Self}}: {name}`"
+    );
+    let logic = quote!(::icr_api::__private::unsupported::logic::Bool);
+    let mut slots: Vec<proc_macro2::Ident> = Vec::new();
+    let sets = requirement.alternatives.iter().map(|set| {
+        let mut truths = set.grants.iter().map(|grant| holds(grant, api));
+        let first = truths
+            .next()
+            .unwrap_or_else(|| quote!(::icr_api::__private::unsupported::logic::True));
+        truths.fold(first, |all, truth| quote!(<#all as #logic>::And<#truth>))
+    });
+    let sets: Vec<TokenStream> = sets.collect();
+    for grant in requirement.alternatives.iter().flat_map(|set| &set.grants) {
+        let slot = format_ident!("{}Slot", pascal(&grant.permission));
+        if !slots.contains(&slot) {
+            slots.push(slot);
+        }
+    }
+    let mut sets = sets.into_iter();
+    let first = sets.next()?;
+    let any = sets.fold(first, |any, set| quote!(<#any as #logic>::Or<#set>));
+    Some(quote! {
+        #doc
+        #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+        pub trait #name: ::icr_api::grants::Declaration {}
+        #[diagnostic::do_not_recommend]
+        impl<P> #name for P
+        where
+            P: ::icr_api::grants::Declaration<Catalog = Catalog>,
+            P::Levels: #(internal::#slots)+*,
+            #any: ::icr_api::__private::unsupported::logic::IsTrue,
+        {
+        }
+    })
+}
+
+/// `` `issues: read` or `projects: read` ``.
+fn listed(requirement: &Requirement) -> String {
+    let listed: Vec<String> = requirement
+        .alternatives
+        .iter()
+        .map(|set| format!("`{set}`"))
+        .collect();
+    listed.join(" or ")
 }
 
 /// `::icr_api::grants::Level::Write` for `write`: how generated code and
@@ -181,22 +428,15 @@ pub(super) fn macro_items(api: &Api, placement: &Placement) -> TokenStream {
             .map(|level| format_ident!("{}", level.name()));
         quote!(#name: [#(#levels),*])
     });
-    let alternatives = alternatives(api).into_iter().filter_map(|requirement| {
-        let name = format_ident!("{}", requirement.trait_name()?);
-        let sets = requirement.alternatives.iter().map(|set| {
-            let grants = set.grants.iter().map(|grant| {
-                let permission = format_ident!("{}", grant.permission);
-                let level = format_ident!("{}", grant.level.name());
-                quote!(#permission: #level)
-            });
-            quote!({#(#grants),*})
-        });
-        Some(quote!(#name: [#(#sets),*]))
-    });
     let doc = super::docs(&macro_doc(api));
-    let module_path = match placement {
-        Placement::CrateRoot => quote!($crate::permissions),
-        Placement::Module(path) => quote!(#path::permissions),
+    // The root of the bindings: `$crate` where they are a crate's root (or
+    // re-exported there), the module's path where `generate_api!` put them.
+    // The runtime is reached through the bindings' own `__icr_api`
+    // re-export, so the macro works wherever `icr_api` is renamed or
+    // re-exported by a facade.
+    let root = match placement {
+        Placement::CrateRoot => quote!($crate),
+        Placement::Module(path) => path.clone(),
     };
     // A `#[macro_export]`ed macro is reached as `<crate>::permissions!` from
     // other crates; inside its own crate, rustc refuses absolute paths to one
@@ -206,9 +446,9 @@ pub(super) fn macro_items(api: &Api, placement: &Placement) -> TokenStream {
     // share the name of the `permissions` module beside it.
     let body = quote! {
         ($($declarations:tt)*) => {
-            ::icr_api::__private::permissions! {
-                @catalog (#module_path) { #(#permissions,)* }
-                @alternatives { #(#alternatives,)* }
+            #root::__icr_api::__private::permissions! {
+                @runtime (#root::__icr_api)
+                @catalog (#root::permissions) { #(#permissions,)* }
                 $($declarations)*
             }
         };

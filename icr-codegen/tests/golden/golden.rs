@@ -288,48 +288,221 @@ pub mod permissions {
             ],
         ),
     ];
+    /// The catalog as a type: every declaration this `permissions!`
+    /// makes names it, so that it implements these bindings' traits and
+    /// no others'.
+    #[derive(Debug)]
+    pub enum Catalog {}
+    impl ::icr_api::__private::unsupported::CatalogDef for Catalog {
+        const PERMISSIONS: &'static [::icr_api::grants::Permission] = CATALOG;
+    }
+    impl<Q, P> ::icr_api::__private::unsupported::Narrow<Q, P> for Catalog
+    where
+        Q: ::icr_api::grants::Declaration<Catalog = Catalog>,
+        Q::Levels: internal::NotesSlot + internal::BoardsSlot,
+        <Q::Levels as internal::NotesSlot>::Level: internal::NotesAsk<P>,
+        <Q::Levels as internal::BoardsSlot>::Level: internal::BoardsAsk<P>,
+    {}
     /// Held by declarations granted `notes: read` or a higher level. Notes.
     #[diagnostic::on_unimplemented(
         message = "the ICR App `{Self}` was not granted `notes: read`",
         label = "needs `notes: read`",
-        note = "add `notes: read` to the `permissions!` declaration of `{Self}`, and grant it to the app in its settings on ICR"
+        note = "to grant it, add `notes: read` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: NotesRead`"
     )]
     pub trait NotesRead: ::icr_api::grants::Declaration {}
+    #[diagnostic::do_not_recommend]
+    impl<P> NotesRead for P
+    where
+        P: ::icr_api::grants::Declaration<Catalog = Catalog>,
+        P::Levels: internal::NotesSlot,
+        <<P::Levels as internal::NotesSlot>::Level as ::icr_api::grants::LevelMarker>::Read: ::icr_api::__private::unsupported::logic::IsTrue,
+    {}
     /// Held by declarations granted `notes: write`. Notes.
     #[diagnostic::on_unimplemented(
         message = "the ICR App `{Self}` was not granted `notes: write`",
         label = "needs `notes: write`",
-        note = "add `notes: write` to the `permissions!` declaration of `{Self}`, and grant it to the app in its settings on ICR"
+        note = "to grant it, add `notes: write` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: NotesWrite`"
     )]
     pub trait NotesWrite: NotesRead {}
+    #[diagnostic::do_not_recommend]
+    impl<P> NotesWrite for P
+    where
+        P: ::icr_api::grants::Declaration<Catalog = Catalog>,
+        P::Levels: internal::NotesSlot,
+        <<P::Levels as internal::NotesSlot>::Level as ::icr_api::grants::LevelMarker>::Read: ::icr_api::__private::unsupported::logic::IsTrue,
+        <<P::Levels as internal::NotesSlot>::Level as ::icr_api::grants::LevelMarker>::Write: ::icr_api::__private::unsupported::logic::IsTrue,
+    {}
     /// Held by declarations granted `boards: read` or a higher level. Boards.
     #[diagnostic::on_unimplemented(
         message = "the ICR App `{Self}` was not granted `boards: read`",
         label = "needs `boards: read`",
-        note = "add `boards: read` to the `permissions!` declaration of `{Self}`, and grant it to the app in its settings on ICR"
+        note = "to grant it, add `boards: read` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: BoardsRead`"
     )]
     pub trait BoardsRead: ::icr_api::grants::Declaration {}
+    #[diagnostic::do_not_recommend]
+    impl<P> BoardsRead for P
+    where
+        P: ::icr_api::grants::Declaration<Catalog = Catalog>,
+        P::Levels: internal::BoardsSlot,
+        <<P::Levels as internal::BoardsSlot>::Level as ::icr_api::grants::LevelMarker>::Read: ::icr_api::__private::unsupported::logic::IsTrue,
+    {}
     /// Held by declarations granted `boards: write` or a higher level. Boards.
     #[diagnostic::on_unimplemented(
         message = "the ICR App `{Self}` was not granted `boards: write`",
         label = "needs `boards: write`",
-        note = "add `boards: write` to the `permissions!` declaration of `{Self}`, and grant it to the app in its settings on ICR"
+        note = "to grant it, add `boards: write` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: BoardsWrite`"
     )]
     pub trait BoardsWrite: BoardsRead {}
+    #[diagnostic::do_not_recommend]
+    impl<P> BoardsWrite for P
+    where
+        P: ::icr_api::grants::Declaration<Catalog = Catalog>,
+        P::Levels: internal::BoardsSlot,
+        <<P::Levels as internal::BoardsSlot>::Level as ::icr_api::grants::LevelMarker>::Read: ::icr_api::__private::unsupported::logic::IsTrue,
+        <<P::Levels as internal::BoardsSlot>::Level as ::icr_api::grants::LevelMarker>::Write: ::icr_api::__private::unsupported::logic::IsTrue,
+    {}
     /// Held by declarations granted `boards: admin`. Boards.
     #[diagnostic::on_unimplemented(
         message = "the ICR App `{Self}` was not granted `boards: admin`",
         label = "needs `boards: admin`",
-        note = "add `boards: admin` to the `permissions!` declaration of `{Self}`, and grant it to the app in its settings on ICR"
+        note = "to grant it, add `boards: admin` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: BoardsAdmin`"
     )]
     pub trait BoardsAdmin: BoardsWrite {}
-    /// Held by declarations that meet one of: `boards: read` or `notes: read`. `permissions!` implements it for each declaration that does.
+    #[diagnostic::do_not_recommend]
+    impl<P> BoardsAdmin for P
+    where
+        P: ::icr_api::grants::Declaration<Catalog = Catalog>,
+        P::Levels: internal::BoardsSlot,
+        <<P::Levels as internal::BoardsSlot>::Level as ::icr_api::grants::LevelMarker>::Read: ::icr_api::__private::unsupported::logic::IsTrue,
+        <<P::Levels as internal::BoardsSlot>::Level as ::icr_api::grants::LevelMarker>::Write: ::icr_api::__private::unsupported::logic::IsTrue,
+        <<P::Levels as internal::BoardsSlot>::Level as ::icr_api::grants::LevelMarker>::Admin: ::icr_api::__private::unsupported::logic::IsTrue,
+    {}
+    /// Held by declarations that meet one of: `boards: read` or `notes: read`.
     #[diagnostic::on_unimplemented(
         message = "the ICR App `{Self}` was not granted `boards: read` or `notes: read`",
         label = "needs `boards: read` or `notes: read`",
-        note = "add one of `boards: read` or `notes: read` to the `permissions!` declaration of `{Self}`, and grant it to the app in its settings on ICR"
+        note = "to grant it, add one of `boards: read` or `notes: read` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: BoardsReadOrNotesRead`"
     )]
     pub trait BoardsReadOrNotesRead: ::icr_api::grants::Declaration {}
+    #[diagnostic::do_not_recommend]
+    impl<P> BoardsReadOrNotesRead for P
+    where
+        P: ::icr_api::grants::Declaration<Catalog = Catalog>,
+        P::Levels: internal::BoardsSlot + internal::NotesSlot,
+        <<<P::Levels as internal::BoardsSlot>::Level as ::icr_api::grants::LevelMarker>::Read as ::icr_api::__private::unsupported::logic::Bool>::Or<
+            <<P::Levels as internal::NotesSlot>::Level as ::icr_api::grants::LevelMarker>::Read,
+        >: ::icr_api::__private::unsupported::logic::IsTrue,
+    {}
+    /// What a request needs, as types to state when it is sent
+    /// (`InstallationClient::send::<needs::IssuesWrite>`): one per
+    /// trait of this module, met by the declarations that implement it.
+    pub mod needs {
+        /// The requirement `notes: read`, met by every declaration `P: super::NotesRead`.
+        #[derive(Debug)]
+        pub enum NotesRead {}
+        impl ::icr_api::__private::unsupported::RequirementSeal for NotesRead {}
+        impl<P: super::NotesRead> ::icr_api::grants::Requirement<P> for NotesRead {}
+        /// The requirement `notes: write`, met by every declaration `P: super::NotesWrite`.
+        #[derive(Debug)]
+        pub enum NotesWrite {}
+        impl ::icr_api::__private::unsupported::RequirementSeal for NotesWrite {}
+        impl<P: super::NotesWrite> ::icr_api::grants::Requirement<P> for NotesWrite {}
+        /// The requirement `boards: read`, met by every declaration `P: super::BoardsRead`.
+        #[derive(Debug)]
+        pub enum BoardsRead {}
+        impl ::icr_api::__private::unsupported::RequirementSeal for BoardsRead {}
+        impl<P: super::BoardsRead> ::icr_api::grants::Requirement<P> for BoardsRead {}
+        /// The requirement `boards: write`, met by every declaration `P: super::BoardsWrite`.
+        #[derive(Debug)]
+        pub enum BoardsWrite {}
+        impl ::icr_api::__private::unsupported::RequirementSeal for BoardsWrite {}
+        impl<P: super::BoardsWrite> ::icr_api::grants::Requirement<P> for BoardsWrite {}
+        /// The requirement `boards: admin`, met by every declaration `P: super::BoardsAdmin`.
+        #[derive(Debug)]
+        pub enum BoardsAdmin {}
+        impl ::icr_api::__private::unsupported::RequirementSeal for BoardsAdmin {}
+        impl<P: super::BoardsAdmin> ::icr_api::grants::Requirement<P> for BoardsAdmin {}
+        /// The requirement `boards: read` or `notes: read`, met by every declaration `P: super::BoardsReadOrNotesRead`.
+        #[derive(Debug)]
+        pub enum BoardsReadOrNotesRead {}
+        impl ::icr_api::__private::unsupported::RequirementSeal
+        for BoardsReadOrNotesRead {}
+        impl<P: super::BoardsReadOrNotesRead> ::icr_api::grants::Requirement<P>
+        for BoardsReadOrNotesRead {}
+    }
+    /// The machinery behind the traits above: where each permission
+    /// sits in a declaration's levels, and the checks of narrowing.
+    #[doc(hidden)]
+    pub mod internal {
+        /// Finds the marker of `notes` in a declaration's levels.
+        pub trait NotesSlot {
+            /// The level held of the permission.
+            type Level: ::icr_api::grants::LevelMarker;
+        }
+        impl<Level: ::icr_api::grants::LevelMarker, Rest> NotesSlot for (Level, Rest) {
+            type Level = Level;
+        }
+        /// Holds for the marker of `notes` that a narrower declaration asks for when base declaration `P` holds it.
+        pub trait NotesAsk<P> {}
+        impl<P> NotesAsk<P> for ::icr_api::grants::level::Nothing {}
+        #[diagnostic::on_unimplemented(
+            message = "narrowing can only drop permissions, but the narrower declaration asks for `notes: read`, which `{Self}` does not hold",
+            label = "asks for `notes: read`",
+            note = "narrow to a declaration without `notes: read`, or start from a declaration that holds it"
+        )]
+        pub trait NarrowNotesRead {}
+        #[diagnostic::do_not_recommend]
+        impl<P: super::NotesRead> NarrowNotesRead for P {}
+        impl<P: NarrowNotesRead> NotesAsk<P> for ::icr_api::grants::level::Read {}
+        #[diagnostic::on_unimplemented(
+            message = "narrowing can only drop permissions, but the narrower declaration asks for `notes: write`, which `{Self}` does not hold",
+            label = "asks for `notes: write`",
+            note = "narrow to a declaration without `notes: write`, or start from a declaration that holds it"
+        )]
+        pub trait NarrowNotesWrite {}
+        #[diagnostic::do_not_recommend]
+        impl<P: super::NotesWrite> NarrowNotesWrite for P {}
+        impl<P: NarrowNotesWrite> NotesAsk<P> for ::icr_api::grants::level::Write {}
+        /// Finds the marker of `boards` in a declaration's levels.
+        pub trait BoardsSlot {
+            /// The level held of the permission.
+            type Level: ::icr_api::grants::LevelMarker;
+        }
+        impl<L0, Level: ::icr_api::grants::LevelMarker, Rest> BoardsSlot
+        for (L0, (Level, Rest)) {
+            type Level = Level;
+        }
+        /// Holds for the marker of `boards` that a narrower declaration asks for when base declaration `P` holds it.
+        pub trait BoardsAsk<P> {}
+        impl<P> BoardsAsk<P> for ::icr_api::grants::level::Nothing {}
+        #[diagnostic::on_unimplemented(
+            message = "narrowing can only drop permissions, but the narrower declaration asks for `boards: read`, which `{Self}` does not hold",
+            label = "asks for `boards: read`",
+            note = "narrow to a declaration without `boards: read`, or start from a declaration that holds it"
+        )]
+        pub trait NarrowBoardsRead {}
+        #[diagnostic::do_not_recommend]
+        impl<P: super::BoardsRead> NarrowBoardsRead for P {}
+        impl<P: NarrowBoardsRead> BoardsAsk<P> for ::icr_api::grants::level::Read {}
+        #[diagnostic::on_unimplemented(
+            message = "narrowing can only drop permissions, but the narrower declaration asks for `boards: write`, which `{Self}` does not hold",
+            label = "asks for `boards: write`",
+            note = "narrow to a declaration without `boards: write`, or start from a declaration that holds it"
+        )]
+        pub trait NarrowBoardsWrite {}
+        #[diagnostic::do_not_recommend]
+        impl<P: super::BoardsWrite> NarrowBoardsWrite for P {}
+        impl<P: NarrowBoardsWrite> BoardsAsk<P> for ::icr_api::grants::level::Write {}
+        #[diagnostic::on_unimplemented(
+            message = "narrowing can only drop permissions, but the narrower declaration asks for `boards: admin`, which `{Self}` does not hold",
+            label = "asks for `boards: admin`",
+            note = "narrow to a declaration without `boards: admin`, or start from a declaration that holds it"
+        )]
+        pub trait NarrowBoardsAdmin {}
+        #[diagnostic::do_not_recommend]
+        impl<P: super::BoardsAdmin> NarrowBoardsAdmin for P {}
+        impl<P: NarrowBoardsAdmin> BoardsAsk<P> for ::icr_api::grants::level::Admin {}
+    }
 }
 pub mod notes {
     //! The `notes` operations: one request function each.
@@ -376,7 +549,9 @@ pub mod notes {
                 ::icr_api::__private::ArrayStyle::Join(","),
             )
             .query("perPage", &options.per_page);
-        ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+        ::std::boxed::Box::pin(async move {
+            client.send::<super::permissions::needs::NotesRead>(request).await?.json()
+        })
     }
     /// The optional parameters of [`create_note`].
     #[derive(Clone, Debug, Default, PartialEq)]
@@ -407,7 +582,9 @@ pub mod notes {
             .path("boardId", &board_id)
             .header("Idempotency-Key", &options.idempotency_key)
             .json(body);
-        ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+        ::std::boxed::Box::pin(async move {
+            client.send::<super::permissions::needs::NotesWrite>(request).await?.json()
+        })
     }
     /// Returns a note. Works with ICR Apps.
     ///
@@ -428,7 +605,12 @@ pub mod notes {
             )
             .path("boardId", &board_id)
             .path("noteId", &note_id);
-        ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+        ::std::boxed::Box::pin(async move {
+            client
+                .send::<super::permissions::needs::BoardsReadOrNotesRead>(request)
+                .await?
+                .json()
+        })
     }
     /// Deletes a note. Works with ICR Apps.
     ///
@@ -450,7 +632,17 @@ pub mod notes {
             )
             .path("boardId", &board_id)
             .path("noteId", &note_id);
-        ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
+        ::std::boxed::Box::pin(async move {
+            client
+                .send::<
+                    ::icr_api::grants::And<
+                        super::permissions::needs::BoardsAdmin,
+                        super::permissions::needs::NotesWrite,
+                    >,
+                >(request)
+                .await?
+                .empty()
+        })
     }
 }
 pub mod boards {
@@ -478,7 +670,9 @@ pub mod boards {
                 "/boards/{boardId}/events",
             )
             .path("boardId", &board_id);
-        ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+        ::std::boxed::Box::pin(async move {
+            client.send::<super::permissions::needs::BoardsRead>(request).await?.json()
+        })
     }
     /// The success answers of [`export_board`].
     #[derive(Clone, Debug, PartialEq)]
@@ -509,7 +703,9 @@ pub mod boards {
             .path("boardId", &board_id)
             .accept("text/csv, application/json");
         ::std::boxed::Box::pin(async move {
-            let response = client.send(request).await?;
+            let response = client
+                .send::<super::permissions::needs::BoardsRead>(request)
+                .await?;
             match response.status() {
                 200 if response.has_media("text/csv") => {
                     response.text().map(ExportBoardResponse::OkCsv)
@@ -537,6 +733,11 @@ pub mod boards {
         ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
     }
 }
+/// The runtime these bindings run on, for `permissions!`
+/// expansions in crates that name it differently.
+#[doc(hidden)]
+#[allow(unused_imports, reason = "used by `permissions!` expansions only")]
+pub use ::icr_api as __icr_api;
 /// Declares what an ICR App was granted, as a type the request functions of the Golden bindings check at compile time.
 ///
 /// ```text
@@ -553,9 +754,8 @@ pub mod boards {
 #[macro_export]
 macro_rules! permissions {
     ($($declarations:tt)*) => {
-        ::icr_api::__private::permissions! { @ catalog($crate::permissions) { notes :
-        [read, write], boards : [read, write, admin], } @ alternatives {
-        BoardsReadOrNotesRead : [{ boards : read }, { notes : read }], }
-        $($declarations)* }
+        $crate::__icr_api::__private::permissions! { @ runtime($crate::__icr_api) @
+        catalog($crate::permissions) { notes : [read, write], boards : [read, write,
+        admin], } $($declarations)* }
     };
 }

@@ -9,8 +9,8 @@ use syn::punctuated::Punctuated;
 use syn::{Attribute, Token, Visibility, braced, bracketed, parenthesized};
 
 mod kw {
+    syn::custom_keyword!(runtime);
     syn::custom_keyword!(catalog);
-    syn::custom_keyword!(alternatives);
 }
 
 /// The whole input.
@@ -19,15 +19,14 @@ pub(crate) struct Input {
     pub declarations: Vec<Declaration>,
 }
 
-/// `@catalog (path) { name: [levels], … } @alternatives { Trait: [{…}, …], … }`.
+/// `@runtime (path) @catalog (path) { name: [levels], … }`.
 pub(crate) struct CatalogHeader {
+    /// The path of `icr_api` as the bindings re-export it.
+    pub runtime: TokenStream,
     /// The path of the bindings' `permissions` module.
     pub module: TokenStream,
     /// Each permission with its levels.
     pub permissions: Vec<(Ident, Vec<Ident>)>,
-    /// Each requirement of several alternatives: its trait, and its sets of
-    /// `permission: level` entries.
-    pub alternatives: Vec<(Ident, Vec<Vec<Entry>>)>,
 }
 
 /// `#[doc = "…"] pub Name { permission: level, … }`.
@@ -63,14 +62,19 @@ fn entries(input: ParseStream<'_>) -> syn::Result<Vec<Entry>> {
         .collect())
 }
 
+/// `@keyword (tokens)`.
+fn tagged_path<K: Parse>(input: ParseStream<'_>) -> syn::Result<TokenStream> {
+    input.parse::<Token![@]>()?;
+    input.parse::<K>()?;
+    let content;
+    parenthesized!(content in input);
+    content.parse()
+}
+
 impl Parse for CatalogHeader {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        input.parse::<Token![@]>()?;
-        input.parse::<kw::catalog>()?;
-        let module;
-        parenthesized!(module in input);
-        let module: TokenStream = module.parse()?;
-
+        let runtime = tagged_path::<kw::runtime>(input)?;
+        let module = tagged_path::<kw::catalog>(input)?;
         let content;
         braced!(content in input);
         let mut permissions = Vec::new();
@@ -84,29 +88,10 @@ impl Parse for CatalogHeader {
             permissions.push((name, levels.into_iter().collect()));
             content.parse::<Option<Token![,]>>()?;
         }
-
-        input.parse::<Token![@]>()?;
-        input.parse::<kw::alternatives>()?;
-        let content;
-        braced!(content in input);
-        let mut alternatives = Vec::new();
-        while !content.is_empty() {
-            let name: Ident = content.parse()?;
-            content.parse::<Token![:]>()?;
-            let sets;
-            bracketed!(sets in content);
-            let mut parsed = Vec::new();
-            while !sets.is_empty() {
-                parsed.push(entries(&sets)?);
-                sets.parse::<Option<Token![,]>>()?;
-            }
-            alternatives.push((name, parsed));
-            content.parse::<Option<Token![,]>>()?;
-        }
         Ok(Self {
+            runtime,
             module,
             permissions,
-            alternatives,
         })
     }
 }

@@ -5,18 +5,18 @@
 use proc_macro2::{Ident, TokenStream};
 use syn::ext::IdentExt;
 
-use icr_codegen::permissions::{Grant, Level, PermissionSet, Requirement, suggest};
+use icr_codegen::permissions::{Grant, Level, suggest};
 
 use super::ast;
 
 /// The catalog of the bindings, read from the header.
 pub(crate) struct Catalog {
+    /// The path of `icr_api` as the bindings re-export it.
+    pub runtime: TokenStream,
     /// The path of the bindings' `permissions` module.
     pub module: TokenStream,
     /// Each permission with its levels, in the catalog's order.
     pub permissions: Vec<(String, Vec<Level>)>,
-    /// The traits of requirements of several alternatives.
-    pub alternatives: Vec<(Ident, Requirement)>,
 }
 
 impl Catalog {
@@ -36,30 +36,10 @@ impl Catalog {
             let levels = levels.iter().map(level).collect::<syn::Result<_>>()?;
             permissions.push((name.unraw().to_string(), levels));
         }
-        let mut alternatives = Vec::new();
-        for (name, sets) in &header.alternatives {
-            let mut parsed = Vec::new();
-            for set in sets {
-                let mut grants = Vec::new();
-                for entry in set {
-                    grants.push(Grant {
-                        permission: entry.permission.unraw().to_string(),
-                        level: level(&entry.level)?,
-                    });
-                }
-                parsed.push(PermissionSet { grants });
-            }
-            alternatives.push((
-                name.clone(),
-                Requirement {
-                    alternatives: parsed,
-                },
-            ));
-        }
         Ok(Self {
+            runtime: header.runtime.clone(),
             module: header.module.clone(),
             permissions,
-            alternatives,
         })
     }
 
@@ -72,17 +52,10 @@ impl Catalog {
 }
 
 /// A declaration with the grants that passed the check, in the catalog's
-/// order, each with the span of its entry.
+/// order.
 pub(crate) struct Checked<'a> {
     pub declaration: &'a ast::Declaration,
-    pub grants: Vec<(Grant, proc_macro2::Span)>,
-}
-
-impl Checked<'_> {
-    /// The grants alone.
-    pub(crate) fn grants(&self) -> Vec<Grant> {
-        self.grants.iter().map(|(grant, _)| grant.clone()).collect()
-    }
+    pub grants: Vec<Grant>,
 }
 
 /// Checks every declaration; the errors, all of them combined, come beside
@@ -101,8 +74,22 @@ pub(crate) fn declarations<'a>(
         }
     };
     let mut checked = Vec::new();
+    let mut names: Vec<String> = Vec::new();
     for declaration in declarations {
-        let mut grants: Vec<(Grant, proc_macro2::Span)> = Vec::new();
+        let name = declaration.name.to_string();
+        if names.contains(&name) {
+            // One error, at the second name; the first declaration stands,
+            // so its uses add no errors of their own.
+            error(
+                declaration.name.span(),
+                format!(
+                    "`{name}` is declared twice in this `permissions!`; give the second declaration another name"
+                ),
+            );
+            continue;
+        }
+        names.push(name);
+        let mut grants: Vec<Grant> = Vec::new();
         let mut seen: Vec<String> = Vec::new();
         for entry in &declaration.entries {
             let permission = entry.permission.unraw().to_string();
@@ -126,13 +113,10 @@ pub(crate) fn declarations<'a>(
                 continue;
             };
             match Level::from_name(&level) {
-                Some(found) if levels.contains(&found) => grants.push((
-                    Grant {
-                        permission,
-                        level: found,
-                    },
-                    entry.permission.span(),
-                )),
+                Some(found) if levels.contains(&found) => grants.push(Grant {
+                    permission,
+                    level: found,
+                }),
                 Some(_) => error(
                     entry.level.span(),
                     format!(
@@ -153,7 +137,7 @@ pub(crate) fn declarations<'a>(
                 }
             }
         }
-        let order = |(grant, _): &(Grant, proc_macro2::Span)| {
+        let order = |grant: &Grant| {
             catalog
                 .permissions
                 .iter()

@@ -1,25 +1,72 @@
-//! Writes each checked declaration: a unit type, its `Declaration` impl
-//! (name and grants as data), an impl of the bindings' trait for every
-//! permission and level it holds (lower levels included), an impl of every
-//! alternatives trait whose requirement it meets, and `Within<P>` for every
-//! declaration `P` that holds at least as much.
+//! Writes each checked declaration: a unit type and one impl of `Declared`
+//! that states, for every permission of the catalog in its order, the level
+//! held (`icr_api::grants::level::Write`, or `Nothing`). The permission
+//! traits, `Declaration` (with its grants) and `Within` are blanket impls
+//! over that list, in the bindings and in `icr-api`: this macro writes no
+//! impl of them, so they cannot disagree with what it states.
+//!
+//! Once per call it also asserts, at compile time, that the catalog it was
+//! handed is its bindings' own (`same_catalog`), so that a forged header
+//! cannot shift a level onto another permission.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 
-use icr_codegen::emit::level_path;
-use icr_codegen::permissions::{Grant, Level};
+use icr_codegen::permissions::Level;
 
 use super::check::{Catalog, Checked};
 
+/// The traits every declaration derives unless the user derives them.
+const DERIVES: [&str; 7] = [
+    "Clone",
+    "Copy",
+    "Debug",
+    "Default",
+    "PartialEq",
+    "Eq",
+    "Hash",
+];
+
 pub(crate) fn declarations(catalog: &Catalog, declarations: &[Checked<'_>]) -> TokenStream {
-    declarations
-        .iter()
-        .map(|checked| declaration(catalog, checked))
-        .collect()
+    let mut out = catalog_assertion(catalog);
+    for checked in declarations {
+        out.extend(declaration(catalog, checked));
+    }
+    out
+}
+
+/// `const _: () = assert!(same_catalog(<module>::CATALOG, &[…]), "…");`
+fn catalog_assertion(catalog: &Catalog) -> TokenStream {
+    let runtime = &catalog.runtime;
+    let module = &catalog.module;
+    let entries = catalog.permissions.iter().map(|(name, levels)| {
+        let levels = levels.iter().map(|level| level_variant(runtime, *level));
+        quote!((#name, &[#(#levels),*]))
+    });
+    quote! {
+        const _: () = ::core::assert!(
+            #runtime::__private::unsupported::same_catalog(#module::CATALOG, &[#(#entries),*]),
+            "this `permissions!` was handed a catalog that is not its bindings' own; call it through the bindings' `permissions!` macro",
+        );
+    }
+}
+
+fn level_variant(runtime: &TokenStream, level: Level) -> TokenStream {
+    let variant = format_ident!("{}", marker_name(Some(level)));
+    quote!(#runtime::grants::Level::#variant)
+}
+
+fn marker_name(level: Option<Level>) -> &'static str {
+    match level {
+        None => "Nothing",
+        Some(Level::Read) => "Read",
+        Some(Level::Write) => "Write",
+        Some(Level::Admin) => "Admin",
+    }
 }
 
 fn declaration(catalog: &Catalog, checked: &Checked<'_>) -> TokenStream {
+    let runtime = &catalog.runtime;
     let module = &catalog.module;
     let attrs = &checked.declaration.attrs;
     let vis = &checked.declaration.vis;
@@ -30,54 +77,50 @@ fn declaration(catalog: &Catalog, checked: &Checked<'_>) -> TokenStream {
     // declaration to change rather than at the whole macro call.
     let span = name.span();
 
-    let grants = checked.grants.iter().map(|(grant, _)| {
-        let permission = &grant.permission;
-        let level = level_path(grant.level);
-        quote!(::icr_api::grants::Grant::new(#permission, #level))
-    });
+    // The level held of each permission, in the catalog's order, as a list
+    // `(first, (second, … ()))`.
+    let mut levels = quote!(());
+    for (permission, _) in catalog.permissions.iter().rev() {
+        let held = checked
+            .grants
+            .iter()
+            .find(|grant| grant.permission == *permission)
+            .map(|grant| grant.level);
+        let marker = format_ident!("{}", marker_name(held));
+        levels = quote!((#runtime::grants::level::#marker, #levels));
+    }
 
-    // Every level up to the one declared: `write` implies `read`.
-    let level_impls = checked.grants.iter().flat_map(|(grant, _)| {
-        Level::ALL
-            .into_iter()
-            .filter(|level| grant.level.satisfies(*level))
-            .map(|level| {
-                let held = Grant {
-                    permission: grant.permission.clone(),
-                    level,
-                };
-                let trait_name = format_ident!("{}", held.trait_name(), span = span);
-                quote_spanned!(span=> impl #module::#trait_name for #name {})
-            })
-            .collect::<Vec<_>>()
-    });
-    let held = checked.grants();
-    let alternative_impls = catalog
-        .alternatives
+    let user_derives = derived_by_user(&checked.declaration.attrs);
+    let derives = DERIVES
         .iter()
-        .filter(|(_, requirement)| requirement.is_met_by(&held))
-        .map(|(trait_name, _)| quote_spanned!(span=> impl #module::#trait_name for #name {}));
-
-    // Each bound carries the span of its entry: a narrowing that asks for
-    // more than `P` holds points at the entry that asks.
-    let within_bounds = checked.grants.iter().map(|(grant, entry)| {
-        let trait_name = format_ident!("{}", grant.trait_name(), span = *entry);
-        quote_spanned!(*entry=> + #module::#trait_name)
-    });
+        .filter(|derive| !user_derives.iter().any(|user| user == *derive))
+        .map(|derive| format_ident!("{derive}", span = span));
 
     quote_spanned! {span=>
         #(#attrs)*
-        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+        #[derive(#(#derives),*)]
         #vis struct #name;
 
-        impl ::icr_api::grants::Declaration for #name {
-            const NAME: &'static str = #name_text;
-            const GRANTS: &'static [::icr_api::grants::Grant] = &[#(#grants),*];
+        impl #runtime::__private::unsupported::Declared for #name {
+            const LABEL: &'static str = #name_text;
+            type Catalog = #module::Catalog;
+            type Levels = #levels;
         }
-
-        #(#level_impls)*
-        #(#alternative_impls)*
-
-        impl<P: ::icr_api::grants::Declaration #(#within_bounds)*> ::icr_api::grants::Within<P> for #name {}
     }
+}
+
+/// The last segment of every path in the declaration's own `#[derive(…)]`
+/// attributes, so that a user's `#[derive(Debug)]` is not derived twice.
+fn derived_by_user(attrs: &[syn::Attribute]) -> Vec<String> {
+    let mut names = Vec::new();
+    for attr in attrs.iter().filter(|attr| attr.path().is_ident("derive")) {
+        // A derive list that does not parse is left for rustc to report.
+        let _ = attr.parse_nested_meta(|meta| {
+            if let Some(last) = meta.path.segments.last() {
+                names.push(last.ident.to_string());
+            }
+            Ok(())
+        });
+    }
+    names
 }

@@ -6,15 +6,20 @@
 //! catalog in front of the user's declarations and calls this one:
 //!
 //! ```text
+//! @runtime ($crate::__icr_api)
 //! @catalog ($crate::permissions) { metadata: [read], issues: [read, write], … }
-//! @alternatives { IssuesReadOrProjectsRead: [{issues: read}, {projects: read}], … }
 //! /// What the release-notes app was granted on ICR.
 //! pub ReleaseNotes { projects: write, issues: read }
 //! ```
 //!
+//! The runtime path is the bindings' own re-export of `icr_api`, so that an
+//! expansion works in a crate that renamed `icr-api` or reached it through
+//! a facade.
+//!
 //! The stages are one module each: [`ast`] parses, [`check`] holds the
 //! declarations against the catalog (collecting every error, each at its
-//! token), [`expand`] writes the types and their trait impls. A declaration
+//! token, a declaration name used twice), [`expand`] writes the types and
+//! what they state. A declaration
 //! with errors is still expanded with the entries that were right, so that
 //! its uses do not add errors of their own.
 

@@ -1,5 +1,5 @@
-//! Expansion tests of `permissions!`: what a declaration implements, and
-//! that every error is reported at its token with the declaration still
+//! Expansion tests of `permissions!`: what a declaration states, and that
+//! every error is reported at its token with the declaration still
 //! expanded. The compile-time behaviour is covered by the UI tests in
 //! `tests/ui`.
 
@@ -11,14 +11,11 @@ use super::expand;
 /// A catalog header like the one generated bindings put in front.
 fn header() -> TokenStream {
     quote! {
+        @runtime (::icr_api)
         @catalog (crate::permissions) {
             issues: [read, write],
             projects: [read, write, admin],
             members: [read, write],
-        }
-        @alternatives {
-            IssuesReadOrProjectsRead: [{issues: read}, {projects: read}],
-            IssuesWriteAndMembersReadOrProjectsAdmin: [{issues: write, members: read}, {projects: admin}],
         }
     }
 }
@@ -40,70 +37,85 @@ fn expansion(declarations: TokenStream) -> Vec<String> {
         .collect()
 }
 
-fn implemented(items: &[String]) -> Vec<String> {
-    items
+/// The `type Levels = …;` a declaration's expansion states.
+fn levels(items: &[String], name: &str) -> String {
+    let declared = items
         .iter()
-        .filter_map(|item| {
-            let rest = item.strip_prefix("impl crate :: permissions :: ")?;
-            Some(rest.split(' ').next()?.to_owned())
-        })
-        .collect()
+        .find(|item| item.contains(&format!("Declared for {name}")))
+        .unwrap_or_else(|| panic!("no Declared impl for {name} in {items:#?}"));
+    let start = declared.find("type Levels =").unwrap();
+    declared[start..]
+        .split(';')
+        .next()
+        .unwrap()
+        .trim()
+        .to_owned()
 }
 
 #[test]
-fn a_declaration_implements_every_level_it_holds_and_the_alternatives_it_meets() {
+fn a_declaration_states_its_level_of_every_permission_in_the_catalogs_order() {
     let items = expansion(quote! {
         /// Docs stay.
         pub ReleaseNotes { projects: admin, issues: read }
     });
+    // The first item asserts that the catalog is the bindings' own.
     assert!(
-        items[0].contains("# [doc = r\" Docs stay.\"]"),
+        items[0].contains("same_catalog (crate :: permissions :: CATALOG , & [(\"issues\" , & [:: icr_api :: grants :: Level :: Read , :: icr_api :: grants :: Level :: Write]) ,"),
         "{}",
         items[0]
     );
     assert!(
-        items[0].contains("pub struct ReleaseNotes ;"),
+        items[1].contains("# [doc = r\" Docs stay.\"]"),
         "{}",
-        items[0]
+        items[1]
     );
-    // Grants in the catalog's order, whatever the declaration's order.
     assert!(
-        items[1].contains(
-            "& [:: icr_api :: grants :: Grant :: new (\"issues\" , :: icr_api :: grants :: Level :: Read) , :: icr_api :: grants :: Grant :: new (\"projects\" , :: icr_api :: grants :: Level :: Admin)]"
-        ),
+        items[1].contains("pub struct ReleaseNotes ;"),
         "{}",
         items[1]
     );
     assert_eq!(
-        implemented(&items),
-        [
-            "IssuesRead",
-            "ProjectsRead",
-            "ProjectsWrite",
-            "ProjectsAdmin",
-            "IssuesReadOrProjectsRead",
-            "IssuesWriteAndMembersReadOrProjectsAdmin",
-        ]
+        levels(&items, "ReleaseNotes"),
+        "type Levels = (:: icr_api :: grants :: level :: Read , (:: icr_api :: grants :: level :: Admin , (:: icr_api :: grants :: level :: Nothing , ())))"
     );
-    let within = items.last().unwrap();
+    // Nothing else: the traits, the grants and `Within` are blanket impls
+    // over what it states.
+    assert_eq!(items.len(), 3, "{items:#?}");
+    assert!(items[2].contains("const LABEL : & 'static str = \"ReleaseNotes\""));
+    assert!(items[2].contains("type Catalog = crate :: permissions :: Catalog"));
+}
+
+#[test]
+fn a_users_own_derive_is_not_derived_twice() {
+    let items = expansion(quote! {
+        #[derive(Debug, std::hash::Hash)]
+        Mine { issues: read }
+    });
     assert!(
-        within.contains("impl < P : :: icr_api :: grants :: Declaration + crate :: permissions :: IssuesRead + crate :: permissions :: ProjectsAdmin > :: icr_api :: grants :: Within < P > for ReleaseNotes"),
-        "{within}"
+        items[1].contains("# [derive (Clone , Copy , Default , PartialEq , Eq)]"),
+        "{}",
+        items[1]
     );
 }
 
 #[test]
-fn an_alternative_set_is_met_only_whole() {
-    let items = expansion(quote!(Partial { issues: write }));
-    assert_eq!(
-        implemented(&items),
-        ["IssuesRead", "IssuesWrite", "IssuesReadOrProjectsRead"]
+fn a_name_declared_twice_is_one_error_at_the_second_name() {
+    let header = header();
+    let tokens = expand(quote! {
+        #header
+        Twice { issues: read }
+        Twice { issues: write, projects: read }
+    })
+    .unwrap();
+    let text = tokens.to_string();
+    assert_eq!(text.matches("compile_error").count(), 1, "{text}");
+    assert!(
+        text.contains("`Twice` is declared twice in this `permissions!`"),
+        "{text}"
     );
-    let items = expansion(quote!(Whole {
-        issues: write,
-        members: write
-    }));
-    assert!(implemented(&items).contains(&"IssuesWriteAndMembersReadOrProjectsAdmin".to_owned()));
+    // The first declaration stands, as it was written.
+    assert_eq!(text.matches("struct Twice").count(), 1, "{text}");
+    assert!(text.contains("type Levels = (:: icr_api :: grants :: level :: Read , (:: icr_api :: grants :: level :: Nothing"), "{text}");
 }
 
 #[test]
@@ -134,9 +146,10 @@ fn every_error_is_reported_at_its_token_and_the_rest_still_expands() {
     // Both types exist, with what was right in them, so uses of them do not
     // add errors of their own.
     assert!(text.contains("pub struct First"), "{text}");
-    assert!(
-        text.contains("impl crate :: permissions :: IssuesRead for Second"),
-        "{text}"
+    let second = &text[text.find("Declared for Second").unwrap()..];
+    assert_eq!(
+        levels(&[second.to_owned()], "Second"),
+        "type Levels = (:: icr_api :: grants :: level :: Read , (:: icr_api :: grants :: level :: Nothing , (:: icr_api :: grants :: level :: Nothing , ())))"
     );
 }
 
@@ -157,7 +170,7 @@ fn an_unknown_name_far_from_every_permission_lists_them() {
 #[test]
 fn a_malformed_header_is_an_error_not_a_panic() {
     let error =
-        expand(quote!(@catalog (crate::p) { issues: [read, owner] } @alternatives {} App {}))
+        expand(quote!(@runtime (::icr_api) @catalog (crate::p) { issues: [read, owner] } App {}))
             .unwrap_err();
     assert!(
         error.to_string().contains("unknown level `owner`"),

@@ -13,7 +13,7 @@ fn narrow(installation: &Installation<ReleaseNotes>) {
     let read_only: Installation<ReadOnly> = installation.narrow();
     let _same: Installation<ReleaseNotes> = installation.narrow();
     let _nothing: Installation<Nothing> = read_only.narrow();
-    assert_eq!(ReadOnly::GRANTS.len(), 2);
+    assert_eq!(ReadOnly::grants().len(), 2);
 }
 
 fn main() {}

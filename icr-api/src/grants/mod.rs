@@ -46,6 +46,10 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+pub(crate) mod typed;
+
+pub use typed::{And, LevelList, LevelMarker, Requirement, Unrestricted, level};
+
 /// How much of a permission is held; each level includes the ones below it
 /// (`admin` ⊇ `write` ⊇ `read`).
 #[derive(
@@ -134,29 +138,62 @@ impl Permission {
     }
 }
 
-/// What an app was granted, as a type; implemented by the types that
-/// [`permissions!`](macro@crate::permissions) declares, never by hand.
-pub trait Declaration: Send + Sync + 'static {
+/// What an app was granted, as a type.
+///
+/// Implemented for every type that [`permissions!`](macro@crate::permissions)
+/// declares, and for no other: it is a blanket impl over what the macro
+/// writes (the level held of each permission of the catalog, as a
+/// [`LevelList`] of [`level`] markers), so a
+/// declaration's grants and the permission traits it implements are
+/// derived from one list and cannot disagree.
+pub trait Declaration: typed::Declared {
     /// The declaration's name, e.g. `ReleaseNotes`.
     const NAME: &'static str;
-    /// What it holds, one grant per permission at the level declared, in the
-    /// catalog's order.
-    const GRANTS: &'static [Grant];
+
+    /// What it holds, one grant per permission at the level declared, in
+    /// the catalog's order.
+    fn grants() -> Vec<Grant>;
 
     /// The level held of `permission`, if any.
     fn level_of(permission: &str) -> Option<Level> {
-        Self::GRANTS
-            .iter()
+        Self::grants()
+            .into_iter()
             .find(|grant| grant.permission == permission)
             .map(|grant| grant.level)
     }
 }
 
+impl<T: typed::Declared> Declaration for T {
+    const NAME: &'static str = T::LABEL;
+
+    fn grants() -> Vec<Grant> {
+        let catalog = <T::Catalog as typed::CatalogDef>::PERMISSIONS;
+        catalog
+            .iter()
+            .zip(T::Levels::levels())
+            .filter_map(|(permission, level)| Some(Grant::new(permission.name, level?)))
+            .collect()
+    }
+}
+
 /// Holds for a declaration `Self` whose every grant `P` holds too, at the
 /// same level or a higher one: a token narrowed from `P` to `Self` is
-/// allowed. `permissions!` implements it; a missing permission is reported
-/// as `P` lacking it.
+/// allowed. A blanket impl compares the two declarations permission by
+/// permission; asking for more is a compile error for each permission
+/// asked for beyond `P`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be narrowed from `{P}`: they belong to different bindings, or `{Self}` asks for more",
+    label = "not a narrowing of `{P}`"
+)]
 pub trait Within<P: Declaration>: Declaration {}
+
+impl<Q, P> Within<P> for Q
+where
+    Q: Declaration,
+    P: Declaration<Catalog = Q::Catalog>,
+    Q::Catalog: typed::Narrow<Q, P>,
+{
+}
 
 /// A declaration as data, to print or to write as JSON:
 /// `{"name": "ReleaseNotes", "permissions": {"issues": "read", "projects": "write"}}`.
@@ -173,8 +210,8 @@ impl Manifest {
     pub fn of<P: Declaration>() -> Self {
         Self {
             name: P::NAME,
-            permissions: P::GRANTS
-                .iter()
+            permissions: P::grants()
+                .into_iter()
                 .map(|grant| (grant.permission, grant.level))
                 .collect(),
         }

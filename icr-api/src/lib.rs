@@ -45,6 +45,12 @@
 //!   catalog at compile time (an unknown permission or level is an error at
 //!   that entry), and [`Installation::create_token`] checks it against what
 //!   the server grants at run time;
+//! - an [`InstallationClient<P>`] is a capability: every way to one proves
+//!   that its token holds `P` ([`InstallationClient::from_token`] asks the
+//!   server) or says `unchecked` in its name; only `permissions!` implements
+//!   the permission traits; narrowing only narrows; and the one way to send
+//!   a hand-made request, [`InstallationClient::send`], states the
+//!   permissions it needs, checked like a generated function's;
 //! - the tag modules and [`models`] are generated from
 //!   `spec/icr.openapi.yaml` by `cargo xtask codegen` and checked in under
 //!   `src/generated/`; nothing in them is edited by hand.

@@ -39,7 +39,7 @@
 //! }
 //! ```
 //!
-//! The declaration is also data: [`Declaration::GRANTS`] lists what it
+//! The declaration is also data: [`Declaration::grants`] lists what it
 //! holds, and [`Manifest`] writes it as JSON, e.g. to print the settings the
 //! app needs on ICR.
 

@@ -22,7 +22,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use crate::cache::{CacheKey, CachedToken, MemoryCache, TokenCache};
 use crate::client::{AppClient, Client, ClientConfig, InstallationClient};
 use crate::error::{Error, Result};
-use crate::grants::{Declaration, Grant};
+use crate::grants::{Declaration, Grant, Permission};
 use crate::secret::SecretToken;
 use crate::{Call, DateTime, apps, models};
 
@@ -287,6 +287,7 @@ impl App {
                 self.clone(),
                 id,
                 P::grants().into(),
+                P::catalog(),
                 P::NAME,
             )),
         )
@@ -343,6 +344,7 @@ pub(crate) struct TokenSource {
     app: App,
     installation_id: i64,
     grants: Arc<[Grant]>,
+    catalog: &'static [Permission],
     declaration: &'static str,
     key: CacheKey,
 }
@@ -352,6 +354,7 @@ impl TokenSource {
         app: App,
         installation_id: i64,
         grants: Arc<[Grant]>,
+        catalog: &'static [Permission],
         declaration: &'static str,
     ) -> Self {
         let key = CacheKey::new(app.client().base_url(), app.id(), installation_id, &grants);
@@ -359,6 +362,7 @@ impl TokenSource {
             app,
             installation_id,
             grants,
+            catalog,
             declaration,
             key,
         }
@@ -374,6 +378,7 @@ impl TokenSource {
             self.app.clone(),
             self.installation_id,
             grants.into(),
+            self.catalog,
             declaration,
         )
     }
@@ -382,19 +387,40 @@ impl TokenSource {
         token.expires_at - self.app.client().server_now() > TOKEN_RENEW_BEFORE
     }
 
+    /// The cached token for this source's key, if it is good for a while
+    /// yet and was recorded with exactly the permissions asked for. A cache
+    /// is pluggable (and may be shared, or keyed wrongly); a token it hands
+    /// back for other permissions is not used under this declaration.
+    async fn cached(&self) -> Option<CachedToken> {
+        let token = self.app.inner.cache.get(&self.key).await?;
+        let reported = || {
+            token
+                .permissions
+                .iter()
+                .map(|(name, level)| (name.as_str(), level.as_str()))
+        };
+        let fits = crate::grants::missing(&self.grants, reported()).is_empty()
+            && crate::grants::beyond(&self.grants, self.catalog, reported()).is_empty();
+        if !fits {
+            tracing::warn!(
+                installation_id = self.installation_id,
+                key = %self.key,
+                "the token cache returned a token recorded with other permissions than its key; ignoring it"
+            );
+            return None;
+        }
+        self.fresh(&token).then_some(token)
+    }
+
     /// A token that is good for a while yet.
     pub(crate) async fn token(&self) -> Result<CachedToken> {
-        if let Some(token) = self.app.inner.cache.get(&self.key).await
-            && self.fresh(&token)
-        {
+        if let Some(token) = self.cached().await {
             return Ok(token);
         }
         let flight = self.app.flight(&self.key);
         let _turn = flight.lock().await;
         // Whoever held the lock before may have made the token already.
-        if let Some(token) = self.app.inner.cache.get(&self.key).await
-            && self.fresh(&token)
-        {
+        if let Some(token) = self.cached().await {
             return Ok(token);
         }
         self.mint().await
@@ -405,9 +431,8 @@ impl TokenSource {
     pub(crate) async fn renew(&self, refused: &SecretToken) -> Result<CachedToken> {
         let flight = self.app.flight(&self.key);
         let _turn = flight.lock().await;
-        if let Some(token) = self.app.inner.cache.get(&self.key).await
+        if let Some(token) = self.cached().await
             && token.token != *refused
-            && self.fresh(&token)
         {
             return Ok(token);
         }
@@ -425,14 +450,21 @@ impl TokenSource {
     }
 
     async fn mint(&self) -> Result<CachedToken> {
-        let (installation_id, declaration) = (self.installation_id, self.declaration);
+        let (installation_id, catalog, declaration) =
+            (self.installation_id, self.catalog, self.declaration);
         let created = self
             .app
             .app_call(|c| {
                 let grants = Arc::clone(&self.grants);
                 Box::pin(async move {
-                    crate::installation::create_checked(c, installation_id, &grants, declaration)
-                        .await
+                    crate::installation::create_checked(
+                        c,
+                        installation_id,
+                        &grants,
+                        catalog,
+                        declaration,
+                    )
+                    .await
                 })
             })
             .await
@@ -479,6 +511,7 @@ impl TokenSource {
                 }
             }
             error @ (Error::PermissionsNotGranted { .. }
+            | Error::PermissionsExceeded { .. }
             | Error::JwtRejected { .. }
             | Error::BadKey { .. }
             | Error::Transport { .. }) => error,

@@ -101,6 +101,7 @@ impl Client {
         let http = reqwest::Client::builder()
             .user_agent(config.user_agent.clone())
             .timeout(config.timeout)
+            .redirect(same_origin_redirects())
             .build()
             .map_err(|err| invalid(format!("the HTTP client could not be set up: {err}")))?;
         Ok(Self {
@@ -219,6 +220,27 @@ impl Client {
         }
         Err(Error::Api(error))
     }
+}
+
+/// Redirects are followed within the server's origin only: an answer from
+/// another host is neither authenticated by our credentials (reqwest drops
+/// `Authorization` across origins) nor the server's word, so it must not
+/// stand in for the server's answer (a token description, say). A redirect
+/// elsewhere is returned as it is, a 3xx, and so an error.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same_origin = attempt
+            .previous()
+            .first()
+            .is_some_and(|first| first.origin() == attempt.url().origin());
+        if attempt.previous().len() > 10 {
+            attempt.error("more than 10 redirects")
+        } else if same_origin {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
 }
 
 /// The error body every ICR error answer has; each field optional so that a

@@ -118,6 +118,22 @@ pub enum Error {
         /// What the server said, when it refused the token request.
         server_message: Option<String>,
     },
+    /// The server granted a new token more than it was asked for: a token
+    /// made for a declaration holds exactly its permissions, so a broader
+    /// one is refused (and revoked) rather than used under the narrower
+    /// type.
+    #[error(
+        "installation {installation_id}'s new token holds more than `{declaration}` asked for: {}; it was revoked",
+        extra.join(", ")
+    )]
+    PermissionsExceeded {
+        /// The declaration's name.
+        declaration: &'static str,
+        /// The installation.
+        installation_id: i64,
+        /// What the token holds beyond the declaration, `name: level`.
+        extra: Vec<String>,
+    },
     /// A client that sends a fixed token was asked to narrow it. Narrowing
     /// creates a new token, which only the app (with its JWT) can do; the
     /// fixed token is never handed on under a smaller declaration.
@@ -164,6 +180,7 @@ impl Error {
             | Error::InvalidRequest { .. }
             | Error::PermissionsNotGranted { .. }
             | Error::CannotNarrow { .. }
+            | Error::PermissionsExceeded { .. }
             | Error::BadKey { .. }
             | Error::JwtRejected { .. }
             | Error::InstallationNotFound { .. }

@@ -14,7 +14,7 @@ use std::marker::PhantomData;
 
 use crate::client::{AppClient, InstallationClient};
 use crate::error::{Error, Result};
-use crate::grants::{Declaration, Grant, Within};
+use crate::grants::{Declaration, Grant, Permission, Within};
 use crate::models::{AccessTokenRequest, InstallationAccessToken, PermissionLevel, PermissionMap};
 use crate::{DateTime, apps};
 
@@ -81,7 +81,8 @@ impl<P: Declaration> Installation<P> {
     /// lacks a declared permission, whether the server refuses the request
     /// for it (422 naming the permissions) or reports a token without it.
     pub async fn create_token(&self) -> Result<InstallationToken<P>> {
-        let created = create_checked(&self.app, self.id, &P::grants(), P::NAME).await?;
+        let created =
+            create_checked(&self.app, self.id, &P::grants(), P::catalog(), P::NAME).await?;
         Ok(InstallationToken {
             // Checked just above: the server granted every permission of `P`.
             client: InstallationClient::with_token_unchecked(
@@ -94,11 +95,15 @@ impl<P: Declaration> Installation<P> {
 }
 
 /// Creates a token asking for exactly `grants`, and checks the answer
-/// against them; `declaration` names them in errors.
+/// against them: every grant held ([`Error::PermissionsNotGranted`]) and
+/// nothing beyond them but what `catalog` says every installation holds
+/// ([`Error::PermissionsExceeded`]; the too-broad token is revoked).
+/// `declaration` names them in errors.
 pub(crate) async fn create_checked(
     app: &AppClient,
     installation_id: i64,
     grants: &[Grant],
+    catalog: &'static [Permission],
     declaration: &'static str,
 ) -> Result<InstallationAccessToken> {
     let not_granted =
@@ -132,20 +137,48 @@ pub(crate) async fn create_checked(
                 }
                 return Err(not_granted(refused, Some(error.message.clone())));
             }
+            // The answer holds a token, even when it does not decode: the
+            // body must not reach an error's `Debug`.
+            Err(Error::Decode(mut error)) => {
+                error.body = bytes::Bytes::from_static(REDACTED_BODY);
+                return Err(Error::Decode(error));
+            }
             Err(error) => return Err(error),
         };
-    let missing = crate::grants::missing(
-        grants,
+    let reported = || {
         created
             .permissions
             .iter()
-            .map(|(name, level)| (name.as_str(), level_name(level))),
-    );
+            .map(|(name, level)| (name.as_str(), level_name(level)))
+    };
+    let missing = crate::grants::missing(grants, reported());
     if !missing.is_empty() {
         return Err(not_granted(missing, None));
     }
+    let extra = crate::grants::beyond(grants, catalog, reported());
+    if !extra.is_empty() {
+        // Nobody asked for this token as it is; do not leave it behind.
+        let revoked = app
+            .client()
+            .execute(
+                crate::request::Request::delete("/installation/token"),
+                &created.token,
+            )
+            .await;
+        if let Err(error) = revoked {
+            tracing::warn!(installation_id, %error, "a token broader than asked for could not be revoked");
+        }
+        return Err(Error::PermissionsExceeded {
+            declaration,
+            installation_id,
+            extra,
+        });
+    }
     Ok(created)
 }
+
+/// What replaces the body of a token answer that did not decode.
+const REDACTED_BODY: &[u8] = b"[redacted: the answer to a token request holds a token]";
 
 /// What a token request asks for: each declared permission at its level.
 fn permission_map(grants: &[Grant]) -> PermissionMap {

@@ -123,7 +123,7 @@ pub mod __private {
     /// own.
     pub mod unsupported {
         pub use crate::grants::typed::logic;
-        pub use crate::grants::typed::sealed::Requirement as RequirementSeal;
+        pub use crate::grants::typed::sealed::RequirementOf as RequirementSeal;
         pub use crate::grants::typed::{CatalogDef, Declared, Narrow, same_catalog};
     }
 

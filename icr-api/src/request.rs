@@ -225,6 +225,14 @@ impl Request {
                     };
                     filled.replace_range(start..=start + length, value);
                 }
+                // `.` and `..` would be folded away by URL normalization,
+                // sending the request to another endpoint than the one whose
+                // permissions it states.
+                if filled != segment && (filled == "." || filled == "..") {
+                    return Err(self.invalid(format!(
+                        "the path segment `{segment}` would be `{filled}`, which is not a name but a step in the path"
+                    )));
+                }
                 segments.push(&filled);
             }
         }
@@ -381,6 +389,22 @@ mod tests {
             url(request),
             "http://127.0.0.1:9/api/issues?state=open&labels=bug%2Cneeds+triage&ids=1&ids=2&q=a%26b%3Dc"
         );
+    }
+
+    #[test]
+    fn a_path_parameter_cannot_step_out_of_its_segment() {
+        let base = Url::parse("http://127.0.0.1:9").unwrap();
+        for value in ["..", "."] {
+            let error = Request::new(Method::DELETE, "/labels/{labelName}")
+                .path("labelName", &value)
+                .url(&base)
+                .unwrap_err();
+            assert!(error.to_string().contains("a step in the path"), "{error}");
+        }
+        // Dots inside a name, and slashes, stay in the segment.
+        let request =
+            Request::new(Method::DELETE, "/labels/{labelName}").path("labelName", &"../v1.2");
+        assert_eq!(url(request), "http://127.0.0.1:9/api/labels/..%2Fv1.2");
     }
 
     #[test]

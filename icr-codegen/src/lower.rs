@@ -256,7 +256,22 @@ impl<'a> Lowerer<'a> {
         };
         let requirement = if marked {
             match self.catalog.requirement(self.doc, operation_ref) {
-                Ok(requirement) => requirement,
+                Ok(Some(requirement)) => Some(requirement),
+                // A marked operation's function states what it needs when it
+                // sends; with nothing listed it could only send unchecked.
+                Ok(None) => {
+                    self.errors.push(operation_ref.error(
+                        self.doc,
+                        ErrorKind::Permission,
+                        at.clone(),
+                        format!(
+                            "the operation is marked \"{}\" but lists no permissions; add `{}`",
+                            crate::MARKER,
+                            crate::permissions::REQUIREMENT_EXTENSION
+                        ),
+                    ));
+                    return;
+                }
                 Err(errors) => {
                     self.errors.extend(errors);
                     return;
@@ -1391,6 +1406,19 @@ mod tests {
             "/components/schemas/B/allOf/0",
             Some("t/getA"),
             "nests more than 32 deep",
+        );
+    }
+
+    #[test]
+    fn a_marked_operation_must_list_its_permissions() {
+        // Its function states what it needs when it sends; with nothing
+        // listed there is nothing to state.
+        check(
+            "paths:\n  /a:\n    get:\n      operationId: t/getA\n      description: Works with ICR Apps.\n      responses: {'204': {description: x}}\n",
+            ErrorKind::Permission,
+            "/paths/~1a/get",
+            Some("t/getA"),
+            "marked \"Works with ICR Apps.\" but lists no permissions; add `x-icr-permissions`",
         );
     }
 

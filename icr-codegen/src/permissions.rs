@@ -71,6 +71,9 @@ pub struct PermissionDef {
     /// The levels it can be granted at, lowest first; always starts at `read`
     /// and has no gaps.
     pub levels: Vec<Level>,
+    /// Whether every installation holds it at every level it has
+    /// (`alwaysHeld: true`), whether or not a token request asks for it.
+    pub always_held: bool,
 }
 
 /// A permission at a level, e.g. `issues: write`.
@@ -294,10 +297,22 @@ impl Catalog {
                     ),
                 );
             }
+            let always_held = match entry.get("alwaysHeld") {
+                None => false,
+                Some(Value::Bool(held)) => *held,
+                Some(other) => {
+                    fail(
+                        here.join("alwaysHeld"),
+                        format!("`alwaysHeld` of `{name}` must be `true` or `false`, not {other}"),
+                    );
+                    false
+                }
+            };
             permissions.push(PermissionDef {
                 name: name.clone(),
                 description: description.unwrap_or_default().to_owned(),
                 levels: parsed,
+                always_held,
             });
         }
         for (i, permission) in permissions.iter().enumerate() {
@@ -556,6 +571,7 @@ x-icr-permission-catalog:
   gaps: {description: Gap., levels: [read, admin]}
   nodesc: {levels: [read]}
   weird: {description: W., levels: [read, owner]}
+  held: {description: H., levels: [read], alwaysHeld: 1}
 ");
         let errors = Catalog::from_document(&doc).unwrap_err();
         let pointers: Vec<String> = errors.iter().map(|e| e.pointer.to_string()).collect();
@@ -566,7 +582,13 @@ x-icr-permission-catalog:
                 "/x-icr-permission-catalog/gaps/levels",
                 "/x-icr-permission-catalog/nodesc",
                 "/x-icr-permission-catalog/weird/levels/1",
+                "/x-icr-permission-catalog/held/alwaysHeld",
             ]
+        );
+        assert!(
+            errors[4]
+                .message
+                .contains("must be `true` or `false`, not 1")
         );
     }
 

@@ -5,6 +5,10 @@
 //! the same way as a generated one. Request counts are read at the server.
 //! The compile-time half is in `tests/ui` (`hole*` cases).
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use icr_api::cache::{CacheFuture, CacheKey, CachedToken, TokenCache};
 use icr_api::grants::{Grant, Level};
 use icr_api::permissions::needs;
 use icr_api::{App, Client, ClientConfig, Error, InstallationClient, Request, SecretToken};
@@ -256,4 +260,175 @@ async fn a_hand_made_request_states_its_needs_and_goes_the_generated_way() {
     // One token request, one request.
     assert_eq!(world.emulator.requests() - before, 2);
     assert_eq!(world.emulator.token_requests(), 1);
+}
+
+/// A token answer from a scripted server, holding `permissions`.
+fn token_answer(token: &str, expires_at: &str, permissions: serde_json::Value) -> Answer {
+    Answer::json(
+        201,
+        &json!({
+            "token": token, "expiresAt": expires_at, "permissions": permissions,
+            "organization": {"id": 1, "login": "o", "avatarUrl": "https://icr.example/a.png"},
+            "projectSelection": "all",
+        }),
+    )
+}
+
+fn scripted_app(recorder: &Recorder, keys: &KeyPair) -> App {
+    App::new(
+        7,
+        keys.private_pem(),
+        ClientConfig::with_base_url(&recorder.base_url),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_token_broader_than_asked_for_is_refused_and_revoked() {
+    let keys = KeyPair::generate().unwrap();
+    let recorder = Recorder::start(vec![
+        // Asked for `projects: read`; granted write, and webhooks too.
+        token_answer(
+            "icr_inst_too_broad",
+            "2099-01-01T00:00:00Z",
+            json!({"metadata": "read", "projects": "write", "webhooks": "write"}),
+        ),
+        Answer::empty(204),
+    ])
+    .await;
+    let narrowed = scripted_app(&recorder, &keys)
+        .installation::<ReleaseNotes>(42)
+        .narrow::<ReadProjects>()
+        .unwrap();
+    let error = icr_api::projects::get_project(&narrowed, 3001)
+        .await
+        .unwrap_err();
+    let Error::PermissionsExceeded {
+        declaration, extra, ..
+    } = &error
+    else {
+        panic!("expected PermissionsExceeded, got {error:?}");
+    };
+    assert_eq!(*declaration, "ReadProjects");
+    // `metadata: read` is held by every installation: not "more".
+    assert_eq!(extra, &["projects: write", "webhooks: write"]);
+    // The token request, then the revocation of the broad token; the
+    // request itself was never sent.
+    let requests = recorder.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[1].method, "DELETE");
+    assert_eq!(requests[1].uri, "/installation/token");
+    assert_eq!(
+        requests[1].header("authorization"),
+        Some("Bearer icr_inst_too_broad")
+    );
+    assert!(!format!("{error:?} {error}").contains("icr_inst_too_broad"));
+}
+
+#[tokio::test]
+async fn a_token_answer_that_does_not_decode_keeps_its_token_out_of_errors() {
+    let keys = KeyPair::generate().unwrap();
+    let recorder = Recorder::start(vec![
+        token_answer(
+            "icr_inst_undecodable",
+            "yesterday-ish",
+            json!({"projects": "read"}),
+        ),
+        token_answer(
+            "icr_inst_undecodable",
+            "yesterday-ish",
+            json!({"projects": "read"}),
+        ),
+    ])
+    .await;
+    let app = scripted_app(&recorder, &keys);
+    let managed = app.installation::<ReadProjects>(42);
+    let error = icr_api::projects::get_project(&managed, 3001)
+        .await
+        .unwrap_err();
+    let direct = app
+        .app_client()
+        .unwrap()
+        .installation::<ReadProjects>(42)
+        .create_token()
+        .await
+        .unwrap_err();
+    for error in [error, direct] {
+        let shown = format!("{error:?} {error} {:?}", std::error::Error::source(&error));
+        assert!(!shown.contains("icr_inst_undecodable"), "{shown}");
+        assert!(shown.contains("expiresAt"), "{shown}");
+    }
+}
+
+/// A cache keyed wrongly, by installation alone: it hands any token of the
+/// installation to any declaration.
+#[derive(Default)]
+struct ByInstallation(Mutex<HashMap<i64, CachedToken>>);
+
+impl TokenCache for ByInstallation {
+    fn get<'a>(&'a self, key: &'a CacheKey) -> CacheFuture<'a, Option<CachedToken>> {
+        let found = self.0.lock().unwrap().get(&key.installation_id).cloned();
+        Box::pin(async move { found })
+    }
+
+    fn put<'a>(&'a self, key: &'a CacheKey, token: CachedToken) -> CacheFuture<'a, ()> {
+        self.0.lock().unwrap().insert(key.installation_id, token);
+        Box::pin(async {})
+    }
+
+    fn remove<'a>(&'a self, key: &'a CacheKey) -> CacheFuture<'a, ()> {
+        self.0.lock().unwrap().remove(&key.installation_id);
+        Box::pin(async {})
+    }
+}
+
+#[tokio::test]
+async fn a_cached_token_for_other_permissions_is_not_used() {
+    let world = World::new().await;
+    let app = world
+        .app()
+        .with_token_cache(std::sync::Arc::new(ByInstallation::default()));
+    let narrow = app.installation::<ReadProjects>(world.installation);
+    let broad = app.installation::<ReleaseNotes>(world.installation);
+
+    // The narrow token lands in the cache first; the broad client must not
+    // take it, and the narrow one must not take the broad one after.
+    narrow.token_info().await.unwrap();
+    let info = broad.token_info().await.unwrap().unwrap();
+    assert_eq!(
+        info.permissions.get("projects").map(String::as_str),
+        Some("write")
+    );
+    let info = narrow.token_info().await.unwrap().unwrap();
+    assert_eq!(
+        info.permissions.get("projects").map(String::as_str),
+        Some("read")
+    );
+    assert_eq!(world.emulator.token_requests(), 3);
+}
+
+#[tokio::test]
+async fn a_token_is_not_proven_by_another_origin() {
+    // The server redirects the token description to another host, which
+    // would vouch for anything.
+    let elsewhere = Recorder::start(vec![Answer::json(
+        200,
+        &json!({"installationId": 1, "appId": 1, "expiresAt": "2099-01-01T00:00:00Z",
+            "permissions": {"projects": "admin", "issues": "write"},
+            "organization": {"id": 1, "login": "o", "avatarUrl": "https://icr.example/a.png"},
+            "projectSelection": "all"}),
+    )])
+    .await;
+    let server = Recorder::start(vec![Answer::empty(302).with_header(
+        "location",
+        &format!("{}/installation/token", elsewhere.base_url),
+    )])
+    .await;
+    let client = Client::new(ClientConfig::with_base_url(&server.base_url)).unwrap();
+    let error = InstallationClient::<ReleaseNotes>::from_token(client, SecretToken::new("t"))
+        .await
+        .unwrap_err();
+    assert_eq!(error.status(), Some(302), "{error:?}");
+    assert_eq!(server.requests().len(), 1);
+    assert!(elsewhere.requests().is_empty());
 }

@@ -4,10 +4,11 @@
 /// API description lists them.
 pub const CATALOG: &[::icr_api::grants::Permission] = &[
     ::icr_api::grants::Permission::new(
-        "metadata",
-        "Read access to public metadata: the API's meta information, rate limits, users, organizations' public profiles and searches over them. Every installation holds it.",
-        &[::icr_api::grants::Level::Read],
-    ),
+            "metadata",
+            "Read access to public metadata: the API's meta information, rate limits, users, organizations' public profiles and searches over them. Every installation holds it.",
+            &[::icr_api::grants::Level::Read],
+        )
+        .always_held(),
     ::icr_api::grants::Permission::new(
         "organization",
         "The organization's profile and settings; `admin` also reads the organization's audit log.",
@@ -328,94 +329,94 @@ pub mod needs {
     /// The requirement `metadata: read`, met by every declaration `P: super::MetadataRead`.
     #[derive(Debug)]
     pub enum MetadataRead {}
-    impl ::icr_api::__private::unsupported::RequirementSeal for MetadataRead {}
-    impl<P: super::MetadataRead> ::icr_api::grants::Requirement<P> for MetadataRead {}
+    impl<P: super::MetadataRead> ::icr_api::__private::unsupported::RequirementSeal<P>
+    for MetadataRead {}
     /// The requirement `organization: read`, met by every declaration `P: super::OrganizationRead`.
     #[derive(Debug)]
     pub enum OrganizationRead {}
-    impl ::icr_api::__private::unsupported::RequirementSeal for OrganizationRead {}
-    impl<P: super::OrganizationRead> ::icr_api::grants::Requirement<P>
-    for OrganizationRead {}
+    impl<
+        P: super::OrganizationRead,
+    > ::icr_api::__private::unsupported::RequirementSeal<P> for OrganizationRead {}
     /// The requirement `organization: write`, met by every declaration `P: super::OrganizationWrite`.
     #[derive(Debug)]
     pub enum OrganizationWrite {}
-    impl ::icr_api::__private::unsupported::RequirementSeal for OrganizationWrite {}
-    impl<P: super::OrganizationWrite> ::icr_api::grants::Requirement<P>
-    for OrganizationWrite {}
+    impl<
+        P: super::OrganizationWrite,
+    > ::icr_api::__private::unsupported::RequirementSeal<P> for OrganizationWrite {}
     /// The requirement `organization: admin`, met by every declaration `P: super::OrganizationAdmin`.
     #[derive(Debug)]
     pub enum OrganizationAdmin {}
-    impl ::icr_api::__private::unsupported::RequirementSeal for OrganizationAdmin {}
-    impl<P: super::OrganizationAdmin> ::icr_api::grants::Requirement<P>
-    for OrganizationAdmin {}
+    impl<
+        P: super::OrganizationAdmin,
+    > ::icr_api::__private::unsupported::RequirementSeal<P> for OrganizationAdmin {}
     /// The requirement `members: read`, met by every declaration `P: super::MembersRead`.
     #[derive(Debug)]
     pub enum MembersRead {}
-    impl ::icr_api::__private::unsupported::RequirementSeal for MembersRead {}
-    impl<P: super::MembersRead> ::icr_api::grants::Requirement<P> for MembersRead {}
+    impl<P: super::MembersRead> ::icr_api::__private::unsupported::RequirementSeal<P>
+    for MembersRead {}
     /// The requirement `members: write`, met by every declaration `P: super::MembersWrite`.
     #[derive(Debug)]
     pub enum MembersWrite {}
-    impl ::icr_api::__private::unsupported::RequirementSeal for MembersWrite {}
-    impl<P: super::MembersWrite> ::icr_api::grants::Requirement<P> for MembersWrite {}
+    impl<P: super::MembersWrite> ::icr_api::__private::unsupported::RequirementSeal<P>
+    for MembersWrite {}
     /// The requirement `projects: read`, met by every declaration `P: super::ProjectsRead`.
     #[derive(Debug)]
     pub enum ProjectsRead {}
-    impl ::icr_api::__private::unsupported::RequirementSeal for ProjectsRead {}
-    impl<P: super::ProjectsRead> ::icr_api::grants::Requirement<P> for ProjectsRead {}
+    impl<P: super::ProjectsRead> ::icr_api::__private::unsupported::RequirementSeal<P>
+    for ProjectsRead {}
     /// The requirement `projects: write`, met by every declaration `P: super::ProjectsWrite`.
     #[derive(Debug)]
     pub enum ProjectsWrite {}
-    impl ::icr_api::__private::unsupported::RequirementSeal for ProjectsWrite {}
-    impl<P: super::ProjectsWrite> ::icr_api::grants::Requirement<P> for ProjectsWrite {}
+    impl<P: super::ProjectsWrite> ::icr_api::__private::unsupported::RequirementSeal<P>
+    for ProjectsWrite {}
     /// The requirement `projects: admin`, met by every declaration `P: super::ProjectsAdmin`.
     #[derive(Debug)]
     pub enum ProjectsAdmin {}
-    impl ::icr_api::__private::unsupported::RequirementSeal for ProjectsAdmin {}
-    impl<P: super::ProjectsAdmin> ::icr_api::grants::Requirement<P> for ProjectsAdmin {}
+    impl<P: super::ProjectsAdmin> ::icr_api::__private::unsupported::RequirementSeal<P>
+    for ProjectsAdmin {}
     /// The requirement `issues: read`, met by every declaration `P: super::IssuesRead`.
     #[derive(Debug)]
     pub enum IssuesRead {}
-    impl ::icr_api::__private::unsupported::RequirementSeal for IssuesRead {}
-    impl<P: super::IssuesRead> ::icr_api::grants::Requirement<P> for IssuesRead {}
+    impl<P: super::IssuesRead> ::icr_api::__private::unsupported::RequirementSeal<P>
+    for IssuesRead {}
     /// The requirement `issues: write`, met by every declaration `P: super::IssuesWrite`.
     #[derive(Debug)]
     pub enum IssuesWrite {}
-    impl ::icr_api::__private::unsupported::RequirementSeal for IssuesWrite {}
-    impl<P: super::IssuesWrite> ::icr_api::grants::Requirement<P> for IssuesWrite {}
+    impl<P: super::IssuesWrite> ::icr_api::__private::unsupported::RequirementSeal<P>
+    for IssuesWrite {}
     /// The requirement `contents: read`, met by every declaration `P: super::ContentsRead`.
     #[derive(Debug)]
     pub enum ContentsRead {}
-    impl ::icr_api::__private::unsupported::RequirementSeal for ContentsRead {}
-    impl<P: super::ContentsRead> ::icr_api::grants::Requirement<P> for ContentsRead {}
+    impl<P: super::ContentsRead> ::icr_api::__private::unsupported::RequirementSeal<P>
+    for ContentsRead {}
     /// The requirement `contents: write`, met by every declaration `P: super::ContentsWrite`.
     #[derive(Debug)]
     pub enum ContentsWrite {}
-    impl ::icr_api::__private::unsupported::RequirementSeal for ContentsWrite {}
-    impl<P: super::ContentsWrite> ::icr_api::grants::Requirement<P> for ContentsWrite {}
+    impl<P: super::ContentsWrite> ::icr_api::__private::unsupported::RequirementSeal<P>
+    for ContentsWrite {}
     /// The requirement `webhooks: read`, met by every declaration `P: super::WebhooksRead`.
     #[derive(Debug)]
     pub enum WebhooksRead {}
-    impl ::icr_api::__private::unsupported::RequirementSeal for WebhooksRead {}
-    impl<P: super::WebhooksRead> ::icr_api::grants::Requirement<P> for WebhooksRead {}
+    impl<P: super::WebhooksRead> ::icr_api::__private::unsupported::RequirementSeal<P>
+    for WebhooksRead {}
     /// The requirement `webhooks: write`, met by every declaration `P: super::WebhooksWrite`.
     #[derive(Debug)]
     pub enum WebhooksWrite {}
-    impl ::icr_api::__private::unsupported::RequirementSeal for WebhooksWrite {}
-    impl<P: super::WebhooksWrite> ::icr_api::grants::Requirement<P> for WebhooksWrite {}
+    impl<P: super::WebhooksWrite> ::icr_api::__private::unsupported::RequirementSeal<P>
+    for WebhooksWrite {}
     /// The requirement `issues: read` or `projects: read`, met by every declaration `P: super::IssuesReadOrProjectsRead`.
     #[derive(Debug)]
     pub enum IssuesReadOrProjectsRead {}
-    impl ::icr_api::__private::unsupported::RequirementSeal
-    for IssuesReadOrProjectsRead {}
-    impl<P: super::IssuesReadOrProjectsRead> ::icr_api::grants::Requirement<P>
+    impl<
+        P: super::IssuesReadOrProjectsRead,
+    > ::icr_api::__private::unsupported::RequirementSeal<P>
     for IssuesReadOrProjectsRead {}
     /// The requirement `issues: write` or `projects: write`, met by every declaration `P: super::IssuesWriteOrProjectsWrite`.
     #[derive(Debug)]
     pub enum IssuesWriteOrProjectsWrite {}
-    impl ::icr_api::__private::unsupported::RequirementSeal
-    for IssuesWriteOrProjectsWrite {}
-    impl<P: super::IssuesWriteOrProjectsWrite> ::icr_api::grants::Requirement<P>
+    impl<
+        P: super::IssuesWriteOrProjectsWrite,
+    > ::icr_api::__private::unsupported::RequirementSeal<P>
     for IssuesWriteOrProjectsWrite {}
 }
 /// The machinery behind the traits above: where each permission
@@ -433,6 +434,18 @@ pub mod internal {
     /// Holds for the marker of `metadata` that a narrower declaration asks for when base declaration `P` holds it.
     pub trait MetadataAsk<P> {}
     impl<P> MetadataAsk<P> for ::icr_api::grants::level::Nothing {}
+    impl<P> MetadataAsk<P> for ::icr_api::grants::level::Write
+    where
+        P: ::icr_api::grants::Declaration<Catalog = super::Catalog>,
+        P::Levels: MetadataSlot,
+        <<P::Levels as MetadataSlot>::Level as ::icr_api::grants::LevelMarker>::Write: ::icr_api::__private::unsupported::logic::IsTrue,
+    {}
+    impl<P> MetadataAsk<P> for ::icr_api::grants::level::Admin
+    where
+        P: ::icr_api::grants::Declaration<Catalog = super::Catalog>,
+        P::Levels: MetadataSlot,
+        <<P::Levels as MetadataSlot>::Level as ::icr_api::grants::LevelMarker>::Admin: ::icr_api::__private::unsupported::logic::IsTrue,
+    {}
     #[diagnostic::on_unimplemented(
         message = "narrowing can only drop permissions, but the narrower declaration asks for `metadata: read`, which `{Self}` does not hold",
         label = "asks for `metadata: read`",
@@ -496,6 +509,12 @@ pub mod internal {
     /// Holds for the marker of `members` that a narrower declaration asks for when base declaration `P` holds it.
     pub trait MembersAsk<P> {}
     impl<P> MembersAsk<P> for ::icr_api::grants::level::Nothing {}
+    impl<P> MembersAsk<P> for ::icr_api::grants::level::Admin
+    where
+        P: ::icr_api::grants::Declaration<Catalog = super::Catalog>,
+        P::Levels: MembersSlot,
+        <<P::Levels as MembersSlot>::Level as ::icr_api::grants::LevelMarker>::Admin: ::icr_api::__private::unsupported::logic::IsTrue,
+    {}
     #[diagnostic::on_unimplemented(
         message = "narrowing can only drop permissions, but the narrower declaration asks for `members: read`, which `{Self}` does not hold",
         label = "asks for `members: read`",
@@ -565,6 +584,12 @@ pub mod internal {
     /// Holds for the marker of `issues` that a narrower declaration asks for when base declaration `P` holds it.
     pub trait IssuesAsk<P> {}
     impl<P> IssuesAsk<P> for ::icr_api::grants::level::Nothing {}
+    impl<P> IssuesAsk<P> for ::icr_api::grants::level::Admin
+    where
+        P: ::icr_api::grants::Declaration<Catalog = super::Catalog>,
+        P::Levels: IssuesSlot,
+        <<P::Levels as IssuesSlot>::Level as ::icr_api::grants::LevelMarker>::Admin: ::icr_api::__private::unsupported::logic::IsTrue,
+    {}
     #[diagnostic::on_unimplemented(
         message = "narrowing can only drop permissions, but the narrower declaration asks for `issues: read`, which `{Self}` does not hold",
         label = "asks for `issues: read`",
@@ -595,6 +620,12 @@ pub mod internal {
     /// Holds for the marker of `contents` that a narrower declaration asks for when base declaration `P` holds it.
     pub trait ContentsAsk<P> {}
     impl<P> ContentsAsk<P> for ::icr_api::grants::level::Nothing {}
+    impl<P> ContentsAsk<P> for ::icr_api::grants::level::Admin
+    where
+        P: ::icr_api::grants::Declaration<Catalog = super::Catalog>,
+        P::Levels: ContentsSlot,
+        <<P::Levels as ContentsSlot>::Level as ::icr_api::grants::LevelMarker>::Admin: ::icr_api::__private::unsupported::logic::IsTrue,
+    {}
     #[diagnostic::on_unimplemented(
         message = "narrowing can only drop permissions, but the narrower declaration asks for `contents: read`, which `{Self}` does not hold",
         label = "asks for `contents: read`",
@@ -633,6 +664,12 @@ pub mod internal {
     /// Holds for the marker of `webhooks` that a narrower declaration asks for when base declaration `P` holds it.
     pub trait WebhooksAsk<P> {}
     impl<P> WebhooksAsk<P> for ::icr_api::grants::level::Nothing {}
+    impl<P> WebhooksAsk<P> for ::icr_api::grants::level::Admin
+    where
+        P: ::icr_api::grants::Declaration<Catalog = super::Catalog>,
+        P::Levels: WebhooksSlot,
+        <<P::Levels as WebhooksSlot>::Level as ::icr_api::grants::LevelMarker>::Admin: ::icr_api::__private::unsupported::logic::IsTrue,
+    {}
     #[diagnostic::on_unimplemented(
         message = "narrowing can only drop permissions, but the narrower declaration asks for `webhooks: read`, which `{Self}` does not hold",
         label = "asks for `webhooks: read`",

@@ -48,7 +48,7 @@ use std::fmt;
 
 pub(crate) mod typed;
 
-pub use typed::{And, LevelList, LevelMarker, Requirement, Unrestricted, level};
+pub use typed::{And, LevelList, LevelMarker, Requirement, level};
 
 /// How much of a permission is held; each level includes the ones below it
 /// (`admin` ⊇ `write` ⊇ `read`).
@@ -121,6 +121,9 @@ pub struct Permission {
     pub description: &'static str,
     /// The levels it can be granted at, lowest first.
     pub levels: &'static [Level],
+    /// Whether every installation holds it (at its highest level), asked
+    /// for or not, as ICR's `metadata` is.
+    pub always_held: bool,
 }
 
 impl Permission {
@@ -134,7 +137,14 @@ impl Permission {
             name,
             description,
             levels,
+            always_held: false,
         }
+    }
+
+    /// The same entry, held by every installation.
+    pub const fn always_held(mut self) -> Self {
+        self.always_held = true;
+        self
     }
 }
 
@@ -154,6 +164,9 @@ pub trait Declaration: typed::Declared {
     /// the catalog's order.
     fn grants() -> Vec<Grant>;
 
+    /// The catalog of the bindings it was declared for.
+    fn catalog() -> &'static [Permission];
+
     /// The level held of `permission`, if any.
     fn level_of(permission: &str) -> Option<Level> {
         Self::grants()
@@ -166,9 +179,12 @@ pub trait Declaration: typed::Declared {
 impl<T: typed::Declared> Declaration for T {
     const NAME: &'static str = T::LABEL;
 
+    fn catalog() -> &'static [Permission] {
+        <T::Catalog as typed::CatalogDef>::PERMISSIONS
+    }
+
     fn grants() -> Vec<Grant> {
-        let catalog = <T::Catalog as typed::CatalogDef>::PERMISSIONS;
-        catalog
+        Self::catalog()
             .iter()
             .zip(T::Levels::levels())
             .filter_map(|(permission, level)| Some(Grant::new(permission.name, level?)))
@@ -253,6 +269,35 @@ pub fn missing<'a>(
         .collect()
 }
 
+/// The permissions of `reported` (permission name → level name, as a server
+/// reports them) beyond what `declared` asked for, written `name: level`:
+/// any permission not declared, or held at a higher level than declared,
+/// except those `catalog` marks as held by every installation.
+pub fn beyond<'a>(
+    declared: &[Grant],
+    catalog: &[Permission],
+    reported: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Vec<String> {
+    reported
+        .into_iter()
+        .filter(|(permission, level)| {
+            let always = catalog
+                .iter()
+                .any(|p| p.name == *permission && p.always_held);
+            let asked = declared
+                .iter()
+                .find(|grant| grant.permission == *permission)
+                .map(|grant| grant.level);
+            let within = match (asked, Level::from_name(level)) {
+                (Some(asked), Some(level)) => level <= asked,
+                _ => false,
+            };
+            !always && !within
+        })
+        .map(|(permission, level)| format!("{permission}: {level}"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,6 +332,34 @@ mod tests {
                     ("metadata", "read"),
                     ("projects", "read")
                 ]
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_grant_is_beyond_when_undeclared_or_higher_unless_always_held() {
+        let declared = [Grant::new("issues", Level::Read)];
+        let catalog = [
+            Permission::new("metadata", "", &[Level::Read]).always_held(),
+            Permission::new("issues", "", &[Level::Read, Level::Write]),
+            Permission::new("projects", "", &[Level::Read]),
+        ];
+        let reported = [
+            ("metadata", "read"),
+            ("issues", "write"),
+            ("projects", "read"),
+            ("issues", "owner"),
+        ];
+        assert_eq!(
+            beyond(&declared, &catalog, reported),
+            ["issues: write", "projects: read", "issues: owner"]
+        );
+        assert!(
+            beyond(
+                &declared,
+                &catalog,
+                [("issues", "read"), ("metadata", "read")]
             )
             .is_empty()
         );

@@ -209,22 +209,19 @@ const fn same_levels(a: &[Level], b: &[Level]) -> bool {
 /// IssuesWrite`); [`And`] joins two. Generated request functions state
 /// theirs when they send, and so does a hand-made request
 /// ([`InstallationClient::send`](crate::InstallationClient::send)).
-pub trait Requirement<P>: sealed::Requirement {}
+///
+/// It is implemented for every type that meets the private
+/// `RequirementSeal<P>`, which only the generated `needs` types and [`And`]
+/// do; an impl written by hand conflicts or lacks the seal.
+pub trait Requirement<P>: sealed::RequirementOf<P> {}
+
+impl<P, T: sealed::RequirementOf<P>> Requirement<P> for T {}
 
 /// Both requirements `A` and `B`: `And<needs::IssuesWrite, needs::ProjectsRead>`.
+/// Met by `P` when both are.
 pub struct And<A, B>(PhantomData<fn() -> (A, B)>);
 
-impl<A, B> sealed::Requirement for And<A, B> {}
-
-/// The requirement of an endpoint that takes any installation token and
-/// needs no permission (`GET /installation/token`, say): met by every
-/// declaration.
-#[derive(Debug)]
-pub enum Unrestricted {}
-
-impl sealed::Requirement for Unrestricted {}
-impl<P: super::Declaration> Requirement<P> for Unrestricted {}
-impl<P, A: Requirement<P>, B: Requirement<P>> Requirement<P> for And<A, B> {}
+impl<P, A: Requirement<P>, B: Requirement<P>> sealed::RequirementOf<P> for And<A, B> {}
 
 pub(crate) mod sealed {
     pub trait LevelMarker {}
@@ -237,9 +234,11 @@ pub(crate) mod sealed {
     impl LevelList for () {}
     impl<H: super::LevelMarker, T: super::LevelList> LevelList for (H, T) {}
 
-    /// The seal of [`Requirement`](super::Requirement); generated bindings
-    /// implement it through `__private::unsupported::RequirementSeal`.
-    pub trait Requirement {}
+    /// The seal of [`Requirement`](super::Requirement), and what it is
+    /// implemented over: generated bindings implement it for their `needs`
+    /// types through `__private::unsupported::RequirementSeal`, each met by
+    /// the declarations that hold its permission.
+    pub trait RequirementOf<P> {}
 }
 
 /// What `permissions!` writes for a declaration; everything else about it

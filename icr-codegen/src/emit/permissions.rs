@@ -66,10 +66,17 @@ pub(super) fn bounds(requirement: Option<&Requirement>) -> TokenStream {
 
 /// The requirement type an installation function states when it sends its
 /// request: `needs::IssuesWrite`, several joined by `And`, or the
-/// alternatives' own.
+/// alternatives' own. Lowering refuses a marked operation that lists no
+/// permissions, so there is always one; were there none, the generated code
+/// would say so rather than send unchecked.
 pub(super) fn requirement(requirement: Option<&Requirement>) -> TokenStream {
+    let missing = || {
+        quote!(::core::compile_error!(
+            "this operation lists no permissions"
+        ))
+    };
     let Some(requirement) = requirement else {
-        return quote!(::icr_api::grants::Unrestricted);
+        return missing();
     };
     if let Some(name) = requirement.trait_name() {
         let name = format_ident!("{name}");
@@ -79,9 +86,9 @@ pub(super) fn requirement(requirement: Option<&Requirement>) -> TokenStream {
         let name = format_ident!("{}", grant.trait_name());
         quote!(super::permissions::needs::#name)
     });
-    let last = needs
-        .next()
-        .unwrap_or_else(|| quote!(::icr_api::grants::Unrestricted));
+    let Some(last) = needs.next() else {
+        return missing();
+    };
     needs.fold(
         last,
         |joined, need| quote!(::icr_api::grants::And<#need, #joined>),
@@ -131,7 +138,13 @@ pub(super) fn module_items(api: &Api) -> TokenStream {
         let name = &permission.name;
         let description = &permission.description;
         let levels = permission.levels.iter().map(|level| level_path(*level));
-        quote!(::icr_api::grants::Permission::new(#name, #description, &[#(#levels),*]))
+        let entry =
+            quote!(::icr_api::grants::Permission::new(#name, #description, &[#(#levels),*]));
+        if permission.always_held {
+            quote!(#entry.always_held())
+        } else {
+            entry
+        }
     });
     let needs = catalog
         .iter()
@@ -156,8 +169,7 @@ pub(super) fn module_items(api: &Api) -> TokenStream {
                 #doc
                 #[derive(Debug)]
                 pub enum #name {}
-                impl ::icr_api::__private::unsupported::RequirementSeal for #name {}
-                impl<P: super::#name> ::icr_api::grants::Requirement<P> for #name {}
+                impl<P: super::#name> ::icr_api::__private::unsupported::RequirementSeal<P> for #name {}
             }
         });
     let internal = internal_items(api);
@@ -218,6 +230,12 @@ fn slot_trait(permission: &PermissionDef) -> proc_macro2::Ident {
 /// `<<P::Levels as internal::IssuesSlot>::Level as LevelMarker>::Write`:
 /// whether declaration `P` holds `grant`, as a type-level truth.
 fn holds(grant: &Grant, api: &Api) -> TokenStream {
+    holds_in(grant, api, quote!(internal::))
+}
+
+/// [`holds`], naming the slot traits through `module` (empty inside
+/// `internal` itself).
+fn holds_in(grant: &Grant, api: &Api, module: TokenStream) -> TokenStream {
     let slot = api
         .catalog
         .permissions
@@ -226,7 +244,7 @@ fn holds(grant: &Grant, api: &Api) -> TokenStream {
         .map(slot_trait)
         .unwrap_or_else(|| format_ident!("{}Slot", pascal(&grant.permission)));
     let level = format_ident!("{}", pascal(grant.level.name()));
-    quote!(<<P::Levels as internal::#slot>::Level as ::icr_api::grants::LevelMarker>::#level)
+    quote!(<<P::Levels as #module #slot>::Level as ::icr_api::grants::LevelMarker>::#level)
 }
 
 /// The items of the hidden `internal` module: one slot trait per
@@ -266,6 +284,26 @@ fn internal_items(api: &Api) -> TokenStream {
             pub trait #ask<P> {}
             impl<P> #ask<P> for ::icr_api::grants::level::Nothing {}
         };
+        // A level the permission does not have can only be claimed by a
+        // declaration written by hand; it is within `P` exactly when `P`
+        // claims it too, and the impl exists so that no other can be added.
+        for level in Level::ALL.iter().filter(|l| !permission.levels.contains(l)) {
+            let grant = Grant {
+                permission: permission.name.clone(),
+                level: *level,
+            };
+            let marker = format_ident!("{}", pascal(level.name()));
+            let truth = holds_in(&grant, api, TokenStream::new());
+            asks.extend(quote! {
+                impl<P> #ask<P> for ::icr_api::grants::level::#marker
+                where
+                    P: ::icr_api::grants::Declaration<Catalog = super::Catalog>,
+                    P::Levels: #slot,
+                    #truth: ::icr_api::__private::unsupported::logic::IsTrue,
+                {
+                }
+            });
+        }
         for level in &permission.levels {
             let grant = Grant {
                 permission: permission.name.clone(),

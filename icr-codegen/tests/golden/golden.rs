@@ -400,34 +400,34 @@ pub mod permissions {
         /// The requirement `notes: read`, met by every declaration `P: super::NotesRead`.
         #[derive(Debug)]
         pub enum NotesRead {}
-        impl ::icr_api::__private::unsupported::RequirementSeal for NotesRead {}
-        impl<P: super::NotesRead> ::icr_api::grants::Requirement<P> for NotesRead {}
+        impl<P: super::NotesRead> ::icr_api::__private::unsupported::RequirementSeal<P>
+        for NotesRead {}
         /// The requirement `notes: write`, met by every declaration `P: super::NotesWrite`.
         #[derive(Debug)]
         pub enum NotesWrite {}
-        impl ::icr_api::__private::unsupported::RequirementSeal for NotesWrite {}
-        impl<P: super::NotesWrite> ::icr_api::grants::Requirement<P> for NotesWrite {}
+        impl<P: super::NotesWrite> ::icr_api::__private::unsupported::RequirementSeal<P>
+        for NotesWrite {}
         /// The requirement `boards: read`, met by every declaration `P: super::BoardsRead`.
         #[derive(Debug)]
         pub enum BoardsRead {}
-        impl ::icr_api::__private::unsupported::RequirementSeal for BoardsRead {}
-        impl<P: super::BoardsRead> ::icr_api::grants::Requirement<P> for BoardsRead {}
+        impl<P: super::BoardsRead> ::icr_api::__private::unsupported::RequirementSeal<P>
+        for BoardsRead {}
         /// The requirement `boards: write`, met by every declaration `P: super::BoardsWrite`.
         #[derive(Debug)]
         pub enum BoardsWrite {}
-        impl ::icr_api::__private::unsupported::RequirementSeal for BoardsWrite {}
-        impl<P: super::BoardsWrite> ::icr_api::grants::Requirement<P> for BoardsWrite {}
+        impl<P: super::BoardsWrite> ::icr_api::__private::unsupported::RequirementSeal<P>
+        for BoardsWrite {}
         /// The requirement `boards: admin`, met by every declaration `P: super::BoardsAdmin`.
         #[derive(Debug)]
         pub enum BoardsAdmin {}
-        impl ::icr_api::__private::unsupported::RequirementSeal for BoardsAdmin {}
-        impl<P: super::BoardsAdmin> ::icr_api::grants::Requirement<P> for BoardsAdmin {}
+        impl<P: super::BoardsAdmin> ::icr_api::__private::unsupported::RequirementSeal<P>
+        for BoardsAdmin {}
         /// The requirement `boards: read` or `notes: read`, met by every declaration `P: super::BoardsReadOrNotesRead`.
         #[derive(Debug)]
         pub enum BoardsReadOrNotesRead {}
-        impl ::icr_api::__private::unsupported::RequirementSeal
-        for BoardsReadOrNotesRead {}
-        impl<P: super::BoardsReadOrNotesRead> ::icr_api::grants::Requirement<P>
+        impl<
+            P: super::BoardsReadOrNotesRead,
+        > ::icr_api::__private::unsupported::RequirementSeal<P>
         for BoardsReadOrNotesRead {}
     }
     /// The machinery behind the traits above: where each permission
@@ -445,6 +445,12 @@ pub mod permissions {
         /// Holds for the marker of `notes` that a narrower declaration asks for when base declaration `P` holds it.
         pub trait NotesAsk<P> {}
         impl<P> NotesAsk<P> for ::icr_api::grants::level::Nothing {}
+        impl<P> NotesAsk<P> for ::icr_api::grants::level::Admin
+        where
+            P: ::icr_api::grants::Declaration<Catalog = super::Catalog>,
+            P::Levels: NotesSlot,
+            <<P::Levels as NotesSlot>::Level as ::icr_api::grants::LevelMarker>::Admin: ::icr_api::__private::unsupported::logic::IsTrue,
+        {}
         #[diagnostic::on_unimplemented(
             message = "narrowing can only drop permissions, but the narrower declaration asks for `notes: read`, which `{Self}` does not hold",
             label = "asks for `notes: read`",

@@ -35,7 +35,12 @@ pub(crate) fn declarations(catalog: &Catalog, declarations: &[Checked<'_>]) -> T
     out
 }
 
-/// `const _: () = assert!(same_catalog(<module>::CATALOG, &[…]), "…");`
+/// `const _: () = assert!(same_catalog(<module::Catalog as CatalogDef>::PERMISSIONS, &[…]), "…");`
+///
+/// The catalog is read through the `Catalog` type the declarations name,
+/// whose `CatalogDef` impl only its bindings can write: a caller that
+/// points the header at a module of its own with a forged `CATALOG`
+/// beside a real `Catalog` still meets the real one.
 fn catalog_assertion(catalog: &Catalog) -> TokenStream {
     let runtime = &catalog.runtime;
     let module = &catalog.module;
@@ -45,7 +50,10 @@ fn catalog_assertion(catalog: &Catalog) -> TokenStream {
     });
     quote! {
         const _: () = ::core::assert!(
-            #runtime::__private::unsupported::same_catalog(#module::CATALOG, &[#(#entries),*]),
+            #runtime::__private::unsupported::same_catalog(
+                <#module::Catalog as #runtime::__private::unsupported::CatalogDef>::PERMISSIONS,
+                &[#(#entries),*],
+            ),
             "this `permissions!` was handed a catalog that is not its bindings' own; call it through the bindings' `permissions!` macro",
         );
     }
@@ -71,7 +79,9 @@ fn declaration(catalog: &Catalog, checked: &Checked<'_>) -> TokenStream {
     let attrs = &checked.declaration.attrs;
     let vis = &checked.declaration.vis;
     let name = &checked.declaration.name;
-    let name_text = name.to_string();
+    let name_text = syn::ext::IdentExt::unraw(name).to_string();
+    // A declaration compiled out is compiled out whole.
+    let cfgs = attrs.iter().filter(|attr| attr.path().is_ident("cfg"));
     // The items carry the span of the declaration's name, so that the
     // compiler's "not implemented for `ReleaseNotes`" points at the
     // declaration to change rather than at the whole macro call.
@@ -101,6 +111,7 @@ fn declaration(catalog: &Catalog, checked: &Checked<'_>) -> TokenStream {
         #[derive(#(#derives),*)]
         #vis struct #name;
 
+        #(#cfgs)*
         impl #runtime::__private::unsupported::Declared for #name {
             const LABEL: &'static str = #name_text;
             type Catalog = #module::Catalog;
@@ -109,18 +120,43 @@ fn declaration(catalog: &Catalog, checked: &Checked<'_>) -> TokenStream {
     }
 }
 
-/// The last segment of every path in the declaration's own `#[derive(…)]`
-/// attributes, so that a user's `#[derive(Debug)]` is not derived twice.
+/// The last segment of every path in the declaration's own derives, so that
+/// a user's `#[derive(Debug)]` is not derived twice: `#[derive(…)]` by any
+/// path (`#[::core::prelude::v1::derive(…)]`), and derives inside
+/// `#[cfg_attr(…, derive(…))]`, which count as the user's whatever the
+/// condition.
 fn derived_by_user(attrs: &[syn::Attribute]) -> Vec<String> {
     let mut names = Vec::new();
-    for attr in attrs.iter().filter(|attr| attr.path().is_ident("derive")) {
-        // A derive list that does not parse is left for rustc to report.
-        let _ = attr.parse_nested_meta(|meta| {
+    for attr in attrs {
+        collect_derives(&attr.meta, &mut names);
+    }
+    names
+}
+
+fn collect_derives(meta: &syn::Meta, names: &mut Vec<String>) {
+    let syn::Meta::List(list) = meta else {
+        return;
+    };
+    let Some(last) = list.path.segments.last() else {
+        return;
+    };
+    // What does not parse is left for rustc to report.
+    if last.ident == "derive" {
+        let _ = list.parse_nested_meta(|meta| {
             if let Some(last) = meta.path.segments.last() {
                 names.push(last.ident.to_string());
             }
             Ok(())
         });
+    } else if last.ident == "cfg_attr" {
+        let parsed = list.parse_args_with(
+            syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+        );
+        if let Ok(metas) = parsed {
+            // The first is the condition; the rest are attributes.
+            for meta in metas.iter().skip(1) {
+                collect_derives(meta, names);
+            }
+        }
     }
-    names
 }

@@ -58,9 +58,10 @@ fn a_declaration_states_its_level_of_every_permission_in_the_catalogs_order() {
         /// Docs stay.
         pub ReleaseNotes { projects: admin, issues: read }
     });
-    // The first item asserts that the catalog is the bindings' own.
+    // The first item asserts that the catalog is the bindings' own, read
+    // through the `Catalog` type the declaration names.
     assert!(
-        items[0].contains("same_catalog (crate :: permissions :: CATALOG , & [(\"issues\" , & [:: icr_api :: grants :: Level :: Read , :: icr_api :: grants :: Level :: Write]) ,"),
+        items[0].contains("same_catalog (< crate :: permissions :: Catalog as :: icr_api :: __private :: unsupported :: CatalogDef > :: PERMISSIONS , & [(\"issues\" , & [:: icr_api :: grants :: Level :: Read , :: icr_api :: grants :: Level :: Write]) ,"),
         "{}",
         items[0]
     );

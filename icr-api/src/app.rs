@@ -183,7 +183,7 @@ impl App {
 
     /// A client for the `/app` endpoints, with the current JWT.
     pub fn app_client(&self) -> Result<AppClient> {
-        Ok(AppClient::with_jwt(self.inner.client.clone(), self.jwt()?))
+        AppClient::with_jwt(self.inner.client.clone(), self.jwt()?)
     }
 
     /// Runs an `/app` request. A 401 after which the server's `Date` showed
@@ -399,13 +399,14 @@ impl TokenSource {
                 .iter()
                 .map(|(name, level)| (name.as_str(), level.as_str()))
         };
-        let fits = crate::grants::missing(&self.grants, reported()).is_empty()
+        let fits = token.key == self.key
+            && crate::grants::missing(&self.grants, reported()).is_empty()
             && crate::grants::beyond(&self.grants, self.catalog, reported()).is_empty();
         if !fits {
             tracing::warn!(
                 installation_id = self.installation_id,
                 key = %self.key,
-                "the token cache returned a token recorded with other permissions than its key; ignoring it"
+                "the token cache returned a token made for another key or other permissions; ignoring it"
             );
             return None;
         }
@@ -490,6 +491,7 @@ impl TokenSource {
             expires_at: created.expires_at,
             created_at: self.app.client().server_now(),
             permissions,
+            key: self.key.clone(),
         };
         self.app.inner.cache.put(&self.key, token.clone()).await;
         Ok(token)

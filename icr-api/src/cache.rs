@@ -67,6 +67,11 @@ pub struct CachedToken {
     pub created_at: DateTime,
     /// The permissions the server granted it, by name (`"issues": "read"`).
     pub permissions: std::collections::BTreeMap<String, String>,
+    /// What it was made for: the key it was first kept under. The client
+    /// uses a token read back only for the same key, so a cache that finds
+    /// tokens by less than the whole key never hands one installation's
+    /// token to another.
+    pub key: CacheKey,
 }
 
 /// What the cache's methods return.

@@ -558,12 +558,27 @@ impl fmt::Debug for AppClient {
 }
 
 impl AppClient {
-    /// A client that sends `jwt`, an app JWT signed elsewhere.
-    pub fn with_jwt(client: Client, jwt: SecretToken) -> Self {
-        Self {
+    /// A client that sends `jwt`, an app JWT signed elsewhere. Fails with
+    /// [`Error::BadKey`] when it is not shaped as a JWT (three base64url
+    /// parts joined by dots), so that an installation token cannot be sent
+    /// through the app's client, where no request states its permissions.
+    pub fn with_jwt(client: Client, jwt: SecretToken) -> Result<Self> {
+        let parts: Vec<&str> = jwt.expose_secret().split('.').collect();
+        let base64url = |part: &&str| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        if parts.len() != 3 || !parts.iter().all(base64url) {
+            return Err(Error::BadKey {
+                reason: "the credential given as the app's JWT is not a JWT (three base64url parts joined by dots)".to_owned(),
+            });
+        }
+        Ok(Self {
             client,
             jwt: Arc::new(jwt),
-        }
+        })
     }
 
     /// The transport.

@@ -152,29 +152,30 @@ pub(crate) async fn create_checked(
             .map(|(name, level)| (name.as_str(), level_name(level)))
     };
     let missing = crate::grants::missing(grants, reported());
-    if !missing.is_empty() {
-        return Err(not_granted(missing, None));
-    }
     let extra = crate::grants::beyond(grants, catalog, reported());
-    if !extra.is_empty() {
-        // Nobody asked for this token as it is; do not leave it behind.
-        let revoked = app
-            .client()
-            .execute(
-                crate::request::Request::delete("/installation/token"),
-                &created.token,
-            )
-            .await;
-        if let Err(error) = revoked {
-            tracing::warn!(installation_id, %error, "a token broader than asked for could not be revoked");
-        }
-        return Err(Error::PermissionsExceeded {
+    if missing.is_empty() && extra.is_empty() {
+        return Ok(created);
+    }
+    // Nobody will use this token as it is; do not leave it behind.
+    let revoked = app
+        .client()
+        .execute(
+            crate::request::Request::delete("/installation/token"),
+            &created.token,
+        )
+        .await;
+    if let Err(error) = revoked {
+        tracing::warn!(installation_id, %error, "a token that did not match its request could not be revoked");
+    }
+    if missing.is_empty() {
+        Err(Error::PermissionsExceeded {
             declaration,
             installation_id,
             extra,
-        });
+        })
+    } else {
+        Err(not_granted(missing, None))
     }
-    Ok(created)
 }
 
 /// What replaces the body of a token answer that did not decode.

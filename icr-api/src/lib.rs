@@ -23,7 +23,7 @@
 //!
 //! # async fn run() -> icr_api::Result<()> {
 //! let client = Client::new(ClientConfig::default())?;
-//! let app = AppClient::with_jwt(client, SecretToken::new("the app's JWT"));
+//! let app = AppClient::with_jwt(client, SecretToken::new("eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiI0MiJ9.c2lnbmF0dXJl"))?;
 //! // Asks for exactly `projects: write` and `issues: read`, and fails right
 //! // here if the installation does not hold them.
 //! let token = app.installation::<ReleaseNotes>(42).create_token().await?;
@@ -109,7 +109,6 @@ pub mod __private {
     pub use crate::request::{ArrayStyle, Request, Response};
     pub use bytes::Bytes;
     pub use chrono;
-    pub use icr_macros::permissions;
     pub use reqwest::Method;
     pub use serde;
     pub use serde_json;
@@ -125,6 +124,9 @@ pub mod __private {
         pub use crate::grants::typed::logic;
         pub use crate::grants::typed::sealed::RequirementOf as RequirementSeal;
         pub use crate::grants::typed::{CatalogDef, Declared, Narrow, same_catalog};
+        /// The proc macro behind each bindings' `permissions!`, which hands
+        /// it their catalog.
+        pub use icr_macros::permissions;
     }
 
     /// Reads a member that may be absent (`None`), `null` (`Some(None)`) or

@@ -214,23 +214,14 @@ impl Request {
             };
             segments.pop_if_empty();
             for segment in self.template.split('/').filter(|s| !s.is_empty()) {
-                let mut filled = segment.to_owned();
-                while let Some(start) = filled.find('{') {
-                    let Some(length) = filled[start..].find('}') else {
-                        break;
-                    };
-                    let name = &filled[start + 1..start + length];
-                    let Some((_, value)) = self.path_values.iter().find(|(n, _)| *n == name) else {
-                        return Err(self.invalid(format!("path parameter `{name}` has no value")));
-                    };
-                    filled.replace_range(start..=start + length, value);
-                }
-                // `.` and `..` would be folded away by URL normalization,
-                // sending the request to another endpoint than the one whose
-                // permissions it states.
-                if filled != segment && (filled == "." || filled == "..") {
+                let filled = self.fill(segment)?;
+                // `.` and `..` would be folded away by URL normalization, and
+                // an empty segment makes another path: either would send the
+                // request to another endpoint than the one whose permissions
+                // it states.
+                if filled != segment && matches!(filled.as_str(), "" | "." | "..") {
                     return Err(self.invalid(format!(
-                        "the path segment `{segment}` would be `{filled}`, which is not a name but a step in the path"
+                        "the path segment `{segment}` would be `{filled}`, which does not name a resource"
                     )));
                 }
                 segments.push(&filled);
@@ -243,6 +234,28 @@ impl Request {
             }
         }
         Ok(url)
+    }
+
+    /// One segment of the template with its parameters filled in, in one
+    /// pass: a value is never read as a template itself, whatever braces
+    /// it holds.
+    fn fill(&self, segment: &str) -> Result<String> {
+        let mut filled = String::with_capacity(segment.len());
+        let mut rest = segment;
+        while let Some(start) = rest.find('{') {
+            let Some(length) = rest[start..].find('}') else {
+                break;
+            };
+            let name = &rest[start + 1..start + length];
+            let Some((_, value)) = self.path_values.iter().find(|(n, _)| *n == name) else {
+                return Err(self.invalid(format!("path parameter `{name}` has no value")));
+            };
+            filled.push_str(&rest[..start]);
+            filled.push_str(value);
+            rest = &rest[start + length + 1..];
+        }
+        filled.push_str(rest);
+        Ok(filled)
     }
 
     fn invalid(&self, reason: String) -> Error {
@@ -394,17 +407,28 @@ mod tests {
     #[test]
     fn a_path_parameter_cannot_step_out_of_its_segment() {
         let base = Url::parse("http://127.0.0.1:9").unwrap();
-        for value in ["..", "."] {
+        for value in ["..", ".", ""] {
             let error = Request::new(Method::DELETE, "/labels/{labelName}")
                 .path("labelName", &value)
                 .url(&base)
                 .unwrap_err();
-            assert!(error.to_string().contains("a step in the path"), "{error}");
+            assert!(
+                error.to_string().contains("does not name a resource"),
+                "{error}"
+            );
         }
         // Dots inside a name, and slashes, stay in the segment.
         let request =
             Request::new(Method::DELETE, "/labels/{labelName}").path("labelName", &"../v1.2");
         assert_eq!(url(request), "http://127.0.0.1:9/api/labels/..%2Fv1.2");
+        // A value is filled in once, never read as a template: braces stay.
+        let request = Request::new(Method::GET, "/projects/{projectId}/labels/{labelName}")
+            .path("projectId", &3001)
+            .path("labelName", &"{labelName}{projectId}");
+        assert_eq!(
+            url(request),
+            "http://127.0.0.1:9/api/projects/3001/labels/%7BlabelName%7D%7BprojectId%7D"
+        );
     }
 
     #[test]

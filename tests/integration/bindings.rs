@@ -364,7 +364,8 @@ async fn app_endpoints_send_the_app_jwt() {
     let app = spec_value("/components/examples/App/value");
     let recorder = Recorder::start(vec![Answer::json(200, &app)]).await;
     let client = Client::new(ClientConfig::with_base_url(&recorder.base_url)).unwrap();
-    let app_client = AppClient::with_jwt(client, SecretToken::new("header.payload.signature"));
+    let app_client =
+        AppClient::with_jwt(client, SecretToken::new("header.payload.signature")).unwrap();
     let app = icr_api::apps::get_authenticated_app(&app_client)
         .await
         .unwrap();

@@ -432,3 +432,104 @@ async fn a_token_is_not_proven_by_another_origin() {
     assert_eq!(server.requests().len(), 1);
     assert!(elsewhere.requests().is_empty());
 }
+
+/// A cache keyed by permissions alone: it hands one installation's token to
+/// every installation with the same declaration.
+#[derive(Default)]
+struct ByPermissions(Mutex<HashMap<String, CachedToken>>);
+
+impl TokenCache for ByPermissions {
+    fn get<'a>(&'a self, key: &'a CacheKey) -> CacheFuture<'a, Option<CachedToken>> {
+        let found = self.0.lock().unwrap().get(&key.permissions).cloned();
+        Box::pin(async move { found })
+    }
+
+    fn put<'a>(&'a self, key: &'a CacheKey, token: CachedToken) -> CacheFuture<'a, ()> {
+        self.0
+            .lock()
+            .unwrap()
+            .insert(key.permissions.clone(), token);
+        Box::pin(async {})
+    }
+
+    fn remove<'a>(&'a self, key: &'a CacheKey) -> CacheFuture<'a, ()> {
+        self.0.lock().unwrap().remove(&key.permissions);
+        Box::pin(async {})
+    }
+}
+
+#[tokio::test]
+async fn a_cached_token_of_another_installation_is_not_used() {
+    let world = World::new().await;
+    let other_org = world.emulator.create_organization("other-organization");
+    let other_project = world.emulator.create_project(other_org, "secrets").unwrap();
+    let other = world
+        .emulator
+        .install(
+            world.app_id,
+            other_org,
+            &[("projects", "write"), ("issues", "read")],
+        )
+        .unwrap();
+    let app = world
+        .app()
+        .with_token_cache(std::sync::Arc::new(ByPermissions::default()));
+    let mine = app.installation::<ReleaseNotes>(world.installation);
+    let theirs = app.installation::<ReleaseNotes>(other);
+
+    icr_api::projects::get_project(&theirs, other_project)
+        .await
+        .unwrap();
+    // The cache hands the other installation's token back; it is not used.
+    let project = icr_api::projects::get_project(&mine, world.project)
+        .await
+        .unwrap();
+    assert_eq!(project.id, world.project);
+    let refused = icr_api::projects::get_project(&mine, other_project)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status(), Some(404), "{refused:?}");
+    assert_eq!(world.emulator.token_requests(), 2);
+}
+
+#[tokio::test]
+async fn a_token_that_holds_less_than_asked_is_revoked_too() {
+    let keys = KeyPair::generate().unwrap();
+    let recorder = Recorder::start(vec![
+        token_answer(
+            "icr_inst_short",
+            "2099-01-01T00:00:00Z",
+            json!({"projects": "read", "issues": "write"}),
+        ),
+        Answer::empty(204),
+    ])
+    .await;
+    let error = scripted_app(&recorder, &keys)
+        .installation::<ReleaseNotes>(42)
+        .token_info()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::PermissionsNotGranted { missing, .. } if missing == &[Grant::new("projects", Level::Write)]),
+        "{error:?}"
+    );
+    let requests = recorder.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(
+        (requests[1].method.as_str(), requests[1].uri.as_str()),
+        ("DELETE", "/installation/token")
+    );
+}
+
+#[test]
+fn the_app_client_takes_a_jwt_and_nothing_else() {
+    let client = Client::new(ClientConfig::default()).unwrap();
+    let error =
+        icr_api::AppClient::with_jwt(client.clone(), SecretToken::new("icr_inst_0123456789"))
+            .unwrap_err();
+    assert!(error.to_string().contains("not a JWT"), "{error}");
+    assert!(!error.to_string().contains("icr_inst_0123456789"));
+    assert!(
+        icr_api::AppClient::with_jwt(client, SecretToken::new("aGVhZA.cGF5bG9hZA.c2ln")).is_ok()
+    );
+}

@@ -20,7 +20,7 @@ const TOKEN: &str = "icr_inst_secret_value_never_printed";
 
 fn app(recorder: &Recorder) -> AppClient {
     let client = Client::new(ClientConfig::with_base_url(&recorder.base_url)).unwrap();
-    AppClient::with_jwt(client, SecretToken::new(JWT))
+    AppClient::with_jwt(client, SecretToken::new(JWT)).unwrap()
 }
 
 /// A token answer reporting `permissions`.

@@ -325,7 +325,7 @@ pub fn declared() -> &'static str {
 }
 "#,
         );
-        fs::write(&lib, text).unwrap();
+        fs::write(&lib, &text).unwrap();
         let output = cargo_check(&dir).unwrap();
         let diagnostics = String::from_utf8_lossy(&output.stderr);
         assert!(
@@ -336,6 +336,46 @@ pub fn declared() -> &'static str {
             !diagnostics.contains("warning"),
             "the stress crate builds with warnings:\n{diagnostics}"
         );
+
+        // Two sets of bindings in one crate: neither's traits nor `Within`
+        // can be given by hand to a declaration of the other (their blanket
+        // impls, which would conflict, do not cover another catalog).
+        text.push_str(
+            r#"
+::icr_api::permissions! {
+    /// Declared against the ICR bindings' catalog.
+    pub Icr { issues: read }
+}
+impl ::icr_api::permissions::IssuesWrite for Stress {}
+impl permissions::ThingsRead for Icr {}
+impl ::icr_api::grants::Within<Icr> for Stress {}
+"#,
+        );
+        fs::write(&lib, &text).unwrap();
+        let output = cargo_check(&dir).unwrap();
+        let diagnostics = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{diagnostics}");
+        // Each hand-written impl is refused at its own line.
+        for (number, line) in text.lines().enumerate() {
+            if line.starts_with("impl ") {
+                let at = format!("src/lib.rs:{}:", number + 1);
+                assert!(
+                    diagnostics
+                        .lines()
+                        .any(|d| d.starts_with(&at) && d.contains(": error")),
+                    "`{line}` was not refused:\n{diagnostics}"
+                );
+            }
+        }
+        for expected in [
+            "type mismatch resolving `<Stress as Declared>::Catalog == Catalog`",
+            "type mismatch resolving `<Icr as Declared>::Catalog == Catalog`",
+        ] {
+            assert!(
+                diagnostics.contains(expected),
+                "no error `{expected}` in:\n{diagnostics}"
+            );
+        }
     }
 
     #[test]

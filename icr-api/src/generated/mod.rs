@@ -43,9 +43,10 @@ pub use ::icr_api as __icr_api;
 #[macro_export]
 macro_rules! permissions {
     ($($declarations:tt)*) => {
-        $crate::__icr_api::__private::permissions! { @ runtime($crate::__icr_api) @
-        catalog($crate::permissions) { metadata : [read], organization : [read, write,
-        admin], members : [read, write], projects : [read, write, admin], issues : [read,
-        write], contents : [read, write], webhooks : [read, write], } $($declarations)* }
+        $crate::__icr_api::__private::unsupported::permissions! { @
+        runtime($crate::__icr_api) @ catalog($crate::permissions) { metadata : [read],
+        organization : [read, write, admin], members : [read, write], projects : [read,
+        write, admin], issues : [read, write], contents : [read, write], webhooks :
+        [read, write], } $($declarations)* }
     };
 }

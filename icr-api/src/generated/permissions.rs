@@ -76,7 +76,7 @@ where
     label = "needs `metadata: read`",
     note = "to grant it, add `metadata: read` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: MetadataRead`"
 )]
-pub trait MetadataRead: ::icr_api::grants::Declaration {}
+pub trait MetadataRead: ::icr_api::grants::Declaration<Catalog = Catalog> {}
 #[diagnostic::do_not_recommend]
 impl<P> MetadataRead for P
 where
@@ -90,7 +90,7 @@ where
     label = "needs `organization: read`",
     note = "to grant it, add `organization: read` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: OrganizationRead`"
 )]
-pub trait OrganizationRead: ::icr_api::grants::Declaration {}
+pub trait OrganizationRead: ::icr_api::grants::Declaration<Catalog = Catalog> {}
 #[diagnostic::do_not_recommend]
 impl<P> OrganizationRead for P
 where
@@ -135,7 +135,7 @@ where
     label = "needs `members: read`",
     note = "to grant it, add `members: read` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: MembersRead`"
 )]
-pub trait MembersRead: ::icr_api::grants::Declaration {}
+pub trait MembersRead: ::icr_api::grants::Declaration<Catalog = Catalog> {}
 #[diagnostic::do_not_recommend]
 impl<P> MembersRead for P
 where
@@ -164,7 +164,7 @@ where
     label = "needs `projects: read`",
     note = "to grant it, add `projects: read` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: ProjectsRead`"
 )]
-pub trait ProjectsRead: ::icr_api::grants::Declaration {}
+pub trait ProjectsRead: ::icr_api::grants::Declaration<Catalog = Catalog> {}
 #[diagnostic::do_not_recommend]
 impl<P> ProjectsRead for P
 where
@@ -209,7 +209,7 @@ where
     label = "needs `issues: read`",
     note = "to grant it, add `issues: read` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: IssuesRead`"
 )]
-pub trait IssuesRead: ::icr_api::grants::Declaration {}
+pub trait IssuesRead: ::icr_api::grants::Declaration<Catalog = Catalog> {}
 #[diagnostic::do_not_recommend]
 impl<P> IssuesRead for P
 where
@@ -238,7 +238,7 @@ where
     label = "needs `contents: read`",
     note = "to grant it, add `contents: read` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: ContentsRead`"
 )]
-pub trait ContentsRead: ::icr_api::grants::Declaration {}
+pub trait ContentsRead: ::icr_api::grants::Declaration<Catalog = Catalog> {}
 #[diagnostic::do_not_recommend]
 impl<P> ContentsRead for P
 where
@@ -267,7 +267,7 @@ where
     label = "needs `webhooks: read`",
     note = "to grant it, add `webhooks: read` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: WebhooksRead`"
 )]
-pub trait WebhooksRead: ::icr_api::grants::Declaration {}
+pub trait WebhooksRead: ::icr_api::grants::Declaration<Catalog = Catalog> {}
 #[diagnostic::do_not_recommend]
 impl<P> WebhooksRead for P
 where
@@ -296,7 +296,7 @@ where
     label = "needs `issues: read` or `projects: read`",
     note = "to grant it, add one of `issues: read` or `projects: read` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: IssuesReadOrProjectsRead`"
 )]
-pub trait IssuesReadOrProjectsRead: ::icr_api::grants::Declaration {}
+pub trait IssuesReadOrProjectsRead: ::icr_api::grants::Declaration<Catalog = Catalog> {}
 #[diagnostic::do_not_recommend]
 impl<P> IssuesReadOrProjectsRead for P
 where
@@ -312,7 +312,7 @@ where
     label = "needs `issues: write` or `projects: write`",
     note = "to grant it, add one of `issues: write` or `projects: write` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: IssuesWriteOrProjectsWrite`"
 )]
-pub trait IssuesWriteOrProjectsWrite: ::icr_api::grants::Declaration {}
+pub trait IssuesWriteOrProjectsWrite: ::icr_api::grants::Declaration<Catalog = Catalog> {}
 #[diagnostic::do_not_recommend]
 impl<P> IssuesWriteOrProjectsWrite for P
 where

@@ -201,13 +201,12 @@ impl<T: typed::Declared> Declaration for T {
     message = "`{Self}` cannot be narrowed from `{P}`: they belong to different bindings, or `{Self}` asks for more",
     label = "not a narrowing of `{P}`"
 )]
-pub trait Within<P: Declaration>: Declaration {}
+pub trait Within<P: Declaration>: Declaration + typed::sealed::Within<P> {}
 
 impl<Q, P> Within<P> for Q
 where
-    Q: Declaration,
-    P: Declaration<Catalog = Q::Catalog>,
-    Q::Catalog: typed::Narrow<Q, P>,
+    Q: Declaration + typed::sealed::Within<P>,
+    P: Declaration,
 {
 }
 
@@ -281,9 +280,11 @@ pub fn beyond<'a>(
     reported
         .into_iter()
         .filter(|(permission, level)| {
-            let always = catalog
-                .iter()
-                .any(|p| p.name == *permission && p.always_held);
+            let always = catalog.iter().any(|p| {
+                p.name == *permission
+                    && p.always_held
+                    && Level::from_name(level).is_some_and(|level| p.levels.contains(&level))
+            });
             let asked = declared
                 .iter()
                 .find(|grant| grant.permission == *permission)
@@ -350,10 +351,16 @@ mod tests {
             ("issues", "write"),
             ("projects", "read"),
             ("issues", "owner"),
+            ("metadata", "owner"),
         ];
         assert_eq!(
             beyond(&declared, &catalog, reported),
-            ["issues: write", "projects: read", "issues: owner"]
+            [
+                "issues: write",
+                "projects: read",
+                "issues: owner",
+                "metadata: owner"
+            ]
         );
         assert!(
             beyond(

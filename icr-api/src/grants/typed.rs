@@ -234,6 +234,19 @@ pub(crate) mod sealed {
     impl LevelList for () {}
     impl<H: super::LevelMarker, T: super::LevelList> LevelList for (H, T) {}
 
+    /// The seal of [`Within`](super::super::Within), and what it is
+    /// implemented over: two declarations of one catalog, the first asking
+    /// for nothing the second lacks.
+    pub trait Within<P> {}
+
+    impl<Q, P> Within<P> for Q
+    where
+        Q: super::super::Declaration,
+        P: super::super::Declaration<Catalog = Q::Catalog>,
+        Q::Catalog: super::Narrow<Q, P>,
+    {
+    }
+
     /// The seal of [`Requirement`](super::Requirement), and what it is
     /// implemented over: generated bindings implement it for their `needs`
     /// types through `__private::unsupported::RequirementSeal`, each met by

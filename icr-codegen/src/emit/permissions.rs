@@ -360,9 +360,11 @@ fn level_traits(permission: &PermissionDef, api: &Api) -> TokenStream {
         let note = format!(
             "to grant it, add `{grant}` to the `permissions!` declaration of `{{Self}}` and to the app's settings on ICR; in generic code, where `{{Self}}` is a type parameter, add the bound `{{Self}}: {name}`"
         );
+        // Of this catalog: a declaration of other bindings cannot be given
+        // the trait by hand.
         let supertrait = match &below {
             Some(below) => quote!(#below),
-            None => quote!(::icr_api::grants::Declaration),
+            None => quote!(::icr_api::grants::Declaration<Catalog = Catalog>),
         };
         // Every level up to this one, so that the supertrait's impl holds
         // under this impl's bounds.
@@ -421,7 +423,7 @@ fn alternative_trait(requirement: &Requirement, api: &Api) -> Option<TokenStream
     Some(quote! {
         #doc
         #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
-        pub trait #name: ::icr_api::grants::Declaration {}
+        pub trait #name: ::icr_api::grants::Declaration<Catalog = Catalog> {}
         #[diagnostic::do_not_recommend]
         impl<P> #name for P
         where
@@ -484,7 +486,7 @@ pub(super) fn macro_items(api: &Api, placement: &Placement) -> TokenStream {
     // share the name of the `permissions` module beside it.
     let body = quote! {
         ($($declarations:tt)*) => {
-            #root::__icr_api::__private::permissions! {
+            #root::__icr_api::__private::unsupported::permissions! {
                 @runtime (#root::__icr_api)
                 @catalog (#root::permissions) { #(#permissions,)* }
                 $($declarations)*

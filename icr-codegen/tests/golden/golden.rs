@@ -309,7 +309,7 @@ pub mod permissions {
         label = "needs `notes: read`",
         note = "to grant it, add `notes: read` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: NotesRead`"
     )]
-    pub trait NotesRead: ::icr_api::grants::Declaration {}
+    pub trait NotesRead: ::icr_api::grants::Declaration<Catalog = Catalog> {}
     #[diagnostic::do_not_recommend]
     impl<P> NotesRead for P
     where
@@ -338,7 +338,7 @@ pub mod permissions {
         label = "needs `boards: read`",
         note = "to grant it, add `boards: read` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: BoardsRead`"
     )]
-    pub trait BoardsRead: ::icr_api::grants::Declaration {}
+    pub trait BoardsRead: ::icr_api::grants::Declaration<Catalog = Catalog> {}
     #[diagnostic::do_not_recommend]
     impl<P> BoardsRead for P
     where
@@ -383,7 +383,7 @@ pub mod permissions {
         label = "needs `boards: read` or `notes: read`",
         note = "to grant it, add one of `boards: read` or `notes: read` to the `permissions!` declaration of `{Self}` and to the app's settings on ICR; in generic code, where `{Self}` is a type parameter, add the bound `{Self}: BoardsReadOrNotesRead`"
     )]
-    pub trait BoardsReadOrNotesRead: ::icr_api::grants::Declaration {}
+    pub trait BoardsReadOrNotesRead: ::icr_api::grants::Declaration<Catalog = Catalog> {}
     #[diagnostic::do_not_recommend]
     impl<P> BoardsReadOrNotesRead for P
     where
@@ -760,8 +760,8 @@ pub use ::icr_api as __icr_api;
 #[macro_export]
 macro_rules! permissions {
     ($($declarations:tt)*) => {
-        $crate::__icr_api::__private::permissions! { @ runtime($crate::__icr_api) @
-        catalog($crate::permissions) { notes : [read, write], boards : [read, write,
-        admin], } $($declarations)* }
+        $crate::__icr_api::__private::unsupported::permissions! { @
+        runtime($crate::__icr_api) @ catalog($crate::permissions) { notes : [read,
+        write], boards : [read, write, admin], } $($declarations)* }
     };
 }

@@ -1,7 +1,7 @@
-// Hole 5: the proc macro behind `permissions!` took any catalog. Handed one
-// that is not its bindings' own (here the order of two permissions is
-// swapped, which would move a level onto another permission), it refuses
-// to compile.
+// Hole 5: the proc macro behind `permissions!` was reachable as
+// `icr_api::__private::permissions!` and took any catalog. It is reached
+// only under `__private::unsupported` now (and refuses a forged catalog
+// there: `hole5_forged_catalog_unsupported.rs`).
 icr_api::__private::permissions! {
     @runtime (::icr_api)
     @catalog (::icr_api::permissions) {

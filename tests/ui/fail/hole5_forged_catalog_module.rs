@@ -15,7 +15,7 @@ mod fake {
     ];
 }
 
-icr_api::__private::permissions! {
+icr_api::__private::unsupported::permissions! {
     @runtime (::icr_api)
     @catalog (crate::fake) {
         metadata: [read, write, admin], organization: [read, write, admin], members: [read, write],

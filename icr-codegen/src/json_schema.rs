@@ -77,6 +77,21 @@ pub fn to_json_schema(schema: &Value) -> Value {
             out.insert(exclusive.to_owned(), limit);
         }
     }
+    // `format: int32`/`int64` bound an integer in OpenAPI; JSON Schema has
+    // no such format, so the bounds are written out.
+    let bounds = match members.get("format").and_then(Value::as_str) {
+        Some("int32") => Some((json!(i32::MIN), json!(i32::MAX))),
+        Some("int64") => Some((json!(i64::MIN), json!(i64::MAX))),
+        _ => None,
+    };
+    if let Some((low, high)) = bounds {
+        if !out.contains_key("minimum") && !out.contains_key("exclusiveMinimum") {
+            out.insert("minimum".to_owned(), low);
+        }
+        if !out.contains_key("maximum") && !out.contains_key("exclusiveMaximum") {
+            out.insert("maximum".to_owned(), high);
+        }
+    }
     if let Some(discriminated) = discriminated(members) {
         out.remove("oneOf");
         out.remove("anyOf");
@@ -186,6 +201,10 @@ mod tests {
                 &json!({"type": "integer", "minimum": 1, "exclusiveMinimum": true, "x-note": 1})
             ),
             json!({"type": "integer", "exclusiveMinimum": 1})
+        );
+        assert_eq!(
+            to_json_schema(&json!({"type": "integer", "format": "int64", "minimum": 1})),
+            json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": i64::MAX})
         );
     }
 }

@@ -111,6 +111,17 @@ pub enum EmulatorError {
     NotFound(String),
 }
 
+/// Who an operation is for, as its credential says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Who {
+    /// The app itself, with its JWT.
+    App,
+    /// An installation, with an installation access token.
+    Installation,
+    /// A signed-in person only; the emulator has none.
+    Person,
+}
+
 /// An app to register: its slug, public key and permissions.
 #[derive(Clone, Debug)]
 pub struct AppSettings {
@@ -373,6 +384,25 @@ impl Emulator {
             .operations
             .iter()
             .map(|op| (op.id.clone(), op.method.clone(), op.template.clone()))
+            .collect()
+    }
+
+    /// The ids of the operations that `who` may call, in the spec's order.
+    pub fn operations_for(&self, who: Who) -> Vec<String> {
+        self.shared
+            .spec
+            .operations
+            .iter()
+            .filter(|op| match (&op.access, who) {
+                (spec::Access::App, Who::App) => true,
+                (
+                    spec::Access::Installation(_) | spec::Access::AnyInstallation,
+                    Who::Installation,
+                ) => true,
+                (spec::Access::Person, Who::Person) => true,
+                _ => false,
+            })
+            .map(|op| op.id.clone())
             .collect()
     }
 

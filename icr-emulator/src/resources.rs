@@ -282,7 +282,7 @@ fn create_token(state: &mut State, r: &Request<'_>) -> Answer {
                     (Some(level), holds) => errors.push(json!({
                         "resource": "AccessTokenRequest",
                         "field": format!("permissions.{name}"),
-                        "code": "not_granted",
+                        "code": "notGranted",
                         "message": match holds {
                             Some(holds) => format!("the installation holds `{name}: {holds}`, not `{name}: {level}`"),
                             None => format!("the installation was not granted `{name}`"),
@@ -302,14 +302,14 @@ fn create_token(state: &mut State, r: &Request<'_>) -> Answer {
                     .filter_map(|e| e["field"].as_str())
                     .map(|f| format!("`{}`", f.trim_start_matches("permissions.")))
                     .collect();
-                return Err(Failure {
-                    status: 422,
-                    message: format!(
+                return Err(Failure::with_errors(
+                    422,
+                    format!(
                         "The permissions requested are not granted to this installation: {}",
                         names.join(", ")
                     ),
                     errors,
-                });
+                ));
             }
             granted
         }
@@ -501,10 +501,13 @@ fn get_membership(state: &State, r: &Request<'_>) -> Answer {
 fn set_membership(state: &mut State, r: &Request<'_>) -> Answer {
     let id = organization(state, r)?.id;
     let username = r.text("username").to_owned();
-    let user =
-        state.users.get(&username).cloned().ok_or_else(|| {
-            Failure::invalid("username", "invalid", format!("no user `{username}`"))
-        })?;
+    // A user named in the path who does not exist is a path that names
+    // nothing: 404.
+    let user = state
+        .users
+        .get(&username)
+        .cloned()
+        .ok_or_else(|| Failure::not_found(format_args!("user `{username}`")))?;
     let role = r
         .field("role")
         .and_then(Value::as_str)
@@ -555,9 +558,8 @@ fn create_project(state: &mut State, r: &Request<'_>) -> Answer {
         .iter()
         .any(|p| p["name"] == name.as_str())
     {
-        return Err(Failure::invalid(
+        return Err(Failure::exists(
             "name",
-            "already_exists",
             format!("a project named `{name}` exists"),
         ));
     }
@@ -1042,9 +1044,8 @@ fn create_label(state: &mut State, r: &Request<'_>) -> Answer {
         .unwrap_or_default()
         .to_owned();
     if state.label(project_id, &name).is_some() {
-        return Err(Failure::invalid(
+        return Err(Failure::exists(
             "name",
-            "already_exists",
             format!("a label named `{name}` exists"),
         ));
     }
@@ -1103,9 +1104,8 @@ fn update_label(state: &mut State, r: &Request<'_>) -> Answer {
         && new_name != old_name
         && state.label(project_id, new_name).is_some()
     {
-        return Err(Failure::invalid(
+        return Err(Failure::exists(
             "newName",
-            "already_exists",
             format!("a label named `{new_name}` exists"),
         ));
     }

@@ -76,20 +76,27 @@ pub(crate) enum Caller {
     },
 }
 
-/// An error answer: status, message, field errors.
+/// An error answer: status, message, field errors, headers.
 #[derive(Debug)]
 pub(crate) struct Failure {
     pub status: u16,
     pub message: String,
     pub errors: Vec<Value>,
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl Failure {
     pub(crate) fn new(status: u16, message: impl Into<String>) -> Self {
+        Self::with_errors(status, message, Vec::new())
+    }
+
+    /// An error with one entry per field at fault.
+    pub(crate) fn with_errors(status: u16, message: impl Into<String>, errors: Vec<Value>) -> Self {
         Self {
             status,
             message: message.into(),
-            errors: Vec::new(),
+            errors,
+            headers: Vec::new(),
         }
     }
 
@@ -97,21 +104,26 @@ impl Failure {
         Self::new(404, format!("{what} was not found"))
     }
 
+    /// A 409 for one field whose value is taken already.
+    pub(crate) fn exists(field: &str, message: impl Into<String>) -> Self {
+        let mut failure = Self::invalid(field, "alreadyExists", message);
+        failure.status = 409;
+        failure
+    }
+
     /// A 422 for one field.
     pub(crate) fn invalid(field: &str, code: &str, message: impl Into<String>) -> Self {
         let message = message.into();
-        Self {
-            status: 422,
-            message: format!("Validation failed: {message}"),
-            errors: vec![
-                json!({"resource": "request", "field": field, "code": code, "message": message}),
-            ],
-        }
+        Self::with_errors(
+            422,
+            format!("Validation failed: {message}"),
+            vec![json!({"resource": "request", "field": field, "code": code, "message": message})],
+        )
     }
 }
 
 /// A success answer.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Reply {
     pub status: u16,
     pub body: Option<Value>,
@@ -205,6 +217,7 @@ async fn handle(
             (reply.status, reply.headers, body, content_type)
         }
         Err(failure) => {
+            let mut status = failure.status;
             let mut error = json!({
                 "message": failure.message,
                 "documentationUrl": "https://docs.icr.dev/rest",
@@ -213,12 +226,38 @@ async fn handle(
             if !failure.errors.is_empty() {
                 error["errors"] = Value::Array(failure.errors);
             }
-            let mut extra = Vec::new();
-            if failure.status == 401 {
+            // Error answers keep to the spec too: a body that strays from
+            // `Error` is an emulator bug, shown as such.
+            let stray = shared
+                .check_answers
+                .then_some(shared.spec.error_schema.as_ref())
+                .flatten()
+                .and_then(|schema| {
+                    let validator = shared
+                        .spec
+                        .error_validator
+                        .get_or_init(|| compile(schema))
+                        .as_ref()?;
+                    let problem = validator.iter_errors(&error).next()?;
+                    Some(format!(
+                        "the emulator's {status} answer does not match the spec's Error at {}: {problem}",
+                        problem.instance_path()
+                    ))
+                });
+            if let Some(message) = stray {
+                status = 500;
+                error = json!({
+                    "message": message,
+                    "documentationUrl": "https://docs.icr.dev/rest",
+                    "requestId": request_id,
+                });
+            }
+            let mut extra = failure.headers;
+            if status == 401 {
                 extra.push(("www-authenticate", "Bearer".to_owned()));
             }
             (
-                failure.status,
+                status,
                 extra,
                 error.to_string().into_bytes(),
                 Some("application/json; charset=utf-8"),
@@ -269,8 +308,17 @@ fn answer(
         Err(miss) => {
             charge(shared, "anonymous", now, rate_headers)?;
             return Err(match miss {
-                Miss::WrongMethod => {
-                    Failure::new(405, format!("{method} is not allowed on {}", uri.path()))
+                Miss::WrongMethod(allowed) => {
+                    let mut failure = Failure::new(
+                        405,
+                        format!(
+                            "{method} is not allowed on {}; it has {}",
+                            uri.path(),
+                            allowed.join(", ")
+                        ),
+                    );
+                    failure.headers.push(("allow", allowed.join(", ")));
+                    failure
                 }
                 Miss::NoPath => Failure::new(404, format!("no endpoint at {}", uri.path())),
             });
@@ -313,9 +361,41 @@ fn answer(
     }
     check_path(op, &path)?;
     let query = parse_query(op, uri.query().unwrap_or_default())?;
+    let header_params = parse_headers(op, headers)?;
     let body = parse_body(op, headers, body)?;
     if let Some(Caller::Installation { org_id, .. }) = &caller {
         scope(&shared.state(), *org_id, &path)?;
+    }
+    // A repeated `Idempotency-Key` gets the first answer again.
+    let idempotency = header_params
+        .get("Idempotency-Key")
+        .and_then(Value::as_str)
+        .map(|key| {
+            let fingerprint = format!(
+                "{} {}",
+                uri,
+                body.as_ref().map(Value::to_string).unwrap_or_default()
+            );
+            ((bucket.clone(), op.id.clone(), key.to_owned()), fingerprint)
+        });
+    if let Some((key, fingerprint)) = &idempotency {
+        let mut state = shared.state();
+        state
+            .idempotency
+            .retain(|_, seen| now - seen.at < chrono::TimeDelta::hours(24));
+        if let Some(seen) = state.idempotency.get(key) {
+            if seen.request != *fingerprint {
+                return Err(Failure::exists(
+                    "Idempotency-Key",
+                    "the key was used with another request in the last 24 hours",
+                ));
+            }
+            return Ok(Reply {
+                status: seen.status,
+                body: seen.body.clone(),
+                headers: seen.headers.clone(),
+            });
+        }
     }
     let request = Request {
         op,
@@ -336,6 +416,18 @@ fn answer(
         Some(reply) => reply?,
         None => example(&request)?,
     };
+    if let Some((key, fingerprint)) = idempotency {
+        shared.state().idempotency.insert(
+            key,
+            crate::store::Remembered {
+                request: fingerprint,
+                status: reply.status,
+                body: reply.body.clone(),
+                headers: reply.headers.clone(),
+                at: now,
+            },
+        );
+    }
     if shared.check_answers
         && let (Some(body), Some(schema)) = (&reply.body, &op.response_schema)
         && (200..300).contains(&reply.status)
@@ -553,11 +645,48 @@ fn parse_query(op: &Operation, query: &str) -> Result<BTreeMap<String, Value>, F
     if errors.is_empty() {
         Ok(out)
     } else {
-        Err(Failure {
-            status: 422,
-            message: "Validation failed: the query has invalid parameters".to_owned(),
+        Err(Failure::with_errors(
+            422,
+            "Validation failed: the query has invalid parameters",
             errors,
-        })
+        ))
+    }
+}
+
+/// The header parameters, each against its schema (an `Idempotency-Key`
+/// of the wrong length is refused like a bad query parameter).
+fn parse_headers(op: &Operation, headers: &HeaderMap) -> Result<BTreeMap<String, Value>, Failure> {
+    let mut out = BTreeMap::new();
+    let mut errors = Vec::new();
+    for param in op.params.iter().filter(|p| p.location == "header") {
+        let Some(raw) = headers.get(param.name.as_str()) else {
+            if param.required {
+                errors.push(json!({"resource": "header", "field": param.name, "code": "missing", "message": format!("`{}` is required", param.name)}));
+            }
+            continue;
+        };
+        match raw
+            .to_str()
+            .ok()
+            .and_then(|text| typed(&param.schema, text))
+        {
+            Some(value) if param.accepts(&value) => {
+                out.insert(param.name.clone(), value);
+            }
+            _ => errors.push(json!({
+                "resource": "header", "field": param.name, "code": "invalid",
+                "message": format!("not a valid value of the `{}` header", param.name),
+            })),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(Failure::with_errors(
+            422,
+            "Validation failed: the headers have invalid parameters",
+            errors,
+        ))
     }
 }
 
@@ -619,11 +748,11 @@ fn parse_body(op: &Operation, headers: &HeaderMap, body: &Bytes) -> Result<Optio
             })
             .collect();
         if !errors.is_empty() {
-            return Err(Failure {
-                status: 422,
-                message: format!("Validation failed: {} problem(s) in the body", errors.len()),
+            return Err(Failure::with_errors(
+                422,
+                format!("Validation failed: {} problem(s) in the body", errors.len()),
                 errors,
-            });
+            ));
         }
     }
     Ok(Some(value))

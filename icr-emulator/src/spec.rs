@@ -84,12 +84,13 @@ pub(crate) struct Validators {
 }
 
 /// Why a request matches no operation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Miss {
     /// No operation has the path.
     NoPath,
-    /// Operations have the path, with other methods.
-    WrongMethod,
+    /// Operations have the path, with other methods: these (`HEAD` with
+    /// `GET`).
+    WrongMethod(Vec<String>),
 }
 
 /// The whole table.
@@ -99,6 +100,10 @@ pub(crate) struct Spec {
     pub catalog: Catalog,
     /// `components/examples`, with YAML anchors expanded.
     pub examples: BTreeMap<String, Value>,
+    /// `components/schemas/Error` as JSON Schema: the body of every error
+    /// answer, which is checked against it like the success answers.
+    pub error_schema: Option<Value>,
+    pub error_validator: OnceLock<Option<jsonschema::Validator>>,
 }
 
 impl Spec {
@@ -226,10 +231,16 @@ impl Spec {
                     .collect()
             })
             .unwrap_or_default();
+        let error_schema = icr_codegen::json_schema::standalone(
+            &serde_json::json!({"$ref": "#/components/schemas/Error"}),
+            &components,
+        );
         Ok(Self {
             operations,
             catalog,
             examples,
+            error_schema,
+            error_validator: OnceLock::new(),
         })
     }
 
@@ -251,7 +262,9 @@ impl Spec {
         path: &str,
     ) -> Result<(&Operation, BTreeMap<String, String>), Miss> {
         let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
-        let mut path_matched = false;
+        // `HEAD` is `GET` without the body, wherever there is a `GET`.
+        let method = if method == "HEAD" { "GET" } else { method };
+        let mut allowed: Vec<String> = Vec::new();
         // Literal segments win over parameters (`/user/emails` before
         // `/users/{username}`), so the most literal match is taken.
         let mut best: Option<(&Operation, BTreeMap<String, String>, usize)> = None;
@@ -259,7 +272,9 @@ impl Spec {
             let Some((values, literal)) = matches(&op.segments, &parts) else {
                 continue;
             };
-            path_matched = true;
+            if !allowed.contains(&op.method) {
+                allowed.push(op.method.clone());
+            }
             if op.method != method {
                 continue;
             }
@@ -267,9 +282,12 @@ impl Spec {
                 best = Some((op, values, literal));
             }
         }
+        if allowed.iter().any(|m| m == "GET") {
+            allowed.push("HEAD".to_owned());
+        }
         best.map(|(op, values, _)| (op, values))
-            .ok_or(if path_matched {
-                Miss::WrongMethod
+            .ok_or(if !allowed.is_empty() {
+                Miss::WrongMethod(allowed)
             } else {
                 Miss::NoPath
             })
@@ -414,6 +432,8 @@ mod tests {
             }
         }
         assert!(checked > 200, "{checked}");
+        let error = spec.error_schema.as_ref().unwrap();
+        assert!(compile(error).is_some(), "{error}");
     }
 
     #[test]

@@ -78,6 +78,22 @@ pub(crate) struct State {
     /// Rate-limit windows by caller: the window's start (Unix seconds) and
     /// the requests made in it.
     pub rate: HashMap<String, (i64, u32)>,
+    /// The first answer to each `Idempotency-Key`, by caller, operation and
+    /// key (see [`Remembered`]).
+    pub idempotency: HashMap<(String, String, String), Remembered>,
+}
+
+/// What a request with an `Idempotency-Key` got, kept for 24 hours: a
+/// repeat of the same request gets the same answer, and the same key on a
+/// different request is refused.
+#[derive(Clone, Debug)]
+pub(crate) struct Remembered {
+    /// The request's path and body, as sent.
+    pub request: String,
+    pub status: u16,
+    pub body: Option<Value>,
+    pub headers: Vec<(&'static str, String)>,
+    pub at: DateTime<Utc>,
 }
 
 impl State {

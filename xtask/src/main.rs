@@ -43,6 +43,14 @@ enum Command {
         #[arg(long, requires = "out")]
         crate_name: Option<String>,
     },
+    /// Judge the spec and the emulator with schemathesis (installed from PyPI
+    /// into target/schemathesis/ when missing): every check, against an
+    /// emulator with an installation that holds every permission.
+    Schemathesis {
+        /// Examples per operation and phase.
+        #[arg(long, default_value_t = 20)]
+        examples: u32,
+    },
     /// Check the ICR spec against the rules of spec/README.md and report every
     /// problem with its JSON pointer.
     SpecCheck {
@@ -139,6 +147,33 @@ fn main() -> ExitCode {
                 _ => codegen::Target::icr_api(),
             };
             run_codegen(&target, check)
+        }
+        // The harness lives in the `tests` crate, beside the emulator and
+        // the runtime it drives; xtask itself stays free of them, so that it
+        // can regenerate the bindings whatever state they are in.
+        Command::Schemathesis { examples } => {
+            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+            let status = std::process::Command::new(cargo)
+                .args([
+                    "run",
+                    "--quiet",
+                    "-p",
+                    "tests",
+                    "--bin",
+                    "schemathesis",
+                    "--",
+                ])
+                .args(["--examples", &examples.to_string()])
+                .current_dir(workspace_root())
+                .status();
+            match status {
+                Ok(status) if status.success() => ExitCode::SUCCESS,
+                Ok(_) => ExitCode::FAILURE,
+                Err(error) => {
+                    eprintln!("cannot run the schemathesis harness: {error}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         Command::SpecCheck { spec } => {
             let (path, shown) = match spec {

@@ -393,14 +393,16 @@ impl Emulator {
             .spec
             .operations
             .iter()
-            .filter(|op| match (&op.access, who) {
-                (spec::Access::App, Who::App) => true,
-                (
-                    spec::Access::Installation(_) | spec::Access::AnyInstallation,
-                    Who::Installation,
-                ) => true,
-                (spec::Access::Person, Who::Person) => true,
-                _ => false,
+            .filter(|op| {
+                matches!(
+                    (&op.access, who),
+                    (spec::Access::App, Who::App)
+                        | (
+                            spec::Access::Installation(_) | spec::Access::AnyInstallation,
+                            Who::Installation
+                        )
+                        | (spec::Access::Person, Who::Person)
+                )
             })
             .map(|op| op.id.clone())
             .collect()

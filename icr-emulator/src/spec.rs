@@ -456,7 +456,11 @@ mod tests {
         assert_eq!(params["labelName"], "good first issue");
         let (op, _) = spec.route("GET", "/installation/projects").unwrap();
         assert_eq!(op.id, "apps/listInstallationProjects");
-        assert_eq!(spec.route("PUT", "/meta").unwrap_err(), Miss::WrongMethod);
+        assert_eq!(
+            spec.route("PUT", "/meta").unwrap_err(),
+            Miss::WrongMethod(vec!["GET".to_owned(), "HEAD".to_owned()])
+        );
+        assert_eq!(spec.route("HEAD", "/meta").map(|(op, _)| op.method.as_str()), Ok("GET"));
         assert_eq!(spec.route("GET", "/nowhere").unwrap_err(), Miss::NoPath);
     }
 

@@ -460,7 +460,11 @@ mod tests {
             spec.route("PUT", "/meta").unwrap_err(),
             Miss::WrongMethod(vec!["GET".to_owned(), "HEAD".to_owned()])
         );
-        assert_eq!(spec.route("HEAD", "/meta").map(|(op, _)| op.method.as_str()), Ok("GET"));
+        assert_eq!(
+            spec.route("HEAD", "/meta")
+                .map(|(op, _)| op.method.as_str()),
+            Ok("GET")
+        );
         assert_eq!(spec.route("GET", "/nowhere").unwrap_err(), Miss::NoPath);
     }
 

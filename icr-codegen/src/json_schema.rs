@@ -1,6 +1,7 @@
 //! OpenAPI 3.0 schemas as JSON Schema 2020-12, so that a validator can
 //! check values against them: examples in `cargo xtask spec-check`, request
-//! bodies and parameters in the emulator.
+//! bodies and parameters in the emulator. The reading is the standard's
+//! (3.0.3), so that what passes here passes the third-party tools too.
 //!
 //! [`components`] converts a document's component schemas once; a schema
 //! converted with [`to_json_schema`] and given those components beside it
@@ -32,9 +33,10 @@ pub fn standalone(schema: &Value, components: &Value) -> Option<Value> {
     Some(Value::Object(root))
 }
 
-/// Turns an OpenAPI 3.0 schema into JSON Schema 2020-12: `nullable` becomes
-/// a `null` type (or an `anyOf` with `null` beside a composition or
-/// reference), boolean `exclusiveMinimum`/`exclusiveMaximum` become numbers,
+/// Turns an OpenAPI 3.0 schema into JSON Schema 2020-12: `nullable` adds
+/// `null` to the schema's `type` (and does nothing without one, as OpenAPI
+/// 3.0.3 says; an `enum` must list `null` itself), `format: int32`/`int64`
+/// become bounds, boolean `exclusiveMinimum`/`exclusiveMaximum` become numbers,
 /// and keywords that only annotate (`discriminator`, `example`, `x-…`) are
 /// dropped. References are kept; they resolve against `components` placed
 /// at the root beside the schema.
@@ -97,24 +99,15 @@ pub fn to_json_schema(schema: &Value) -> Value {
         out.remove("anyOf");
         out.extend(discriminated);
     }
-    if members.get("nullable") != Some(&Value::Bool(true)) {
-        return Value::Object(out);
+    // OpenAPI 3.0.3's reading of `nullable`, as the standard validators
+    // have it: it adds `null` to the schema's `type`, and does nothing where
+    // there is no `type`. An `enum` must list `null` itself to allow it.
+    if members.get("nullable") == Some(&Value::Bool(true))
+        && let Some(Value::String(ty)) = out.get("type").cloned()
+    {
+        out.insert("type".to_owned(), json!([ty, "null"]));
     }
-    let composed = ["$ref", "allOf", "oneOf", "anyOf"]
-        .iter()
-        .any(|k| out.contains_key(*k));
-    match out.get("type").cloned() {
-        Some(Value::String(ty)) if !composed => {
-            out.insert("type".to_owned(), json!([ty, "null"]));
-            if let Some(Value::Array(values)) = out.get_mut("enum")
-                && !values.contains(&Value::Null)
-            {
-                values.push(Value::Null);
-            }
-            Value::Object(out)
-        }
-        _ => json!({ "anyOf": [{ "type": "null" }, Value::Object(out)] }),
-    }
+    Value::Object(out)
 }
 
 /// OpenAPI's `discriminator` picks the variant of a `oneOf`/`anyOf` by the
@@ -185,16 +178,22 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn openapi_nullable_becomes_json_schema_null() {
+    fn openapi_nullable_is_read_as_the_standard_reads_it() {
+        // With a type: `null` is allowed, but an enum must list it.
         assert_eq!(
             to_json_schema(&json!({"type": "string", "nullable": true, "enum": ["a"]})),
+            json!({"type": ["string", "null"], "enum": ["a"]})
+        );
+        assert_eq!(
+            to_json_schema(&json!({"type": "string", "nullable": true, "enum": ["a", null]})),
             json!({"type": ["string", "null"], "enum": ["a", null]})
         );
+        // Without a type it does nothing, beside a reference or not.
         assert_eq!(
             to_json_schema(
                 &json!({"nullable": true, "allOf": [{"$ref": "#/components/schemas/X"}]})
             ),
-            json!({"anyOf": [{"type": "null"}, {"allOf": [{"$ref": "#/components/schemas/X"}]}]})
+            json!({"allOf": [{"$ref": "#/components/schemas/X"}]})
         );
         assert_eq!(
             to_json_schema(

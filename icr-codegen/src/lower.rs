@@ -796,6 +796,9 @@ impl<'a> Lowerer<'a> {
         at: &JsonPointer,
         hint: &str,
     ) -> Option<(Ty, bool)> {
+        if let Some(lowered) = self.nullable_alternative(schema, at, hint) {
+            return lowered;
+        }
         let nullable = is_nullable(schema);
         match self.kind(schema, at, hint)? {
             Lowered::Type(ty) => Some((ty, nullable)),
@@ -812,6 +815,59 @@ impl<'a> Lowerer<'a> {
                 Some((Ty::Named(self.types.len() - 1), nullable))
             }
         }
+    }
+
+    /// `anyOf`/`oneOf` of one schema and schemas that allow `null` alone
+    /// (`[{$ref: X}, {$ref: Null}]`): OpenAPI 3.0's way to say "`X` or
+    /// `null`" for a reference, lowered as `X`, nullable. `None` for any
+    /// other schema.
+    fn nullable_alternative(
+        &mut self,
+        schema: &Schema,
+        at: &JsonPointer,
+        hint: &str,
+    ) -> Option<Option<(Ty, bool)>> {
+        let (alternatives, keyword) = match &schema.schema_kind {
+            SchemaKind::AnyOf { any_of } => (any_of, "anyOf"),
+            SchemaKind::OneOf { one_of } => (one_of, "oneOf"),
+            _ => return None,
+        };
+        let mut others = alternatives
+            .iter()
+            .enumerate()
+            .filter(|(_, alternative)| !self.is_null_only(alternative));
+        let (index, other) = others.next()?;
+        if others.next().is_some() || alternatives.len() < 2 {
+            return None;
+        }
+        let lowered = self.schema(SchemaRef::from(other), &at.join(keyword).join(index), hint);
+        Some(lowered.map(|(ty, _)| (ty, true)))
+    }
+
+    /// Whether a schema allows `null` and nothing else: a nullable `enum`
+    /// of `null` alone, inline or a component.
+    fn is_null_only(&self, schema: &ReferenceOr<Schema>) -> bool {
+        let schema = match schema {
+            ReferenceOr::Item(schema) => schema,
+            ReferenceOr::Reference { reference } => {
+                let Some(name) = reference.strip_prefix(COMPONENT_SCHEMAS) else {
+                    return false;
+                };
+                match self
+                    .openapi
+                    .components
+                    .as_ref()
+                    .and_then(|c| c.schemas.get(name))
+                {
+                    Some(ReferenceOr::Item(schema)) => schema,
+                    _ => return false,
+                }
+            }
+        };
+        matches!(
+            &schema.schema_kind,
+            SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() && s.enumeration.iter().all(Option::is_none)
+        )
     }
 
     fn kind(&mut self, schema: &Schema, at: &JsonPointer, hint: &str) -> Option<Lowered> {

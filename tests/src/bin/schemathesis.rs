@@ -15,7 +15,10 @@
 //!   operation.
 //!
 //! The endpoints that only a signed-in person may call are left out: the
-//! emulator has no people to sign in. Any finding fails the command.
+//! emulator has no people to sign in. Before that, the spec itself goes to
+//! the standard validators (`tests/judges/openapi_examples.py`:
+//! `openapi-spec-validator`, and every example against its schema with
+//! OpenAPI 3.0.3's reading of `nullable`). Any finding fails the command.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -25,8 +28,9 @@ use icr_api::{App, ClientConfig};
 use icr_emulator::{AppSettings, Emulator, EmulatorConfig, KeyPair, Who};
 use tests::workspace_root;
 
-/// The schemathesis release the harness installs and is known to work with.
-const VERSION: &str = "4.32.5";
+/// What the harness installs from PyPI, pinned: schemathesis, and the
+/// standard OpenAPI 3.0 validators the example check uses.
+const PACKAGES: [&str; 2] = ["schemathesis==4.32.5", "openapi-spec-validator==0.7.2"];
 
 /// The harness's arguments.
 #[derive(Parser)]
@@ -40,13 +44,21 @@ struct Args {
 /// something.
 fn main() -> ExitCode {
     let examples = Args::parse().examples;
-    let schemathesis = match ensure_installed() {
+    let venv = match ensure_installed() {
         Ok(path) => path,
         Err(problem) => {
             eprintln!("schemathesis could not be installed: {problem}");
             return ExitCode::FAILURE;
         }
     };
+    let examples_pass = match judge_examples(&venv) {
+        Ok(pass) => pass,
+        Err(problem) => {
+            eprintln!("{problem}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let schemathesis = venv.join("bin").join("schemathesis");
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -55,8 +67,8 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(judge(&schemathesis, examples)) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
+        Ok(true) if examples_pass => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
         Err(problem) => {
             eprintln!("the harness failed: {problem}");
             ExitCode::FAILURE
@@ -64,31 +76,50 @@ fn main() -> ExitCode {
     }
 }
 
-/// `target/schemathesis/bin/schemathesis`, installed into a virtual
-/// environment of its own when it is not there yet.
+/// The virtual environment `target/schemathesis/`, with [`PACKAGES`]
+/// installed into it when they are not there yet.
 fn ensure_installed() -> Result<PathBuf, String> {
     let venv = workspace_root().join("target").join("schemathesis");
-    let bin = venv.join("bin").join("schemathesis");
-    if bin.exists() {
-        return Ok(bin);
+    let bin = venv.join("bin");
+    if bin.join("schemathesis").exists() && bin.join("openapi-spec-validator").exists() {
+        return Ok(venv);
     }
-    eprintln!("installing schemathesis {VERSION} into {}", venv.display());
-    let status = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .status()
-        .map_err(|e| format!("python3 -m venv: {e}"))?;
-    if !status.success() {
-        return Err(format!("python3 -m venv exited with {status}"));
+    eprintln!("installing {} into {}", PACKAGES.join(", "), venv.display());
+    if !bin.join("pip").exists() {
+        let status = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .map_err(|e| format!("python3 -m venv: {e}"))?;
+        if !status.success() {
+            return Err(format!("python3 -m venv exited with {status}"));
+        }
     }
-    let status = Command::new(venv.join("bin").join("pip"))
-        .args(["install", "--quiet", &format!("schemathesis=={VERSION}")])
+    let status = Command::new(bin.join("pip"))
+        .args(["install", "--quiet"])
+        .args(PACKAGES)
         .status()
         .map_err(|e| format!("pip: {e}"))?;
     if !status.success() {
         return Err(format!("pip install exited with {status}"));
     }
-    Ok(bin)
+    Ok(venv)
+}
+
+/// The standard validators' reading of the spec itself
+/// (`tests/judges/openapi_examples.py`).
+fn judge_examples(venv: &Path) -> Result<bool, String> {
+    let root = workspace_root();
+    let status = Command::new(venv.join("bin").join("python"))
+        .arg(
+            root.join("tests")
+                .join("judges")
+                .join("openapi_examples.py"),
+        )
+        .arg(root.join("spec").join("icr.openapi.yaml"))
+        .status()
+        .map_err(|e| format!("the example check did not start: {e}"))?;
+    Ok(status.success())
 }
 
 /// A world to test in: the emulator, and the credentials schemathesis sends.

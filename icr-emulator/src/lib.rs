@@ -29,6 +29,7 @@
 mod clock;
 mod jwt;
 mod keys;
+mod milestones;
 mod resources;
 mod server;
 mod spec;
@@ -59,6 +60,9 @@ pub struct EmulatorConfig {
     /// Whether answers built from state are checked against the spec's
     /// response schemas (a mismatch is a 500 that names it).
     pub check_answers: bool,
+    /// How long a client may take to send a request's head, or its body;
+    /// then the connection is closed (head) or answered 408 (body).
+    pub read_timeout: std::time::Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -67,6 +71,7 @@ impl Default for EmulatorConfig {
             port: 0,
             rate_limit: 5000,
             check_answers: true,
+            read_timeout: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -198,13 +203,11 @@ impl Emulator {
             format!("http://{address}"),
             config.rate_limit,
             config.check_answers,
+            config.read_timeout,
         ));
         let router = server::router(Arc::clone(&shared));
-        let server = tokio::spawn(async move {
-            // The server runs until the emulator is dropped; an accept error
-            // ends it, and requests then fail with a refused connection.
-            let _ = axum::serve(listener, router).await;
-        });
+        // The server runs until the emulator is dropped.
+        let server = tokio::spawn(server::serve(listener, router, config.read_timeout));
         Ok(Self { shared, server })
     }
 

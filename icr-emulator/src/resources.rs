@@ -10,6 +10,7 @@ use chrono::TimeDelta;
 use icr_codegen::permissions::Level;
 use serde_json::{Value, json};
 
+use crate::milestones;
 use crate::server::{Caller, Failure, Reply, Request};
 use crate::store::{
     Grants, Owned, State, bot_user, grants_json, installation_json, merge, simple_app,
@@ -19,7 +20,7 @@ use crate::store::{
 /// How long an installation access token lives.
 pub(crate) const TOKEN_LIFETIME: TimeDelta = TimeDelta::hours(2);
 
-type Answer = Result<Reply, Failure>;
+pub(crate) type Answer = Result<Reply, Failure>;
 
 /// Runs the operation if it has real behaviour here.
 pub(crate) fn dispatch(state: &mut State, r: &Request<'_>) -> Option<Answer> {
@@ -64,6 +65,11 @@ pub(crate) fn dispatch(state: &mut State, r: &Request<'_>) -> Option<Answer> {
         "labels/getLabel" => label(state, r).map(|l| Reply::json(200, l)),
         "labels/updateLabel" => update_label(state, r),
         "labels/deleteLabel" => delete_label(state, r),
+        "milestones/listMilestones" => milestones::list(state, r),
+        "milestones/createMilestone" => milestones::create(state, r),
+        "milestones/getMilestone" => milestones::get(state, r),
+        "milestones/updateMilestone" => milestones::update(state, r),
+        "milestones/deleteMilestone" => milestones::delete(state, r),
         "labels/listIssueLabels" => issue(state, r).map(|i| Reply::json(200, i["labels"].clone())),
         "labels/addIssueLabels" => change_issue_labels(state, r, LabelChange::Add),
         "labels/setIssueLabels" => change_issue_labels(state, r, LabelChange::Set),
@@ -142,7 +148,7 @@ fn page_of(r: &Request<'_>, total: usize) -> (usize, usize, Option<String>) {
 // ---- Who acts ----------------------------------------------------------
 
 /// The actor of a write and the app it came through, if any.
-fn actor(state: &State, r: &Request<'_>) -> (Value, Value) {
+pub(crate) fn actor(state: &State, r: &Request<'_>) -> (Value, Value) {
     match r.caller {
         Some(Caller::Installation { app_id, .. }) | Some(Caller::App { app_id }) => {
             match state.apps.get(app_id) {
@@ -533,7 +539,7 @@ fn org_projects(state: &State, org_id: i64) -> Vec<Value> {
         .collect()
 }
 
-fn project<'s>(state: &'s State, r: &Request<'_>) -> Result<&'s Value, Failure> {
+pub(crate) fn project<'s>(state: &'s State, r: &Request<'_>) -> Result<&'s Value, Failure> {
     let id = r.id("projectId");
     state
         .projects
@@ -740,13 +746,10 @@ fn create_issue(state: &mut State, r: &Request<'_>) -> Answer {
     if project["hasIssues"] == false {
         return Err(Failure::new(410, "issues are turned off for this project"));
     }
-    if let Some(milestone) = r.field("milestone") {
-        return Err(Failure::invalid(
-            "milestone",
-            "invalid",
-            format!("no milestone {milestone}"),
-        ));
-    }
+    let milestone = match r.field("milestone") {
+        Some(milestone) => milestones::referenced(state, project_id, milestone)?,
+        None => None,
+    };
     let assignees = users(state, "assignees", r.field("assignees"))?;
     let labels = labels_named(state, project_id, &names_in(r.field("labels")));
     let number = state
@@ -765,7 +768,7 @@ fn create_issue(state: &mut State, r: &Request<'_>) -> Answer {
             "id": state.next_id(), "number": number, "projectId": project_id,
             "title": r.field("title"), "body": r.field("body").cloned().unwrap_or(Value::Null),
             "state": "open", "stateReason": null, "locked": false, "activeLockReason": null,
-            "user": actor, "assignees": assignees, "labels": labels, "milestone": null, "comments": 0,
+            "user": actor, "assignees": assignees, "labels": labels, "milestone": milestone, "comments": 0,
             "htmlUrl": format!("{}/issues/{number}", project["htmlUrl"].as_str().unwrap_or_default()),
             "createdAt": time(r.now), "updatedAt": time(r.now), "closedAt": null, "closedBy": null,
             "performedViaApp": app,
@@ -775,6 +778,8 @@ fn create_issue(state: &mut State, r: &Request<'_>) -> Answer {
         project_id,
         value: value.clone(),
     });
+    milestones::refresh(state, project_id, &value["milestone"]["number"]);
+    let value = state.issue(project_id, number).cloned().unwrap_or(value);
     bump_open_issues(state, project_id, 1);
     for label in value["labels"].as_array().cloned().unwrap_or_default() {
         record(
@@ -813,15 +818,10 @@ fn label_ref(label: &Value) -> Value {
 fn update_issue(state: &mut State, r: &Request<'_>) -> Answer {
     let (project_id, number) = (r.id("projectId"), r.id("issueNumber"));
     let before = issue(state, r)?.clone();
-    if let Some(milestone) = r.field("milestone")
-        && !milestone.is_null()
-    {
-        return Err(Failure::invalid(
-            "milestone",
-            "invalid",
-            format!("no milestone {milestone}"),
-        ));
-    }
+    let milestone = match r.field("milestone") {
+        Some(milestone) => Some(milestones::referenced(state, project_id, milestone)?),
+        None => None,
+    };
     let assignees = match r.field("assignees") {
         Some(logins) => Some(users(state, "assignees", Some(logins))?),
         None => None,
@@ -891,16 +891,27 @@ fn update_issue(state: &mut State, r: &Request<'_>) -> Answer {
         events.extend(label_events(&had, &labels));
         changes["labels"] = json!(labels);
     }
-    if r.field("milestone").is_some() {
-        changes["milestone"] = Value::Null;
+    // The spec's timeline has no milestone events, so none is recorded.
+    if let Some(milestone) = milestone {
+        changes["milestone"] = milestone.unwrap_or(Value::Null);
     }
-    let updated = {
+    {
         let issue = state
             .issue_mut(project_id, number)
             .ok_or_else(|| Failure::not_found("the issue"))?;
         merge(issue, changes);
-        issue.clone()
-    };
+    }
+    // The milestones it left and joined, or whose counts its state moved.
+    milestones::refresh(state, project_id, &before["milestone"]["number"]);
+    let joined = state
+        .issue(project_id, number)
+        .map(|i| i["milestone"]["number"].clone())
+        .unwrap_or_default();
+    milestones::refresh(state, project_id, &joined);
+    let updated = state
+        .issue(project_id, number)
+        .cloned()
+        .ok_or_else(|| Failure::not_found("the issue"))?;
     for (event, fields) in events {
         record(state, r, project_id, Some(number), event, fields);
     }

@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::State as AxumState;
@@ -35,6 +36,8 @@ pub(crate) struct Shared {
     /// Whether answers built from state are checked against the spec's
     /// response schemas (a mismatch is a 500 naming it: an emulator bug).
     pub check_answers: bool,
+    /// How long a request's body may take to arrive.
+    pub read_timeout: Duration,
     pub(crate) requests: AtomicU64,
 }
 
@@ -44,6 +47,7 @@ impl Shared {
         base_url: String,
         rate_limit: u64,
         check_answers: bool,
+        read_timeout: Duration,
     ) -> Self {
         Self {
             spec,
@@ -52,6 +56,7 @@ impl Shared {
             base_url,
             rate_limit: AtomicU64::new(rate_limit),
             check_answers,
+            read_timeout,
             requests: AtomicU64::new(0),
         }
     }
@@ -184,9 +189,48 @@ impl Request<'_> {
     }
 }
 
+/// The largest request body read; a larger one is a 413.
+pub(crate) const MAX_BODY: usize = 2 * 1024 * 1024;
 /// The router: everything goes through [`handle`].
 pub(crate) fn router(shared: Arc<Shared>) -> axum::Router {
     axum::Router::new().fallback(handle).with_state(shared)
+}
+
+/// Serves `router` on `listener`, each connection on a task of its own,
+/// with `read_timeout` on reading a request's head (a keep-alive
+/// connection that sends nothing more is closed after it too), so that
+/// half-open connections do not pile up. An accept error (out of file
+/// descriptors, say) pauses accepting briefly instead of ending the server.
+pub(crate) async fn serve(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    read_timeout: Duration,
+) {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto::Builder;
+    use hyper_util::service::TowerToHyperService;
+
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let service = TowerToHyperService::new(router.clone());
+        tokio::spawn(async move {
+            let mut builder = Builder::new(TokioExecutor::new());
+            builder
+                .http1()
+                .timer(TokioTimer::new())
+                .header_read_timeout(read_timeout);
+            // A connection that breaks or times out ends here; others go on.
+            let _ = builder
+                .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                .await;
+        });
+    }
 }
 
 async fn handle(
@@ -194,12 +238,44 @@ async fn handle(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let number = shared.requests.fetch_add(1, Ordering::Relaxed) + 1;
     let request_id = format!("emu-{number:08x}");
-    let mut rate_headers = Vec::new();
-    let result = answer(&shared, &method, &uri, &headers, &body, &mut rate_headers);
+    // The body is read here, bounded in size and time, so that a body too
+    // large or too slow gets the spec's error answer like any other.
+    let read_timeout = shared.read_timeout;
+    let body = match tokio::time::timeout(read_timeout, axum::body::to_bytes(body, MAX_BODY)).await
+    {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(_)) => Err(Failure::new(
+            413,
+            format!("the request body is larger than {} bytes", MAX_BODY),
+        )),
+        Err(_) => Err(Failure::new(
+            408,
+            format!(
+                "the request body did not arrive within {} ms",
+                read_timeout.as_millis()
+            ),
+        )),
+    };
+    // Answering takes the state's lock and may build a large answer: it runs
+    // off the async workers, so one heavy request does not stall the rest.
+    let worker = Arc::clone(&shared);
+    let answered = tokio::task::spawn_blocking(move || {
+        let mut rate_headers = Vec::new();
+        let result = body
+            .and_then(|body| answer(&worker, &method, &uri, &headers, &body, &mut rate_headers));
+        (result, rate_headers)
+    })
+    .await;
+    let (result, rate_headers) = answered.unwrap_or_else(|_| {
+        (
+            Err(Failure::new(500, "the emulator failed while answering")),
+            Vec::new(),
+        )
+    });
     let (status, mut extra, body, content_type) = match result {
         Ok(reply) => {
             let (body, content_type) = match reply.body {

@@ -69,6 +69,7 @@ pub(crate) struct State {
     pub issues: Vec<Owned>,
     pub comments: Vec<Owned>,
     pub labels: Vec<Owned>,
+    pub milestones: Vec<Owned>,
     pub events: Vec<Owned>,
     /// People, by login.
     pub users: BTreeMap<String, Value>,

@@ -677,3 +677,268 @@ async fn every_operation_of_the_spec_is_routed() {
         }
     }
 }
+
+// ---- The emulator as the spec and the standard tools read it -------------
+
+/// The spec's `ErrorDetail.code` values.
+fn error_codes() -> Vec<Value> {
+    tests::spec_value("/components/schemas/ErrorDetail/properties/code/enum")
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[tokio::test]
+async fn error_codes_come_from_the_specs_enum() {
+    let world = World::new(&[("issues", "write"), ("projects", "admin")]).await;
+    let token = world.token_string(None).await;
+    let label = json!({"name": "bug", "color": "d73a4a"}).to_string();
+    let path = format!("/projects/{}/labels", world.project);
+    assert_eq!(
+        world
+            .call(Method::POST, &path, Some(&token), Some(&label))
+            .await
+            .status,
+        201
+    );
+    let taken = world
+        .call(Method::POST, &path, Some(&token), Some(&label))
+        .await;
+    assert_eq!(taken.status, 409, "{}", taken.body);
+    let refused = world.token(Some(json!({"members": "write"}))).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let codes = error_codes();
+    for got in [&taken, &refused] {
+        for detail in got.body["errors"].as_array().unwrap() {
+            assert!(codes.contains(&detail["code"]), "{detail} not in {codes:?}");
+        }
+    }
+    assert_eq!(taken.body["errors"][0]["code"], "alreadyExists");
+    assert_eq!(refused.body["errors"][0]["code"], "notGranted");
+}
+
+#[tokio::test]
+async fn an_idempotency_key_is_checked_and_honoured() {
+    let world = World::new(&[("issues", "write")]).await;
+    let token = world.token_string(None).await;
+    let path = format!("/projects/{}/issues", world.project);
+    let send = |key: String, title: &'static str| {
+        let request = world
+            .http
+            .post(format!("{}{path}", world.emulator.base_url()))
+            .header("authorization", format!("Bearer {token}"))
+            .header("idempotency-key", key)
+            .header("content-type", "application/json")
+            .body(json!({"title": title}).to_string());
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let body: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+            (status, body)
+        }
+    };
+    // Empty or longer than 255: refused, nothing created.
+    assert_eq!(send(String::new(), "a").await.0, 422);
+    assert_eq!(send("k".repeat(300), "a").await.0, 422);
+    // The same key twice: one issue, the same answer.
+    let (first_status, first) = send("key-1".to_owned(), "once").await;
+    let (second_status, second) = send("key-1".to_owned(), "once").await;
+    assert_eq!((first_status, second_status), (201, 201));
+    assert_eq!(first, second);
+    // The same key on another request: a conflict.
+    let (conflict, body) = send("key-1".to_owned(), "another").await;
+    assert_eq!(conflict, 409, "{body}");
+    let issues = world.get(&format!("{path}?state=all"), &token).await.body;
+    assert_eq!(issues.as_array().unwrap().len(), 1, "{issues}");
+}
+
+#[tokio::test]
+async fn milestones_are_state_that_issues_can_join() {
+    let world = World::new(&[("issues", "write")]).await;
+    let token = world.token_string(None).await;
+    let milestones = format!("/projects/{}/milestones", world.project);
+    let created = world
+        .call(
+            Method::POST,
+            &milestones,
+            Some(&token),
+            Some(r#"{"title": "v1.0", "dueOn": "2026-12-31T00:00:00Z"}"#),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["number"], 1);
+    let issues = format!("/projects/{}/issues", world.project);
+    let issue = world
+        .call(
+            Method::POST,
+            &issues,
+            Some(&token),
+            Some(r#"{"title": "Ship it", "milestone": 1}"#),
+        )
+        .await;
+    assert_eq!(issue.status, 201, "{}", issue.body);
+    assert_eq!(issue.body["milestone"]["title"], "v1.0");
+    assert_eq!(issue.body["milestone"]["openIssues"], 1);
+    let missing = world
+        .call(
+            Method::POST,
+            &issues,
+            Some(&token),
+            Some(r#"{"title": "Nowhere", "milestone": 7}"#),
+        )
+        .await;
+    assert_eq!(missing.status, 422);
+    assert_eq!(missing.body["errors"][0]["field"], "milestone");
+
+    // Closing the issue moves the counts; renaming shows in the issue.
+    let one = format!("{issues}/1");
+    world
+        .call(
+            Method::PATCH,
+            &one,
+            Some(&token),
+            Some(r#"{"state": "closed"}"#),
+        )
+        .await;
+    let milestone = world.get(&format!("{milestones}/1"), &token).await;
+    assert_eq!(
+        (
+            &milestone.body["openIssues"],
+            &milestone.body["closedIssues"]
+        ),
+        (&json!(0), &json!(1))
+    );
+    let renamed = world
+        .call(
+            Method::PATCH,
+            &format!("{milestones}/1"),
+            Some(&token),
+            Some(r#"{"title": "v1.0.0", "state": "closed"}"#),
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    assert!(renamed.body["closedAt"].is_string());
+    assert_eq!(
+        world.get(&one, &token).await.body["milestone"]["title"],
+        "v1.0.0"
+    );
+    let listed = world
+        .get(&format!("{milestones}?state=closed"), &token)
+        .await;
+    assert_eq!(listed.body.as_array().unwrap().len(), 1);
+
+    // Deleting it takes it off the issue.
+    assert_eq!(
+        world
+            .delete(&format!("{milestones}/1"), &token)
+            .await
+            .status,
+        204
+    );
+    assert!(world.get(&one, &token).await.body["milestone"].is_null());
+    assert_eq!(
+        world.get(&format!("{milestones}/1"), &token).await.status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_method_names_the_right_ones_and_head_works_where_get_does() {
+    let world = World::new(&[("issues", "read")]).await;
+    let token = world.token_string(None).await;
+    let wrong = world.call(Method::PUT, "/meta", Some(&token), None).await;
+    assert_eq!(wrong.status, 405);
+    assert_eq!(wrong.header("allow"), Some("GET, HEAD"));
+    assert!(wrong.header("x-request-id").is_some());
+    let head = world
+        .call(
+            Method::HEAD,
+            &format!("/projects/{}/issues", world.project),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(head.status, 200);
+    assert_eq!(head.body, Value::String(String::new()));
+}
+
+#[tokio::test]
+async fn a_body_too_large_gets_the_specs_error_answer() {
+    let world = World::new(&[("issues", "write")]).await;
+    let token = world.token_string(None).await;
+    let huge = json!({"title": "x", "body": "y".repeat(3 * 1024 * 1024)}).to_string();
+    let got = world
+        .call(
+            Method::POST,
+            &format!("/projects/{}/issues", world.project),
+            Some(&token),
+            Some(&huge),
+        )
+        .await;
+    assert_eq!(got.status, 413);
+    assert!(got.message().contains("larger than"), "{}", got.body);
+    assert!(got.body["requestId"].is_string());
+    assert!(got.header("x-request-id").is_some());
+    // And one within the limit but over the body's `maxLength` is a 422.
+    let long = json!({"title": "x", "body": "y".repeat(70_000)}).to_string();
+    let got = world
+        .call(
+            Method::POST,
+            &format!("/projects/{}/issues", world.project),
+            Some(&token),
+            Some(&long),
+        )
+        .await;
+    assert_eq!(got.status, 422, "{}", got.body);
+}
+
+#[tokio::test]
+async fn slow_clients_are_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let mut config = EmulatorConfig::default();
+    config.read_timeout = Duration::from_millis(300);
+    let world = World::with(config, &[("issues", "read")]).await;
+    let address = world
+        .emulator
+        .base_url()
+        .trim_start_matches("http://")
+        .to_owned();
+
+    // A head that never ends: the connection is closed.
+    let mut half_open = tokio::net::TcpStream::connect(&address).await.unwrap();
+    half_open
+        .write_all(b"GET /zen HTTP/1.1\r\nhost: x\r\n")
+        .await
+        .unwrap();
+    // Closed (an end of stream or a reset) well before five seconds; the
+    // `expect` is the assertion.
+    let mut buffer = Vec::new();
+    let _closed = tokio::time::timeout(Duration::from_secs(5), half_open.read_to_end(&mut buffer))
+        .await
+        .expect("the emulator keeps a half-open connection");
+
+    // A body that never arrives in full: 408 with the spec's error body.
+    let mut slow = tokio::net::TcpStream::connect(&address).await.unwrap();
+    slow.write_all(
+        format!(
+            "POST /projects/{}/issues HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{{\"title\"",
+            world.project
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut answer = vec![0; 4096];
+    let read = tokio::time::timeout(Duration::from_secs(5), slow.read(&mut answer))
+        .await
+        .expect("the emulator waits for a slow body forever")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..read]);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"requestId\""), "{answer}");
+
+    // Normal requests go on.
+    let token = world.token_string(None).await;
+    assert_eq!(world.get("/zen", &token).await.status, 200);
+}

@@ -1,6 +1,7 @@
 //! Every installation function of the ICR bindings, called once against
 //! the emulator, each on a fresh world (an organization with a project, an
-//! issue carrying the label `triage`, a comment and timeline events), and its
+//! issue carrying the label `triage`, a comment, a milestone and timeline
+//! events), and its
 //! answer decoded. Which functions there are and how each is called is
 //! generated (`calls.rs`, by `cargo xtask codegen`); the argument values
 //! come from [`Fixture`]: the resources created here by name, and for any
@@ -199,6 +200,13 @@ async fn every_installation_function_works_against_the_emulator() {
         )
         .await
         .unwrap();
+        icr_api::milestones::create_milestone(
+            &client,
+            project,
+            &icr_api::models::MilestoneCreate::new("v1.0"),
+        )
+        .await
+        .unwrap();
         let events =
             icr_api::timeline::list_project_timeline(&client, project, &Default::default())
                 .await
@@ -215,6 +223,7 @@ async fn every_installation_function_works_against_the_emulator() {
                 ("commentId", json!(comment.id)),
                 ("eventId", event_id),
                 ("labelName", json!("triage")),
+                ("milestoneNumber", json!(1)),
                 ("username", json!("ada")),
             ]),
         };

@@ -4,6 +4,8 @@
 //! a `tests/` folder would link a binary of its own), one module per
 //! concern.
 
+pub mod every_function;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 

@@ -6,9 +6,11 @@
 //! every operation has a unique `operationId` shaped `tag/verbNoun`; an
 //! operation carries the marker sentence if and only if it lists the
 //! permissions it needs, and those name permissions and levels of the
-//! catalog; every response body has an example; and every example validates
-//! against its schema (with the `jsonschema` crate, after turning OpenAPI's
-//! dialect into JSON Schema).
+//! catalog; every operation declares a `default` (error) answer; every
+//! response body has an example; and every example validates against its
+//! schema (with the `jsonschema` crate, after turning OpenAPI's dialect into
+//! JSON Schema as OpenAPI 3.0.3 reads it: `nullable` widens only a schema
+//! with a `type`, and an `enum` must list `null` to allow it).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
@@ -173,6 +175,19 @@ fn check_operations(
                     problem(at, ErrorKind::Structure, message);
                 }
             }
+        }
+        // Every error an operation can give is declared: a `default`
+        // answer (the shared `Error`) covers those it does not list.
+        if op
+            .value
+            .get("responses")
+            .is_some_and(|responses| responses.get("default").is_none())
+        {
+            problem(
+                op.pointer.join("responses"),
+                ErrorKind::Structure,
+                "the operation declares no `default` answer; add `default: {$ref: '#/components/responses/Error'}` so that every error it can give is declared".to_owned(),
+            );
         }
         let marked = op.is_marked();
         let lists_permissions = op.value.get(REQUIREMENT_EXTENSION).is_some();

@@ -224,6 +224,48 @@ fn every_response_body_needs_an_example() {
 }
 
 #[test]
+fn every_operation_declares_its_errors() {
+    let responses = format!("{GET_PROJECT}/responses");
+    check_breakage(
+        |spec| {
+            at(spec, &responses)
+                .as_object_mut()
+                .unwrap()
+                .remove("default");
+        },
+        &[(&responses, "declares no `default` answer")],
+    );
+}
+
+#[test]
+fn nullable_is_read_as_openapi_3_0_3_reads_it() {
+    // `nullable` beside a reference widens nothing, so the Issue examples'
+    // `null` lock reason no longer validates; nor does a `null` the enum
+    // lacks.
+    let reason = "/components/schemas/Issue/properties/activeLockReason";
+    let problems = problems_after(|spec| {
+        *at(spec, reason) =
+            json!({"nullable": true, "allOf": [{"$ref": "#/components/schemas/LockReason"}]});
+        at(spec, "/components/schemas/StateReason/enum")
+            .as_array_mut()
+            .unwrap()
+            .retain(|v| !v.is_null());
+    });
+    assert!(
+        problems
+            .iter()
+            .any(|(p, m)| p.ends_with("/activeLockReason") && m.contains("null")),
+        "{problems:#?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|(p, m)| p.ends_with("/stateReason") && m.contains("null is not one of")),
+        "{problems:#?}"
+    );
+}
+
+#[test]
 fn a_document_that_is_not_openapi_is_reported_at_the_node() {
     let problems = problems_after(|spec| {
         *at(spec, &format!("{GET_PROJECT}/responses")) = json!(["not", "a", "map"])

@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use icr_api::cache::{CacheFuture, CacheKey, CachedToken, MemoryCache, TokenCache};
 use icr_api::{App, ClientConfig, Error};
-use icr_emulator::{AppSettings, Emulator, KeyPair};
+use icr_emulator::KeyPair;
 use serde_json::json;
+use tests::world::World;
 use tests::{Answer, Recorder};
 
 icr_api::permissions! {
@@ -22,56 +23,19 @@ icr_api::permissions! {
     ReadProjects { projects: read }
 }
 
-struct World {
-    emulator: Emulator,
-    keys: KeyPair,
-    app_id: i64,
-    org: i64,
-    project: i64,
-    installation: i64,
-}
-
-impl World {
-    async fn new() -> Self {
-        let emulator = Emulator::start().await.unwrap();
-        let keys = KeyPair::generate().unwrap();
-        let app_id = emulator
-            .register_app(
-                AppSettings::new("release-notes", keys.public_pem())
-                    .name("Release Notes")
-                    .permission("projects", "write")
-                    .permission("issues", "write"),
-            )
-            .unwrap();
-        let org = emulator.create_organization("best-organization");
-        let project = emulator.create_project(org, "compiler").unwrap();
-        // The organization accepted `issues: read` only.
-        let installation = emulator
-            .install(app_id, org, &[("projects", "write"), ("issues", "read")])
-            .unwrap();
-        Self {
-            emulator,
-            keys,
-            app_id,
-            org,
-            project,
-            installation,
-        }
-    }
-
-    fn app(&self) -> App {
-        App::new(
-            self.app_id,
-            self.keys.private_pem(),
-            ClientConfig::with_base_url(self.emulator.base_url()),
-        )
-        .unwrap()
-    }
+/// The app was granted `projects: write` and `issues: write`; the
+/// organization accepted `issues: read` only.
+async fn setup() -> World {
+    World::new(
+        &[("projects", "write"), ("issues", "write")],
+        &[("projects", "write"), ("issues", "read")],
+    )
+    .await
 }
 
 #[tokio::test]
 async fn the_whole_flow_updates_a_project_as_the_app() {
-    let world = World::new().await;
+    let world = setup().await;
     let app = world.app();
     let installation = app
         .installation_for_organization::<ReleaseNotes>(world.org)
@@ -137,7 +101,7 @@ async fn the_whole_flow_updates_a_project_as_the_app() {
 
 #[tokio::test]
 async fn many_requests_and_many_concurrent_requests_share_one_token() {
-    let world = World::new().await;
+    let world = setup().await;
     let installation = world.app().installation::<ReleaseNotes>(world.installation);
     for _ in 0..10 {
         icr_api::projects::get_project(&installation, world.project)
@@ -147,7 +111,7 @@ async fn many_requests_and_many_concurrent_requests_share_one_token() {
     assert_eq!(world.emulator.token_requests(), 1);
 
     // A cold cache and 200 requests at once: one token request.
-    let world = World::new().await;
+    let world = setup().await;
     let installation = world.app().installation::<ReleaseNotes>(world.installation);
     let mut tasks = Vec::new();
     for _ in 0..200 {
@@ -165,7 +129,7 @@ async fn many_requests_and_many_concurrent_requests_share_one_token() {
 
 #[tokio::test]
 async fn a_token_is_renewed_before_it_expires_on_the_server_clock() {
-    let world = World::new().await;
+    let world = setup().await;
     let installation = world.app().installation::<ReleaseNotes>(world.installation);
     icr_api::projects::get_project(&installation, world.project)
         .await
@@ -190,7 +154,7 @@ async fn a_token_is_renewed_before_it_expires_on_the_server_clock() {
 #[tokio::test]
 async fn a_local_clock_five_minutes_off_either_way_still_works() {
     for minutes in [-5i64, 5] {
-        let world = World::new().await;
+        let world = setup().await;
         let shift = chrono::TimeDelta::minutes(minutes);
         world.emulator.clock().set(chrono::Utc::now() + shift);
         let app = world.app();
@@ -221,7 +185,7 @@ async fn a_local_clock_five_minutes_off_either_way_still_works() {
 
 #[tokio::test]
 async fn a_revoked_token_is_renewed_and_the_request_retried_once() {
-    let world = World::new().await;
+    let world = setup().await;
     let app = world.app();
     let installation = app.installation::<ReleaseNotes>(world.installation);
     icr_api::projects::get_project(&installation, world.project)
@@ -316,7 +280,7 @@ async fn a_token_refused_again_after_renewal_is_a_clear_error() {
 
 #[tokio::test]
 async fn unknown_keys_unaccepted_permissions_and_gone_installations_are_clear_errors() {
-    let world = World::new().await;
+    let world = setup().await;
     // A key the server does not know.
     let stranger = KeyPair::generate().unwrap();
     let app = App::new(
@@ -481,7 +445,7 @@ fn captured_logs() -> Logs {
 #[tokio::test]
 async fn no_secret_shows_in_logs_debug_output_or_errors() {
     let logs = captured_logs();
-    let world = World::new().await;
+    let world = setup().await;
     let cache = Arc::new(Recording::default());
     let app = world.app().with_token_cache(cache.clone());
     let installation = app.installation::<ReleaseNotes>(world.installation);
@@ -537,7 +501,7 @@ async fn no_secret_shows_in_logs_debug_output_or_errors() {
 
 #[tokio::test]
 async fn a_jwt_is_reused_until_shortly_before_it_expires() {
-    let world = World::new().await;
+    let world = setup().await;
     let app = world.app();
     let first = app.jwt().unwrap();
     assert_eq!(app.jwt().unwrap(), first);

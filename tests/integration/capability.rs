@@ -12,8 +12,9 @@ use icr_api::cache::{CacheFuture, CacheKey, CachedToken, TokenCache};
 use icr_api::grants::{Grant, Level};
 use icr_api::permissions::needs;
 use icr_api::{App, Client, ClientConfig, Error, InstallationClient, Request, SecretToken};
-use icr_emulator::{AppSettings, Emulator, KeyPair};
+use icr_emulator::KeyPair;
 use serde_json::json;
+use tests::world::World;
 use tests::{Answer, Recorder};
 
 icr_api::permissions! {
@@ -23,75 +24,38 @@ icr_api::permissions! {
     ReadProjects { projects: read }
 }
 
-struct World {
-    emulator: Emulator,
-    keys: KeyPair,
-    app_id: i64,
-    project: i64,
-    installation: i64,
+/// The app was granted, and the organization accepted, `projects: write`
+/// and `issues: read`.
+async fn setup() -> World {
+    let both = [("projects", "write"), ("issues", "read")];
+    World::new(&both, &both).await
 }
 
-impl World {
-    async fn new() -> Self {
-        let emulator = Emulator::start().await.unwrap();
-        let keys = KeyPair::generate().unwrap();
-        let app_id = emulator
-            .register_app(
-                AppSettings::new("release-notes", keys.public_pem())
-                    .permission("projects", "write")
-                    .permission("issues", "read"),
-            )
-            .unwrap();
-        let org = emulator.create_organization("best-organization");
-        let project = emulator.create_project(org, "compiler").unwrap();
-        let installation = emulator
-            .install(app_id, org, &[("projects", "write"), ("issues", "read")])
-            .unwrap();
-        Self {
-            emulator,
-            keys,
-            app_id,
-            project,
-            installation,
-        }
-    }
+fn transport(world: &World) -> Client {
+    Client::new(ClientConfig::with_base_url(world.emulator.base_url())).unwrap()
+}
 
-    fn app(&self) -> App {
-        App::new(
-            self.app_id,
-            self.keys.private_pem(),
-            ClientConfig::with_base_url(self.emulator.base_url()),
-        )
-        .unwrap()
-    }
+fn app_client(world: &World) -> icr_api::AppClient {
+    world.app().app_client().unwrap()
+}
 
-    fn client(&self) -> Client {
-        Client::new(ClientConfig::with_base_url(self.emulator.base_url())).unwrap()
-    }
-
-    /// A token made elsewhere for `ReadProjects` only.
-    async fn narrow_token(&self) -> SecretToken {
-        let token = self
-            .app_client()
-            .installation::<ReadProjects>(self.installation)
-            .create_token()
-            .await
-            .unwrap();
-        token.details().token.clone()
-    }
-
-    fn app_client(&self) -> icr_api::AppClient {
-        self.app().app_client().unwrap()
-    }
+/// A token made elsewhere for `ReadProjects` only.
+async fn narrow_token(world: &World) -> SecretToken {
+    let token = app_client(world)
+        .installation::<ReadProjects>(world.installation)
+        .create_token()
+        .await
+        .unwrap();
+    token.details().token.clone()
 }
 
 #[tokio::test]
 async fn a_token_from_elsewhere_is_checked_before_it_is_trusted() {
-    let world = World::new().await;
-    let token = world.narrow_token().await;
+    let world = setup().await;
+    let token = narrow_token(&world).await;
     let before = world.emulator.requests();
 
-    let refused = InstallationClient::<ReleaseNotes>::from_token(world.client(), token.clone())
+    let refused = InstallationClient::<ReleaseNotes>::from_token(transport(&world), token.clone())
         .await
         .unwrap_err();
     let Error::PermissionsNotGranted {
@@ -122,7 +86,7 @@ async fn a_token_from_elsewhere_is_checked_before_it_is_trusted() {
     assert!(!format!("{refused:?} {refused}").contains(token.expose_secret()));
 
     // The same token is good for what it holds.
-    let client = InstallationClient::<ReadProjects>::from_token(world.client(), token)
+    let client = InstallationClient::<ReadProjects>::from_token(transport(&world), token)
         .await
         .unwrap();
     let project = icr_api::projects::get_project(&client, world.project)
@@ -133,7 +97,7 @@ async fn a_token_from_elsewhere_is_checked_before_it_is_trusted() {
 
     // A token the server does not know is refused, not trusted.
     let unknown = InstallationClient::<ReadProjects>::from_token(
-        world.client(),
+        transport(&world),
         SecretToken::new("icr_inst_made_up"),
     )
     .await
@@ -143,9 +107,8 @@ async fn a_token_from_elsewhere_is_checked_before_it_is_trusted() {
 
 #[tokio::test]
 async fn narrowing_a_fixed_token_fails_and_sends_nothing() {
-    let world = World::new().await;
-    let token = world
-        .app_client()
+    let world = setup().await;
+    let token = app_client(&world)
         .installation::<ReleaseNotes>(world.installation)
         .create_token()
         .await
@@ -170,7 +133,7 @@ async fn narrowing_a_fixed_token_fails_and_sends_nothing() {
 
 #[tokio::test]
 async fn a_narrowed_client_holds_a_token_of_the_narrow_declaration_only() {
-    let world = World::new().await;
+    let world = setup().await;
     let broad = world.app().installation::<ReleaseNotes>(world.installation);
     let narrowed = broad.narrow::<ReadProjects>().unwrap();
     let info = narrowed.token_info().await.unwrap().unwrap();
@@ -245,7 +208,7 @@ async fn narrowing_asks_the_server_for_exactly_the_narrow_set() {
 
 #[tokio::test]
 async fn a_hand_made_request_states_its_needs_and_goes_the_generated_way() {
-    let world = World::new().await;
+    let world = setup().await;
     let client = world.app().installation::<ReleaseNotes>(world.installation);
     let before = world.emulator.requests();
     let project: serde_json::Value = client
@@ -384,7 +347,7 @@ impl TokenCache for ByInstallation {
 
 #[tokio::test]
 async fn a_cached_token_for_other_permissions_is_not_used() {
-    let world = World::new().await;
+    let world = setup().await;
     let app = world
         .app()
         .with_token_cache(std::sync::Arc::new(ByInstallation::default()));
@@ -460,7 +423,7 @@ impl TokenCache for ByPermissions {
 
 #[tokio::test]
 async fn a_cached_token_of_another_installation_is_not_used() {
-    let world = World::new().await;
+    let world = setup().await;
     let other_org = world.emulator.create_organization("other-organization");
     let other_project = world.emulator.create_project(other_org, "secrets").unwrap();
     let other = world

@@ -63,7 +63,9 @@ pub(crate) fn verify(
     let issued = time("iat")?;
     let expires = time("exp")?;
     let now_s = now.timestamp();
-    if issued > now_s + LEEWAY_SECONDS {
+    // In i128, so that no `iat` or `exp` a JWT can carry overflows.
+    let (issued, expires, now_s) = (i128::from(issued), i128::from(expires), i128::from(now_s));
+    if issued > now_s + i128::from(LEEWAY_SECONDS) {
         return Err(format!(
             "the JWT's `iat` is {} s in the future of the server's time {now}; the leeway is {LEEWAY_SECONDS} s",
             issued - now_s
@@ -75,7 +77,7 @@ pub(crate) fn verify(
             now_s - expires
         ));
     }
-    if expires - issued > MAX_LIFETIME_SECONDS {
+    if expires - issued > i128::from(MAX_LIFETIME_SECONDS) {
         return Err(format!(
             "the JWT's `exp` is {} s after its `iat`; at most {MAX_LIFETIME_SECONDS} s (ten minutes) are allowed",
             expires - issued

@@ -42,8 +42,15 @@ pub(crate) fn referenced(
     if milestone.is_null() {
         return Ok(None);
     }
+    // `1.0` is the integer 1 to JSON Schema, so it is to the emulator too.
     milestone
         .as_i64()
+        .or_else(|| {
+            milestone
+                .as_f64()
+                .filter(|n| n.fract() == 0.0 && n.abs() < 9.0e15)
+                .map(|n| n as i64)
+        })
         .and_then(|number| shown(state, project_id, number))
         .map(Some)
         .ok_or_else(|| {
@@ -114,8 +121,13 @@ pub(crate) fn list(state: &State, r: &Request<'_>) -> Answer {
             };
             done(a).total_cmp(&done(b))
         } else {
-            // Milestones without a due date come last, as ICR lists them.
-            let due = |m: &Value| m["dueOn"].as_str().map(str::to_owned);
+            // By time, whatever offset it was written with; milestones
+            // without a due date come last, as ICR lists them.
+            let due = |m: &Value| {
+                m["dueOn"]
+                    .as_str()
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            };
             match (due(a), due(b)) {
                 (Some(x), Some(y)) => x.cmp(&y),
                 (Some(_), None) => std::cmp::Ordering::Less,
@@ -132,14 +144,10 @@ pub(crate) fn list(state: &State, r: &Request<'_>) -> Answer {
 
 pub(crate) fn create(state: &mut State, r: &Request<'_>) -> Answer {
     let project_id = project(state, r)?["id"].as_i64().unwrap_or_default();
-    let number = state
-        .milestones
-        .iter()
-        .filter(|m| m.project_id == project_id)
-        .filter_map(|m| m.value["number"].as_i64())
-        .max()
-        .unwrap_or(0)
-        + 1;
+    // Numbers are never reused, even after the highest one is deleted.
+    let counter = state.milestone_numbers.entry(project_id).or_insert(0);
+    *counter += 1;
+    let number = *counter;
     let (creator, _) = actor(state, r);
     let closed = r.field("state").and_then(Value::as_str) == Some("closed");
     let value = json!({
@@ -147,7 +155,7 @@ pub(crate) fn create(state: &mut State, r: &Request<'_>) -> Answer {
         "description": r.field("description").cloned().unwrap_or(Value::Null),
         "state": if closed { "closed" } else { "open" },
         "openIssues": 0, "closedIssues": 0, "creator": creator,
-        "dueOn": r.field("dueOn").cloned().unwrap_or(Value::Null),
+        "dueOn": normalized(r.field("dueOn")),
         "createdAt": time(r.now), "updatedAt": time(r.now),
         "closedAt": if closed { json!(time(r.now)) } else { Value::Null },
     });
@@ -163,10 +171,13 @@ pub(crate) fn update(state: &mut State, r: &Request<'_>) -> Answer {
     let before = milestone(state, r)?;
     let (project_id, number) = (r.id("projectId"), r.id("milestoneNumber"));
     let mut changes = json!({"updatedAt": time(r.now)});
-    for field in ["title", "description", "dueOn"] {
+    for field in ["title", "description"] {
         if let Some(value) = r.field(field) {
             changes[field] = value.clone();
         }
+    }
+    if r.field("dueOn").is_some() {
+        changes["dueOn"] = normalized(r.field("dueOn"));
     }
     if let Some(new_state) = r.field("state").and_then(Value::as_str)
         && before["state"] != new_state
@@ -204,4 +215,34 @@ fn milestone_of(state: &State, project_id: i64, number: i64) -> Result<Value, Fa
     shown(state, project_id, number).ok_or_else(|| {
         Failure::not_found(format_args!("milestone {number} of project {project_id}"))
     })
+}
+
+/// A date-time as the API writes it (UTC, `Z`), whatever offset it came
+/// with; `null` stays `null`.
+fn normalized(value: Option<&Value>) -> Value {
+    value
+        .and_then(Value::as_str)
+        .and_then(|text| chrono::DateTime::parse_from_rfc3339(text).ok())
+        .map(|at| json!(time(at.with_timezone(&chrono::Utc))))
+        .unwrap_or(Value::Null)
+}
+
+/// `GET /projects/{projectId}/milestones/{milestoneNumber}/labels`: the
+/// labels of the milestone's issues, each once.
+pub(crate) fn labels(state: &State, r: &Request<'_>) -> Answer {
+    let found = milestone(state, r)?;
+    let project_id = r.id("projectId");
+    let mut labels: Vec<Value> = Vec::new();
+    for issue in state
+        .issues
+        .iter()
+        .filter(|i| i.project_id == project_id && i.value["milestone"]["number"] == found["number"])
+    {
+        for label in issue.value["labels"].as_array().into_iter().flatten() {
+            if !labels.iter().any(|l| l["name"] == label["name"]) {
+                labels.push(label.clone());
+            }
+        }
+    }
+    Ok(paginate(r, labels, 200))
 }

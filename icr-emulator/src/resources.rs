@@ -70,6 +70,7 @@ pub(crate) fn dispatch(state: &mut State, r: &Request<'_>) -> Option<Answer> {
         "milestones/getMilestone" => milestones::get(state, r),
         "milestones/updateMilestone" => milestones::update(state, r),
         "milestones/deleteMilestone" => milestones::delete(state, r),
+        "labels/listMilestoneLabels" => milestones::labels(state, r),
         "labels/listIssueLabels" => issue(state, r).map(|i| Reply::json(200, i["labels"].clone())),
         "labels/addIssueLabels" => change_issue_labels(state, r, LabelChange::Add),
         "labels/setIssueLabels" => change_issue_labels(state, r, LabelChange::Set),
@@ -707,11 +708,13 @@ fn users(state: &State, field: &str, logins: Option<&Value>) -> Result<Vec<Value
     let mut out = Vec::new();
     for login in logins.and_then(Value::as_array).into_iter().flatten() {
         let login = login.as_str().unwrap_or_default();
-        let user = state
-            .users
-            .get(login)
-            .cloned()
-            .ok_or_else(|| Failure::invalid(field, "invalid", format!("no user `{login}`")))?;
+        let user = state.users.get(login).cloned().ok_or_else(|| {
+            Failure::invalid(
+                field,
+                "invalid",
+                format!("no user `{}`", crate::server::clipped(login)),
+            )
+        })?;
         out.push(user);
     }
     Ok(out)

@@ -189,6 +189,19 @@ impl Request<'_> {
     }
 }
 
+/// How many field errors one answer lists at most.
+const MAX_FIELD_ERRORS: usize = 20;
+
+/// `text`, cut to 200 characters, so that an error never echoes a large
+/// value whole.
+pub(crate) fn clipped(text: &str) -> String {
+    const KEEP: usize = 200;
+    match text.char_indices().nth(KEEP) {
+        Some((at, _)) => format!("{}… ({} bytes in all)", &text[..at], text.len()),
+        None => text.to_owned(),
+    }
+}
+
 /// The largest request body read; a larger one is a 413.
 pub(crate) const MAX_BODY: usize = 2 * 1024 * 1024;
 /// The router: everything goes through [`handle`].
@@ -220,14 +233,17 @@ pub(crate) async fn serve(
         };
         let service = TowerToHyperService::new(router.clone());
         tokio::spawn(async move {
-            let mut builder = Builder::new(TokioExecutor::new());
+            // HTTP/1 only: detecting HTTP/2 would read the first bytes before
+            // the head's timeout starts, so a client that sends nothing
+            // would hold its connection forever.
+            let mut builder = Builder::new(TokioExecutor::new()).http1_only();
             builder
                 .http1()
                 .timer(TokioTimer::new())
                 .header_read_timeout(read_timeout);
             // A connection that breaks or times out ends here; others go on.
             let _ = builder
-                .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                .serve_connection(TokioIo::new(stream), service)
                 .await;
         });
     }
@@ -245,20 +261,40 @@ async fn handle(
     // The body is read here, bounded in size and time, so that a body too
     // large or too slow gets the spec's error answer like any other.
     let read_timeout = shared.read_timeout;
-    let body = match tokio::time::timeout(read_timeout, axum::body::to_bytes(body, MAX_BODY)).await
-    {
-        Ok(Ok(body)) => Ok(body),
-        Ok(Err(_)) => Err(Failure::new(
+    let too_large = || {
+        Failure::new(
             413,
-            format!("the request body is larger than {} bytes", MAX_BODY),
-        )),
-        Err(_) => Err(Failure::new(
-            408,
-            format!(
-                "the request body did not arrive within {} ms",
-                read_timeout.as_millis()
-            ),
-        )),
+            format!("the request body is larger than {MAX_BODY} bytes"),
+        )
+    };
+    let declared = headers
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let body = if declared.is_some_and(|length| length > MAX_BODY as u64) {
+        // Said up front: refused before a byte of it is read (a client
+        // that sent `Expect: 100-continue` hears so at once).
+        Err(too_large())
+    } else {
+        match tokio::time::timeout(read_timeout, axum::body::to_bytes(body, MAX_BODY)).await {
+            Ok(Ok(body)) => Ok(body),
+            Ok(Err(error)) => {
+                let over = std::error::Error::source(&error)
+                    .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
+                Err(if over {
+                    too_large()
+                } else {
+                    Failure::new(400, "the request body could not be read")
+                })
+            }
+            Err(_) => Err(Failure::new(
+                408,
+                format!(
+                    "the request body did not arrive within {} ms",
+                    read_timeout.as_millis()
+                ),
+            )),
+        }
     };
     // Answering takes the state's lock and may build a large answer: it runs
     // off the async workers, so one heavy request does not stall the rest.
@@ -442,37 +478,11 @@ fn answer(
     if let Some(Caller::Installation { org_id, .. }) = &caller {
         scope(&shared.state(), *org_id, &path)?;
     }
-    // A repeated `Idempotency-Key` gets the first answer again.
-    let idempotency = header_params
+    let key = header_params
         .get("Idempotency-Key")
         .and_then(Value::as_str)
-        .map(|key| {
-            let fingerprint = format!(
-                "{} {}",
-                uri,
-                body.as_ref().map(Value::to_string).unwrap_or_default()
-            );
-            ((bucket.clone(), op.id.clone(), key.to_owned()), fingerprint)
-        });
-    if let Some((key, fingerprint)) = &idempotency {
-        let mut state = shared.state();
-        state
-            .idempotency
-            .retain(|_, seen| now - seen.at < chrono::TimeDelta::hours(24));
-        if let Some(seen) = state.idempotency.get(key) {
-            if seen.request != *fingerprint {
-                return Err(Failure::exists(
-                    "Idempotency-Key",
-                    "the key was used with another request in the last 24 hours",
-                ));
-            }
-            return Ok(Reply {
-                status: seen.status,
-                body: seen.body.clone(),
-                headers: seen.headers.clone(),
-            });
-        }
-    }
+        .map(|key| (bucket.clone(), op.id.clone(), key.to_owned()));
+    let fingerprint = (uri.path().to_owned(), body.clone());
     let request = Request {
         op,
         spec: &shared.spec,
@@ -484,26 +494,48 @@ fn answer(
         base_url: &shared.base_url,
         raw_path: uri.path(),
     };
+    // One lock from the `Idempotency-Key` check to its record, so that
+    // concurrent repeats of a request make one resource between them.
     let reply = {
         let mut state = shared.state();
-        resources::dispatch(&mut state, &request)
+        if let Some(key) = &key {
+            state
+                .idempotency
+                .retain(|_, seen| now - seen.at < chrono::TimeDelta::hours(24));
+            if let Some(seen) = state.idempotency.get(key) {
+                // The same request: the path and the body's JSON value
+                // (key order and spacing aside).
+                if seen.request != fingerprint {
+                    return Err(Failure::exists(
+                        "Idempotency-Key",
+                        "the key was used with another request in the last 24 hours",
+                    ));
+                }
+                return Ok(Reply {
+                    status: seen.status,
+                    body: seen.body.clone(),
+                    headers: seen.headers.clone(),
+                });
+            }
+        }
+        let reply = match resources::dispatch(&mut state, &request) {
+            Some(reply) => reply?,
+            None => example(&request)?,
+        };
+        if let Some(key) = key {
+            state.idempotency.insert(
+                key,
+                crate::store::Remembered {
+                    request: fingerprint,
+                    status: reply.status,
+                    body: reply.body.clone(),
+                    headers: reply.headers.clone(),
+                    at: now,
+                },
+            );
+        }
+        reply
     };
-    let reply = match reply {
-        Some(reply) => reply?,
-        None => example(&request)?,
-    };
-    if let Some((key, fingerprint)) = idempotency {
-        shared.state().idempotency.insert(
-            key,
-            crate::store::Remembered {
-                request: fingerprint,
-                status: reply.status,
-                body: reply.body.clone(),
-                headers: reply.headers.clone(),
-                at: now,
-            },
-        );
-    }
     if shared.check_answers
         && let (Some(body), Some(schema)) = (&reply.body, &op.response_schema)
         && (200..300).contains(&reply.status)
@@ -667,7 +699,11 @@ fn check_path(op: &Operation, path: &BTreeMap<String, String>) -> Result<(), Fai
         }
         return Err(Failure::new(
             400,
-            format!("`{raw}` is not a valid `{}` in the path", param.name),
+            format!(
+                "`{}` is not a valid `{}` in the path",
+                clipped(raw),
+                param.name
+            ),
         ));
     }
     Ok(())
@@ -714,7 +750,7 @@ fn parse_query(op: &Operation, query: &str) -> Result<BTreeMap<String, Value>, F
             }
             _ => errors.push(json!({
                 "resource": "query", "field": param.name, "code": "invalid",
-                "message": format!("`{}` is not a valid value of `{}`", values.join(","), param.name),
+                "message": format!("`{}` is not a valid value of `{}`", clipped(&values.join(",")), param.name),
             })),
         }
     }
@@ -802,7 +838,14 @@ fn parse_body(op: &Operation, headers: &HeaderMap, body: &Bytes) -> Result<Optio
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/json");
-    if !media.starts_with("application/json") {
+    // Media types compare without case, parameters (`charset`) aside.
+    let essence = media
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if essence != "application/json" && !essence.ends_with("+json") {
         return Err(Failure::new(
             415,
             format!("the body must be application/json, not {media}"),
@@ -811,15 +854,18 @@ fn parse_body(op: &Operation, headers: &HeaderMap, body: &Bytes) -> Result<Optio
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| Failure::new(400, format!("Problems parsing JSON: {e}")))?;
     if let Some(validator) = op.validators.body.get_or_init(|| compile(schema)) {
+        // Bounded: a body of a million bad items gets the first few, not a
+        // million entries (nor its values echoed whole).
         let errors: Vec<Value> = validator
             .iter_errors(&value)
+            .take(MAX_FIELD_ERRORS)
             .map(|error| {
                 let field = field_of(error.instance_path().as_str());
                 json!({
                     "resource": "body",
-                    "field": if field.is_empty() { "body".to_owned() } else { field },
+                    "field": if field.is_empty() { "body".to_owned() } else { clipped(&field) },
                     "code": "invalid",
-                    "message": error.to_string(),
+                    "message": clipped(&error.to_string()),
                 })
             })
             .collect();

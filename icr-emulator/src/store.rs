@@ -70,6 +70,8 @@ pub(crate) struct State {
     pub comments: Vec<Owned>,
     pub labels: Vec<Owned>,
     pub milestones: Vec<Owned>,
+    /// The last milestone number given in each project.
+    pub milestone_numbers: HashMap<i64, i64>,
     pub events: Vec<Owned>,
     /// People, by login.
     pub users: BTreeMap<String, Value>,
@@ -89,8 +91,8 @@ pub(crate) struct State {
 /// different request is refused.
 #[derive(Clone, Debug)]
 pub(crate) struct Remembered {
-    /// The request's path and body, as sent.
-    pub request: String,
+    /// The request's path and body.
+    pub request: (String, Option<Value>),
     pub status: u16,
     pub body: Option<Value>,
     pub headers: Vec<(&'static str, String)>,

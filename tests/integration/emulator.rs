@@ -118,6 +118,20 @@ impl World {
         }
     }
 
+    /// The status of a `POST path` of a small JSON body labelled `media`.
+    async fn call_typed(&self, path: &str, credential: &str, media: &str) -> u16 {
+        self.http
+            .post(format!("{}{path}", self.emulator.base_url()))
+            .header("authorization", format!("Bearer {credential}"))
+            .header("content-type", media)
+            .body(r#"{"title": "x"}"#)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
     /// `GET path` with a credential.
     async fn get(&self, path: &str, credential: &str) -> Got {
         self.call(Method::GET, path, Some(credential), None).await
@@ -179,6 +193,11 @@ async fn app_jwts_are_checked_rule_by_rule() {
         (
             json!({"iss": iss, "iat": now - 700, "exp": now - 100}),
             "expired",
+        ),
+        // Times at the ends of i64: refused, not an overflow.
+        (
+            json!({"iss": iss, "iat": i64::MIN, "exp": i64::MAX}),
+            "at most 600 s",
         ),
     ];
     for (claims, expected) in cases {
@@ -827,7 +846,26 @@ async fn milestones_are_state_that_issues_can_join() {
         .await;
     assert_eq!(listed.body.as_array().unwrap().len(), 1);
 
-    // Deleting it takes it off the issue.
+    // Its labels are its issues' labels; an unknown milestone has none.
+    world
+        .call(
+            Method::PATCH,
+            &one,
+            Some(&token),
+            Some(r#"{"labels": ["bug"]}"#),
+        )
+        .await;
+    let labels = world.get(&format!("{milestones}/1/labels"), &token).await;
+    assert_eq!(labels.body[0]["name"], "bug", "{}", labels.body);
+    assert_eq!(
+        world
+            .get(&format!("{milestones}/77/labels"), &token)
+            .await
+            .status,
+        404
+    );
+
+    // Deleting it takes it off the issue, and its number is not given again.
     assert_eq!(
         world
             .delete(&format!("{milestones}/1"), &token)
@@ -840,6 +878,17 @@ async fn milestones_are_state_that_issues_can_join() {
         world.get(&format!("{milestones}/1"), &token).await.status,
         404
     );
+    let next = world
+        .call(
+            Method::POST,
+            &milestones,
+            Some(&token),
+            Some(r#"{"title": "v2.0", "dueOn": "2027-01-01T23:00:00-05:00"}"#),
+        )
+        .await;
+    assert_eq!(next.body["number"], 2);
+    // Due dates are written in UTC, whatever offset they came with.
+    assert_eq!(next.body["dueOn"], "2027-01-02T04:00:00Z");
 }
 
 #[tokio::test]
@@ -879,6 +928,44 @@ async fn a_body_too_large_gets_the_specs_error_answer() {
     assert!(got.message().contains("larger than"), "{}", got.body);
     assert!(got.body["requestId"].is_string());
     assert!(got.header("x-request-id").is_some());
+    // Refused from its `Content-Length` alone, before it is sent.
+    {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut said =
+            tokio::net::TcpStream::connect(world.emulator.base_url().trim_start_matches("http://"))
+                .await
+                .unwrap();
+        said.write_all(
+            format!(
+                "POST /projects/{}/issues HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {token}\r\ncontent-type: application/json\r\ncontent-length: 3000000\r\nexpect: 100-continue\r\n\r\n",
+                world.project
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+        let mut answer = vec![0; 2048];
+        let read = tokio::time::timeout(Duration::from_secs(5), said.read(&mut answer))
+            .await
+            .expect("no answer before the body")
+            .unwrap();
+        let answer = String::from_utf8_lossy(&answer[..read]);
+        assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    }
+    // Media types compare without case, and only JSON is JSON.
+    let issues = format!("/projects/{}/issues", world.project);
+    assert_eq!(
+        world
+            .call_typed(&issues, &token, "Application/JSON; charset=UTF-8")
+            .await,
+        201
+    );
+    assert_eq!(
+        world
+            .call_typed(&issues, &token, "application/jsonfoo")
+            .await,
+        415
+    );
     // And one within the limit but over the body's `maxLength` is a 422.
     let long = json!({"title": "x", "body": "y".repeat(70_000)}).to_string();
     let got = world
@@ -904,6 +991,13 @@ async fn slow_clients_are_cut_off() {
         .base_url()
         .trim_start_matches("http://")
         .to_owned();
+
+    // A connection that sends nothing at all: closed too.
+    let mut silent = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let mut nothing = Vec::new();
+    let _closed = tokio::time::timeout(Duration::from_secs(5), silent.read_to_end(&mut nothing))
+        .await
+        .expect("the emulator keeps a connection that sends nothing");
 
     // A head that never ends: the connection is closed.
     let mut half_open = tokio::net::TcpStream::connect(&address).await.unwrap();

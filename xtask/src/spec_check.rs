@@ -104,11 +104,42 @@ pub(crate) fn check(doc: &Document) -> Report {
     };
     stats.permissions = catalog.as_ref().map_or(0, |c| c.permissions.len());
     check_operations(doc, catalog.as_ref(), &mut problems, &mut stats);
+    check_nullable(doc, doc.raw(), &JsonPointer::root(), &mut problems);
     check_examples(doc, refs_resolve, &mut problems, &mut stats);
     Report {
         file: doc.origin().to_owned(),
         problems,
         stats,
+    }
+}
+
+/// `nullable: true` beside no `type` says nothing in OpenAPI 3.0.3 (it
+/// widens only a typed schema), so the standard tools ignore it: where it
+/// is meant, it is written another way (`spec/README.md`).
+fn check_nullable(doc: &Document, node: &Value, at: &JsonPointer, problems: &mut Vec<SpecError>) {
+    match node {
+        Value::Object(members) => {
+            if members.get("nullable") == Some(&Value::Bool(true)) && !members.contains_key("type")
+            {
+                problems.push(doc.error(
+                    ErrorKind::Structure,
+                    at.join("nullable"),
+                    "`nullable: true` without a `type` allows nothing more in OpenAPI 3.0.3; give the schema its `type`, or for a reference write `anyOf: [{$ref: …}, {$ref: '#/components/schemas/NullValue'}]`".to_owned(),
+                ));
+            }
+            for (key, value) in members {
+                // Examples are values, not schemas.
+                if key != "example" && key != "examples" {
+                    check_nullable(doc, value, &at.join(key.as_str()), problems);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                check_nullable(doc, item, &at.join(index), problems);
+            }
+        }
+        _ => {}
     }
 }
 

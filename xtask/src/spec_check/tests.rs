@@ -263,6 +263,13 @@ fn nullable_is_read_as_openapi_3_0_3_reads_it() {
             .any(|(p, m)| p.ends_with("/stateReason") && m.contains("null is not one of")),
         "{problems:#?}"
     );
+    // And the `nullable` without a type is named where it is written.
+    assert!(
+        problems
+            .iter()
+            .any(|(p, m)| p == &format!("{reason}/nullable") && m.contains("without a `type`")),
+        "{problems:#?}"
+    );
 }
 
 #[test]

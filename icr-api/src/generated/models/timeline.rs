@@ -924,13 +924,18 @@ pub enum ProjectEditedEventEvent {
 #[derive(
     Clone,
     Debug,
-    Default,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
     ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ProjectEditedEventChangesValue {
-    /// The field's value before the change.
-    pub from: ::core::option::Option<::icr_api::JsonValue>,
+    /// The field's value before the change, of any type, `null` included.
+    pub from: ::icr_api::JsonValue,
+}
+impl ProjectEditedEventChangesValue {
+    /// A value with these fields.
+    pub fn new(from: ::icr_api::JsonValue) -> Self {
+        Self { from }
+    }
 }

@@ -55,8 +55,9 @@ struct AppInner {
     jwt: Mutex<Option<(SecretToken, DateTime)>>,
     cache: Arc<dyn TokenCache>,
     /// One lock per token being created, so that concurrent requests on a
-    /// cold or expiring token make one token request between them.
-    flights: Mutex<HashMap<CacheKey, Arc<tokio::sync::Mutex<()>>>>,
+    /// cold or expiring token make one token request between them, and
+    /// share its failure (see [`Flight`]).
+    flights: Mutex<HashMap<CacheKey, Arc<tokio::sync::Mutex<Flight>>>>,
     /// Installation ids found by organization.
     by_organization: Mutex<HashMap<i64, i64>>,
 }
@@ -326,13 +327,62 @@ impl App {
         Ok(self.installation(id))
     }
 
-    fn flight(&self, key: &CacheKey) -> Arc<tokio::sync::Mutex<()>> {
+    fn flight(&self, key: &CacheKey) -> Arc<tokio::sync::Mutex<Flight>> {
         let mut flights = self
             .inner
             .flights
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         Arc::clone(flights.entry(key.clone()).or_default())
+    }
+}
+
+/// The token requests of one key: the last failure, remembered briefly so
+/// that every request waiting on the token gets that one outcome, and a
+/// burst does not hammer a failing token endpoint (one token request per
+/// window, the window doubling with each failure in a row, from
+/// [`FAILURE_MEMORY`] to [`FAILURE_MEMORY_MAX`]).
+#[derive(Default)]
+pub(crate) struct Flight {
+    failed: Option<Failed>,
+}
+
+struct Failed {
+    error: Error,
+    until: std::time::Instant,
+    in_a_row: u32,
+}
+
+/// How long a failed token request is remembered at first.
+const FAILURE_MEMORY: Duration = Duration::from_secs(2);
+/// The longest it is remembered, after failures in a row.
+const FAILURE_MEMORY_MAX: Duration = Duration::from_secs(30);
+
+impl Flight {
+    /// The failure still remembered, if any.
+    fn remembered(&self) -> Option<Error> {
+        self.failed
+            .as_ref()
+            .filter(|failed| std::time::Instant::now() < failed.until)
+            .map(|failed| failed.error.clone())
+    }
+
+    /// Records how a token request ended.
+    fn record(&mut self, outcome: &Result<CachedToken>) {
+        match outcome {
+            Ok(_) => self.failed = None,
+            Err(error) => {
+                let in_a_row = self.failed.as_ref().map_or(0, |f| f.in_a_row) + 1;
+                let memory = FAILURE_MEMORY
+                    .saturating_mul(1 << in_a_row.saturating_sub(1).min(8))
+                    .min(FAILURE_MEMORY_MAX);
+                self.failed = Some(Failed {
+                    error: error.clone(),
+                    until: std::time::Instant::now() + memory,
+                    in_a_row,
+                });
+            }
+        }
     }
 }
 
@@ -419,26 +469,37 @@ impl TokenSource {
             return Ok(token);
         }
         let flight = self.app.flight(&self.key);
-        let _turn = flight.lock().await;
-        // Whoever held the lock before may have made the token already.
+        let mut flight = flight.lock().await;
+        // Whoever held the lock before may have made the token already, or
+        // failed to: then this request gets that same outcome.
         if let Some(token) = self.cached().await {
             return Ok(token);
         }
-        self.mint().await
+        if let Some(error) = flight.remembered() {
+            return Err(error);
+        }
+        let outcome = self.mint().await;
+        flight.record(&outcome);
+        outcome
     }
 
     /// A new token to replace `refused`, unless another request replaced it
     /// already.
     pub(crate) async fn renew(&self, refused: &SecretToken) -> Result<CachedToken> {
         let flight = self.app.flight(&self.key);
-        let _turn = flight.lock().await;
+        let mut flight = flight.lock().await;
         if let Some(token) = self.cached().await
             && token.token != *refused
         {
             return Ok(token);
         }
+        if let Some(error) = flight.remembered() {
+            return Err(error);
+        }
         self.app.inner.cache.remove(&self.key).await;
-        self.mint().await
+        let outcome = self.mint().await;
+        flight.record(&outcome);
+        outcome
     }
 
     /// Whether `token` is new enough that a 401 may be replication lag.

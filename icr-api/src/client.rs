@@ -179,7 +179,7 @@ impl Client {
         let transport = |source: reqwest::Error| Error::Transport {
             method: method.clone(),
             path: path.clone(),
-            source: Box::new(source.without_url()),
+            source: Arc::new(source.without_url()),
         };
         let answer = builder.send().await.map_err(transport)?;
         let status = answer.status().as_u16();

@@ -12,7 +12,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// act on: retry a [`Transport`](Error::Transport) failure, wait out a
 /// [`RateLimited`](Error::RateLimited) one, show an [`Api`](Error::Api)
 /// error's message to a person. No variant carries a credential.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The request never got an answer: connection refused, timed out, TLS
@@ -25,7 +25,7 @@ pub enum Error {
         path: String,
         /// What the HTTP client reported.
         #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
+        source: std::sync::Arc<dyn std::error::Error + Send + Sync>,
     },
     /// The server answered with an error status other than a rate limit.
     #[error(transparent)]
@@ -266,7 +266,7 @@ impl fmt::Display for FieldError {
 
 /// A success answer whose body did not decode as the API description says.
 /// The body is kept, so nothing the server sent is lost.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DecodeError {
     /// The HTTP status.

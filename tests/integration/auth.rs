@@ -515,3 +515,53 @@ async fn a_jwt_is_reused_until_shortly_before_it_expires() {
     assert_eq!(described.id, world.app_id);
     assert_ne!(app.jwt().unwrap(), first);
 }
+
+#[tokio::test]
+async fn a_failing_token_endpoint_fails_every_waiter_once() {
+    let keys = KeyPair::generate().unwrap();
+    let recorder = Recorder::start(vec![Answer::json(
+        500,
+        &json!({"message": "the token service is down", "documentationUrl": "https://docs.icr.dev/rest", "requestId": "r1"}),
+    )])
+    .await;
+    let app = App::new(
+        7,
+        keys.private_pem(),
+        ClientConfig::with_base_url(&recorder.base_url),
+    )
+    .unwrap();
+    let client = app.installation::<ReleaseNotes>(42);
+    let started = std::time::Instant::now();
+    let waiters: Vec<_> = (0..64)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { icr_api::projects::get_project(&client, 3001).await })
+        })
+        .collect();
+    let mut errors = Vec::new();
+    for waiter in waiters {
+        errors.push(waiter.await.unwrap().unwrap_err());
+    }
+    // One token request for all 64, and the same outcome for each.
+    assert_eq!(recorder.requests().len(), 1, "{:#?}", recorder.requests());
+    for error in &errors {
+        assert_eq!(error.status(), Some(500), "{error:?}");
+        assert!(
+            matches!(
+                error,
+                Error::TokenRequestFailed {
+                    installation_id: 42,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+    }
+    assert!(started.elapsed() < Duration::from_secs(30));
+    // Remembered briefly: a request right after makes no new token request.
+    let again = icr_api::projects::get_project(&client, 3001)
+        .await
+        .unwrap_err();
+    assert_eq!(again.status(), Some(500));
+    assert_eq!(recorder.requests().len(), 1);
+}

@@ -15,7 +15,7 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 
 use crate::DateTime;
 use crate::app::TokenSource;
-use crate::error::{ApiError, Error, FieldError, Result};
+use crate::error::{ApiError, Error, FieldError, Result, Stage};
 use crate::grants::{Declaration, Requirement, Within};
 use crate::request::{Request, Response};
 use crate::secret::SecretToken;
@@ -23,7 +23,18 @@ use crate::secret::SecretToken;
 /// The public ICR API.
 pub const DEFAULT_BASE_URL: &str = "https://api.icr.dev";
 
-/// How to reach an ICR server.
+/// How to reach an ICR server. Built from [`Default`] or
+/// [`with_base_url`](Self::with_base_url) and the setters:
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let config = icr_api::ClientConfig::with_base_url("http://127.0.0.1:8787")
+///     .timeout(Duration::from_secs(10))
+///     .connect_timeout(Duration::from_secs(2));
+/// let client = icr_api::Client::new(config)?;
+/// # Ok::<(), icr_api::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ClientConfig {
@@ -33,6 +44,13 @@ pub struct ClientConfig {
     pub user_agent: String,
     /// How long one request may take, from connecting to the end of the body.
     pub timeout: Duration,
+    /// How long connecting may take.
+    pub connect_timeout: Duration,
+    /// An HTTP client of the caller's own (proxies, TLS roots, middleware),
+    /// used as it is: its timeouts, user agent and redirect policy apply
+    /// instead of the ones above. Without one, the client follows redirects
+    /// within the server's origin only.
+    pub http: Option<reqwest::Client>,
 }
 
 impl Default for ClientConfig {
@@ -41,6 +59,8 @@ impl Default for ClientConfig {
             base_url: DEFAULT_BASE_URL.to_owned(),
             user_agent: concat!("icr-api-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
             timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            http: None,
         }
     }
 }
@@ -52,6 +72,30 @@ impl ClientConfig {
             base_url: base_url.into(),
             ..Self::default()
         }
+    }
+
+    /// The same, with this total time limit per request.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The same, with this time limit on connecting.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The same, with this `User-Agent`.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// The same, sending through `http`, an HTTP client built by the caller.
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
     }
 }
 
@@ -98,12 +142,16 @@ impl Client {
                 config.base_url
             )));
         }
-        let http = reqwest::Client::builder()
-            .user_agent(config.user_agent.clone())
-            .timeout(config.timeout)
-            .redirect(same_origin_redirects())
-            .build()
-            .map_err(|err| invalid(format!("the HTTP client could not be set up: {err}")))?;
+        let http = match &config.http {
+            Some(http) => http.clone(),
+            None => reqwest::Client::builder()
+                .user_agent(config.user_agent.clone())
+                .timeout(config.timeout)
+                .connect_timeout(config.connect_timeout)
+                .redirect(same_origin_redirects())
+                .build()
+                .map_err(|err| invalid(format!("the HTTP client could not be set up: {err}")))?,
+        };
         Ok(Self {
             inner: Arc::new(ClientInner {
                 http,
@@ -176,16 +224,30 @@ impl Client {
         if let Some((media_type, body)) = request.body {
             builder = builder.header(CONTENT_TYPE, media_type).body(body);
         }
-        let transport = |source: reqwest::Error| Error::Transport {
+        let transport = |source: reqwest::Error, stage: Stage| Error::Transport {
             method: method.clone(),
             path: path.clone(),
+            // A connect failure (refused, TLS, a connect timeout) sent
+            // nothing; any other failure before the answer may have.
+            stage: if stage == Stage::SentNoAnswer && source.is_connect() {
+                Stage::NotSent
+            } else {
+                stage
+            },
+            timed_out: source.is_timeout(),
             source: Arc::new(source.without_url()),
         };
-        let answer = builder.send().await.map_err(transport)?;
+        let answer = builder
+            .send()
+            .await
+            .map_err(|e| transport(e, Stage::SentNoAnswer))?;
         let status = answer.status().as_u16();
         let headers = answer.headers().clone();
         self.observe_date(headers.get("date").and_then(|v| v.to_str().ok()));
-        let body = answer.bytes().await.map_err(transport)?;
+        let body = answer
+            .bytes()
+            .await
+            .map_err(|e| transport(e, Stage::AnswerUnreadable))?;
         let header = |name: &str| {
             headers
                 .get(name)

@@ -15,14 +15,21 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The request never got an answer: connection refused, timed out, TLS
-    /// failed, the connection broke.
-    #[error("{method} {path} did not reach the server: {source}")]
+    /// The request got no answer that could be read: the connection failed
+    /// before the request went out, the request went out and no answer came
+    /// (a timeout, a connection reset), or the answer broke off. Which one
+    /// is [`stage`](Error::Transport::stage): only [`Stage::NotSent`] is
+    /// always safe to send again.
+    #[error("{method} {path}: {stage}: {source}")]
     Transport {
         /// The request's method.
         method: String,
         /// The request's path, without the query.
         path: String,
+        /// How far the request got.
+        stage: Stage,
+        /// Whether it ran out of time (rather than being refused or cut).
+        timed_out: bool,
         /// What the HTTP client reported.
         #[source]
         source: std::sync::Arc<dyn std::error::Error + Send + Sync>,
@@ -164,6 +171,30 @@ fn grant_list(grants: &[crate::grants::Grant]) -> String {
     listed.join(", ")
 }
 
+/// How far a request got before its transport failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Stage {
+    /// The connection was not made: nothing was sent, so sending again
+    /// cannot do anything twice.
+    NotSent,
+    /// The request was (or may have been) sent, and no answer came: the
+    /// server may have acted on it.
+    SentNoAnswer,
+    /// An answer began, and could not be read to its end.
+    AnswerUnreadable,
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Stage::NotSent => "not sent (no connection to the server)",
+            Stage::SentNoAnswer => "sent, but no answer came",
+            Stage::AnswerUnreadable => "the answer could not be read",
+        })
+    }
+}
+
 fn retry_after_text(seconds: Option<u64>) -> String {
     seconds
         .map(|s| format!("; retry after {s} s"))
@@ -171,6 +202,69 @@ fn retry_after_text(seconds: Option<u64>) -> String {
 }
 
 impl Error {
+    /// The error behind a failed token request, or this one: the
+    /// predicates below look through [`Error::TokenRequestFailed`].
+    fn cause(&self) -> &Error {
+        match self {
+            Error::TokenRequestFailed { source, .. } => source.cause(),
+            other => other,
+        }
+    }
+
+    /// Whether the request ran out of time.
+    pub fn is_timeout(&self) -> bool {
+        matches!(
+            self.cause(),
+            Error::Transport {
+                timed_out: true,
+                ..
+            }
+        )
+    }
+
+    /// Whether the request never left: sending it again cannot do anything
+    /// twice.
+    pub fn is_not_sent(&self) -> bool {
+        matches!(
+            self.cause(),
+            Error::Transport {
+                stage: Stage::NotSent,
+                ..
+            }
+        )
+    }
+
+    /// Whether the same request may succeed later: a transport failure, a
+    /// rate limit, or a 500, 502, 503 or 504. (Whether it is safe to send a
+    /// write again is another question: see [`is_not_sent`](Self::is_not_sent).)
+    pub fn is_retryable(&self) -> bool {
+        match self.cause() {
+            Error::Transport { .. } | Error::RateLimited { .. } => true,
+            Error::Api(error) => matches!(error.status, 500 | 502 | 503 | 504),
+            _ => false,
+        }
+    }
+
+    /// How long the server asked to wait before trying again, in seconds.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self.cause() {
+            Error::RateLimited {
+                retry_after_seconds,
+                ..
+            } => *retry_after_seconds,
+            _ => None,
+        }
+    }
+
+    /// The id the server gave the request, to quote when reporting it.
+    pub fn request_id(&self) -> Option<&str> {
+        match self.cause() {
+            Error::Api(error) | Error::RateLimited { error, .. } => error.request_id.as_deref(),
+            Error::JwtRejected { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The HTTP status the server answered with, if it answered.
     pub fn status(&self) -> Option<u16> {
         match self {

@@ -78,7 +78,7 @@ pub use app::App;
 pub use client::{
     AppClient, Client, ClientConfig, DEFAULT_BASE_URL, InstallationClient, TokenInfo,
 };
-pub use error::{ApiError, DecodeError, Error, FieldError, Result};
+pub use error::{ApiError, DecodeError, Error, FieldError, Result, Stage};
 pub use generated::*;
 pub use icr_macros::generate_api;
 pub use installation::{Installation, InstallationToken};

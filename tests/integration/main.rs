@@ -13,4 +13,5 @@ mod every_function;
 mod golden;
 mod permissions;
 mod tidy;
+mod transport;
 mod ui;

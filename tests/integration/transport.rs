@@ -1,0 +1,173 @@
+//! Transport failures told apart by what happened on the wire, each against
+//! a hostile loopback server: nothing sent, sent with no answer (a timeout or
+//! a reset), an answer cut off; and the predicates that read them, through
+//! a failed token request too. Also: a caller's own HTTP client is used as
+//! it is.
+
+use std::time::Duration;
+
+use icr_api::{App, Client, ClientConfig, Error, InstallationClient, SecretToken, Stage};
+use icr_emulator::KeyPair;
+use serde_json::json;
+use tests::{Answer, Recorder};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+icr_api::permissions! {
+    /// Reads projects.
+    Reader { projects: read }
+}
+
+/// How the hostile server treats each connection, after reading the
+/// request's head.
+#[derive(Clone, Copy)]
+enum Behaviour {
+    /// Says nothing, and keeps the connection open.
+    Silent,
+    /// Closes the connection.
+    Drop,
+    /// Promises 100 bytes of body, sends 10, and closes.
+    CutBody,
+    /// Sends the head, then a byte of body a second.
+    Trickle,
+}
+
+/// A server on loopback that misbehaves as told; its base URL.
+async fn hostile(behaviour: Behaviour) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut head = vec![0; 8192];
+                let _ = stream.read(&mut head).await;
+                match behaviour {
+                    Behaviour::Silent => tokio::time::sleep(Duration::from_secs(30)).await,
+                    Behaviour::Drop => {}
+                    Behaviour::CutBody => {
+                        let _ = stream
+                            .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"id\": 1, ")
+                            .await;
+                    }
+                    Behaviour::Trickle => {
+                        let _ = stream
+                            .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n")
+                            .await;
+                        for _ in 0..30 {
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                            if stream.write_all(b" ").await.is_err() {
+                                break;
+                            }
+                        }
+                    }
+                }
+            });
+        }
+    });
+    format!("http://{address}")
+}
+
+fn client_at(base_url: &str) -> InstallationClient<Reader> {
+    let config = ClientConfig::with_base_url(base_url)
+        .timeout(Duration::from_millis(500))
+        .connect_timeout(Duration::from_millis(500));
+    InstallationClient::with_token_unchecked(Client::new(config).unwrap(), SecretToken::new("t"))
+}
+
+/// What the transport error of a call to `base_url` says: its stage and
+/// whether it timed out.
+async fn failure_at(base_url: &str) -> (Stage, bool, Error) {
+    let error = icr_api::projects::get_project(&client_at(base_url), 3001)
+        .await
+        .unwrap_err();
+    let Error::Transport {
+        stage, timed_out, ..
+    } = &error
+    else {
+        panic!("expected a transport error, got {error:?}");
+    };
+    (*stage, *timed_out, error.clone())
+}
+
+#[tokio::test]
+async fn a_refused_connection_sent_nothing() {
+    let closed = {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    let (stage, timed_out, error) = failure_at(&closed).await;
+    assert_eq!((stage, timed_out), (Stage::NotSent, false));
+    assert!(error.is_not_sent() && error.is_retryable() && !error.is_timeout());
+    assert!(error.to_string().contains("not sent"), "{error}");
+}
+
+#[tokio::test]
+async fn a_silent_server_is_a_timeout_after_sending() {
+    let (stage, timed_out, error) = failure_at(&hostile(Behaviour::Silent).await).await;
+    assert_eq!((stage, timed_out), (Stage::SentNoAnswer, true));
+    assert!(error.is_timeout() && !error.is_not_sent() && error.is_retryable());
+    assert!(
+        error.to_string().contains("sent, but no answer came"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_dropped_connection_after_sending_is_no_answer() {
+    let (stage, timed_out, error) = failure_at(&hostile(Behaviour::Drop).await).await;
+    assert_eq!((stage, timed_out), (Stage::SentNoAnswer, false));
+    assert!(!error.is_not_sent());
+}
+
+#[tokio::test]
+async fn an_answer_cut_off_or_trickled_is_unreadable() {
+    let (stage, timed_out, _) = failure_at(&hostile(Behaviour::CutBody).await).await;
+    assert_eq!((stage, timed_out), (Stage::AnswerUnreadable, false));
+    let (stage, timed_out, error) = failure_at(&hostile(Behaviour::Trickle).await).await;
+    assert_eq!((stage, timed_out), (Stage::AnswerUnreadable, true));
+    assert!(error.is_timeout());
+}
+
+#[tokio::test]
+async fn the_predicates_look_through_a_failed_token_request() {
+    let keys = KeyPair::generate().unwrap();
+    let recorder = Recorder::start(vec![Answer::json(
+        503,
+        &json!({"message": "down", "documentationUrl": "https://docs.icr.dev/rest", "requestId": "req-7"}),
+    )])
+    .await;
+    let app = App::new(
+        7,
+        keys.private_pem(),
+        ClientConfig::with_base_url(&recorder.base_url),
+    )
+    .unwrap();
+    let error = icr_api::projects::get_project(&app.installation::<Reader>(42), 3001)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::TokenRequestFailed { .. }),
+        "{error:?}"
+    );
+    assert_eq!(error.status(), Some(503));
+    assert_eq!(error.request_id(), Some("req-7"));
+    assert!(error.is_retryable() && !error.is_timeout());
+}
+
+#[tokio::test]
+async fn a_callers_own_http_client_is_used_as_it_is() {
+    let recorder = Recorder::start(vec![Answer::json(200, &json!({"message": "ok"}))]).await;
+    let own = reqwest::Client::builder()
+        .user_agent("my-app/1.0 (own client)")
+        .build()
+        .unwrap();
+    let client =
+        Client::new(ClientConfig::with_base_url(&recorder.base_url).http_client(own)).unwrap();
+    let installation: InstallationClient<Reader> =
+        InstallationClient::with_token_unchecked(client, SecretToken::new("t"));
+    let _ = icr_api::projects::get_project(&installation, 3001).await;
+    assert_eq!(
+        recorder.single().header("user-agent"),
+        Some("my-app/1.0 (own client)")
+    );
+}

@@ -51,6 +51,9 @@ pub struct ClientConfig {
     /// instead of the ones above. Without one, the client follows redirects
     /// within the server's origin only.
     pub http: Option<reqwest::Client>,
+    /// The largest answer body read; a larger one is
+    /// [`Error::AnswerTooLarge`], and the rest of it is not read.
+    pub max_answer_bytes: u64,
 }
 
 impl Default for ClientConfig {
@@ -61,6 +64,7 @@ impl Default for ClientConfig {
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             http: None,
+            max_answer_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -92,6 +96,12 @@ impl ClientConfig {
         self
     }
 
+    /// The same, reading answers of at most `bytes`.
+    pub fn max_answer_bytes(mut self, bytes: u64) -> Self {
+        self.max_answer_bytes = bytes;
+        self
+    }
+
     /// The same, sending through `http`, an HTTP client built by the caller.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
@@ -108,6 +118,7 @@ pub struct Client {
 struct ClientInner {
     http: reqwest::Client,
     base_url: reqwest::Url,
+    max_answer_bytes: u64,
     /// How far the server's clock is ahead of ours, in milliseconds, as its
     /// last `Date` header showed (HTTP dates have whole seconds).
     clock_offset_ms: AtomicI64,
@@ -156,6 +167,7 @@ impl Client {
             inner: Arc::new(ClientInner {
                 http,
                 base_url,
+                max_answer_bytes: config.max_answer_bytes,
                 clock_offset_ms: AtomicI64::new(0),
             }),
         })
@@ -237,17 +249,35 @@ impl Client {
             timed_out: source.is_timeout(),
             source: Arc::new(source.without_url()),
         };
-        let answer = builder
+        let mut answer = builder
             .send()
             .await
             .map_err(|e| transport(e, Stage::SentNoAnswer))?;
         let status = answer.status().as_u16();
         let headers = answer.headers().clone();
         self.observe_date(headers.get("date").and_then(|v| v.to_str().ok()));
-        let body = answer
-            .bytes()
+        // Read up to the limit, and not a byte past it.
+        let limit = self.inner.max_answer_bytes;
+        let too_large = || Error::AnswerTooLarge {
+            method: method.clone(),
+            path: path.clone(),
+            limit,
+        };
+        if answer.content_length().is_some_and(|length| length > limit) {
+            return Err(too_large());
+        }
+        let mut body = bytes::BytesMut::new();
+        while let Some(chunk) = answer
+            .chunk()
             .await
-            .map_err(|e| transport(e, Stage::AnswerUnreadable))?;
+            .map_err(|e| transport(e, Stage::AnswerUnreadable))?
+        {
+            if (body.len() + chunk.len()) as u64 > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let body = body.freeze();
         let header = |name: &str| {
             headers
                 .get(name)
@@ -263,13 +293,21 @@ impl Client {
                 body,
             });
         }
-        let error = Box::new(api_error(
+        let mut error = api_error(
             status,
             method.clone(),
             path.clone(),
             header("x-request-id"),
             body,
-        ));
+        );
+        error.headers = headers
+            .iter()
+            .filter(|(name, _)| *name != "set-cookie")
+            .filter_map(|(name, value)| {
+                Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+            })
+            .collect();
+        let error = Box::new(error);
         let remaining = header("x-ratelimit-remaining");
         if status == 429 || (status == 403 && remaining.as_deref() == Some("0")) {
             return Err(Error::RateLimited {
@@ -346,7 +384,8 @@ fn api_error(
         documentation_url,
         request_id: request_id.or(header_request_id),
         errors,
-        body,
+        headers: Vec::new(),
+        body: body.slice(..body.len().min(ApiError::BODY_KEPT)),
     }
 }
 

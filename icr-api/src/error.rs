@@ -141,6 +141,18 @@ pub enum Error {
         /// What the token holds beyond the declaration, `name: level`.
         extra: Vec<String>,
     },
+    /// The answer was larger than
+    /// [`ClientConfig::max_answer_bytes`](crate::ClientConfig::max_answer_bytes);
+    /// the rest of it was not read.
+    #[error("{method} {path}: the answer is larger than {limit} bytes, the most this client reads")]
+    AnswerTooLarge {
+        /// The request's method.
+        method: String,
+        /// The request's path, without the query.
+        path: String,
+        /// The limit.
+        limit: u64,
+    },
     /// A client that sends a fixed token was asked to narrow it. Narrowing
     /// creates a new token, which only the app (with its JWT) can do; the
     /// fixed token is never handed on under a smaller declaration.
@@ -274,6 +286,7 @@ impl Error {
             | Error::InvalidRequest { .. }
             | Error::PermissionsNotGranted { .. }
             | Error::CannotNarrow { .. }
+            | Error::AnswerTooLarge { .. }
             | Error::PermissionsExceeded { .. }
             | Error::BadKey { .. }
             | Error::JwtRejected { .. }
@@ -306,8 +319,24 @@ pub struct ApiError {
     pub request_id: Option<String>,
     /// The fields that failed validation.
     pub errors: Vec<FieldError>,
-    /// The body as received.
+    /// The answer's headers (rate limits, `Retry-After`, …), by lower-case
+    /// name; `set-cookie` is left out.
+    pub headers: Vec<(String, String)>,
+    /// The body as received, or its first [`ApiError::BODY_KEPT`] bytes.
     pub body: bytes::Bytes,
+}
+
+impl ApiError {
+    /// How much of an error answer's body is kept.
+    pub const BODY_KEPT: usize = 64 * 1024;
+
+    /// The value of header `name` (lower case), if the answer had it.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, value)| value.as_str())
+    }
 }
 
 impl fmt::Display for ApiError {

@@ -30,6 +30,9 @@ enum Behaviour {
     CutBody,
     /// Sends the head, then a byte of body a second.
     Trickle,
+    /// Sends a chunked body without end (a bounded number of 64 KiB
+    /// chunks, in fact).
+    Endless,
 }
 
 /// A server on loopback that misbehaves as told; its base URL.
@@ -48,6 +51,17 @@ async fn hostile(behaviour: Behaviour) -> String {
                         let _ = stream
                             .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"id\": 1, ")
                             .await;
+                    }
+                    Behaviour::Endless => {
+                        let _ = stream
+                            .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n")
+                            .await;
+                        let chunk = format!("10000\r\n{}\r\n", " ".repeat(0x10000));
+                        for _ in 0..256 {
+                            if stream.write_all(chunk.as_bytes()).await.is_err() {
+                                break;
+                            }
+                        }
                     }
                     Behaviour::Trickle => {
                         let _ = stream
@@ -170,4 +184,55 @@ async fn a_callers_own_http_client_is_used_as_it_is() {
         recorder.single().header("user-agent"),
         Some("my-app/1.0 (own client)")
     );
+}
+
+#[tokio::test]
+async fn an_answer_over_the_limit_is_refused_without_reading_the_rest() {
+    let recorder = Recorder::start(vec![Answer::raw(
+        200,
+        "application/json",
+        vec![b' '; 2 * 1024 * 1024],
+    )])
+    .await;
+    let limited = |base: &str| {
+        let config = ClientConfig::with_base_url(base).max_answer_bytes(1024 * 1024);
+        InstallationClient::<Reader>::with_token_unchecked(
+            Client::new(config).unwrap(),
+            SecretToken::new("t"),
+        )
+    };
+    for base in [recorder.base_url.clone(), hostile(Behaviour::Endless).await] {
+        let error = icr_api::projects::get_project(&limited(&base), 3001)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::AnswerTooLarge {
+                    limit: 1_048_576,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_error_answer_keeps_its_headers_and_a_prefix_of_its_body() {
+    let recorder = Recorder::start(vec![
+        Answer::raw(500, "text/plain", vec![b'x'; 200 * 1024])
+            .with_header("x-ratelimit-remaining", "7")
+            .with_header("set-cookie", "session=secret"),
+    ])
+    .await;
+    let error = icr_api::projects::get_project(&client_at(&recorder.base_url), 3001)
+        .await
+        .unwrap_err();
+    let Error::Api(api) = &error else {
+        panic!("expected an API error, got {error:?}");
+    };
+    assert_eq!(api.body.len(), icr_api::ApiError::BODY_KEPT);
+    assert_eq!(api.header("x-ratelimit-remaining"), Some("7"));
+    assert_eq!(api.header("set-cookie"), None);
 }

@@ -54,6 +54,8 @@ pub struct ClientConfig {
     /// The largest answer body read; a larger one is
     /// [`Error::AnswerTooLarge`], and the rest of it is not read.
     pub max_answer_bytes: u64,
+    /// When a failed request is sent again.
+    pub retry: RetryPolicy,
 }
 
 impl Default for ClientConfig {
@@ -65,6 +67,7 @@ impl Default for ClientConfig {
             connect_timeout: Duration::from_secs(10),
             http: None,
             max_answer_bytes: 64 * 1024 * 1024,
+            retry: RetryPolicy::default(),
         }
     }
 }
@@ -96,6 +99,17 @@ impl ClientConfig {
         self
     }
 
+    /// The same, retrying as `policy` says.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The same, never sending a request twice.
+    pub fn no_retries(self) -> Self {
+        self.retry(RetryPolicy::never())
+    }
+
     /// The same, reading answers of at most `bytes`.
     pub fn max_answer_bytes(mut self, bytes: u64) -> Self {
         self.max_answer_bytes = bytes;
@@ -119,6 +133,7 @@ struct ClientInner {
     http: reqwest::Client,
     base_url: reqwest::Url,
     max_answer_bytes: u64,
+    retry: RetryPolicy,
     /// How far the server's clock is ahead of ours, in milliseconds, as its
     /// last `Date` header showed (HTTP dates have whole seconds).
     clock_offset_ms: AtomicI64,
@@ -168,6 +183,7 @@ impl Client {
                 http,
                 base_url,
                 max_answer_bytes: config.max_answer_bytes,
+                retry: config.retry.clone(),
                 clock_offset_ms: AtomicI64::new(0),
             }),
         })
@@ -212,6 +228,35 @@ impl Client {
         request: Request,
         credential: &SecretToken,
     ) -> Result<Response> {
+        let policy = &self.inner.retry;
+        let started = std::time::Instant::now();
+        let mut attempt = 1;
+        loop {
+            let error = match self.execute_once(request.clone(), credential).await {
+                Ok(response) => return Ok(response),
+                Err(error) => error,
+            };
+            let Some(wait) = policy.wait_before(attempt, &request, &error) else {
+                return Err(error);
+            };
+            if started.elapsed() + wait > policy.max_total {
+                return Err(error);
+            }
+            tracing::debug!(
+                method = %request.method,
+                path = request.template,
+                attempt,
+                wait_ms = wait.as_millis() as u64,
+                error = %error,
+                "retrying"
+            );
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// One attempt of [`execute`](Self::execute).
+    async fn execute_once(&self, request: Request, credential: &SecretToken) -> Result<Response> {
         let url = request.url(&self.inner.base_url)?;
         let method = request.method.to_string();
         let path = url.path().to_owned();
@@ -320,6 +365,104 @@ impl Client {
         }
         Err(Error::Api(error))
     }
+}
+
+/// When a failed request is sent again: a request that is safe to repeat
+/// (`GET`, `HEAD`, `PUT`, `DELETE`, `OPTIONS`, or a write that carries an
+/// `Idempotency-Key`), or any request that was never sent, after a
+/// transport failure, a 500, 502, 503 or 504, or a 429; with exponential
+/// backoff and full jitter, a bounded number of attempts and a bounded
+/// total time. A 429's `Retry-After` is waited out when it is within
+/// `max_delay`.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included; 1 never retries.
+    pub max_attempts: u32,
+    /// The first backoff's ceiling; each retry doubles it.
+    pub base_delay: Duration,
+    /// The longest single wait.
+    pub max_delay: Duration,
+    /// The longest time all attempts and waits may take.
+    pub max_total: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(5),
+            max_total: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// One attempt, no retries.
+    pub fn never() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// The same, with this many attempts in all.
+    pub fn attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts.max(1);
+        self
+    }
+
+    /// The same, with these backoff bounds.
+    pub fn delays(mut self, base_delay: Duration, max_delay: Duration) -> Self {
+        self.base_delay = base_delay;
+        self.max_delay = max_delay;
+        self
+    }
+
+    /// How long to wait before attempt `attempt + 1` of `request`, which
+    /// failed with `error`; `None` when it is not sent again.
+    fn wait_before(&self, attempt: u32, request: &Request, error: &Error) -> Option<Duration> {
+        if attempt >= self.max_attempts || !error.is_retryable() {
+            return None;
+        }
+        let repeatable = matches!(
+            request.method,
+            reqwest::Method::GET
+                | reqwest::Method::HEAD
+                | reqwest::Method::PUT
+                | reqwest::Method::DELETE
+                | reqwest::Method::OPTIONS
+        ) || request
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("idempotency-key"));
+        if !repeatable && !error.is_not_sent() {
+            return None;
+        }
+        if let Some(seconds) = error.retry_after() {
+            let asked = Duration::from_secs(seconds);
+            return (asked <= self.max_delay).then_some(asked);
+        }
+        let ceiling = self
+            .base_delay
+            .saturating_mul(1 << (attempt - 1).min(16))
+            .min(self.max_delay);
+        Some(ceiling.mul_f64(jitter()))
+    }
+}
+
+/// A number in [0, 1), different on each call: full jitter for backoff.
+fn jitter() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// Redirects are followed within the server's origin only: an answer from

@@ -76,7 +76,7 @@ mod secret;
 
 pub use app::App;
 pub use client::{
-    AppClient, Client, ClientConfig, DEFAULT_BASE_URL, InstallationClient, TokenInfo,
+    AppClient, Client, ClientConfig, DEFAULT_BASE_URL, InstallationClient, RetryPolicy, TokenInfo,
 };
 pub use error::{ApiError, DecodeError, Error, FieldError, Result, Stage};
 pub use generated::*;

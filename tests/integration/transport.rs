@@ -236,3 +236,121 @@ async fn an_error_answer_keeps_its_headers_and_a_prefix_of_its_body() {
     assert_eq!(api.header("x-ratelimit-remaining"), Some("7"));
     assert_eq!(api.header("set-cookie"), None);
 }
+
+// ---- Retries ---------------------------------------------------------------
+
+icr_api::permissions! {
+    /// Writes issues.
+    Writer { issues: write }
+}
+
+fn unavailable() -> Answer {
+    Answer::json(
+        503,
+        &json!({"message": "try later", "documentationUrl": "https://docs.icr.dev/rest", "requestId": "r"}),
+    )
+}
+
+fn project() -> serde_json::Value {
+    tests::spec_value("/components/examples/Project/value")
+}
+
+fn issue() -> serde_json::Value {
+    tests::spec_value("/components/examples/Issue/value")
+}
+
+/// A client for `recorder` that retries quickly.
+fn retrying<P>(recorder: &Recorder, policy: icr_api::RetryPolicy) -> InstallationClient<P> {
+    let config = ClientConfig::with_base_url(&recorder.base_url).retry(policy);
+    InstallationClient::with_token_unchecked(Client::new(config).unwrap(), SecretToken::new("t"))
+}
+
+fn quick() -> icr_api::RetryPolicy {
+    icr_api::RetryPolicy::default().delays(Duration::from_millis(10), Duration::from_millis(50))
+}
+
+#[tokio::test]
+async fn a_read_is_retried_through_5xx_and_counted_at_the_server() {
+    let recorder = Recorder::start(vec![
+        unavailable(),
+        unavailable(),
+        Answer::json(200, &project()),
+    ])
+    .await;
+    let client: InstallationClient<Reader> = retrying(&recorder, quick());
+    icr_api::projects::get_project(&client, 3001).await.unwrap();
+    assert_eq!(recorder.requests().len(), 3);
+
+    // Bounded: three attempts in all, then the last error.
+    let recorder = Recorder::start(vec![unavailable()]).await;
+    let client: InstallationClient<Reader> = retrying(&recorder, quick());
+    let error = icr_api::projects::get_project(&client, 3001)
+        .await
+        .unwrap_err();
+    assert_eq!(error.status(), Some(503));
+    assert_eq!(recorder.requests().len(), 3);
+
+    // Off with one call.
+    let recorder = Recorder::start(vec![unavailable(), Answer::json(200, &project())]).await;
+    let config = ClientConfig::with_base_url(&recorder.base_url).no_retries();
+    let client: InstallationClient<Reader> = InstallationClient::with_token_unchecked(
+        Client::new(config).unwrap(),
+        SecretToken::new("t"),
+    );
+    assert!(icr_api::projects::get_project(&client, 3001).await.is_err());
+    assert_eq!(recorder.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_write_is_sent_twice_only_with_an_idempotency_key() {
+    let body = icr_api::models::IssueCreate::new("Once");
+    // Without a key: one POST, whatever the answer.
+    let recorder = Recorder::start(vec![unavailable(), Answer::json(201, &issue())]).await;
+    let client: InstallationClient<Writer> = retrying(&recorder, quick());
+    let error = icr_api::issues::create_issue(&client, 3001, &body, &Default::default())
+        .await
+        .unwrap_err();
+    assert_eq!(error.status(), Some(503));
+    assert_eq!(recorder.requests().len(), 1);
+
+    // With one: retried, and the same key on every attempt.
+    let recorder = Recorder::start(vec![unavailable(), Answer::json(201, &issue())]).await;
+    let client: InstallationClient<Writer> = retrying(&recorder, quick());
+    let options = icr_api::issues::CreateIssueOptions {
+        idempotency_key: Some("key-42".to_owned()),
+    };
+    icr_api::issues::create_issue(&client, 3001, &body, &options)
+        .await
+        .unwrap();
+    let requests = recorder.requests();
+    assert_eq!(requests.len(), 2);
+    for request in &requests {
+        assert_eq!(request.header("idempotency-key"), Some("key-42"));
+    }
+}
+
+#[tokio::test]
+async fn a_rate_limit_is_waited_out_within_the_bound_and_reported_beyond_it() {
+    let limited = |seconds: &str| {
+        Answer::json(
+            429,
+            &json!({"message": "slow down", "documentationUrl": "https://docs.icr.dev/rest", "requestId": "r"}),
+        )
+        .with_header("retry-after", seconds)
+    };
+    let policy =
+        icr_api::RetryPolicy::default().delays(Duration::from_millis(10), Duration::from_secs(2));
+    let recorder = Recorder::start(vec![limited("1"), Answer::json(200, &project())]).await;
+    let client: InstallationClient<Reader> = retrying(&recorder, policy.clone());
+    icr_api::projects::get_project(&client, 3001).await.unwrap();
+    assert_eq!(recorder.requests().len(), 2);
+
+    let recorder = Recorder::start(vec![limited("30"), Answer::json(200, &project())]).await;
+    let client: InstallationClient<Reader> = retrying(&recorder, policy);
+    let error = icr_api::projects::get_project(&client, 3001)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::RateLimited { .. }), "{error:?}");
+    assert_eq!(error.retry_after(), Some(30));
+    assert_eq!(recorder.requests().len(), 1);
+}

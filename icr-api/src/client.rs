@@ -207,6 +207,17 @@ impl Client {
         self.inner.clock_offset_ms.load(Ordering::Relaxed)
     }
 
+    /// A `Retry-After` value in seconds: a number of seconds, or an HTTP
+    /// date, counted from now on the server's clock.
+    fn retry_after_seconds(&self, value: &str) -> Option<u64> {
+        if let Ok(seconds) = value.trim().parse() {
+            return Some(seconds);
+        }
+        let at = chrono::DateTime::parse_from_rfc2822(value.trim()).ok()?;
+        let wait = at.with_timezone(&chrono::Utc) - self.server_now();
+        Some(u64::try_from(wait.num_seconds()).unwrap_or(0))
+    }
+
     /// Learns the server's clock from a `Date` header. Offsets under two
     /// seconds are noise of the header's whole seconds and are ignored.
     fn observe_date(&self, date: Option<&str>) {
@@ -354,11 +365,17 @@ impl Client {
             .collect();
         let error = Box::new(error);
         let remaining = header("x-ratelimit-remaining");
-        if status == 429 || (status == 403 && remaining.as_deref() == Some("0")) {
+        let retry_after = header("retry-after").and_then(|v| self.retry_after_seconds(&v));
+        // The primary limit (remaining 0), or a secondary one: a 429, or a
+        // 403 that says when to come back. A secondary limit that does not
+        // say is taken as a minute.
+        let primary = status == 403 && remaining.as_deref() == Some("0");
+        let secondary = status == 429 || (status == 403 && retry_after.is_some());
+        if primary || secondary {
             return Err(Error::RateLimited {
                 method,
                 path,
-                retry_after_seconds: header("retry-after").and_then(|v| v.parse().ok()),
+                retry_after_seconds: retry_after.or(secondary.then_some(60)),
                 reset: header("x-ratelimit-reset").and_then(|v| v.parse().ok()),
                 error,
             });

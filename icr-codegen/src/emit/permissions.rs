@@ -127,13 +127,9 @@ fn alternatives(api: &Api) -> Vec<Requirement> {
 /// The items of the `permissions` module.
 pub(super) fn module_items(api: &Api) -> TokenStream {
     let catalog = &api.catalog.permissions;
-    let level_traits = catalog
-        .iter()
-        .map(|permission| level_traits(permission, api));
+    let level_traits = catalog.iter().map(level_traits);
     let alternatives = alternatives(api);
-    let alternative_traits = alternatives
-        .iter()
-        .filter_map(|requirement| alternative_trait(requirement, api));
+    let alternative_traits = alternatives.iter().filter_map(alternative_trait);
     let entries = catalog.iter().map(|permission| {
         let name = &permission.name;
         let description = &permission.description;
@@ -174,11 +170,11 @@ pub(super) fn module_items(api: &Api) -> TokenStream {
         });
     let internal = internal_items(api);
     let narrow_bounds = catalog.iter().map(|permission| {
-        let slot = slot_trait(permission);
+        let slot = slot_trait(&permission.name);
         let ask = format_ident!("{}Ask", pascal(&permission.name));
         quote!(<Q::Levels as internal::#slot>::Level: internal::#ask<P>,)
     });
-    let slots = catalog.iter().map(slot_trait);
+    let slots = catalog.iter().map(|p| slot_trait(&p.name));
     quote! {
         /// Every permission an app can be granted, with its levels, as the
         /// API description lists them.
@@ -223,26 +219,20 @@ pub(super) fn module_items(api: &Api) -> TokenStream {
 
 /// `IssuesSlot`: the trait that finds the permission's marker in a
 /// declaration's levels.
-fn slot_trait(permission: &PermissionDef) -> proc_macro2::Ident {
-    format_ident!("{}Slot", pascal(&permission.name))
+fn slot_trait(permission: &str) -> proc_macro2::Ident {
+    format_ident!("{}Slot", pascal(permission))
 }
 
 /// `<<P::Levels as internal::IssuesSlot>::Level as LevelMarker>::Write`:
 /// whether declaration `P` holds `grant`, as a type-level truth.
-fn holds(grant: &Grant, api: &Api) -> TokenStream {
-    holds_in(grant, api, quote!(internal::))
+fn holds(grant: &Grant) -> TokenStream {
+    holds_in(grant, quote!(internal::))
 }
 
 /// [`holds`], naming the slot traits through `module` (empty inside
 /// `internal` itself).
-fn holds_in(grant: &Grant, api: &Api, module: TokenStream) -> TokenStream {
-    let slot = api
-        .catalog
-        .permissions
-        .iter()
-        .find(|p| p.name == grant.permission)
-        .map(slot_trait)
-        .unwrap_or_else(|| format_ident!("{}Slot", pascal(&grant.permission)));
+fn holds_in(grant: &Grant, module: TokenStream) -> TokenStream {
+    let slot = slot_trait(&grant.permission);
     let level = format_ident!("{}", pascal(grant.level.name()));
     quote!(<<P::Levels as #module #slot>::Level as ::icr_api::grants::LevelMarker>::#level)
 }
@@ -253,7 +243,7 @@ fn internal_items(api: &Api) -> TokenStream {
     let catalog = &api.catalog.permissions;
     let mut out = TokenStream::new();
     for (position, permission) in catalog.iter().enumerate() {
-        let slot = slot_trait(permission);
+        let slot = slot_trait(&permission.name);
         let before: Vec<_> = (0..position).map(|i| format_ident!("L{i}")).collect();
         let mut list = quote!((Level, Rest));
         for marker in before.iter().rev() {
@@ -293,7 +283,7 @@ fn internal_items(api: &Api) -> TokenStream {
                 level: *level,
             };
             let marker = format_ident!("{}", pascal(level.name()));
-            let truth = holds_in(&grant, api, TokenStream::new());
+            let truth = holds_in(&grant, TokenStream::new());
             asks.extend(quote! {
                 impl<P> #ask<P> for ::icr_api::grants::level::#marker
                 where
@@ -336,7 +326,7 @@ fn internal_items(api: &Api) -> TokenStream {
 /// the declaration's marker includes the level; each level's trait has the
 /// one below as its supertrait, so that `write` implies `read` in generic
 /// code too.
-fn level_traits(permission: &PermissionDef, api: &Api) -> TokenStream {
+fn level_traits(permission: &PermissionDef) -> TokenStream {
     let mut below: Option<proc_macro2::Ident> = None;
     let mut out = TokenStream::new();
     let mut truths = Vec::new();
@@ -368,8 +358,8 @@ fn level_traits(permission: &PermissionDef, api: &Api) -> TokenStream {
         };
         // Every level up to this one, so that the supertrait's impl holds
         // under this impl's bounds.
-        truths.push(holds(&grant, api));
-        let slot = slot_trait(permission);
+        truths.push(holds(&grant));
+        let slot = slot_trait(&permission.name);
         let doc = super::docs(&doc);
         out.extend(quote! {
             #doc
@@ -392,7 +382,7 @@ fn level_traits(permission: &PermissionDef, api: &Api) -> TokenStream {
 /// The trait of a requirement of several alternatives, with its blanket
 /// impl: held when every grant of one of the sets is held, a type-level
 /// `or` of `and`s.
-fn alternative_trait(requirement: &Requirement, api: &Api) -> Option<TokenStream> {
+fn alternative_trait(requirement: &Requirement) -> Option<TokenStream> {
     let name = format_ident!("{}", requirement.trait_name()?);
     let listed = listed(requirement);
     let doc = super::docs(&format!("Held by declarations that meet one of: {listed}."));
@@ -404,7 +394,7 @@ fn alternative_trait(requirement: &Requirement, api: &Api) -> Option<TokenStream
     let logic = quote!(::icr_api::__private::unsupported::logic::Bool);
     let mut slots: Vec<proc_macro2::Ident> = Vec::new();
     let sets = requirement.alternatives.iter().map(|set| {
-        let mut truths = set.grants.iter().map(|grant| holds(grant, api));
+        let mut truths = set.grants.iter().map(|grant| holds(grant));
         let first = truths
             .next()
             .unwrap_or_else(|| quote!(::icr_api::__private::unsupported::logic::True));
@@ -412,7 +402,7 @@ fn alternative_trait(requirement: &Requirement, api: &Api) -> Option<TokenStream
     });
     let sets: Vec<TokenStream> = sets.collect();
     for grant in requirement.alternatives.iter().flat_map(|set| &set.grants) {
-        let slot = format_ident!("{}Slot", pascal(&grant.permission));
+        let slot = slot_trait(&grant.permission);
         if !slots.contains(&slot) {
             slots.push(slot);
         }

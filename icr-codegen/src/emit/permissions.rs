@@ -394,7 +394,7 @@ fn alternative_trait(requirement: &Requirement) -> Option<TokenStream> {
     let logic = quote!(::icr_api::__private::unsupported::logic::Bool);
     let mut slots: Vec<proc_macro2::Ident> = Vec::new();
     let sets = requirement.alternatives.iter().map(|set| {
-        let mut truths = set.grants.iter().map(|grant| holds(grant));
+        let mut truths = set.grants.iter().map(holds);
         let first = truths
             .next()
             .unwrap_or_else(|| quote!(::icr_api::__private::unsupported::logic::True));

@@ -20,9 +20,10 @@ use chrono::TimeDelta;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 
 use crate::cache::{CacheKey, CachedToken, MemoryCache, TokenCache};
-use crate::client::{AppClient, Client, ClientConfig, InstallationClient};
+use crate::client::{AppClient, Caller, Client, ClientConfig, InstallationClient};
 use crate::error::{Error, Result};
 use crate::grants::{Declaration, Grant, Permission};
+use crate::limits::RateGate;
 use crate::secret::SecretToken;
 use crate::{Call, DateTime, apps, models};
 
@@ -335,6 +336,34 @@ impl App {
             .unwrap_or_else(PoisonError::into_inner);
         Arc::clone(flights.entry(key.clone()).or_default())
     }
+
+    /// Forgets the flights nobody waits on and that remember no failure, so
+    /// that the map holds only keys in use. A flight can be handed out only
+    /// under the map's lock, so one that only the map holds stays unused
+    /// while it is removed.
+    fn prune_flights(&self) {
+        let mut flights = self
+            .inner
+            .flights
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        flights.retain(|_, flight| {
+            Arc::strong_count(flight) > 1
+                || flight
+                    .try_lock()
+                    .map_or(true, |flight| flight.remembered().is_some())
+        });
+    }
+
+    /// How many token flights are remembered (for tests of pruning).
+    #[doc(hidden)]
+    pub fn __flights(&self) -> usize {
+        self.inner
+            .flights
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
 }
 
 /// The token requests of one key: the last failure, remembered briefly so
@@ -397,6 +426,8 @@ pub(crate) struct TokenSource {
     catalog: &'static [Permission],
     declaration: &'static str,
     key: CacheKey,
+    /// The installation's rate-limit gate.
+    gate: Arc<RateGate>,
 }
 
 impl TokenSource {
@@ -409,6 +440,7 @@ impl TokenSource {
     ) -> Self {
         let key = CacheKey::new(app.client().base_url(), app.id(), installation_id, &grants);
         Self {
+            gate: app.client().gate(Some(installation_id)),
             app,
             installation_id,
             grants,
@@ -422,6 +454,14 @@ impl TokenSource {
         self.installation_id
     }
 
+    /// Whom this source's requests are sent for.
+    pub(crate) fn caller(&self) -> Caller<'_> {
+        Caller {
+            gate: &self.gate,
+            installation_id: Some(self.installation_id),
+        }
+    }
+
     /// The same installation, asking for `grants` instead.
     pub(crate) fn narrowed(&self, grants: Vec<Grant>, declaration: &'static str) -> Self {
         Self::new(
@@ -433,8 +473,11 @@ impl TokenSource {
         )
     }
 
+    /// Whether `token` has more than its renewal margin left: five minutes,
+    /// or half its lifetime for a token issued for less than ten.
     fn fresh(&self, token: &CachedToken) -> bool {
-        token.expires_at - self.app.client().server_now() > TOKEN_RENEW_BEFORE
+        let margin = TOKEN_RENEW_BEFORE.min((token.expires_at - token.created_at) / 2);
+        token.expires_at - self.app.client().server_now() > margin
     }
 
     /// The cached token for this source's key, if it is good for a while
@@ -468,37 +511,42 @@ impl TokenSource {
         if let Some(token) = self.cached().await {
             return Ok(token);
         }
-        let flight = self.app.flight(&self.key);
-        let mut flight = flight.lock().await;
-        // Whoever held the lock before may have made the token already, or
-        // failed to: then this request gets that same outcome.
-        if let Some(token) = self.cached().await {
-            return Ok(token);
-        }
-        if let Some(error) = flight.remembered() {
-            return Err(error);
-        }
-        let outcome = self.mint().await;
-        flight.record(&outcome);
-        outcome
+        self.in_flight(None).await
     }
 
     /// A new token to replace `refused`, unless another request replaced it
     /// already.
     pub(crate) async fn renew(&self, refused: &SecretToken) -> Result<CachedToken> {
+        self.in_flight(Some(refused)).await
+    }
+
+    /// A token made under this key's flight lock: the one another request
+    /// made meanwhile (other than `refused`), the failure another request
+    /// met, or a new one. The lock is given up afterwards.
+    async fn in_flight(&self, refused: Option<&SecretToken>) -> Result<CachedToken> {
         let flight = self.app.flight(&self.key);
-        let mut flight = flight.lock().await;
-        if let Some(token) = self.cached().await
-            && token.token != *refused
-        {
-            return Ok(token);
+        let outcome = async {
+            let mut flight = flight.lock().await;
+            // Whoever held the lock before may have made the token already,
+            // or failed to: then this request gets that same outcome.
+            if let Some(token) = self.cached().await
+                && refused.is_none_or(|refused| token.token != *refused)
+            {
+                return Ok(token);
+            }
+            if let Some(error) = flight.remembered() {
+                return Err(error);
+            }
+            if refused.is_some() {
+                self.app.inner.cache.remove(&self.key).await;
+            }
+            let outcome = self.mint().await;
+            flight.record(&outcome);
+            outcome
         }
-        if let Some(error) = flight.remembered() {
-            return Err(error);
-        }
-        self.app.inner.cache.remove(&self.key).await;
-        let outcome = self.mint().await;
-        flight.record(&outcome);
+        .await;
+        drop(flight);
+        self.app.prune_flights();
         outcome
     }
 
@@ -531,6 +579,32 @@ impl TokenSource {
             })
             .await
             .map_err(|error| self.token_error(error))?;
+        let now = self.app.client().server_now();
+        if created.expires_at <= now {
+            // Using it would fail, and asking again would likely get the
+            // same: a failure, remembered like any other.
+            return Err(Error::TokenRequestFailed {
+                installation_id,
+                source: Box::new(Error::Decode(Box::new(crate::error::DecodeError {
+                    status: 201,
+                    method: "POST".to_owned(),
+                    path: format!("/app/installations/{installation_id}/accessTokens"),
+                    content_type: None,
+                    reason: format!(
+                        "the new token expired at {}, before it was issued (the server's time was {now})",
+                        created.expires_at
+                    ),
+                    body: bytes::Bytes::from_static(crate::installation::REDACTED_BODY),
+                }))),
+            });
+        }
+        if created.expires_at - now <= TOKEN_RENEW_BEFORE * 2 {
+            tracing::warn!(
+                installation_id,
+                expires = %created.expires_at,
+                "the server issued a token that lives less than ten minutes; it is renewed when half of its life is left"
+            );
+        }
         tracing::debug!(
             app_id = self.app.id(),
             installation_id,
@@ -550,7 +624,7 @@ impl TokenSource {
         let token = CachedToken {
             token: created.token,
             expires_at: created.expires_at,
-            created_at: self.app.client().server_now(),
+            created_at: now,
             permissions,
             key: self.key.clone(),
         };
@@ -597,8 +671,10 @@ impl TokenSource {
         self.app
             .client()
             .execute(
-                crate::request::Request::delete("/installation/token"),
+                crate::request::Request::delete("/installation/token")
+                    .operation("apps/revokeInstallationAccessToken"),
                 &token.token,
+                self.caller(),
             )
             .await?
             .empty()

@@ -5,11 +5,14 @@
 //!
 //! All of them are cheap to clone: clones share one connection pool.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use tracing::Instrument;
 
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 
@@ -17,7 +20,9 @@ use crate::DateTime;
 use crate::app::TokenSource;
 use crate::error::{ApiError, Error, FieldError, Result, Stage};
 use crate::grants::{Declaration, Requirement, Within};
+use crate::limits::{RateGate, RateLimit};
 use crate::request::{Request, Response};
+use crate::retry::RetryPolicy;
 use crate::secret::SecretToken;
 
 /// The public ICR API.
@@ -137,6 +142,8 @@ struct ClientInner {
     /// How far the server's clock is ahead of ours, in milliseconds, as its
     /// last `Date` header showed (HTTP dates have whole seconds).
     clock_offset_ms: AtomicI64,
+    /// The rate-limit gates, by installation (`None`: the app).
+    gates: Mutex<HashMap<Option<i64>, Arc<RateGate>>>,
 }
 
 impl fmt::Debug for Client {
@@ -185,6 +192,7 @@ impl Client {
                 max_answer_bytes: config.max_answer_bytes,
                 retry: config.retry.clone(),
                 clock_offset_ms: AtomicI64::new(0),
+                gates: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -231,43 +239,138 @@ impl Client {
         }
     }
 
-    /// Sends `request` with `credential` as its bearer token. A success
-    /// status gives the [`Response`] to decode; any other status is decoded
-    /// into an [`Error`].
+    /// The rate-limit gate of `installation_id`, or of the app itself for
+    /// `None`: one per caller on this client, shared by all its clients.
+    pub(crate) fn gate(&self, installation_id: Option<i64>) -> Arc<RateGate> {
+        let mut gates = self
+            .inner
+            .gates
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(gates.entry(installation_id).or_default())
+    }
+
+    /// Sends `request` with `credential` as its bearer token, on behalf of
+    /// `caller`, retrying as the [`RetryPolicy`] allows. A success status
+    /// gives the [`Response`] to decode; any other status is decoded into
+    /// an [`Error`].
+    ///
+    /// Each call is one `icr.request` span (at `DEBUG`), with the method,
+    /// the path template, the operation, the installation, and once it
+    /// ends the status, the attempts made, the latency and the request id.
     pub(crate) async fn execute(
         &self,
         request: Request,
         credential: &SecretToken,
+        caller: Caller<'_>,
+    ) -> Result<Response> {
+        let span = tracing::debug_span!(
+            "icr.request",
+            method = %request.method,
+            path = request.template,
+            operation = request.operation,
+            installation_id = caller.installation_id,
+            status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let mut attempts = 0;
+        let outcome = self
+            .attempts(&request, credential, caller.gate, started, &mut attempts)
+            .instrument(span.clone())
+            .await;
+        if !span.is_disabled() {
+            span.record("attempts", attempts);
+            span.record("latency_ms", started.elapsed().as_millis() as u64);
+            let (status, request_id) = match &outcome {
+                Ok(response) => (Some(response.status), response.request_id()),
+                Err(error) => (error.status(), error.request_id()),
+            };
+            if let Some(status) = status {
+                span.record("status", status);
+            }
+            if let Some(request_id) = request_id {
+                span.record("request_id", request_id);
+            }
+            span.in_scope(|| tracing::debug!(ok = outcome.is_ok(), "request finished"));
+        }
+        outcome
+    }
+
+    /// The attempts of [`execute`](Self::execute), each after the rate-limit
+    /// gate and the backoff.
+    async fn attempts(
+        &self,
+        request: &Request,
+        credential: &SecretToken,
+        gate: &RateGate,
+        started: Instant,
+        attempts: &mut u32,
     ) -> Result<Response> {
         let policy = &self.inner.retry;
-        let started = std::time::Instant::now();
-        let mut attempt = 1;
         loop {
-            let error = match self.execute_once(request.clone(), credential).await {
+            if let Some(wait) = gate.closed_for() {
+                if wait > policy.max_rate_limit_wait || started.elapsed() + wait > policy.max_total
+                {
+                    return Err(Error::RateLimited {
+                        method: request.method.to_string(),
+                        path: request.template.to_owned(),
+                        retry_after_seconds: Some(
+                            wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+                        ),
+                        reset: gate.last().and_then(|state| state.reset),
+                        error: None,
+                    });
+                }
+                tracing::debug!(
+                    wait_ms = wait.as_millis() as u64,
+                    "waiting for the rate limit to lift"
+                );
+                tokio::time::sleep(wait).await;
+            }
+            *attempts += 1;
+            let error = match self.execute_once(request.clone(), credential, gate).await {
                 Ok(response) => return Ok(response),
                 Err(error) => error,
             };
-            let Some(wait) = policy.wait_before(attempt, &request, &error) else {
+            if !policy.allows(*attempts, request, &error) {
                 return Err(error);
+            }
+            let wait = match &error {
+                // The gate is closed for as long as the server asked: the
+                // next turn of the loop waits there, with every other
+                // request of this caller.
+                Error::RateLimited { .. } => gate.closed_for().unwrap_or_default(),
+                _ => policy.backoff(*attempts),
             };
-            if started.elapsed() + wait > policy.max_total {
+            let bound = match &error {
+                Error::RateLimited { .. } => policy.max_rate_limit_wait,
+                _ => policy.max_delay,
+            };
+            if wait > bound || started.elapsed() + wait > policy.max_total {
                 return Err(error);
             }
             tracing::debug!(
-                method = %request.method,
-                path = request.template,
-                attempt,
+                attempt = *attempts,
                 wait_ms = wait.as_millis() as u64,
                 error = %error,
                 "retrying"
             );
-            tokio::time::sleep(wait).await;
-            attempt += 1;
+            if !matches!(error, Error::RateLimited { .. }) {
+                tokio::time::sleep(wait).await;
+            }
         }
     }
 
     /// One attempt of [`execute`](Self::execute).
-    async fn execute_once(&self, request: Request, credential: &SecretToken) -> Result<Response> {
+    async fn execute_once(
+        &self,
+        request: Request,
+        credential: &SecretToken,
+        gate: &RateGate,
+    ) -> Result<Response> {
         let url = request.url(&self.inner.base_url)?;
         let method = request.method.to_string();
         let path = url.path().to_owned();
@@ -310,8 +413,27 @@ impl Client {
             .await
             .map_err(|e| transport(e, Stage::SentNoAnswer))?;
         let status = answer.status().as_u16();
-        let headers = answer.headers().clone();
+        let headers = std::mem::take(answer.headers_mut());
         self.observe_date(headers.get("date").and_then(|v| v.to_str().ok()));
+        let rate_limit = RateLimit::from_headers(&headers);
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        // The primary limit: the window is used up until its reset. Known
+        // from any answer, so the next request waits instead of being refused.
+        let until_reset = rate_limit
+            .as_ref()
+            .filter(|state| state.remaining == Some(0))
+            .and_then(|state| state.reset)
+            .map(|reset| reset.saturating_mul(1000) - self.server_now().timestamp_millis())
+            .map(|millis| Duration::from_millis(u64::try_from(millis).unwrap_or(0)));
+        if let Some(wait) = until_reset.filter(|wait| !wait.is_zero()) {
+            gate.close_for(wait);
+        }
+        gate.observe(rate_limit);
         // Read up to the limit, and not a byte past it.
         let limit = self.inner.max_answer_bytes;
         let too_large = || Error::AnswerTooLarge {
@@ -334,21 +456,17 @@ impl Client {
             body.extend_from_slice(&chunk);
         }
         let body = body.freeze();
-        let header = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
         if (200..300).contains(&status) {
             return Ok(Response {
                 status,
                 method,
                 path,
-                content_type: header("content-type"),
+                headers,
                 body,
             });
         }
+        let remaining = header("x-ratelimit-remaining");
+        let retry_after = header("retry-after").and_then(|v| self.retry_after_seconds(&v));
         let mut error = api_error(
             status,
             method.clone(),
@@ -364,122 +482,34 @@ impl Client {
             })
             .collect();
         let error = Box::new(error);
-        let remaining = header("x-ratelimit-remaining");
-        let retry_after = header("retry-after").and_then(|v| self.retry_after_seconds(&v));
         // The primary limit (remaining 0), or a secondary one: a 429, or a
         // 403 that says when to come back. A secondary limit that does not
         // say is taken as a minute.
         let primary = status == 403 && remaining.as_deref() == Some("0");
         let secondary = status == 429 || (status == 403 && retry_after.is_some());
         if primary || secondary {
+            let retry_after_seconds = retry_after.or(secondary.then_some(60));
+            if let Some(seconds) = retry_after_seconds {
+                gate.close_for(Duration::from_secs(seconds));
+            }
             return Err(Error::RateLimited {
                 method,
                 path,
-                retry_after_seconds: retry_after.or(secondary.then_some(60)),
+                retry_after_seconds,
                 reset: header("x-ratelimit-reset").and_then(|v| v.parse().ok()),
-                error,
+                error: Some(error),
             });
         }
         Err(Error::Api(error))
     }
 }
 
-/// When a failed request is sent again: a request that is safe to repeat
-/// (`GET`, `HEAD`, `PUT`, `DELETE`, `OPTIONS`, or a write that carries an
-/// `Idempotency-Key`), or any request that was never sent, after a
-/// transport failure, a 500, 502, 503 or 504, or a 429; with exponential
-/// backoff and full jitter, a bounded number of attempts and a bounded
-/// total time. A 429's `Retry-After` is waited out when it is within
-/// `max_delay`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct RetryPolicy {
-    /// Attempts in all, the first included; 1 never retries.
-    pub max_attempts: u32,
-    /// The first backoff's ceiling; each retry doubles it.
-    pub base_delay: Duration,
-    /// The longest single wait.
-    pub max_delay: Duration,
-    /// The longest time all attempts and waits may take.
-    pub max_total: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            max_attempts: 3,
-            base_delay: Duration::from_millis(200),
-            max_delay: Duration::from_secs(5),
-            max_total: Duration::from_secs(60),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// One attempt, no retries.
-    pub fn never() -> Self {
-        Self {
-            max_attempts: 1,
-            ..Self::default()
-        }
-    }
-
-    /// The same, with this many attempts in all.
-    pub fn attempts(mut self, max_attempts: u32) -> Self {
-        self.max_attempts = max_attempts.max(1);
-        self
-    }
-
-    /// The same, with these backoff bounds.
-    pub fn delays(mut self, base_delay: Duration, max_delay: Duration) -> Self {
-        self.base_delay = base_delay;
-        self.max_delay = max_delay;
-        self
-    }
-
-    /// How long to wait before attempt `attempt + 1` of `request`, which
-    /// failed with `error`; `None` when it is not sent again.
-    fn wait_before(&self, attempt: u32, request: &Request, error: &Error) -> Option<Duration> {
-        if attempt >= self.max_attempts || !error.is_retryable() {
-            return None;
-        }
-        let repeatable = matches!(
-            request.method,
-            reqwest::Method::GET
-                | reqwest::Method::HEAD
-                | reqwest::Method::PUT
-                | reqwest::Method::DELETE
-                | reqwest::Method::OPTIONS
-        ) || request
-            .headers
-            .iter()
-            .any(|(name, _)| name.eq_ignore_ascii_case("idempotency-key"));
-        if !repeatable && !error.is_not_sent() {
-            return None;
-        }
-        if let Some(seconds) = error.retry_after() {
-            let asked = Duration::from_secs(seconds);
-            return (asked <= self.max_delay).then_some(asked);
-        }
-        let ceiling = self
-            .base_delay
-            .saturating_mul(1 << (attempt - 1).min(16))
-            .min(self.max_delay);
-        Some(ceiling.mul_f64(jitter()))
-    }
-}
-
-/// A number in [0, 1), different on each call: full jitter for backoff.
-fn jitter() -> f64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default(),
-    );
-    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
+/// On whose behalf a request goes out: the rate-limit gate it passes, and
+/// the installation it is recorded under (none for the app itself).
+#[derive(Clone, Copy)]
+pub(crate) struct Caller<'a> {
+    pub(crate) gate: &'a RateGate,
+    pub(crate) installation_id: Option<i64>,
 }
 
 /// Redirects are followed within the server's origin only: an answer from
@@ -575,8 +605,25 @@ pub struct InstallationClient<P> {
 
 #[derive(Clone)]
 enum Auth {
-    Fixed(Arc<SecretToken>),
+    Fixed(Arc<Fixed>),
     Managed(Arc<TokenSource>),
+}
+
+/// A token given from outside, and the rate-limit gate its requests pass:
+/// its installation's when known, its own otherwise.
+struct Fixed {
+    token: SecretToken,
+    installation_id: Option<i64>,
+    gate: Arc<RateGate>,
+}
+
+impl Fixed {
+    fn caller(&self) -> Caller<'_> {
+        Caller {
+            gate: &self.gate,
+            installation_id: self.installation_id,
+        }
+    }
 }
 
 impl<P> Clone for InstallationClient<P> {
@@ -594,7 +641,7 @@ impl<P> fmt::Debug for InstallationClient<P> {
         let mut out = f.debug_struct("InstallationClient");
         out.field("base_url", &self.client.base_url());
         match &self.auth {
-            Auth::Fixed(token) => out.field("token", token),
+            Auth::Fixed(fixed) => out.field("token", &fixed.token),
             Auth::Managed(source) => out.field("installation_id", &source.installation_id()),
         };
         out.field("permissions", &std::any::type_name::<P>())
@@ -619,10 +666,15 @@ impl<P: Declaration> InstallationClient<P> {
     /// when the token holds less; with [`Error::Api`] (401) when the server
     /// does not accept the token at all.
     pub async fn from_token(client: Client, token: SecretToken) -> Result<Self> {
+        let gate = RateGate::default();
         let description: TokenDescription = client
             .execute(
-                Request::new(reqwest::Method::GET, "/installation/token"),
+                Request::get("/installation/token").operation("apps/getInstallationAccessToken"),
                 &token,
+                Caller {
+                    gate: &gate,
+                    installation_id: None,
+                },
             )
             .await?
             .json()?;
@@ -641,7 +693,16 @@ impl<P: Declaration> InstallationClient<P> {
                 server_message: None,
             });
         }
-        Ok(Self::with_token_unchecked(client, token))
+        let gate = client.gate(Some(description.installation_id));
+        Ok(Self {
+            client,
+            auth: Auth::Fixed(Arc::new(Fixed {
+                token,
+                installation_id: Some(description.installation_id),
+                gate,
+            })),
+            permissions: PhantomData,
+        })
     }
 }
 
@@ -654,7 +715,11 @@ impl<P> InstallationClient<P> {
     pub fn with_token_unchecked(client: Client, token: SecretToken) -> Self {
         Self {
             client,
-            auth: Auth::Fixed(Arc::new(token)),
+            auth: Auth::Fixed(Arc::new(Fixed {
+                token,
+                installation_id: None,
+                gate: Arc::default(),
+            })),
             permissions: PhantomData,
         }
     }
@@ -670,6 +735,15 @@ impl<P> InstallationClient<P> {
     /// The transport.
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// The installation's rate limit as the last answer to it reported
+    /// (for a fixed token whose installation is unknown, the token's own).
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        match &self.auth {
+            Auth::Fixed(fixed) => fixed.gate.last(),
+            Auth::Managed(source) => source.caller().gate.last(),
+        }
     }
 
     /// The same installation for a declaration `Q` that holds no more than
@@ -722,11 +796,13 @@ impl<P> InstallationClient<P> {
     pub async fn revoke_token(&self) -> Result<()> {
         match &self.auth {
             Auth::Managed(source) => source.revoke().await,
-            Auth::Fixed(token) => self
+            Auth::Fixed(fixed) => self
                 .client
                 .execute(
-                    Request::new(reqwest::Method::DELETE, "/installation/token"),
-                    token,
+                    Request::delete("/installation/token")
+                        .operation("apps/revokeInstallationAccessToken"),
+                    &fixed.token,
+                    fixed.caller(),
                 )
                 .await?
                 .empty(),
@@ -759,18 +835,32 @@ impl<P> InstallationClient<P> {
     /// with 401 is renewed and the request sent once more.
     pub async fn send<R: Requirement<P>>(&self, request: Request) -> Result<Response> {
         let source = match &self.auth {
-            Auth::Fixed(token) => return self.client.execute(request, token).await,
+            Auth::Fixed(fixed) => {
+                return self
+                    .client
+                    .execute(request, &fixed.token, fixed.caller())
+                    .await;
+            }
             Auth::Managed(source) => source,
         };
+        let caller = source.caller();
         let token = source.token().await?;
-        let refused = match self.client.execute(request.clone(), &token.token).await {
+        let refused = match self
+            .client
+            .execute(request.clone(), &token.token, caller)
+            .await
+        {
             Err(Error::Api(error)) if error.status == 401 => error,
             other => return other,
         };
         if source.is_new(&token) {
             // A brand-new token may not have reached every server yet.
             source.wait_for_replication().await;
-            match self.client.execute(request.clone(), &token.token).await {
+            match self
+                .client
+                .execute(request.clone(), &token.token, caller)
+                .await
+            {
                 Err(Error::Api(error)) if error.status == 401 => {}
                 other => return other,
             }
@@ -781,7 +871,7 @@ impl<P> InstallationClient<P> {
             "the installation token was refused; renewing it"
         );
         let renewed = source.renew(&token.token).await?;
-        match self.client.execute(request, &renewed.token).await {
+        match self.client.execute(request, &renewed.token, caller).await {
             Err(Error::Api(error)) if error.status == 401 => Err(Error::TokenRejected {
                 installation_id: source.installation_id(),
                 message: error.message,
@@ -807,6 +897,7 @@ pub struct TokenInfo {
 pub struct AppClient {
     client: Client,
     jwt: Arc<SecretToken>,
+    gate: Arc<RateGate>,
 }
 
 impl fmt::Debug for AppClient {
@@ -837,6 +928,7 @@ impl AppClient {
             });
         }
         Ok(Self {
+            gate: client.gate(None),
             client,
             jwt: Arc::new(jwt),
         })
@@ -852,6 +944,15 @@ impl AppClient {
     /// end here; so can a request for an `/app` endpoint the bindings lack.
     /// Any status other than 2xx is an [`Error`].
     pub async fn send(&self, request: Request) -> Result<Response> {
-        self.client.execute(request, &self.jwt).await
+        let caller = Caller {
+            gate: &self.gate,
+            installation_id: None,
+        };
+        self.client.execute(request, &self.jwt, caller).await
+    }
+
+    /// The app's rate limit as the last answer to it reported.
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.gate.last()
     }
 }

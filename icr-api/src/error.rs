@@ -37,9 +37,15 @@ pub enum Error {
     /// The server answered with an error status other than a rate limit.
     #[error(transparent)]
     Api(Box<ApiError>),
-    /// The server refused the request because the caller's rate limit is
-    /// used up.
-    #[error("{method} {path} was rate limited{}", retry_after_text(*.retry_after_seconds))]
+    /// The caller's rate limit is used up: the server refused the request,
+    /// or (with no [`error`](Error::RateLimited::error)) the client knew the
+    /// limit to be used up for longer than its
+    /// [`RetryPolicy`](crate::RetryPolicy) waits, and did not send it.
+    #[error(
+        "{method} {path} was rate limited{}{}",
+        retry_after_text(*.retry_after_seconds),
+        if error.is_none() { " (not sent: the limit was known to be used up)" } else { "" }
+    )]
     RateLimited {
         /// The request's method.
         method: String,
@@ -49,8 +55,8 @@ pub enum Error {
         retry_after_seconds: Option<u64>,
         /// When the window resets, from `X-RateLimit-Reset` (Unix seconds).
         reset: Option<i64>,
-        /// The error the server sent.
-        error: Box<ApiError>,
+        /// The error the server sent; `None` when the request was not sent.
+        error: Option<Box<ApiError>>,
     },
     /// The server answered with success, but its body was not what the API
     /// description promises.
@@ -242,7 +248,7 @@ impl Error {
             Error::Transport {
                 stage: Stage::NotSent,
                 ..
-            }
+            } | Error::RateLimited { error: None, .. }
         )
     }
 
@@ -271,7 +277,10 @@ impl Error {
     /// The id the server gave the request, to quote when reporting it.
     pub fn request_id(&self) -> Option<&str> {
         match self.cause() {
-            Error::Api(error) | Error::RateLimited { error, .. } => error.request_id.as_deref(),
+            Error::Api(error)
+            | Error::RateLimited {
+                error: Some(error), ..
+            } => error.request_id.as_deref(),
             Error::JwtRejected { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
@@ -280,8 +289,12 @@ impl Error {
     /// The HTTP status the server answered with, if it answered.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Api(error) | Error::RateLimited { error, .. } => Some(error.status),
+            Error::Api(error)
+            | Error::RateLimited {
+                error: Some(error), ..
+            } => Some(error.status),
             Error::Decode(error) => Some(error.status),
+            Error::RateLimited { error: None, .. } => None,
             Error::Transport { .. }
             | Error::InvalidRequest { .. }
             | Error::PermissionsNotGranted { .. }

@@ -160,8 +160,13 @@ pub(crate) async fn create_checked(
     let revoked = app
         .client()
         .execute(
-            crate::request::Request::delete("/installation/token"),
+            crate::request::Request::delete("/installation/token")
+                .operation("apps/revokeInstallationAccessToken"),
             &created.token,
+            crate::client::Caller {
+                gate: &app.client().gate(Some(installation_id)),
+                installation_id: Some(installation_id),
+            },
         )
         .await;
     if let Err(error) = revoked {
@@ -179,7 +184,7 @@ pub(crate) async fn create_checked(
 }
 
 /// What replaces the body of a token answer that did not decode.
-const REDACTED_BODY: &[u8] = b"[redacted: the answer to a token request holds a token]";
+pub(crate) const REDACTED_BODY: &[u8] = b"[redacted: the answer to a token request holds a token]";
 
 /// What a token request asks for: each declared permission at its level.
 fn permission_map(grants: &[Grant]) -> PermissionMap {

@@ -71,19 +71,23 @@ mod error;
 mod generated;
 pub mod grants;
 mod installation;
+mod limits;
 mod request;
+mod retry;
 mod secret;
 
 pub use app::App;
 pub use client::{
-    AppClient, Client, ClientConfig, DEFAULT_BASE_URL, InstallationClient, RetryPolicy, TokenInfo,
+    AppClient, Client, ClientConfig, DEFAULT_BASE_URL, InstallationClient, TokenInfo,
 };
 pub use error::{ApiError, DecodeError, Error, FieldError, Result, Stage};
 pub use generated::*;
 pub use icr_macros::generate_api;
 pub use installation::{Installation, InstallationToken};
+pub use limits::RateLimit;
 pub use request::{Request, Response};
-pub use secret::SecretToken;
+pub use retry::RetryPolicy;
+pub use secret::{SecretToken, expose_secrets};
 
 /// The future a request function returns.
 ///

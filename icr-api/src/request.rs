@@ -6,11 +6,13 @@
 
 use bytes::Bytes;
 use reqwest::Method;
+use reqwest::header::HeaderMap;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::{DecodeError, Error, Result};
+use crate::limits::RateLimit;
 
 /// A request being described: method, path template, parameters, body.
 ///
@@ -26,6 +28,7 @@ pub struct Request {
     pub(crate) headers: Vec<(&'static str, String)>,
     pub(crate) body: Option<(&'static str, Vec<u8>)>,
     pub(crate) accept: &'static str,
+    pub(crate) operation: Option<&'static str>,
     problem: Option<String>,
 }
 
@@ -51,6 +54,7 @@ impl Request {
             headers: Vec::new(),
             body: None,
             accept: "application/json",
+            operation: None,
             problem: None,
         }
     }
@@ -78,6 +82,33 @@ impl Request {
     /// `DELETE template`.
     pub fn delete(template: &'static str) -> Self {
         Self::new(Method::DELETE, template)
+    }
+
+    /// Names the operation this request is, as the API description does
+    /// (`issues/createIssue`): it is recorded in the request's span.
+    pub fn operation(mut self, operation_id: &'static str) -> Self {
+        self.operation = Some(operation_id);
+        self
+    }
+
+    /// Sets the `Idempotency-Key` header to `key`, or to a new random key
+    /// when `key` is `None`. The key stays with the request, so every
+    /// attempt of it (retries, and the re-send after a refused token) asks
+    /// for the same outcome, and the server acts on it at most once; a
+    /// request with a key is one the retry policy sends again.
+    pub fn idempotency_key(mut self, key: &Option<impl AsRef<str>>) -> Self {
+        let key = match key {
+            Some(key) => key.as_ref().to_owned(),
+            None => match random_key() {
+                Some(key) => key,
+                None => {
+                    self.fail("no random Idempotency-Key could be made".to_owned());
+                    return self;
+                }
+            },
+        };
+        self.headers.push(("Idempotency-Key", key));
+        self
     }
 
     /// Fills the path parameter `{name}`.
@@ -148,9 +179,10 @@ impl Request {
         self
     }
 
-    /// Sends `body` as JSON.
+    /// Sends `body` as JSON. Secrets it holds are written as they are
+    /// (see [`expose_secrets`](crate::expose_secrets)).
     pub fn json(mut self, body: &impl Serialize) -> Self {
-        match serde_json::to_vec(body) {
+        match crate::secret::expose_secrets(|| serde_json::to_vec(body)) {
             Ok(bytes) => self.body = Some(("application/json", bytes)),
             Err(err) => self.fail(format!("the body does not serialize as JSON: {err}")),
         }
@@ -159,7 +191,7 @@ impl Request {
 
     /// Sends `body` as an HTML form (`application/x-www-form-urlencoded`).
     pub fn form(mut self, body: &impl Serialize) -> Self {
-        match serde_urlencoded::to_string(body) {
+        match crate::secret::expose_secrets(|| serde_urlencoded::to_string(body)) {
             Ok(text) => self.body = Some(("application/x-www-form-urlencoded", text.into_bytes())),
             Err(err) => self.fail(format!("the body cannot be written as a form: {err}")),
         }
@@ -267,6 +299,23 @@ impl Request {
     }
 }
 
+/// A random version 4 UUID, from the system's random source.
+fn random_key() -> Option<String> {
+    let mut bytes = [0u8; 16];
+    aws_lc_rs::rand::fill(&mut bytes).ok()?;
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Some(format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    ))
+}
+
 /// The text form of one parameter value: `None` for null; what it is when it
 /// has no text form.
 fn scalar(value: &(impl Serialize + ?Sized)) -> std::result::Result<Option<String>, &'static str> {
@@ -288,7 +337,7 @@ pub struct Response {
     pub(crate) status: u16,
     pub(crate) method: String,
     pub(crate) path: String,
-    pub(crate) content_type: Option<String>,
+    pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
 }
 
@@ -298,10 +347,29 @@ impl Response {
         self.status
     }
 
+    /// The value of header `name`, if the answer had it as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The id the server gave the request (`X-Request-Id`).
+    pub fn request_id(&self) -> Option<&str> {
+        self.header("x-request-id")
+    }
+
+    /// The caller's rate limit as this answer reported it.
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        RateLimit::from_headers(&self.headers)
+    }
+
+    fn content_type(&self) -> Option<String> {
+        self.header("content-type").map(str::to_owned)
+    }
+
     /// Whether the body is of `media_type` (parameters such as `charset` are
     /// ignored; `application/json` also matches `application/*+json`).
     pub fn has_media(&self, media_type: &str) -> bool {
-        let Some(content_type) = &self.content_type else {
+        let Some(content_type) = self.header("content-type") else {
             return false;
         };
         let essence = content_type.split(';').next().unwrap_or_default().trim();
@@ -350,17 +418,18 @@ impl Response {
         let reason = format!(
             "status {} with {} is not an answer this operation describes",
             self.status,
-            self.content_type.as_deref().unwrap_or("no content type")
+            self.content_type().as_deref().unwrap_or("no content type")
         );
         self.decode_error(reason)
     }
 
     fn decode_error(self, reason: String) -> Error {
+        let content_type = self.content_type();
         Error::Decode(Box::new(DecodeError {
             status: self.status,
             method: self.method,
             path: self.path,
-            content_type: self.content_type,
+            content_type,
             reason,
             body: self.body,
         }))

@@ -319,7 +319,7 @@ async fn rate_limits_are_their_own_error() {
         (*retry_after_seconds, *reset),
         (Some(60), Some(1_793_526_600))
     );
-    assert_eq!(error.status, 429);
+    assert_eq!(error.as_ref().map(|e| e.status), Some(429));
 }
 
 #[tokio::test]

@@ -307,11 +307,44 @@ async fn a_write_is_sent_twice_only_with_an_idempotency_key() {
     // Without a key: one POST, whatever the answer.
     let recorder = Recorder::start(vec![unavailable(), Answer::json(201, &issue())]).await;
     let client: InstallationClient<Writer> = retrying(&recorder, quick());
-    let error = icr_api::issues::create_issue(&client, 3001, &body, &Default::default())
+    let request = icr_api::Request::post("/projects/{projectId}/issues")
+        .path("projectId", &3001)
+        .json(&body);
+    let error = client
+        .send::<icr_api::permissions::needs::IssuesWrite>(request)
         .await
         .unwrap_err();
     assert_eq!(error.status(), Some(503));
     assert_eq!(recorder.requests().len(), 1);
+
+    // An operation that takes a key gets a random one when the caller
+    // gives none: retried, the same key on every attempt, a new key for
+    // the next call.
+    let recorder = Recorder::start(vec![
+        unavailable(),
+        Answer::json(201, &issue()),
+        Answer::json(201, &issue()),
+    ])
+    .await;
+    let client: InstallationClient<Writer> = retrying(&recorder, quick());
+    for _ in 0..2 {
+        icr_api::issues::create_issue(&client, 3001, &body, &Default::default())
+            .await
+            .unwrap();
+    }
+    let keys: Vec<String> = recorder
+        .requests()
+        .iter()
+        .map(|r| r.header("idempotency-key").unwrap().to_owned())
+        .collect();
+    assert_eq!(keys.len(), 3);
+    assert_eq!(keys[0], keys[1]);
+    assert_ne!(keys[1], keys[2]);
+    assert!(
+        keys.iter()
+            .all(|k| k.len() == 36 && k.as_bytes()[14] == b'4'),
+        "not UUIDv4: {keys:?}"
+    );
 
     // With one: retried, and the same key on every attempt.
     let recorder = Recorder::start(vec![unavailable(), Answer::json(201, &issue())]).await;
@@ -338,8 +371,9 @@ async fn a_rate_limit_is_waited_out_within_the_bound_and_reported_beyond_it() {
         )
         .with_header("retry-after", seconds)
     };
-    let policy =
-        icr_api::RetryPolicy::default().delays(Duration::from_millis(10), Duration::from_secs(2));
+    let policy = icr_api::RetryPolicy::default()
+        .delays(Duration::from_millis(10), Duration::from_secs(2))
+        .max_rate_limit_wait(Duration::from_secs(2));
     let recorder = Recorder::start(vec![limited("1"), Answer::json(200, &project())]).await;
     let client: InstallationClient<Reader> = retrying(&recorder, policy.clone());
     icr_api::projects::get_project(&client, 3001).await.unwrap();

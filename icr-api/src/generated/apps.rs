@@ -17,9 +17,10 @@ pub fn get_authenticated_app<'client>(
     client: &'client ::icr_api::AppClient,
 ) -> ::icr_api::Call<'client, super::models::App> {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/app",
-    );
+            ::icr_api::__private::Method::GET,
+            "/app",
+        )
+        .operation("apps/getAuthenticatedApp");
     ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
 /// The optional parameters of [`list_installations`].
@@ -53,6 +54,7 @@ pub fn list_installations<'client>(
             ::icr_api::__private::Method::GET,
             "/app/installations",
         )
+        .operation("apps/listInstallations")
         .query("perPage", &options.per_page)
         .query("page", &options.page)
         .query("since", &options.since);
@@ -73,6 +75,7 @@ pub fn get_installation<'client>(
             ::icr_api::__private::Method::GET,
             "/app/installations/{installationId}",
         )
+        .operation("apps/getInstallation")
         .path("installationId", &installation_id);
     ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
@@ -91,6 +94,7 @@ pub fn delete_installation<'client>(
             ::icr_api::__private::Method::DELETE,
             "/app/installations/{installationId}",
         )
+        .operation("apps/deleteInstallation")
         .path("installationId", &installation_id);
     ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
 }
@@ -109,6 +113,7 @@ pub fn get_organization_installation<'client>(
             ::icr_api::__private::Method::GET,
             "/app/organizations/{organizationId}/installation",
         )
+        .operation("apps/getOrganizationInstallation")
         .path("organizationId", &organization_id);
     ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
@@ -128,6 +133,7 @@ pub fn create_installation_access_token<'client>(
             ::icr_api::__private::Method::POST,
             "/app/installations/{installationId}/accessTokens",
         )
+        .operation("apps/createInstallationAccessToken")
         .path("installationId", &installation_id)
         .optional(body, ::icr_api::__private::Request::json);
     ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
@@ -162,6 +168,7 @@ where
             ::icr_api::__private::Method::GET,
             "/installation/projects",
         )
+        .operation("apps/listInstallationProjects")
         .query("perPage", &options.per_page)
         .query("page", &options.page);
     ::std::boxed::Box::pin(async move {

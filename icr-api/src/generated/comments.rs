@@ -42,6 +42,7 @@ where
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/issues/{issueNumber}/comments",
         )
+        .operation("comments/listIssueComments")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .query("since", &options.since)
@@ -56,7 +57,7 @@ where
 pub struct CreateCommentOptions {
     /// A key chosen by the client. A repeated request with the same key within 24 hours returns the first request's result instead of creating a second resource, so a create can be retried safely.
     ///
-    /// The `Idempotency-Key` header parameter.
+    /// The `Idempotency-Key` header parameter. When `None`, a random key is sent: the same one on every attempt of the call, so retries never act twice.
     pub idempotency_key: ::core::option::Option<::std::string::String>,
 }
 /// Comment on an issue
@@ -80,9 +81,10 @@ where
             ::icr_api::__private::Method::POST,
             "/projects/{projectId}/issues/{issueNumber}/comments",
         )
+        .operation("comments/createComment")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
-        .header("Idempotency-Key", &options.idempotency_key)
+        .idempotency_key(&options.idempotency_key)
         .json(body);
     ::std::boxed::Box::pin(async move {
         client.send::<super::permissions::needs::IssuesWrite>(request).await?.json()
@@ -129,6 +131,7 @@ where
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/comments",
         )
+        .operation("comments/listProjectComments")
         .path("projectId", &project_id)
         .query("sort", &options.sort)
         .query("direction", &options.direction)
@@ -158,6 +161,7 @@ where
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/comments/{commentId}",
         )
+        .operation("comments/getComment")
         .path("projectId", &project_id)
         .path("commentId", &comment_id);
     ::std::boxed::Box::pin(async move {
@@ -183,6 +187,7 @@ where
             ::icr_api::__private::Method::DELETE,
             "/projects/{projectId}/comments/{commentId}",
         )
+        .operation("comments/deleteComment")
         .path("projectId", &project_id)
         .path("commentId", &comment_id);
     ::std::boxed::Box::pin(async move {
@@ -209,6 +214,7 @@ where
             ::icr_api::__private::Method::PATCH,
             "/projects/{projectId}/comments/{commentId}",
         )
+        .operation("comments/updateComment")
         .path("projectId", &project_id)
         .path("commentId", &comment_id)
         .json(body);

@@ -63,6 +63,7 @@ where
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/issues",
         )
+        .operation("issues/listProjectIssues")
         .path("projectId", &project_id)
         .query("milestone", &options.milestone)
         .query("state", &options.state)
@@ -87,7 +88,7 @@ where
 pub struct CreateIssueOptions {
     /// A key chosen by the client. A repeated request with the same key within 24 hours returns the first request's result instead of creating a second resource, so a create can be retried safely.
     ///
-    /// The `Idempotency-Key` header parameter.
+    /// The `Idempotency-Key` header parameter. When `None`, a random key is sent: the same one on every attempt of the call, so retries never act twice.
     pub idempotency_key: ::core::option::Option<::std::string::String>,
 }
 /// Create an issue
@@ -110,8 +111,9 @@ where
             ::icr_api::__private::Method::POST,
             "/projects/{projectId}/issues",
         )
+        .operation("issues/createIssue")
         .path("projectId", &project_id)
-        .header("Idempotency-Key", &options.idempotency_key)
+        .idempotency_key(&options.idempotency_key)
         .json(body);
     ::std::boxed::Box::pin(async move {
         client.send::<super::permissions::needs::IssuesWrite>(request).await?.json()
@@ -164,6 +166,7 @@ where
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/issues",
         )
+        .operation("issues/listOrganizationIssues")
         .path("organizationId", &organization_id)
         .query("filter", &options.filter)
         .query("state", &options.state)
@@ -199,6 +202,7 @@ where
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/issues/{issueNumber}",
         )
+        .operation("issues/getIssue")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number);
     ::std::boxed::Box::pin(async move {
@@ -225,6 +229,7 @@ where
             ::icr_api::__private::Method::PATCH,
             "/projects/{projectId}/issues/{issueNumber}",
         )
+        .operation("issues/updateIssue")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .json(body);
@@ -252,6 +257,7 @@ where
             ::icr_api::__private::Method::PUT,
             "/projects/{projectId}/issues/{issueNumber}/lock",
         )
+        .operation("issues/lockIssue")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .optional(body, ::icr_api::__private::Request::json);
@@ -278,6 +284,7 @@ where
             ::icr_api::__private::Method::DELETE,
             "/projects/{projectId}/issues/{issueNumber}/lock",
         )
+        .operation("issues/unlockIssue")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number);
     ::std::boxed::Box::pin(async move {
@@ -315,6 +322,7 @@ where
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/assignees",
         )
+        .operation("issues/listAssignees")
         .path("projectId", &project_id)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
@@ -341,6 +349,7 @@ where
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/assignees/{username}",
         )
+        .operation("issues/checkAssignee")
         .path("projectId", &project_id)
         .path("username", &username);
     ::std::boxed::Box::pin(async move {
@@ -367,6 +376,7 @@ where
             ::icr_api::__private::Method::POST,
             "/projects/{projectId}/issues/{issueNumber}/assignees",
         )
+        .operation("issues/addAssignees")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .json(body);
@@ -394,6 +404,7 @@ where
             ::icr_api::__private::Method::DELETE,
             "/projects/{projectId}/issues/{issueNumber}/assignees",
         )
+        .operation("issues/removeAssignees")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .json(body);
@@ -421,6 +432,7 @@ where
             ::icr_api::__private::Method::POST,
             "/projects/{projectId}/issues/{issueNumber}/transfer",
         )
+        .operation("issues/transferIssue")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .json(body);

@@ -37,6 +37,7 @@ where
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/labels",
         )
+        .operation("labels/listProjectLabels")
         .path("projectId", &project_id)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
@@ -66,6 +67,7 @@ where
             ::icr_api::__private::Method::POST,
             "/projects/{projectId}/labels",
         )
+        .operation("labels/createLabel")
         .path("projectId", &project_id)
         .json(body);
     ::std::boxed::Box::pin(async move {
@@ -94,6 +96,7 @@ where
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/labels/{labelName}",
         )
+        .operation("labels/getLabel")
         .path("projectId", &project_id)
         .path("labelName", &label_name);
     ::std::boxed::Box::pin(async move {
@@ -122,6 +125,7 @@ where
             ::icr_api::__private::Method::DELETE,
             "/projects/{projectId}/labels/{labelName}",
         )
+        .operation("labels/deleteLabel")
         .path("projectId", &project_id)
         .path("labelName", &label_name);
     ::std::boxed::Box::pin(async move {
@@ -151,6 +155,7 @@ where
             ::icr_api::__private::Method::PATCH,
             "/projects/{projectId}/labels/{labelName}",
         )
+        .operation("labels/updateLabel")
         .path("projectId", &project_id)
         .path("labelName", &label_name)
         .json(body);
@@ -180,6 +185,7 @@ where
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/issues/{issueNumber}/labels",
         )
+        .operation("labels/listIssueLabels")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number);
     ::std::boxed::Box::pin(async move {
@@ -206,6 +212,7 @@ where
             ::icr_api::__private::Method::PUT,
             "/projects/{projectId}/issues/{issueNumber}/labels",
         )
+        .operation("labels/setIssueLabels")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .json(body);
@@ -233,6 +240,7 @@ where
             ::icr_api::__private::Method::POST,
             "/projects/{projectId}/issues/{issueNumber}/labels",
         )
+        .operation("labels/addIssueLabels")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .json(body);
@@ -259,6 +267,7 @@ where
             ::icr_api::__private::Method::DELETE,
             "/projects/{projectId}/issues/{issueNumber}/labels",
         )
+        .operation("labels/removeAllIssueLabels")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number);
     ::std::boxed::Box::pin(async move {
@@ -285,6 +294,7 @@ where
             ::icr_api::__private::Method::DELETE,
             "/projects/{projectId}/issues/{issueNumber}/labels/{labelName}",
         )
+        .operation("labels/removeIssueLabel")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .path("labelName", &label_name);
@@ -324,6 +334,7 @@ where
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/milestones/{milestoneNumber}/labels",
         )
+        .operation("labels/listMilestoneLabels")
         .path("projectId", &project_id)
         .path("milestoneNumber", &milestone_number)
         .query("perPage", &options.per_page)

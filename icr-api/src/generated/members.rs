@@ -41,6 +41,7 @@ where
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/members",
         )
+        .operation("members/listMembers")
         .path("organizationId", &organization_id)
         .query("role", &options.role)
         .query("perPage", &options.per_page)
@@ -68,6 +69,7 @@ where
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/members/{username}",
         )
+        .operation("members/checkMember")
         .path("organizationId", &organization_id)
         .path("username", &username);
     ::std::boxed::Box::pin(async move {
@@ -93,6 +95,7 @@ where
             ::icr_api::__private::Method::DELETE,
             "/organizations/{organizationId}/members/{username}",
         )
+        .operation("members/removeMember")
         .path("organizationId", &organization_id)
         .path("username", &username);
     ::std::boxed::Box::pin(async move {
@@ -118,6 +121,7 @@ where
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/memberships/{username}",
         )
+        .operation("members/getMembership")
         .path("organizationId", &organization_id)
         .path("username", &username);
     ::std::boxed::Box::pin(async move {
@@ -144,6 +148,7 @@ where
             ::icr_api::__private::Method::PUT,
             "/organizations/{organizationId}/memberships/{username}",
         )
+        .operation("members/setMembership")
         .path("organizationId", &organization_id)
         .path("username", &username)
         .json(body);
@@ -182,6 +187,7 @@ where
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/invitations",
         )
+        .operation("members/listInvitations")
         .path("organizationId", &organization_id)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
@@ -208,6 +214,7 @@ where
             ::icr_api::__private::Method::POST,
             "/organizations/{organizationId}/invitations",
         )
+        .operation("members/createInvitation")
         .path("organizationId", &organization_id)
         .json(body);
     ::std::boxed::Box::pin(async move {
@@ -233,6 +240,7 @@ where
             ::icr_api::__private::Method::DELETE,
             "/organizations/{organizationId}/invitations/{invitationId}",
         )
+        .operation("members/cancelInvitation")
         .path("organizationId", &organization_id)
         .path("invitationId", &invitation_id);
     ::std::boxed::Box::pin(async move {

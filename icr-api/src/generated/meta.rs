@@ -20,9 +20,10 @@ where
     P: super::permissions::MetadataRead,
 {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/meta",
-    );
+            ::icr_api::__private::Method::GET,
+            "/meta",
+        )
+        .operation("meta/getMeta");
     ::std::boxed::Box::pin(async move {
         client.send::<super::permissions::needs::MetadataRead>(request).await?.json()
     })
@@ -41,9 +42,10 @@ where
     P: super::permissions::MetadataRead,
 {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/versions",
-    );
+            ::icr_api::__private::Method::GET,
+            "/versions",
+        )
+        .operation("meta/listVersions");
     ::std::boxed::Box::pin(async move {
         client.send::<super::permissions::needs::MetadataRead>(request).await?.json()
     })
@@ -65,6 +67,7 @@ where
             ::icr_api::__private::Method::GET,
             "/zen",
         )
+        .operation("meta/getZen")
         .accept("text/plain");
     ::std::boxed::Box::pin(async move {
         client.send::<super::permissions::needs::MetadataRead>(request).await?.text()

@@ -45,6 +45,7 @@ where
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/milestones",
         )
+        .operation("milestones/listMilestones")
         .path("projectId", &project_id)
         .query("state", &options.state)
         .query("sort", &options.sort)
@@ -74,6 +75,7 @@ where
             ::icr_api::__private::Method::POST,
             "/projects/{projectId}/milestones",
         )
+        .operation("milestones/createMilestone")
         .path("projectId", &project_id)
         .json(body);
     ::std::boxed::Box::pin(async move {
@@ -99,6 +101,7 @@ where
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/milestones/{milestoneNumber}",
         )
+        .operation("milestones/getMilestone")
         .path("projectId", &project_id)
         .path("milestoneNumber", &milestone_number);
     ::std::boxed::Box::pin(async move {
@@ -124,6 +127,7 @@ where
             ::icr_api::__private::Method::DELETE,
             "/projects/{projectId}/milestones/{milestoneNumber}",
         )
+        .operation("milestones/deleteMilestone")
         .path("projectId", &project_id)
         .path("milestoneNumber", &milestone_number);
     ::std::boxed::Box::pin(async move {
@@ -150,6 +154,7 @@ where
             ::icr_api::__private::Method::PATCH,
             "/projects/{projectId}/milestones/{milestoneNumber}",
         )
+        .operation("milestones/updateMilestone")
         .path("projectId", &project_id)
         .path("milestoneNumber", &milestone_number)
         .json(body);

@@ -24,6 +24,7 @@ where
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}",
         )
+        .operation("organizations/getOrganization")
         .path("organizationId", &organization_id);
     ::std::boxed::Box::pin(async move {
         client.send::<super::permissions::needs::MetadataRead>(request).await?.json()
@@ -48,6 +49,7 @@ where
             ::icr_api::__private::Method::PATCH,
             "/organizations/{organizationId}",
         )
+        .operation("organizations/updateOrganization")
         .path("organizationId", &organization_id)
         .json(body);
     ::std::boxed::Box::pin(async move {
@@ -96,6 +98,7 @@ where
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/auditLog",
         )
+        .operation("organizations/listAuditLog")
         .path("organizationId", &organization_id)
         .query("phrase", &options.phrase)
         .query("include", &options.include)

@@ -47,6 +47,7 @@ where
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/projects",
         )
+        .operation("projects/listOrganizationProjects")
         .path("organizationId", &organization_id)
         .query("visibility", &options.visibility)
         .query("sort", &options.sort)
@@ -76,6 +77,7 @@ where
             ::icr_api::__private::Method::POST,
             "/organizations/{organizationId}/projects",
         )
+        .operation("projects/createProject")
         .path("organizationId", &organization_id)
         .json(body);
     ::std::boxed::Box::pin(async move {
@@ -100,6 +102,7 @@ where
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}",
         )
+        .operation("projects/getProject")
         .path("projectId", &project_id);
     ::std::boxed::Box::pin(async move {
         client.send::<super::permissions::needs::ProjectsRead>(request).await?.json()
@@ -123,6 +126,7 @@ where
             ::icr_api::__private::Method::DELETE,
             "/projects/{projectId}",
         )
+        .operation("projects/deleteProject")
         .path("projectId", &project_id);
     ::std::boxed::Box::pin(async move {
         client.send::<super::permissions::needs::ProjectsAdmin>(request).await?.empty()
@@ -147,6 +151,7 @@ where
             ::icr_api::__private::Method::PATCH,
             "/projects/{projectId}",
         )
+        .operation("projects/updateProject")
         .path("projectId", &project_id)
         .json(body);
     ::std::boxed::Box::pin(async move {
@@ -171,6 +176,7 @@ where
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/topics",
         )
+        .operation("projects/listTopics")
         .path("projectId", &project_id);
     ::std::boxed::Box::pin(async move {
         client.send::<super::permissions::needs::ProjectsRead>(request).await?.json()
@@ -195,6 +201,7 @@ where
             ::icr_api::__private::Method::PUT,
             "/projects/{projectId}/topics",
         )
+        .operation("projects/replaceTopics")
         .path("projectId", &project_id)
         .json(body);
     ::std::boxed::Box::pin(async move {
@@ -219,6 +226,7 @@ where
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/languages",
         )
+        .operation("projects/listLanguages")
         .path("projectId", &project_id);
     ::std::boxed::Box::pin(async move {
         client.send::<super::permissions::needs::ProjectsRead>(request).await?.json()
@@ -263,6 +271,7 @@ where
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/contributors",
         )
+        .operation("projects/listContributors")
         .path("projectId", &project_id)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
@@ -303,6 +312,7 @@ where
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/readme",
         )
+        .operation("projects/getReadme")
         .path("projectId", &project_id)
         .accept("application/json, text/markdown");
     ::std::boxed::Box::pin(async move {
@@ -339,6 +349,7 @@ where
             ::icr_api::__private::Method::POST,
             "/projects/{projectId}/exports",
         )
+        .operation("projects/createExport")
         .path("projectId", &project_id)
         .optional(body, ::icr_api::__private::Request::json);
     ::std::boxed::Box::pin(async move {
@@ -372,6 +383,7 @@ where
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/exports/{exportId}",
         )
+        .operation("projects/getExport")
         .path("projectId", &project_id)
         .path("exportId", &export_id);
     ::std::boxed::Box::pin(async move {
@@ -413,6 +425,7 @@ where
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/exports/{exportId}/archive",
         )
+        .operation("projects/downloadExportArchive")
         .path("projectId", &project_id)
         .path("exportId", &export_id)
         .accept("application/zip, application/json");
@@ -451,6 +464,7 @@ where
             ::icr_api::__private::Method::POST,
             "/projects/{projectId}/transfer",
         )
+        .operation("projects/transferProject")
         .path("projectId", &project_id)
         .json(body);
     ::std::boxed::Box::pin(async move {

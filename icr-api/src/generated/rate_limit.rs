@@ -20,9 +20,10 @@ where
     P: super::permissions::MetadataRead,
 {
     let request = ::icr_api::__private::Request::new(
-        ::icr_api::__private::Method::GET,
-        "/rateLimit",
-    );
+            ::icr_api::__private::Method::GET,
+            "/rateLimit",
+        )
+        .operation("rateLimit/getRateLimit");
     ::std::boxed::Box::pin(async move {
         client.send::<super::permissions::needs::MetadataRead>(request).await?.json()
     })

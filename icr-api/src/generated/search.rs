@@ -45,6 +45,7 @@ where
             ::icr_api::__private::Method::GET,
             "/search/projects",
         )
+        .operation("search/searchProjects")
         .query("q", &q)
         .query("sort", &options.sort)
         .query("order", &options.order)
@@ -91,6 +92,7 @@ where
             ::icr_api::__private::Method::GET,
             "/search/issues",
         )
+        .operation("search/searchIssues")
         .query("q", &q)
         .query("sort", &options.sort)
         .query("order", &options.order)
@@ -135,6 +137,7 @@ where
             ::icr_api::__private::Method::GET,
             "/search/users",
         )
+        .operation("search/searchUsers")
         .query("q", &q)
         .query("order", &options.order)
         .query("perPage", &options.per_page)
@@ -179,6 +182,7 @@ where
             ::icr_api::__private::Method::GET,
             "/search/labels",
         )
+        .operation("search/searchLabels")
         .query("projectId", &project_id)
         .query("q", &q)
         .query("order", &options.order)

@@ -37,6 +37,7 @@ where
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/teams",
         )
+        .operation("teams/listTeams")
         .path("organizationId", &organization_id)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
@@ -63,6 +64,7 @@ where
             ::icr_api::__private::Method::POST,
             "/organizations/{organizationId}/teams",
         )
+        .operation("teams/createTeam")
         .path("organizationId", &organization_id)
         .json(body);
     ::std::boxed::Box::pin(async move {
@@ -89,6 +91,7 @@ where
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/teams/{teamSlug}",
         )
+        .operation("teams/getTeamBySlug")
         .path("organizationId", &organization_id)
         .path("teamSlug", &team_slug);
     ::std::boxed::Box::pin(async move {
@@ -113,6 +116,7 @@ where
             ::icr_api::__private::Method::GET,
             "/teams/{teamId}",
         )
+        .operation("teams/getTeam")
         .path("teamId", &team_id);
     ::std::boxed::Box::pin(async move {
         client.send::<super::permissions::needs::MembersRead>(request).await?.json()
@@ -136,6 +140,7 @@ where
             ::icr_api::__private::Method::DELETE,
             "/teams/{teamId}",
         )
+        .operation("teams/deleteTeam")
         .path("teamId", &team_id);
     ::std::boxed::Box::pin(async move {
         client.send::<super::permissions::needs::MembersWrite>(request).await?.empty()
@@ -160,6 +165,7 @@ where
             ::icr_api::__private::Method::PATCH,
             "/teams/{teamId}",
         )
+        .operation("teams/updateTeam")
         .path("teamId", &team_id)
         .json(body);
     ::std::boxed::Box::pin(async move {
@@ -203,6 +209,7 @@ where
             ::icr_api::__private::Method::GET,
             "/teams/{teamId}/members",
         )
+        .operation("teams/listTeamMembers")
         .path("teamId", &team_id)
         .query("role", &options.role)
         .query("nested", &options.nested)
@@ -232,6 +239,7 @@ where
             ::icr_api::__private::Method::PUT,
             "/teams/{teamId}/memberships/{username}",
         )
+        .operation("teams/setTeamMembership")
         .path("teamId", &team_id)
         .path("username", &username)
         .optional(body, ::icr_api::__private::Request::json);
@@ -258,6 +266,7 @@ where
             ::icr_api::__private::Method::DELETE,
             "/teams/{teamId}/memberships/{username}",
         )
+        .operation("teams/removeTeamMembership")
         .path("teamId", &team_id)
         .path("username", &username);
     ::std::boxed::Box::pin(async move {
@@ -295,6 +304,7 @@ where
             ::icr_api::__private::Method::GET,
             "/teams/{teamId}/projects",
         )
+        .operation("teams/listTeamProjects")
         .path("teamId", &team_id)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
@@ -330,6 +340,7 @@ where
             ::icr_api::__private::Method::PUT,
             "/teams/{teamId}/projects/{projectId}",
         )
+        .operation("teams/addTeamProject")
         .path("teamId", &team_id)
         .path("projectId", &project_id)
         .optional(body, ::icr_api::__private::Request::json);
@@ -364,6 +375,7 @@ where
             ::icr_api::__private::Method::DELETE,
             "/teams/{teamId}/projects/{projectId}",
         )
+        .operation("teams/removeTeamProject")
         .path("teamId", &team_id)
         .path("projectId", &project_id);
     ::std::boxed::Box::pin(async move {

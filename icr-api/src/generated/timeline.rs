@@ -38,6 +38,7 @@ where
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/issues/{issueNumber}/timeline",
         )
+        .operation("timeline/listIssueTimeline")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .query("perPage", &options.per_page)
@@ -77,6 +78,7 @@ where
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/timeline",
         )
+        .operation("timeline/listProjectTimeline")
         .path("projectId", &project_id)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
@@ -106,6 +108,7 @@ where
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/timeline/{eventId}",
         )
+        .operation("timeline/getTimelineEvent")
         .path("projectId", &project_id)
         .path("eventId", &event_id);
     ::std::boxed::Box::pin(async move {

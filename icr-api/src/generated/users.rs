@@ -40,6 +40,7 @@ where
             ::icr_api::__private::Method::GET,
             "/users",
         )
+        .operation("users/listUsers")
         .query_list("ids", &options.ids, ::icr_api::__private::ArrayStyle::Repeat)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
@@ -65,6 +66,7 @@ where
             ::icr_api::__private::Method::GET,
             "/users/{username}",
         )
+        .operation("users/getUser")
         .path("username", &username);
     ::std::boxed::Box::pin(async move {
         client.send::<super::permissions::needs::MetadataRead>(request).await?.json()

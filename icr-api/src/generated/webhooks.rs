@@ -37,6 +37,7 @@ where
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/hooks",
         )
+        .operation("webhooks/listWebhooks")
         .path("organizationId", &organization_id)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
@@ -63,6 +64,7 @@ where
             ::icr_api::__private::Method::POST,
             "/organizations/{organizationId}/hooks",
         )
+        .operation("webhooks/createWebhook")
         .path("organizationId", &organization_id)
         .json(body);
     ::std::boxed::Box::pin(async move {
@@ -88,6 +90,7 @@ where
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/hooks/{hookId}",
         )
+        .operation("webhooks/getWebhook")
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id);
     ::std::boxed::Box::pin(async move {
@@ -113,6 +116,7 @@ where
             ::icr_api::__private::Method::DELETE,
             "/organizations/{organizationId}/hooks/{hookId}",
         )
+        .operation("webhooks/deleteWebhook")
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id);
     ::std::boxed::Box::pin(async move {
@@ -139,6 +143,7 @@ where
             ::icr_api::__private::Method::PATCH,
             "/organizations/{organizationId}/hooks/{hookId}",
         )
+        .operation("webhooks/updateWebhook")
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id)
         .json(body);
@@ -165,6 +170,7 @@ where
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/hooks/{hookId}/config",
         )
+        .operation("webhooks/getWebhookConfig")
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id);
     ::std::boxed::Box::pin(async move {
@@ -191,6 +197,7 @@ where
             ::icr_api::__private::Method::PATCH,
             "/organizations/{organizationId}/hooks/{hookId}/config",
         )
+        .operation("webhooks/updateWebhookConfig")
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id)
         .json(body);
@@ -217,6 +224,7 @@ where
             ::icr_api::__private::Method::POST,
             "/organizations/{organizationId}/hooks/{hookId}/pings",
         )
+        .operation("webhooks/pingWebhook")
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id);
     ::std::boxed::Box::pin(async move {
@@ -259,6 +267,7 @@ where
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/hooks/{hookId}/deliveries",
         )
+        .operation("webhooks/listDeliveries")
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id)
         .query("status", &options.status)
@@ -288,6 +297,7 @@ where
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/hooks/{hookId}/deliveries/{deliveryId}",
         )
+        .operation("webhooks/getDelivery")
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id)
         .path("deliveryId", &delivery_id);
@@ -315,6 +325,7 @@ where
             ::icr_api::__private::Method::POST,
             "/organizations/{organizationId}/hooks/{hookId}/deliveries/{deliveryId}/attempts",
         )
+        .operation("webhooks/redeliverDelivery")
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id)
         .path("deliveryId", &delivery_id);

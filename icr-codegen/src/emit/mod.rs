@@ -514,13 +514,18 @@ impl Emitter<'_> {
 
         let method = format_ident!("{}", op.method);
         let path = &op.path;
+        let operation_call = op.api_name.as_ref().map(|id| quote!(.operation(#id)));
         let arg_calls = op.args.iter().map(|p| {
             let arg = ident(&p.name);
             param_call(p, quote!(&#arg))
         });
         let option_calls = op.options.iter().flat_map(|o| &o.params).map(|p| {
             let field = ident(&p.name);
-            param_call(p, quote!(&options.#field))
+            if is_idempotency_key(p) {
+                quote!(.idempotency_key(&options.#field))
+            } else {
+                param_call(p, quote!(&options.#field))
+            }
         });
         let body_call = op
             .body
@@ -560,6 +565,7 @@ impl Emitter<'_> {
             #deprecated
             pub fn #name #generics(#(#parameters),*) -> ::icr_api::Call<'client, #output> #bounds {
                 let request = ::icr_api::__private::Request::new(::icr_api::__private::Method::#method, #path)
+                    #operation_call
                     #(#arg_calls)*
                     #(#option_calls)*
                     #body_call
@@ -612,10 +618,17 @@ impl Emitter<'_> {
                 Location::Header => "header",
                 Location::Path => "path",
             };
-            let doc = docs(&match &p.doc {
+            let mut doc = match &p.doc {
                 Some(doc) => format!("{doc}\n\nThe `{}` {place} parameter.", p.api_name),
                 None => format!("The `{}` {place} parameter.", p.api_name),
-            });
+            };
+            if is_idempotency_key(p) {
+                doc.push_str(
+                    " When `None`, a random key is sent: the same one on every attempt of the call, \
+                     so retries never act twice.",
+                );
+            }
+            let doc = docs(&doc);
             quote!(#doc pub #field: ::core::option::Option<#ty>,)
         });
         quote! {
@@ -731,6 +744,19 @@ fn decode_call(encoding: &Encoding) -> TokenStream {
         Encoding::Binary(_) => quote!(.bytes()),
         Encoding::Empty => quote!(.empty()),
     }
+}
+
+/// Whether `param`, an optional parameter, is an `Idempotency-Key` header
+/// of text: the generated
+/// function sends a random key when the caller gives none, so that its
+/// retries are safe (see `RetryPolicy`).
+fn is_idempotency_key(param: &Param) -> bool {
+    param.location == Location::Header
+        && param.api_name.eq_ignore_ascii_case("idempotency-key")
+        && match &param.ty {
+            Ty::Option(inner) => matches!(**inner, Ty::Prim(Prim::String)),
+            ty => matches!(ty, Ty::Prim(Prim::String)),
+        }
 }
 
 /// The builder call that puts a parameter where it goes.

@@ -547,6 +547,7 @@ pub mod notes {
                 ::icr_api::__private::Method::GET,
                 "/boards/{boardId}/notes",
             )
+            .operation("notes/listNotes")
             .path("boardId", &board_id)
             .query("kind", &options.kind)
             .query_list(
@@ -562,7 +563,7 @@ pub mod notes {
     /// The optional parameters of [`create_note`].
     #[derive(Clone, Debug, Default, PartialEq)]
     pub struct CreateNoteOptions {
-        /// The `Idempotency-Key` header parameter.
+        /// The `Idempotency-Key` header parameter. When `None`, a random key is sent: the same one on every attempt of the call, so retries never act twice.
         pub idempotency_key: ::core::option::Option<::std::string::String>,
     }
     /// Create a note
@@ -585,8 +586,9 @@ pub mod notes {
                 ::icr_api::__private::Method::POST,
                 "/boards/{boardId}/notes",
             )
+            .operation("notes/createNote")
             .path("boardId", &board_id)
-            .header("Idempotency-Key", &options.idempotency_key)
+            .idempotency_key(&options.idempotency_key)
             .json(body);
         ::std::boxed::Box::pin(async move {
             client.send::<super::permissions::needs::NotesWrite>(request).await?.json()
@@ -609,6 +611,7 @@ pub mod notes {
                 ::icr_api::__private::Method::GET,
                 "/boards/{boardId}/notes/{noteId}",
             )
+            .operation("notes/getNote")
             .path("boardId", &board_id)
             .path("noteId", &note_id);
         ::std::boxed::Box::pin(async move {
@@ -636,6 +639,7 @@ pub mod notes {
                 ::icr_api::__private::Method::DELETE,
                 "/boards/{boardId}/notes/{noteId}",
             )
+            .operation("notes/deleteNote")
             .path("boardId", &board_id)
             .path("noteId", &note_id);
         ::std::boxed::Box::pin(async move {
@@ -675,6 +679,7 @@ pub mod boards {
                 ::icr_api::__private::Method::GET,
                 "/boards/{boardId}/events",
             )
+            .operation("boards/listEvents")
             .path("boardId", &board_id);
         ::std::boxed::Box::pin(async move {
             client.send::<super::permissions::needs::BoardsRead>(request).await?.json()
@@ -706,6 +711,7 @@ pub mod boards {
                 ::icr_api::__private::Method::GET,
                 "/boards/{boardId}/export",
             )
+            .operation("boards/exportBoard")
             .path("boardId", &board_id)
             .accept("text/csv, application/json");
         ::std::boxed::Box::pin(async move {
@@ -733,9 +739,10 @@ pub mod boards {
         client: &'client ::icr_api::AppClient,
     ) -> ::icr_api::Call<'client, ::std::vec::Vec<::std::string::String>> {
         let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/app/boards",
-        );
+                ::icr_api::__private::Method::GET,
+                "/app/boards",
+            )
+            .operation("boards/listAppBoards");
         ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
     }
 }

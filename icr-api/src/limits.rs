@@ -1,0 +1,144 @@
+//! Rate limits: [`RateLimit`], what an answer's `X-RateLimit-*` headers
+//! said, and the gate each caller (the app, or one installation) passes
+//! before a request goes out.
+//!
+//! A gate closes when the server says the caller must wait: a success
+//! answer with `X-RateLimit-Remaining: 0` closes it until
+//! `X-RateLimit-Reset` (the primary limit), a refusal with `Retry-After`
+//! for that long (a secondary limit). While it is closed, every request of
+//! that caller waits at it, or fails at once without being sent when the
+//! wait is longer than its retry policy allows; none of them hits the limit
+//! again.
+
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use reqwest::header::HeaderMap;
+
+use crate::DateTime;
+
+/// A caller's rate limit, as the last answer's `X-RateLimit-*` headers
+/// reported it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RateLimit {
+    /// Requests allowed in the current window (`X-RateLimit-Limit`).
+    pub limit: Option<u64>,
+    /// Requests left in it (`X-RateLimit-Remaining`).
+    pub remaining: Option<u64>,
+    /// Requests made in it (`X-RateLimit-Used`).
+    pub used: Option<u64>,
+    /// When it ends, in Unix seconds on the server's clock
+    /// (`X-RateLimit-Reset`).
+    pub reset: Option<i64>,
+}
+
+impl RateLimit {
+    /// The state an answer's headers report; `None` when they report none.
+    pub(crate) fn from_headers(headers: &HeaderMap) -> Option<Self> {
+        let number = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse().ok())
+        };
+        let state = Self {
+            limit: number("x-ratelimit-limit"),
+            remaining: number("x-ratelimit-remaining"),
+            used: number("x-ratelimit-used"),
+            reset: headers
+                .get("x-ratelimit-reset")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse().ok()),
+        };
+        let any = state.limit.is_some()
+            || state.remaining.is_some()
+            || state.used.is_some()
+            || state.reset.is_some();
+        any.then_some(state)
+    }
+
+    /// When the window ends, as a time.
+    pub fn reset_at(&self) -> Option<DateTime> {
+        chrono::DateTime::from_timestamp(self.reset?, 0)
+    }
+}
+
+/// The gate of one caller. Shared by every client of that caller on one
+/// [`Client`](crate::Client).
+#[derive(Debug, Default)]
+pub(crate) struct RateGate {
+    state: Mutex<GateState>,
+}
+
+#[derive(Debug, Default)]
+struct GateState {
+    last: Option<RateLimit>,
+    closed_until: Option<Instant>,
+}
+
+impl RateGate {
+    /// How long the gate stays closed from now; `None` when it is open.
+    pub(crate) fn closed_for(&self) -> Option<Duration> {
+        let until = self.lock().closed_until?;
+        until.checked_duration_since(Instant::now())
+    }
+
+    /// The last state an answer reported.
+    pub(crate) fn last(&self) -> Option<RateLimit> {
+        self.lock().last.clone()
+    }
+
+    /// Records what an answer reported.
+    pub(crate) fn observe(&self, state: Option<RateLimit>) {
+        if let Some(state) = state {
+            self.lock().last = Some(state);
+        }
+    }
+
+    /// Keeps the gate closed for `wait` from now (or longer, if it already
+    /// is).
+    pub(crate) fn close_for(&self, wait: Duration) {
+        let until = Instant::now() + wait;
+        let mut state = self.lock();
+        if state.closed_until.is_none_or(|known| known < until) {
+            state.closed_until = Some(until);
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, GateState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{RateGate, RateLimit};
+    use reqwest::header::{HeaderMap, HeaderValue};
+    use std::time::Duration;
+
+    #[test]
+    fn headers_are_read_and_absent_ones_mean_no_state() {
+        assert_eq!(RateLimit::from_headers(&HeaderMap::new()), None);
+        let mut headers = HeaderMap::new();
+        headers.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+        headers.insert("x-ratelimit-reset", HeaderValue::from_static("1793526600"));
+        headers.insert(
+            "x-ratelimit-limit",
+            HeaderValue::from_static("not a number"),
+        );
+        let state = RateLimit::from_headers(&headers).unwrap();
+        assert_eq!(state.remaining, Some(0));
+        assert_eq!(state.limit, None);
+        assert_eq!(state.reset_at().unwrap().timestamp(), 1_793_526_600);
+    }
+
+    #[test]
+    fn a_gate_stays_closed_for_the_longest_wait_asked() {
+        let gate = RateGate::default();
+        assert_eq!(gate.closed_for(), None);
+        gate.close_for(Duration::from_secs(60));
+        gate.close_for(Duration::from_secs(1));
+        assert!(gate.closed_for().unwrap() > Duration::from_secs(58));
+    }
+}

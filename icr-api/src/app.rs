@@ -428,6 +428,10 @@ pub(crate) struct TokenSource {
     key: CacheKey,
     /// The installation's rate-limit gate.
     gate: Arc<RateGate>,
+    /// The token this source used last, checked when it came from the
+    /// cache or the server: while it is fresh, requests take it without
+    /// asking the cache (which may be remote) again.
+    hot: Mutex<Option<Arc<CachedToken>>>,
 }
 
 impl TokenSource {
@@ -441,6 +445,7 @@ impl TokenSource {
         let key = CacheKey::new(app.client().base_url(), app.id(), installation_id, &grants);
         Self {
             gate: app.client().gate(Some(installation_id)),
+            hot: Mutex::new(None),
             app,
             installation_id,
             grants,
@@ -507,17 +512,40 @@ impl TokenSource {
     }
 
     /// A token that is good for a while yet.
-    pub(crate) async fn token(&self) -> Result<CachedToken> {
-        if let Some(token) = self.cached().await {
+    pub(crate) async fn token(&self) -> Result<Arc<CachedToken>> {
+        let hot = self.hot().clone();
+        if let Some(token) = hot.filter(|token| self.fresh(token)) {
             return Ok(token);
         }
-        self.in_flight(None).await
+        let token = match self.cached().await {
+            Some(token) => token,
+            None => self.in_flight(None).await?,
+        };
+        Ok(self.keep(token))
     }
 
     /// A new token to replace `refused`, unless another request replaced it
     /// already.
-    pub(crate) async fn renew(&self, refused: &SecretToken) -> Result<CachedToken> {
-        self.in_flight(Some(refused)).await
+    pub(crate) async fn renew(&self, refused: &SecretToken) -> Result<Arc<CachedToken>> {
+        {
+            let mut hot = self.hot();
+            if hot.as_ref().is_some_and(|token| token.token == *refused) {
+                *hot = None;
+            }
+        }
+        let token = self.in_flight(Some(refused)).await?;
+        Ok(self.keep(token))
+    }
+
+    fn hot(&self) -> std::sync::MutexGuard<'_, Option<Arc<CachedToken>>> {
+        self.hot.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Makes `token` the one requests take from now on.
+    fn keep(&self, token: CachedToken) -> Arc<CachedToken> {
+        let token = Arc::new(token);
+        *self.hot() = Some(Arc::clone(&token));
+        token
     }
 
     /// A token made under this key's flight lock: the one another request
@@ -662,7 +690,12 @@ impl TokenSource {
     /// Revokes the cached token, if any (`DELETE /installation/token`), and
     /// forgets it.
     pub(crate) async fn revoke(&self) -> Result<()> {
-        let Some(token) = self.app.inner.cache.get(&self.key).await else {
+        let hot = self.hot().take();
+        let token = match hot {
+            Some(token) => Some(token.token.clone()),
+            None => self.app.inner.cache.get(&self.key).await.map(|t| t.token),
+        };
+        let Some(token) = token else {
             return Ok(());
         };
         self.app.inner.cache.remove(&self.key).await;
@@ -671,9 +704,9 @@ impl TokenSource {
         self.app
             .client()
             .execute(
-                crate::request::Request::delete("/installation/token")
+                &crate::request::Request::delete("/installation/token")
                     .operation("apps/revokeInstallationAccessToken"),
-                &token.token,
+                &token,
                 self.caller(),
             )
             .await?

@@ -144,6 +144,8 @@ struct ClientInner {
     clock_offset_ms: AtomicI64,
     /// The rate-limit gates, by installation (`None`: the app).
     gates: Mutex<HashMap<Option<i64>, Arc<RateGate>>>,
+    /// The last `Date` header read.
+    last_date: Mutex<Option<HeaderValue>>,
 }
 
 impl fmt::Debug for Client {
@@ -193,6 +195,7 @@ impl Client {
                 retry: config.retry.clone(),
                 clock_offset_ms: AtomicI64::new(0),
                 gates: Mutex::new(HashMap::new()),
+                last_date: Mutex::new(None),
             }),
         })
     }
@@ -228,8 +231,27 @@ impl Client {
 
     /// Learns the server's clock from a `Date` header. Offsets under two
     /// seconds are noise of the header's whole seconds and are ignored.
-    fn observe_date(&self, date: Option<&str>) {
-        let Some(server) = date.and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok()) else {
+    fn observe_date(&self, date: Option<&HeaderValue>) {
+        let Some(date) = date else {
+            return;
+        };
+        {
+            // The header changes once a second: parse it when it does.
+            let mut last = self
+                .inner
+                .last_date
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if last.as_ref() == Some(date) {
+                return;
+            }
+            *last = Some(date.clone());
+        }
+        let Some(server) = date
+            .to_str()
+            .ok()
+            .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
+        else {
             return;
         };
         let offset = (server.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_milliseconds();
@@ -260,7 +282,7 @@ impl Client {
     /// ends the status, the attempts made, the latency and the request id.
     pub(crate) async fn execute(
         &self,
-        request: Request,
+        request: &Request,
         credential: &SecretToken,
         caller: Caller<'_>,
     ) -> Result<Response> {
@@ -278,7 +300,7 @@ impl Client {
         let started = Instant::now();
         let mut attempts = 0;
         let outcome = self
-            .attempts(&request, credential, caller.gate, started, &mut attempts)
+            .attempts(request, credential, caller.gate, started, &mut attempts)
             .instrument(span.clone())
             .await;
         if !span.is_disabled() {
@@ -331,7 +353,7 @@ impl Client {
                 tokio::time::sleep(wait).await;
             }
             *attempts += 1;
-            let error = match self.execute_once(request.clone(), credential, gate).await {
+            let error = match self.execute_once(request, credential, gate).await {
                 Ok(response) => return Ok(response),
                 Err(error) => error,
             };
@@ -367,7 +389,7 @@ impl Client {
     /// One attempt of [`execute`](Self::execute).
     async fn execute_once(
         &self,
-        request: Request,
+        request: &Request,
         credential: &SecretToken,
         gate: &RateGate,
     ) -> Result<Response> {
@@ -392,8 +414,8 @@ impl Client {
         for (name, value) in &request.headers {
             builder = builder.header(*name, value);
         }
-        if let Some((media_type, body)) = request.body {
-            builder = builder.header(CONTENT_TYPE, media_type).body(body);
+        if let Some((media_type, body)) = &request.body {
+            builder = builder.header(CONTENT_TYPE, *media_type).body(body.clone());
         }
         let transport = |source: reqwest::Error, stage: Stage| Error::Transport {
             method: method.clone(),
@@ -414,7 +436,7 @@ impl Client {
             .map_err(|e| transport(e, Stage::SentNoAnswer))?;
         let status = answer.status().as_u16();
         let headers = std::mem::take(answer.headers_mut());
-        self.observe_date(headers.get("date").and_then(|v| v.to_str().ok()));
+        self.observe_date(headers.get("date"));
         let rate_limit = RateLimit::from_headers(&headers);
         let header = |name: &str| {
             headers
@@ -422,6 +444,15 @@ impl Client {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         };
+        // A secondary limit: a 429, or a 403 that says when to come back;
+        // one that does not say is taken as a minute. The gate closes
+        // before anyone can read this answer's state.
+        let retry_after = header("retry-after").and_then(|v| self.retry_after_seconds(&v));
+        let secondary = status == 429 || (status == 403 && retry_after.is_some());
+        let retry_after_seconds = retry_after.or(secondary.then_some(60));
+        if secondary && let Some(seconds) = retry_after_seconds {
+            gate.close_for(Duration::from_secs(seconds));
+        }
         // The primary limit: the window is used up until its reset. Known
         // from any answer, so the next request waits instead of being refused.
         let until_reset = rate_limit
@@ -465,8 +496,6 @@ impl Client {
                 body,
             });
         }
-        let remaining = header("x-ratelimit-remaining");
-        let retry_after = header("retry-after").and_then(|v| self.retry_after_seconds(&v));
         let mut error = api_error(
             status,
             method.clone(),
@@ -482,16 +511,9 @@ impl Client {
             })
             .collect();
         let error = Box::new(error);
-        // The primary limit (remaining 0), or a secondary one: a 429, or a
-        // 403 that says when to come back. A secondary limit that does not
-        // say is taken as a minute.
-        let primary = status == 403 && remaining.as_deref() == Some("0");
-        let secondary = status == 429 || (status == 403 && retry_after.is_some());
+        // Refused for the primary limit, or for a secondary one.
+        let primary = status == 403 && header("x-ratelimit-remaining").as_deref() == Some("0");
         if primary || secondary {
-            let retry_after_seconds = retry_after.or(secondary.then_some(60));
-            if let Some(seconds) = retry_after_seconds {
-                gate.close_for(Duration::from_secs(seconds));
-            }
             return Err(Error::RateLimited {
                 method,
                 path,
@@ -669,7 +691,7 @@ impl<P: Declaration> InstallationClient<P> {
         let gate = RateGate::default();
         let description: TokenDescription = client
             .execute(
-                Request::get("/installation/token").operation("apps/getInstallationAccessToken"),
+                &Request::get("/installation/token").operation("apps/getInstallationAccessToken"),
                 &token,
                 Caller {
                     gate: &gate,
@@ -784,7 +806,7 @@ impl<P> InstallationClient<P> {
                 let token = source.token().await?;
                 Ok(Some(TokenInfo {
                     expires_at: token.expires_at,
-                    permissions: token.permissions,
+                    permissions: token.permissions.clone(),
                 }))
             }
         }
@@ -799,7 +821,7 @@ impl<P> InstallationClient<P> {
             Auth::Fixed(fixed) => self
                 .client
                 .execute(
-                    Request::delete("/installation/token")
+                    &Request::delete("/installation/token")
                         .operation("apps/revokeInstallationAccessToken"),
                     &fixed.token,
                     fixed.caller(),
@@ -838,29 +860,21 @@ impl<P> InstallationClient<P> {
             Auth::Fixed(fixed) => {
                 return self
                     .client
-                    .execute(request, &fixed.token, fixed.caller())
+                    .execute(&request, &fixed.token, fixed.caller())
                     .await;
             }
             Auth::Managed(source) => source,
         };
         let caller = source.caller();
         let token = source.token().await?;
-        let refused = match self
-            .client
-            .execute(request.clone(), &token.token, caller)
-            .await
-        {
+        let refused = match self.client.execute(&request, &token.token, caller).await {
             Err(Error::Api(error)) if error.status == 401 => error,
             other => return other,
         };
         if source.is_new(&token) {
             // A brand-new token may not have reached every server yet.
             source.wait_for_replication().await;
-            match self
-                .client
-                .execute(request.clone(), &token.token, caller)
-                .await
-            {
+            match self.client.execute(&request, &token.token, caller).await {
                 Err(Error::Api(error)) if error.status == 401 => {}
                 other => return other,
             }
@@ -871,7 +885,7 @@ impl<P> InstallationClient<P> {
             "the installation token was refused; renewing it"
         );
         let renewed = source.renew(&token.token).await?;
-        match self.client.execute(request, &renewed.token, caller).await {
+        match self.client.execute(&request, &renewed.token, caller).await {
             Err(Error::Api(error)) if error.status == 401 => Err(Error::TokenRejected {
                 installation_id: source.installation_id(),
                 message: error.message,
@@ -948,7 +962,7 @@ impl AppClient {
             gate: &self.gate,
             installation_id: None,
         };
-        self.client.execute(request, &self.jwt, caller).await
+        self.client.execute(&request, &self.jwt, caller).await
     }
 
     /// The app's rate limit as the last answer to it reported.

@@ -160,7 +160,7 @@ pub(crate) async fn create_checked(
     let revoked = app
         .client()
         .execute(
-            crate::request::Request::delete("/installation/token")
+            &crate::request::Request::delete("/installation/token")
                 .operation("apps/revokeInstallationAccessToken"),
             &created.token,
             crate::client::Caller {

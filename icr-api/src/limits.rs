@@ -13,7 +13,7 @@
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName};
 
 use crate::DateTime;
 
@@ -36,20 +36,19 @@ pub struct RateLimit {
 impl RateLimit {
     /// The state an answer's headers report; `None` when they report none.
     pub(crate) fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let number = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse().ok())
-        };
+        // Names made once: looking up by `&str` parses the name every time.
+        const LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
+        const REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+        const USED: HeaderName = HeaderName::from_static("x-ratelimit-used");
+        const RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
+        fn number<T: std::str::FromStr>(headers: &HeaderMap, name: &HeaderName) -> Option<T> {
+            headers.get(name)?.to_str().ok()?.trim().parse().ok()
+        }
         let state = Self {
-            limit: number("x-ratelimit-limit"),
-            remaining: number("x-ratelimit-remaining"),
-            used: number("x-ratelimit-used"),
-            reset: headers
-                .get("x-ratelimit-reset")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse().ok()),
+            limit: number(headers, &LIMIT),
+            remaining: number(headers, &REMAINING),
+            used: number(headers, &USED),
+            reset: number(headers, &RESET),
         };
         let any = state.limit.is_some()
             || state.remaining.is_some()

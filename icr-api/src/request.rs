@@ -26,7 +26,7 @@ pub struct Request {
     path_values: Vec<(&'static str, String)>,
     pub(crate) query: Vec<(&'static str, String)>,
     pub(crate) headers: Vec<(&'static str, String)>,
-    pub(crate) body: Option<(&'static str, Vec<u8>)>,
+    pub(crate) body: Option<(&'static str, Bytes)>,
     pub(crate) accept: &'static str,
     pub(crate) operation: Option<&'static str>,
     problem: Option<String>,
@@ -183,7 +183,7 @@ impl Request {
     /// (see [`expose_secrets`](crate::expose_secrets)).
     pub fn json(mut self, body: &impl Serialize) -> Self {
         match crate::secret::expose_secrets(|| serde_json::to_vec(body)) {
-            Ok(bytes) => self.body = Some(("application/json", bytes)),
+            Ok(bytes) => self.body = Some(("application/json", bytes.into())),
             Err(err) => self.fail(format!("the body does not serialize as JSON: {err}")),
         }
         self
@@ -192,7 +192,12 @@ impl Request {
     /// Sends `body` as an HTML form (`application/x-www-form-urlencoded`).
     pub fn form(mut self, body: &impl Serialize) -> Self {
         match crate::secret::expose_secrets(|| serde_urlencoded::to_string(body)) {
-            Ok(text) => self.body = Some(("application/x-www-form-urlencoded", text.into_bytes())),
+            Ok(text) => {
+                self.body = Some((
+                    "application/x-www-form-urlencoded",
+                    text.into_bytes().into(),
+                ));
+            }
             Err(err) => self.fail(format!("the body cannot be written as a form: {err}")),
         }
         self
@@ -200,13 +205,13 @@ impl Request {
 
     /// Sends `body` as text of the given media type.
     pub fn text(mut self, body: &str, media_type: &'static str) -> Self {
-        self.body = Some((media_type, body.as_bytes().to_vec()));
+        self.body = Some((media_type, Bytes::copy_from_slice(body.as_bytes())));
         self
     }
 
     /// Sends `body` as bytes of the given media type.
     pub fn bytes(mut self, body: &[u8], media_type: &'static str) -> Self {
-        self.body = Some((media_type, body.to_vec()));
+        self.body = Some((media_type, Bytes::copy_from_slice(body)));
         self
     }
 
@@ -377,8 +382,12 @@ impl Response {
             || (media_type == "application/json" && essence.to_ascii_lowercase().ends_with("+json"))
     }
 
-    /// Decodes a JSON body.
+    /// Decodes a JSON body. A body that does not decode is decoded once
+    /// more, tracking the path, to say where it went wrong.
     pub fn json<T: DeserializeOwned>(self) -> Result<T> {
+        if let Ok(value) = serde_json::from_slice(&self.body) {
+            return Ok(value);
+        }
         let mut deserializer = serde_json::Deserializer::from_slice(&self.body);
         match serde_path_to_error::deserialize(&mut deserializer) {
             Ok(value) => Ok(value),

@@ -27,6 +27,7 @@
 //! state; [`Clock`] is the time tests can move.
 
 mod clock;
+mod faults;
 mod jwt;
 mod keys;
 mod milestones;
@@ -44,6 +45,7 @@ use jsonwebtoken::DecodingKey;
 use serde_json::json;
 
 pub use clock::Clock;
+pub use faults::Fault;
 pub use keys::{KeyError, KeyPair};
 
 use server::Shared;
@@ -230,6 +232,19 @@ impl Emulator {
     /// outcome.
     pub fn requests(&self) -> u64 {
         self.shared.requests.load(Ordering::Relaxed)
+    }
+
+    /// Queues `faults` for the next requests to the operation
+    /// `operation_id` (e.g. `issues/createIssue`): each request takes the
+    /// next one; once they are used up, requests are answered normally.
+    pub fn script(&self, operation_id: &str, faults: impl IntoIterator<Item = Fault>) {
+        self.shared.faults.script(operation_id, faults);
+    }
+
+    /// How many requests the operation `operation_id` received, faulted or
+    /// not.
+    pub fn requests_to(&self, operation_id: &str) -> u64 {
+        self.shared.faults.count(operation_id)
     }
 
     /// How many installation access tokens were created so far.

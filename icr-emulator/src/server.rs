@@ -21,6 +21,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use crate::clock::Clock;
+use crate::faults::{DropConnection, Fault, Faults};
 use crate::resources;
 use crate::spec::{Access, Miss, Operation, Spec, compile, field_of};
 use crate::store::{Grants, State};
@@ -39,6 +40,8 @@ pub(crate) struct Shared {
     /// How long a request's body may take to arrive.
     pub read_timeout: Duration,
     pub(crate) requests: AtomicU64,
+    /// Scripted faults, and requests counted per operation.
+    pub(crate) faults: Faults,
 }
 
 impl Shared {
@@ -58,6 +61,7 @@ impl Shared {
             check_answers,
             read_timeout,
             requests: AtomicU64::new(0),
+            faults: Faults::default(),
         }
     }
 
@@ -231,7 +235,24 @@ pub(crate) async fn serve(
                 continue;
             }
         };
-        let service = TowerToHyperService::new(router.clone());
+        // A response marked by a scripted fault fails the service instead:
+        // the connection is closed with nothing written.
+        let service = TowerToHyperService::new(tower::ServiceExt::<
+            axum::http::Request<hyper::body::Incoming>,
+        >::map_result(
+            router.clone(),
+            |result: Result<Response, std::convert::Infallible>| {
+                let response = match result {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                };
+                if response.extensions().get::<DropConnection>().is_some() {
+                    Err(DropConnection)
+                } else {
+                    Ok(response)
+                }
+            },
+        ));
         tokio::spawn(async move {
             // HTTP/1 only: detecting HTTP/2 would read the first bytes before
             // the head's timeout starts, so a client that sends nothing
@@ -258,6 +279,27 @@ async fn handle(
 ) -> Response {
     let number = shared.requests.fetch_add(1, Ordering::Relaxed) + 1;
     let request_id = format!("emu-{number:08x}");
+    let fault = match shared.spec.route(method.as_str(), uri.path()) {
+        Ok((op, _)) => shared.faults.next(&op.id),
+        Err(_) => None,
+    };
+    let scripted = match &fault {
+        Some(Fault::DropBefore) => return dropped(),
+        Some(Fault::Delay(delay)) => {
+            tokio::time::sleep(*delay).await;
+            None
+        }
+        Some(Fault::Status { status, headers }) => {
+            let reason = StatusCode::from_u16(*status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("error");
+            let mut failure = Failure::new(*status, format!("{reason} (a scripted fault)"));
+            failure.headers = headers.clone();
+            Some(failure)
+        }
+        _ => None,
+    };
     // The body is read here, bounded in size and time, so that a body too
     // large or too slow gets the spec's error answer like any other.
     let read_timeout = shared.read_timeout;
@@ -299,13 +341,19 @@ async fn handle(
     // Answering takes the state's lock and may build a large answer: it runs
     // off the async workers, so one heavy request does not stall the rest.
     let worker = Arc::clone(&shared);
-    let answered = tokio::task::spawn_blocking(move || {
-        let mut rate_headers = Vec::new();
-        let result = body
-            .and_then(|body| answer(&worker, &method, &uri, &headers, &body, &mut rate_headers));
-        (result, rate_headers)
-    })
-    .await;
+    let answered = match scripted {
+        Some(failure) => Ok((Err(failure), Vec::new())),
+        None => {
+            tokio::task::spawn_blocking(move || {
+                let mut rate_headers = Vec::new();
+                let result = body.and_then(|body| {
+                    answer(&worker, &method, &uri, &headers, &body, &mut rate_headers)
+                });
+                (result, rate_headers)
+            })
+            .await
+        }
+    };
     let (result, rate_headers) = answered.unwrap_or_else(|_| {
         (
             Err(Failure::new(500, "the emulator failed while answering")),
@@ -377,7 +425,29 @@ async fn handle(
         }
     };
     extra.extend(rate_headers);
-    let mut response = Response::new(Body::from(body));
+    let body = match fault {
+        Some(Fault::DropAfter) => return dropped(),
+        // Half the body, then a broken connection.
+        Some(Fault::CutAnswer) => {
+            use futures_util::StreamExt as _;
+            let half = Bytes::from(body[..body.len() / 2].to_vec());
+            // The break comes after the head and the first half are out.
+            let parts = futures_util::stream::iter([Some(half), None]).then(|part| async move {
+                match part {
+                    Some(half) => Ok(half),
+                    None => {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        Err(std::io::Error::other(
+                            "the answer was cut by a scripted fault",
+                        ))
+                    }
+                }
+            });
+            Body::from_stream(parts)
+        }
+        _ => Body::from(body),
+    };
+    let mut response = Response::new(body);
     *response.status_mut() =
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let out = response.headers_mut();
@@ -402,6 +472,13 @@ async fn handle(
     if let Ok(value) = HeaderValue::from_str(&date) {
         out.insert("date", value);
     }
+    response
+}
+
+/// A response that closes its connection unanswered (see [`serve`]).
+fn dropped() -> Response {
+    let mut response = Response::new(Body::empty());
+    response.extensions_mut().insert(DropConnection);
     response
 }
 

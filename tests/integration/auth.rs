@@ -409,7 +409,7 @@ impl TokenCache for Recording {
 
 /// Collects what `tracing` writes.
 #[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
+pub(crate) struct Logs(pub(crate) Arc<Mutex<Vec<u8>>>);
 
 impl std::io::Write for Logs {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
@@ -425,7 +425,7 @@ impl std::io::Write for Logs {
 /// The logs of every test of this binary, from a global subscriber (a
 /// scoped one misses events whose call sites other threads already
 /// evaluated without it).
-fn captured_logs() -> Logs {
+pub(crate) fn captured_logs() -> Logs {
     static LOGS: std::sync::OnceLock<Logs> = std::sync::OnceLock::new();
     LOGS.get_or_init(|| {
         let logs = Logs::default();
@@ -473,8 +473,20 @@ async fn no_secret_shows_in_logs_debug_output_or_errors() {
         })
         .await;
 
+    // A model that holds a token, logged as JSON by accident: an error that
+    // does not quote the token, never the token.
+    let model = app
+        .app_client()
+        .unwrap()
+        .installation::<ReleaseNotes>(world.installation)
+        .create_token()
+        .await
+        .unwrap();
+    let as_json = serde_json::to_string(&model.details())
+        .map_err(|e| e.to_string())
+        .unwrap_err();
     let shown = format!(
-        "{app:?} {installation:?} {app_client:?} {jwt:?} {token:?} {error} {error:?} {cached:?} {:?} {:?}",
+        "{app:?} {installation:?} {app_client:?} {jwt:?} {token:?} {error} {error:?} {cached:?} {:?} {:?} {model:?} {as_json}",
         cache.inner, world.keys
     );
     let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
@@ -486,6 +498,7 @@ async fn no_secret_shows_in_logs_debug_output_or_errors() {
     for secret in [
         jwt.expose_secret(),
         token.expose_secret(),
+        model.details().token.expose_secret(),
         private_key_body.as_str(),
     ] {
         assert!(

@@ -362,7 +362,16 @@ async fn a_cached_token_for_other_permissions_is_not_used() {
         info.permissions.get("projects").map(String::as_str),
         Some("write")
     );
+    // The narrow client keeps the token it checked; a new one for the same
+    // declaration reads the cache, finds the broad token, and makes its own.
     let info = narrow.token_info().await.unwrap().unwrap();
+    assert_eq!(
+        info.permissions.get("projects").map(String::as_str),
+        Some("read")
+    );
+    assert_eq!(world.emulator.token_requests(), 2);
+    let fresh = app.installation::<ReadProjects>(world.installation);
+    let info = fresh.token_info().await.unwrap().unwrap();
     assert_eq!(
         info.permissions.get("projects").map(String::as_str),
         Some("read")
@@ -495,4 +504,76 @@ fn the_app_client_takes_a_jwt_and_nothing_else() {
     assert!(
         icr_api::AppClient::with_jwt(client, SecretToken::new("aGVhZA.cGF5bG9hZA.c2ln")).is_ok()
     );
+}
+
+#[tokio::test]
+async fn a_token_expired_when_issued_is_a_remembered_failure_not_a_request_per_call() {
+    let keys = KeyPair::generate().unwrap();
+    let recorder = Recorder::start(vec![token_answer(
+        "icr_inst_dead_on_arrival",
+        "2000-01-01T00:00:00Z",
+        json!({"projects": "read"}),
+    )])
+    .await;
+    let managed = scripted_app(&recorder, &keys).installation::<ReadProjects>(42);
+    for _ in 0..5 {
+        let error = icr_api::projects::get_project(&managed, 3001)
+            .await
+            .unwrap_err();
+        let shown = format!("{error} {error:?}");
+        assert!(shown.contains("before it was issued"), "{shown}");
+        assert!(!shown.contains("icr_inst_dead_on_arrival"), "{shown}");
+    }
+    // One token request; the failure answered the other four.
+    assert_eq!(recorder.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_short_lived_token_is_used_until_half_its_life_is_left() {
+    let keys = KeyPair::generate().unwrap();
+    let in_four_minutes = (chrono::Utc::now() + chrono::TimeDelta::minutes(4)).to_rfc3339();
+    let project = json!({"id": 3001, "name": "p"});
+    let recorder = Recorder::start(vec![
+        token_answer(
+            "icr_inst_brief",
+            &in_four_minutes,
+            json!({"projects": "read"}),
+        ),
+        Answer::json(200, &project),
+    ])
+    .await;
+    let managed = scripted_app(&recorder, &keys).installation::<ReadProjects>(42);
+    for _ in 0..3 {
+        // The answer does not decode as a project; what counts is what was sent.
+        let _ = icr_api::projects::get_project(&managed, 3001).await;
+    }
+    let requests = recorder.requests();
+    let token_requests = requests.iter().filter(|r| r.method == "POST").count();
+    assert_eq!((token_requests, requests.len()), (1, 4), "{requests:#?}");
+}
+
+#[tokio::test]
+async fn token_flights_are_forgotten_once_nobody_waits_on_them() {
+    let world = World::new(&[("projects", "read")], &[("projects", "read")]).await;
+    let app = world.app();
+    let client = app.installation::<ReadProjects>(world.installation);
+    let waiters: Vec<_> = (0..16)
+        .map(|_| {
+            let client = client.clone();
+            let project = world.project;
+            tokio::spawn(async move { icr_api::projects::get_project(&client, project).await })
+        })
+        .collect();
+    for waiter in waiters {
+        waiter.await.unwrap().unwrap();
+    }
+    assert_eq!(world.emulator.token_requests(), 1);
+    assert_eq!(app.__flights(), 0);
+    // A failure is remembered (the installation is gone), then forgotten
+    // with the next success.
+    let gone = app.installation::<ReadProjects>(999_999);
+    icr_api::projects::get_project(&gone, world.project)
+        .await
+        .unwrap_err();
+    assert_eq!(app.__flights(), 1);
 }

@@ -12,6 +12,7 @@ mod emulator;
 mod every_function;
 mod golden;
 mod permissions;
+mod resilience;
 mod tidy;
 mod transport;
 mod ui;

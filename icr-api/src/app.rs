@@ -39,7 +39,7 @@ pub(crate) const TOKEN_RENEW_BEFORE: TimeDelta = TimeDelta::minutes(5);
 /// the servers may not all know it yet.
 const TOKEN_REPLICATION_WINDOW: TimeDelta = TimeDelta::seconds(10);
 /// How long to wait before that retry.
-const REPLICATION_WAIT: Duration = Duration::from_millis(500);
+pub(crate) const REPLICATION_WAIT: Duration = Duration::from_millis(500);
 
 /// An ICR App: its id, its private key and the server it talks to. Cheap to
 /// clone; clones share the JWT, the token cache and the installations found.
@@ -337,10 +337,11 @@ impl App {
         Arc::clone(flights.entry(key.clone()).or_default())
     }
 
-    /// Forgets the flights nobody waits on and that remember no failure, so
-    /// that the map holds only keys in use. A flight can be handed out only
-    /// under the map's lock, so one that only the map holds stays unused
-    /// while it is removed.
+    /// Forgets the flights nobody waits on and whose last token request
+    /// succeeded, so that the map holds only keys in use or failing (a
+    /// failing key keeps its count of failures in a row, which its backoff
+    /// grows with). A flight can be handed out only under the map's lock, so
+    /// one that only the map holds stays unused while it is removed.
     fn prune_flights(&self) {
         let mut flights = self
             .inner
@@ -351,7 +352,7 @@ impl App {
             Arc::strong_count(flight) > 1
                 || flight
                     .try_lock()
-                    .map_or(true, |flight| flight.remembered().is_some())
+                    .map_or(true, |flight| flight.failed.is_some())
         });
     }
 
@@ -414,6 +415,10 @@ impl Flight {
         }
     }
 }
+
+/// A token on its way, from [`TokenSource::token`] or [`TokenSource::renew`].
+pub(crate) type TokenFuture<'a> =
+    std::pin::Pin<Box<dyn Future<Output = Result<Arc<CachedToken>>> + Send + 'a>>;
 
 /// Where a managed installation client gets its token: the cache while the
 /// token there has more than [`TOKEN_RENEW_BEFORE`] left on the server's
@@ -512,29 +517,37 @@ impl TokenSource {
     }
 
     /// A token that is good for a while yet.
-    pub(crate) async fn token(&self) -> Result<Arc<CachedToken>> {
-        let hot = self.hot().clone();
-        if let Some(token) = hot.filter(|token| self.fresh(token)) {
-            return Ok(token);
-        }
-        let token = match self.cached().await {
-            Some(token) => token,
-            None => self.in_flight(None).await?,
-        };
-        Ok(self.keep(token))
+    ///
+    /// (Boxed, as is [`renew`](Self::renew): making a token sends requests
+    /// through `Client::execute`, which calls these, and the box ends that
+    /// cycle in the types.)
+    pub(crate) fn token(&self) -> TokenFuture<'_> {
+        Box::pin(async move {
+            let hot = self.hot().clone();
+            if let Some(token) = hot.filter(|token| self.fresh(token)) {
+                return Ok(token);
+            }
+            let token = match self.cached().await {
+                Some(token) => token,
+                None => self.in_flight(None).await?,
+            };
+            Ok(self.keep(token))
+        })
     }
 
     /// A new token to replace `refused`, unless another request replaced it
     /// already.
-    pub(crate) async fn renew(&self, refused: &SecretToken) -> Result<Arc<CachedToken>> {
-        {
-            let mut hot = self.hot();
-            if hot.as_ref().is_some_and(|token| token.token == *refused) {
-                *hot = None;
+    pub(crate) fn renew<'a>(&'a self, refused: &'a SecretToken) -> TokenFuture<'a> {
+        Box::pin(async move {
+            {
+                let mut hot = self.hot();
+                if hot.as_ref().is_some_and(|token| token.token == *refused) {
+                    *hot = None;
+                }
             }
-        }
-        let token = self.in_flight(Some(refused)).await?;
-        Ok(self.keep(token))
+            let token = self.in_flight(Some(refused)).await?;
+            Ok(self.keep(token))
+        })
     }
 
     fn hot(&self) -> std::sync::MutexGuard<'_, Option<Arc<CachedToken>>> {
@@ -581,10 +594,6 @@ impl TokenSource {
     /// Whether `token` is new enough that a 401 may be replication lag.
     pub(crate) fn is_new(&self, token: &CachedToken) -> bool {
         self.app.client().server_now() - token.created_at < TOKEN_REPLICATION_WINDOW
-    }
-
-    pub(crate) async fn wait_for_replication(&self) {
-        tokio::time::sleep(REPLICATION_WAIT).await;
     }
 
     async fn mint(&self) -> Result<CachedToken> {
@@ -678,8 +687,7 @@ impl TokenSource {
             error @ (Error::PermissionsNotGranted { .. }
             | Error::PermissionsExceeded { .. }
             | Error::JwtRejected { .. }
-            | Error::BadKey { .. }
-            | Error::Transport { .. }) => error,
+            | Error::BadKey { .. }) => error,
             other => Error::TokenRequestFailed {
                 installation_id: self.installation_id,
                 source: Box::new(other),
@@ -706,7 +714,7 @@ impl TokenSource {
             .execute(
                 &crate::request::Request::delete("/installation/token")
                     .operation("apps/revokeInstallationAccessToken"),
-                &token,
+                crate::client::Bearer::Token(&token),
                 self.caller(),
             )
             .await?

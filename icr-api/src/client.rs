@@ -16,8 +16,11 @@ use tracing::Instrument;
 
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 
+use chrono::Datelike as _;
+
 use crate::DateTime;
-use crate::app::TokenSource;
+use crate::app::{REPLICATION_WAIT, TokenSource};
+use crate::cache::CachedToken;
 use crate::error::{ApiError, Error, FieldError, Result, Stage};
 use crate::grants::{Declaration, Requirement, Within};
 use crate::limits::{RateGate, RateLimit};
@@ -40,7 +43,7 @@ pub const DEFAULT_BASE_URL: &str = "https://api.icr.dev";
 /// let client = icr_api::Client::new(config)?;
 /// # Ok::<(), icr_api::Error>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct ClientConfig {
     /// The API's base URL; requests go to this URL plus the operation's path.
@@ -61,6 +64,33 @@ pub struct ClientConfig {
     pub max_answer_bytes: u64,
     /// When a failed request is sent again.
     pub retry: RetryPolicy,
+}
+
+/// The base URL without any credentials written into it.
+impl fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let base_url = match reqwest::Url::parse(&self.base_url) {
+            Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
+                let _ = url.set_username("");
+                let _ = url.set_password(None);
+                format!("{url} (credentials removed)")
+            }
+            Ok(_) => self.base_url.clone(),
+            Err(_) => "(not a URL)".to_owned(),
+        };
+        f.debug_struct("ClientConfig")
+            .field("base_url", &base_url)
+            .field("user_agent", &self.user_agent)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field(
+                "http",
+                &self.http.as_ref().map(|_| "a caller's reqwest::Client"),
+            )
+            .field("max_answer_bytes", &self.max_answer_bytes)
+            .field("retry", &self.retry)
+            .finish()
+    }
 }
 
 impl Default for ClientConfig {
@@ -146,6 +176,9 @@ struct ClientInner {
     gates: Mutex<HashMap<Option<i64>, Arc<RateGate>>>,
     /// The last `Date` header read.
     last_date: Mutex<Option<HeaderValue>>,
+    /// The HTTP client's timeout per request, when it is ours (a caller's
+    /// own client may have any).
+    timeout: Option<Duration>,
 }
 
 impl fmt::Debug for Client {
@@ -160,21 +193,32 @@ impl Client {
     /// A client for the server `config` describes. Fails when the base URL
     /// is not an absolute `http` or `https` URL.
     pub fn new(config: ClientConfig) -> Result<Self> {
+        // A URL with an `@` may hold a password: it is not repeated.
+        let shown = if config.base_url.contains('@') {
+            "(the base URL)".to_owned()
+        } else {
+            config.base_url.clone()
+        };
         let invalid = |reason: String| Error::InvalidRequest {
             method: String::new(),
-            path: config.base_url.clone(),
+            path: shown.clone(),
             reason,
         };
-        let base_url = reqwest::Url::parse(&config.base_url).map_err(|err| {
-            invalid(format!(
-                "the base URL `{}` is not a URL: {err}",
-                config.base_url
-            ))
-        })?;
+        let base_url = reqwest::Url::parse(&config.base_url)
+            .map_err(|err| invalid(format!("the base URL is not a URL: {err}")))?;
+        if !base_url.username().is_empty() || base_url.password().is_some() {
+            // The client authenticates with tokens; credentials in the URL
+            // would be sent, and shown wherever the URL is.
+            return Err(Error::InvalidRequest {
+                method: String::new(),
+                path: String::new(),
+                reason: "the base URL holds a user name or password; give it without them"
+                    .to_owned(),
+            });
+        }
         if !matches!(base_url.scheme(), "http" | "https") || base_url.cannot_be_a_base() {
             return Err(invalid(format!(
-                "the base URL `{}` is not an http or https URL",
-                config.base_url
+                "the base URL `{shown}` is not an http or https URL"
             )));
         }
         let http = match &config.http {
@@ -196,6 +240,7 @@ impl Client {
                 clock_offset_ms: AtomicI64::new(0),
                 gates: Mutex::new(HashMap::new()),
                 last_date: Mutex::new(None),
+                timeout: config.http.is_none().then_some(config.timeout),
             }),
         })
     }
@@ -224,8 +269,7 @@ impl Client {
         if let Ok(seconds) = value.trim().parse() {
             return Some(seconds);
         }
-        let at = chrono::DateTime::parse_from_rfc2822(value.trim()).ok()?;
-        let wait = at.with_timezone(&chrono::Utc) - self.server_now();
+        let wait = http_date(value)? - self.server_now();
         Some(u64::try_from(wait.num_seconds()).unwrap_or(0))
     }
 
@@ -247,14 +291,10 @@ impl Client {
             }
             *last = Some(date.clone());
         }
-        let Some(server) = date
-            .to_str()
-            .ok()
-            .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
-        else {
+        let Some(server) = date.to_str().ok().and_then(http_date) else {
             return;
         };
-        let offset = (server.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_milliseconds();
+        let offset = (server - chrono::Utc::now()).num_milliseconds();
         let known = self.clock_offset_ms();
         if (offset - known).abs() >= 2000 {
             self.inner.clock_offset_ms.store(offset, Ordering::Relaxed);
@@ -272,10 +312,10 @@ impl Client {
         Arc::clone(gates.entry(installation_id).or_default())
     }
 
-    /// Sends `request` with `credential` as its bearer token, on behalf of
-    /// `caller`, retrying as the [`RetryPolicy`] allows. A success status
-    /// gives the [`Response`] to decode; any other status is decoded into
-    /// an [`Error`].
+    /// Sends `request` with `bearer`'s token, on behalf of `caller`,
+    /// retrying as the [`RetryPolicy`] allows. A success status gives the
+    /// [`Response`] to decode; any other status is decoded into an
+    /// [`Error`].
     ///
     /// Each call is one `icr.request` span (at `DEBUG`), with the method,
     /// the path template, the operation, the installation, and once it
@@ -283,7 +323,7 @@ impl Client {
     pub(crate) async fn execute(
         &self,
         request: &Request,
-        credential: &SecretToken,
+        bearer: Bearer<'_>,
         caller: Caller<'_>,
     ) -> Result<Response> {
         let span = tracing::debug_span!(
@@ -300,7 +340,7 @@ impl Client {
         let started = Instant::now();
         let mut attempts = 0;
         let outcome = self
-            .attempts(request, credential, caller.gate, started, &mut attempts)
+            .attempts(request, bearer, caller.gate, started, &mut attempts)
             .instrument(span.clone())
             .await;
         if !span.is_disabled() {
@@ -322,19 +362,33 @@ impl Client {
     }
 
     /// The attempts of [`execute`](Self::execute), each after the rate-limit
-    /// gate and the backoff.
+    /// gate and the backoff, all within the policy's `max_total`.
+    ///
+    /// A managed token the server refuses (401): a token younger than ten
+    /// seconds is sent once more as it is after half a second (replication
+    /// lag); otherwise (or then) it is renewed, and the request sent with
+    /// the new one; a refusal after that is [`Error::TokenRejected`]. Each
+    /// of these sends is an attempt like any other: within the policy's
+    /// attempts and time, and only for a request that may be sent twice (a
+    /// write without an `Idempotency-Key` gets the 401, with the token
+    /// renewed for the next request).
     async fn attempts(
         &self,
         request: &Request,
-        credential: &SecretToken,
+        bearer: Bearer<'_>,
         gate: &RateGate,
         started: Instant,
         attempts: &mut u32,
     ) -> Result<Response> {
         let policy = &self.inner.retry;
+        let mut managed: Option<Arc<CachedToken>> = None;
+        let mut refusals = 0;
         loop {
-            if let Some(wait) = gate.closed_for() {
-                if wait > policy.max_rate_limit_wait || started.elapsed() + wait > policy.max_total
+            // The gate may close for longer while a request waits at it:
+            // it is looked at again after every wait.
+            while let Some(wait) = gate.closed_for() {
+                if wait > policy.max_rate_limit_wait
+                    || started.elapsed().saturating_add(wait) > policy.max_total
                 {
                     return Err(Error::RateLimited {
                         method: request.method.to_string(),
@@ -352,26 +406,71 @@ impl Client {
                 );
                 tokio::time::sleep(wait).await;
             }
+            let token = match (bearer, &managed) {
+                (Bearer::Token(token), _) => token,
+                (Bearer::Managed(_), Some(token)) => &token.token,
+                (Bearer::Managed(source), None) => &managed.insert(source.token().await?).token,
+            };
             *attempts += 1;
-            let error = match self.execute_once(request, credential, gate).await {
+            let error = match self.bounded_once(request, token, gate, started).await {
                 Ok(response) => return Ok(response),
                 Err(error) => error,
             };
+            if let (Bearer::Managed(source), Error::Api(refused)) = (bearer, &error)
+                && refused.status == 401
+                && let Some(token) = managed.take()
+            {
+                if refusals >= 2 {
+                    return Err(Error::TokenRejected {
+                        installation_id: source.installation_id(),
+                        message: refused.message.clone(),
+                    });
+                }
+                // Sent again only within the attempts and time the policy
+                // gives, and only if it may be sent twice.
+                let again = *attempts < policy.max_attempts
+                    && started.elapsed() < policy.max_total
+                    && RetryPolicy::repeatable(request);
+                if refusals == 0 && source.is_new(&token) {
+                    // A brand-new token may not have reached every server.
+                    if !again {
+                        return Err(error);
+                    }
+                    refusals = 1;
+                    tokio::time::sleep(REPLICATION_WAIT).await;
+                    managed = Some(token);
+                    continue;
+                }
+                refusals = 2;
+                tracing::debug!(
+                    installation_id = source.installation_id(),
+                    reason = %refused.message,
+                    "the installation token was refused; renewing it"
+                );
+                // Renewed either way, so that the next request has a token
+                // the server takes.
+                let renewed = source.renew(&token.token).await?;
+                if !again {
+                    return Err(error);
+                }
+                managed = Some(renewed);
+                continue;
+            }
             if !policy.allows(*attempts, request, &error) {
                 return Err(error);
             }
-            let wait = match &error {
-                // The gate is closed for as long as the server asked: the
-                // next turn of the loop waits there, with every other
-                // request of this caller.
-                Error::RateLimited { .. } => gate.closed_for().unwrap_or_default(),
-                _ => policy.backoff(*attempts),
+            // After a rate limit the gate is closed for as long as the
+            // server asked, and the next turn of the loop waits there, with
+            // every other request of this caller; a limit that asked for no
+            // wait at all gets a backoff like any failure.
+            let at_gate = matches!(error, Error::RateLimited { .. })
+                .then(|| gate.closed_for())
+                .flatten();
+            let (wait, bound) = match at_gate {
+                Some(wait) => (wait, policy.max_rate_limit_wait),
+                None => (policy.backoff(*attempts), policy.max_delay),
             };
-            let bound = match &error {
-                Error::RateLimited { .. } => policy.max_rate_limit_wait,
-                _ => policy.max_delay,
-            };
-            if wait > bound || started.elapsed() + wait > policy.max_total {
+            if wait > bound || started.elapsed().saturating_add(wait) > policy.max_total {
                 return Err(error);
             }
             tracing::debug!(
@@ -380,9 +479,35 @@ impl Client {
                 error = %error,
                 "retrying"
             );
-            if !matches!(error, Error::RateLimited { .. }) {
+            if at_gate.is_none() {
                 tokio::time::sleep(wait).await;
             }
+        }
+    }
+
+    /// One attempt, cut off when the policy's `max_total` runs out (when
+    /// that may come before the HTTP client's own timeout).
+    async fn bounded_once(
+        &self,
+        request: &Request,
+        credential: &SecretToken,
+        gate: &RateGate,
+        started: Instant,
+    ) -> Result<Response> {
+        let left = self.inner.retry.max_total.saturating_sub(started.elapsed());
+        let attempt = self.execute_once(request, credential, gate);
+        if self.inner.timeout.is_some_and(|timeout| timeout <= left) {
+            return attempt.await;
+        }
+        match tokio::time::timeout(left, attempt).await {
+            Ok(outcome) => outcome,
+            Err(elapsed) => Err(Error::Transport {
+                method: request.method.to_string(),
+                path: request.template.to_owned(),
+                stage: Stage::SentNoAnswer,
+                timed_out: true,
+                source: Arc::new(elapsed),
+            }),
         }
     }
 
@@ -417,18 +542,32 @@ impl Client {
         if let Some((media_type, body)) = &request.body {
             builder = builder.header(CONTENT_TYPE, *media_type).body(body.clone());
         }
-        let transport = |source: reqwest::Error, stage: Stage| Error::Transport {
-            method: method.clone(),
-            path: path.clone(),
-            // A connect failure (refused, TLS, a connect timeout) sent
-            // nothing; any other failure before the answer may have.
-            stage: if stage == Stage::SentNoAnswer && source.is_connect() {
-                Stage::NotSent
-            } else {
-                stage
-            },
-            timed_out: source.is_timeout(),
-            source: Arc::new(source.without_url()),
+        let transport = |source: reqwest::Error, stage: Stage| {
+            if source.is_builder() {
+                // Never built, so never sent: a request the caller described
+                // wrongly, not a network failure.
+                return Error::InvalidRequest {
+                    method: method.clone(),
+                    path: path.clone(),
+                    reason: format!(
+                        "the HTTP request could not be built: {}",
+                        source.without_url()
+                    ),
+                };
+            }
+            Error::Transport {
+                method: method.clone(),
+                path: path.clone(),
+                // A connect failure (refused, TLS, a connect timeout) sent
+                // nothing; any other failure before the answer may have.
+                stage: if stage == Stage::SentNoAnswer && source.is_connect() {
+                    Stage::NotSent
+                } else {
+                    stage
+                },
+                timed_out: source.is_timeout(),
+                source: Arc::new(source.without_url()),
+            }
         };
         let mut answer = builder
             .send()
@@ -459,7 +598,11 @@ impl Client {
             .as_ref()
             .filter(|state| state.remaining == Some(0))
             .and_then(|state| state.reset)
-            .map(|reset| reset.saturating_mul(1000) - self.server_now().timestamp_millis())
+            .map(|reset| {
+                reset
+                    .saturating_mul(1000)
+                    .saturating_sub(self.server_now().timestamp_millis())
+            })
             .map(|millis| Duration::from_millis(u64::try_from(millis).unwrap_or(0)));
         if let Some(wait) = until_reset.filter(|wait| !wait.is_zero()) {
             gate.close_for(wait);
@@ -526,12 +669,28 @@ impl Client {
     }
 }
 
+/// Where a request's bearer token comes from: given, or managed by a
+/// [`TokenSource`] that makes and renews it.
+#[derive(Clone, Copy)]
+pub(crate) enum Bearer<'a> {
+    Token(&'a SecretToken),
+    Managed(&'a TokenSource),
+}
+
 /// On whose behalf a request goes out: the rate-limit gate it passes, and
 /// the installation it is recorded under (none for the app itself).
 #[derive(Clone, Copy)]
 pub(crate) struct Caller<'a> {
     pub(crate) gate: &'a RateGate,
     pub(crate) installation_id: Option<i64>,
+}
+
+/// An HTTP date in any of its three forms (RFC 9110), if it falls between
+/// 1970 and 9999: a server's clock may be far off, but a date outside that
+/// is nonsense, and times computed from it would overflow.
+fn http_date(text: &str) -> Option<DateTime> {
+    let at: DateTime = httpdate::parse_http_date(text.trim()).ok()?.into();
+    (at.year() <= 9999).then_some(at)
 }
 
 /// Redirects are followed within the server's origin only: an answer from
@@ -692,7 +851,7 @@ impl<P: Declaration> InstallationClient<P> {
         let description: TokenDescription = client
             .execute(
                 &Request::get("/installation/token").operation("apps/getInstallationAccessToken"),
-                &token,
+                Bearer::Token(&token),
                 Caller {
                     gate: &gate,
                     installation_id: None,
@@ -823,7 +982,7 @@ impl<P> InstallationClient<P> {
                 .execute(
                     &Request::delete("/installation/token")
                         .operation("apps/revokeInstallationAccessToken"),
-                    &fixed.token,
+                    Bearer::Token(&fixed.token),
                     fixed.caller(),
                 )
                 .await?
@@ -856,41 +1015,17 @@ impl<P> InstallationClient<P> {
     /// Any status other than 2xx is an [`Error`]; a managed token refused
     /// with 401 is renewed and the request sent once more.
     pub async fn send<R: Requirement<P>>(&self, request: Request) -> Result<Response> {
-        let source = match &self.auth {
+        match &self.auth {
             Auth::Fixed(fixed) => {
-                return self
-                    .client
-                    .execute(&request, &fixed.token, fixed.caller())
-                    .await;
+                self.client
+                    .execute(&request, Bearer::Token(&fixed.token), fixed.caller())
+                    .await
             }
-            Auth::Managed(source) => source,
-        };
-        let caller = source.caller();
-        let token = source.token().await?;
-        let refused = match self.client.execute(&request, &token.token, caller).await {
-            Err(Error::Api(error)) if error.status == 401 => error,
-            other => return other,
-        };
-        if source.is_new(&token) {
-            // A brand-new token may not have reached every server yet.
-            source.wait_for_replication().await;
-            match self.client.execute(&request, &token.token, caller).await {
-                Err(Error::Api(error)) if error.status == 401 => {}
-                other => return other,
+            Auth::Managed(source) => {
+                self.client
+                    .execute(&request, Bearer::Managed(source), source.caller())
+                    .await
             }
-        }
-        tracing::debug!(
-            installation_id = source.installation_id(),
-            reason = %refused.message,
-            "the installation token was refused; renewing it"
-        );
-        let renewed = source.renew(&token.token).await?;
-        match self.client.execute(&request, &renewed.token, caller).await {
-            Err(Error::Api(error)) if error.status == 401 => Err(Error::TokenRejected {
-                installation_id: source.installation_id(),
-                message: error.message,
-            }),
-            other => other,
         }
     }
 }
@@ -962,11 +1097,30 @@ impl AppClient {
             gate: &self.gate,
             installation_id: None,
         };
-        self.client.execute(&request, &self.jwt, caller).await
+        self.client
+            .execute(&request, Bearer::Token(&self.jwt), caller)
+            .await
     }
 
     /// The app's rate limit as the last answer to it reported.
     pub fn rate_limit(&self) -> Option<RateLimit> {
         self.gate.last()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::http_date;
+
+    #[test]
+    fn http_dates_are_read_in_all_three_forms_within_bounds() {
+        let expected = http_date("Sat, 06 Nov 2094 08:49:37 GMT").unwrap();
+        assert_eq!(http_date(" Sat Nov  6 08:49:37 2094 "), Some(expected));
+        let rfc850 = http_date("Sunday, 06-Nov-94 08:49:37 GMT").unwrap();
+        assert_eq!(rfc850.timestamp(), 784_111_777);
+        // Out of range, a weekday that does not match, not a date.
+        assert_eq!(http_date("Fri, 31 Dec 10000 23:59:59 GMT"), None);
+        assert_eq!(http_date("Sun, 06 Nov 2094 08:49:37 GMT"), None);
+        assert_eq!(http_date("yesterday"), None);
     }
 }

@@ -241,14 +241,24 @@ impl Error {
     }
 
     /// Whether the request never left: sending it again cannot do anything
-    /// twice.
+    /// twice. True also when it failed before sending, for want of a token
+    /// (the token request's own failure is in the error) or of a valid
+    /// description.
     pub fn is_not_sent(&self) -> bool {
         matches!(
-            self.cause(),
+            self,
             Error::Transport {
                 stage: Stage::NotSent,
                 ..
             } | Error::RateLimited { error: None, .. }
+                | Error::TokenRequestFailed { .. }
+                | Error::JwtRejected { .. }
+                | Error::BadKey { .. }
+                | Error::InstallationNotFound { .. }
+                | Error::PermissionsNotGranted { .. }
+                | Error::PermissionsExceeded { .. }
+                | Error::CannotNarrow { .. }
+                | Error::InvalidRequest { .. }
         )
     }
 

@@ -162,7 +162,7 @@ pub(crate) async fn create_checked(
         .execute(
             &crate::request::Request::delete("/installation/token")
                 .operation("apps/revokeInstallationAccessToken"),
-            &created.token,
+            crate::client::Bearer::Token(&created.token),
             crate::client::Caller {
                 gate: &app.client().gate(Some(installation_id)),
                 installation_id: Some(installation_id),

@@ -63,6 +63,9 @@ impl RateLimit {
     }
 }
 
+/// The longest a gate stays closed, whatever an answer says.
+const MAX_CLOSED: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// The gate of one caller. Shared by every client of that caller on one
 /// [`Client`](crate::Client).
 #[derive(Debug, Default)]
@@ -98,7 +101,9 @@ impl RateGate {
     /// Keeps the gate closed for `wait` from now (or longer, if it already
     /// is).
     pub(crate) fn close_for(&self, wait: Duration) {
-        let until = Instant::now() + wait;
+        // However long a server asks for, a day is the longest a gate
+        // stays closed (and the arithmetic cannot overflow).
+        let until = Instant::now() + wait.min(MAX_CLOSED);
         let mut state = self.lock();
         if state.closed_until.is_none_or(|known| known < until) {
             state.closed_until = Some(until);
@@ -130,6 +135,17 @@ mod tests {
         assert_eq!(state.remaining, Some(0));
         assert_eq!(state.limit, None);
         assert_eq!(state.reset_at().unwrap().timestamp(), 1_793_526_600);
+    }
+
+    #[test]
+    fn a_huge_wait_closes_the_gate_for_a_day_without_overflowing() {
+        let gate = RateGate::default();
+        gate.close_for(Duration::MAX);
+        let closed = gate.closed_for().unwrap();
+        assert!(
+            closed <= Duration::from_secs(24 * 60 * 60)
+                && closed > Duration::from_secs(23 * 60 * 60)
+        );
     }
 
     #[test]

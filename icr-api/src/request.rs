@@ -4,6 +4,8 @@
 //! builder calls and decodes the [`Response`] with one; URL building, query
 //! encoding, headers and status handling live here, once.
 
+use std::fmt;
+
 use bytes::Bytes;
 use reqwest::Method;
 use reqwest::header::HeaderMap;
@@ -19,7 +21,7 @@ use crate::limits::RateLimit;
 /// Problems found while describing it (a parameter that cannot be written
 /// into a URL, a body that does not serialize) are kept and reported when it
 /// is sent, so the description stays one chain of calls.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Request {
     pub(crate) method: Method,
     pub(crate) template: &'static str,
@@ -30,6 +32,29 @@ pub struct Request {
     pub(crate) accept: &'static str,
     pub(crate) operation: Option<&'static str>,
     problem: Option<String>,
+}
+
+/// Shows what the request is, never what it carries: a body (which may
+/// hold a secret) appears as its size, headers by name.
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<&str> = self.headers.iter().map(|(name, _)| *name).collect();
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("template", &self.template)
+            .field("operation", &self.operation)
+            .field("path", &self.path_values)
+            .field("query", &self.query)
+            .field("headers", &headers)
+            .field(
+                "body",
+                &self
+                    .body
+                    .as_ref()
+                    .map(|(media, body)| format!("{} bytes of {media}", body.len())),
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 /// How an array query parameter is written.
@@ -107,7 +132,7 @@ impl Request {
                 }
             },
         };
-        self.headers.push(("Idempotency-Key", key));
+        self.push_header("Idempotency-Key", key);
         self
     }
 
@@ -172,11 +197,25 @@ impl Request {
     /// Adds a header parameter; `None` adds nothing.
     pub fn header(mut self, name: &'static str, value: &impl Serialize) -> Self {
         match scalar(value) {
-            Ok(Some(text)) => self.headers.push((name, text)),
+            Ok(Some(text)) => self.push_header(name, text),
             Ok(None) => {}
             Err(kind) => self.fail(format!("header `{name}` is {kind}, not a single value")),
         }
         self
+    }
+
+    /// Adds a header, or the problem that it cannot be one (its value is
+    /// not quoted: it may be a secret).
+    fn push_header(&mut self, name: &'static str, text: String) {
+        if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            self.fail(format!("`{name}` is not a header name"));
+        } else if reqwest::header::HeaderValue::from_str(&text).is_err() {
+            self.fail(format!(
+                "header `{name}` holds characters a header cannot carry (such as a line break)"
+            ));
+        } else {
+            self.headers.push((name, text));
+        }
     }
 
     /// Sends `body` as JSON. Secrets it holds are written as they are
@@ -337,13 +376,26 @@ fn scalar(value: &(impl Serialize + ?Sized)) -> std::result::Result<Option<Strin
 
 /// A success answer, waiting to be decoded by the generated function that
 /// asked for it.
-#[derive(Debug)]
 pub struct Response {
     pub(crate) status: u16,
     pub(crate) method: String,
     pub(crate) path: String,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
+}
+
+/// Shows the answer's status and headers, and the size of its body, which
+/// may hold a secret (a token answer does).
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("content_type", &self.header("content-type"))
+            .field("body", &format!("{} bytes", self.body.len()))
+            .finish_non_exhaustive()
+    }
 }
 
 impl Response {

@@ -11,6 +11,7 @@ mod capability;
 mod emulator;
 mod every_function;
 mod golden;
+mod hostile_network;
 mod permissions;
 mod resilience;
 mod tidy;

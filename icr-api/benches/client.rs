@@ -14,7 +14,6 @@
 //! lowest and highest. Prints figures; asserts nothing.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use axum::http::header;
@@ -113,20 +112,23 @@ async fn fixed_server(project: Vec<u8>) -> Result<String, Box<dyn std::error::Er
     Ok(format!("http://{address}"))
 }
 
-/// Logging as a production app has it, at a level switched between runs.
-static DEBUG: AtomicBool = AtomicBool::new(false);
+/// Logging as a production app has it: a level filter (which tells
+/// `tracing` the most verbose level enabled, so call sites below it cost
+/// nothing), switched between runs through a reload handle.
+type LevelHandle = tracing_subscriber::reload::Handle<
+    tracing_subscriber::filter::LevelFilter,
+    tracing_subscriber::Registry,
+>;
 
-fn install_logging() {
-    use tracing_subscriber::layer::{Layer as _, SubscriberExt as _};
-    let filter = tracing_subscriber::filter::filter_fn(|metadata| {
-        *metadata.level() <= tracing::Level::INFO || DEBUG.load(Ordering::Relaxed)
-    });
-    let subscriber = tracing_subscriber::registry().with(
-        tracing_subscriber::fmt::layer()
-            .with_writer(std::io::sink)
-            .with_filter(filter),
-    );
+fn install_logging() -> LevelHandle {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let (filter, handle) =
+        tracing_subscriber::reload::Layer::new(tracing_subscriber::filter::LevelFilter::INFO);
+    let subscriber = tracing_subscriber::registry()
+        .with(filter)
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::sink));
     let _ = tracing::subscriber::set_global_default(subscriber);
+    handle
 }
 
 fn spread(mut ratios: Vec<f64>) -> (f64, f64, f64) {
@@ -140,7 +142,7 @@ fn spread(mut ratios: Vec<f64>) -> (f64, f64, f64) {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    install_logging();
+    let level = install_logging();
     let base_url = fixed_server(project_bytes().await?).await?;
     let keys = KeyPair::generate()?;
     let app = App::new(
@@ -176,9 +178,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     raw_once(&plain).await?;
     raw_once(&timed).await?;
 
-    for (label, debug) in [("INFO", false), ("DEBUG", true)] {
-        DEBUG.store(debug, Ordering::Relaxed);
-        tracing::callsite::rebuild_interest_cache();
+    for (label, filter) in [
+        ("INFO", tracing_subscriber::filter::LevelFilter::INFO),
+        ("DEBUG", tracing_subscriber::filter::LevelFilter::DEBUG),
+    ] {
+        level.reload(filter)?;
         // Per side: µs per request in each round; the sides take turns.
         let mut rounds: [Vec<f64>; 3] = Default::default();
         for _ in 0..ROUNDS {

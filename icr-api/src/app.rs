@@ -418,7 +418,15 @@ impl Flight {
 
 /// A token on its way, from [`TokenSource::token`] or [`TokenSource::renew`].
 pub(crate) type TokenFuture<'a> =
-    std::pin::Pin<Box<dyn Future<Output = Result<Arc<CachedToken>>> + Send + 'a>>;
+    std::pin::Pin<Box<dyn Future<Output = Result<Ready>> + Send + 'a>>;
+
+/// A token ready to send: the token, and its `Authorization` header made
+/// once (`None` when the token cannot be a header).
+#[derive(Clone)]
+pub(crate) struct Ready {
+    pub(crate) token: Arc<CachedToken>,
+    pub(crate) authorization: Option<reqwest::header::HeaderValue>,
+}
 
 /// Where a managed installation client gets its token: the cache while the
 /// token there has more than [`TOKEN_RENEW_BEFORE`] left on the server's
@@ -436,7 +444,7 @@ pub(crate) struct TokenSource {
     /// The token this source used last, checked when it came from the
     /// cache or the server: while it is fresh, requests take it without
     /// asking the cache (which may be remote) again.
-    hot: Mutex<Option<Arc<CachedToken>>>,
+    hot: Mutex<Option<Ready>>,
 }
 
 impl TokenSource {
@@ -524,7 +532,7 @@ impl TokenSource {
     pub(crate) fn token(&self) -> TokenFuture<'_> {
         Box::pin(async move {
             let hot = self.hot().clone();
-            if let Some(token) = hot.filter(|token| self.fresh(token)) {
+            if let Some(token) = hot.filter(|ready| self.fresh(&ready.token)) {
                 return Ok(token);
             }
             let token = match self.cached().await {
@@ -541,7 +549,10 @@ impl TokenSource {
         Box::pin(async move {
             {
                 let mut hot = self.hot();
-                if hot.as_ref().is_some_and(|token| token.token == *refused) {
+                if hot
+                    .as_ref()
+                    .is_some_and(|ready| ready.token.token == *refused)
+                {
                     *hot = None;
                 }
             }
@@ -550,15 +561,18 @@ impl TokenSource {
         })
     }
 
-    fn hot(&self) -> std::sync::MutexGuard<'_, Option<Arc<CachedToken>>> {
+    fn hot(&self) -> std::sync::MutexGuard<'_, Option<Ready>> {
         self.hot.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Makes `token` the one requests take from now on.
-    fn keep(&self, token: CachedToken) -> Arc<CachedToken> {
-        let token = Arc::new(token);
-        *self.hot() = Some(Arc::clone(&token));
-        token
+    fn keep(&self, token: CachedToken) -> Ready {
+        let ready = Ready {
+            authorization: crate::client::authorization(&token.token),
+            token: Arc::new(token),
+        };
+        *self.hot() = Some(ready.clone());
+        ready
     }
 
     /// A token made under this key's flight lock: the one another request
@@ -700,7 +714,7 @@ impl TokenSource {
     pub(crate) async fn revoke(&self) -> Result<()> {
         let hot = self.hot().take();
         let token = match hot {
-            Some(token) => Some(token.token.clone()),
+            Some(ready) => Some(ready.token.token.clone()),
             None => self.app.inner.cache.get(&self.key).await.map(|t| t.token),
         };
         let Some(token) = token else {

@@ -19,8 +19,7 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use chrono::Datelike as _;
 
 use crate::DateTime;
-use crate::app::{REPLICATION_WAIT, TokenSource};
-use crate::cache::CachedToken;
+use crate::app::{REPLICATION_WAIT, Ready, TokenSource};
 use crate::error::{ApiError, Error, FieldError, Result, Stage};
 use crate::grants::{Declaration, Requirement, Within};
 use crate::limits::{RateGate, RateLimit};
@@ -381,7 +380,7 @@ impl Client {
         attempts: &mut u32,
     ) -> Result<Response> {
         let policy = &self.inner.retry;
-        let mut managed: Option<Arc<CachedToken>> = None;
+        let mut managed: Option<Ready> = None;
         let mut refusals = 0;
         loop {
             // The gate may close for longer while a request waits at it:
@@ -406,19 +405,22 @@ impl Client {
                 );
                 tokio::time::sleep(wait).await;
             }
-            let token = match (bearer, &managed) {
-                (Bearer::Token(token), _) => token,
-                (Bearer::Managed(_), Some(token)) => &token.token,
-                (Bearer::Managed(source), None) => &managed.insert(source.token().await?).token,
+            let header = match (bearer, &managed) {
+                (Bearer::Token(token), _) => authorization(token),
+                (Bearer::Ready(header), _) => header.cloned(),
+                (Bearer::Managed(_), Some(ready)) => ready.authorization.clone(),
+                (Bearer::Managed(source), None) => {
+                    managed.insert(source.token().await?).authorization.clone()
+                }
             };
             *attempts += 1;
-            let error = match self.bounded_once(request, token, gate, started).await {
+            let error = match self.bounded_once(request, header, gate, started).await {
                 Ok(response) => return Ok(response),
                 Err(error) => error,
             };
             if let (Bearer::Managed(source), Error::Api(refused)) = (bearer, &error)
                 && refused.status == 401
-                && let Some(token) = managed.take()
+                && let Some(Ready { token, .. }) = managed.take()
             {
                 if refusals >= 2 {
                     return Err(Error::TokenRejected {
@@ -438,7 +440,10 @@ impl Client {
                     }
                     refusals = 1;
                     tokio::time::sleep(REPLICATION_WAIT).await;
-                    managed = Some(token);
+                    managed = Some(Ready {
+                        authorization: authorization(&token.token),
+                        token,
+                    });
                     continue;
                 }
                 refusals = 2;
@@ -490,12 +495,12 @@ impl Client {
     async fn bounded_once(
         &self,
         request: &Request,
-        credential: &SecretToken,
+        authorization: Option<HeaderValue>,
         gate: &RateGate,
         started: Instant,
     ) -> Result<Response> {
         let left = self.inner.retry.max_total.saturating_sub(started.elapsed());
-        let attempt = self.execute_once(request, credential, gate);
+        let attempt = self.execute_once(request, authorization, gate);
         if self.inner.timeout.is_some_and(|timeout| timeout <= left) {
             return attempt.await;
         }
@@ -515,21 +520,17 @@ impl Client {
     async fn execute_once(
         &self,
         request: &Request,
-        credential: &SecretToken,
+        authorization: Option<HeaderValue>,
         gate: &RateGate,
     ) -> Result<Response> {
         let url = request.url(&self.inner.base_url)?;
         let method = request.method.to_string();
         let path = url.path().to_owned();
-        let mut authorization =
-            HeaderValue::from_str(&format!("Bearer {}", credential.expose_secret())).map_err(
-                |_| Error::InvalidRequest {
-                    method: method.clone(),
-                    path: path.clone(),
-                    reason: "the credential holds characters a header cannot carry".to_owned(),
-                },
-            )?;
-        authorization.set_sensitive(true);
+        let authorization = authorization.ok_or_else(|| Error::InvalidRequest {
+            method: method.clone(),
+            path: path.clone(),
+            reason: "the credential holds characters a header cannot carry".to_owned(),
+        })?;
         let mut builder = self
             .inner
             .http
@@ -673,8 +674,20 @@ impl Client {
 /// [`TokenSource`] that makes and renews it.
 #[derive(Clone, Copy)]
 pub(crate) enum Bearer<'a> {
+    /// A token used once or twice: its header is made for each call.
     Token(&'a SecretToken),
+    /// A token's header, made once by its holder.
+    Ready(Option<&'a HeaderValue>),
     Managed(&'a TokenSource),
+}
+
+/// The `Authorization` header that sends `token`, marked sensitive (so
+/// that the HTTP client never logs it); `None` when the token holds
+/// characters a header cannot carry.
+pub(crate) fn authorization(token: &SecretToken) -> Option<HeaderValue> {
+    let mut header = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())).ok()?;
+    header.set_sensitive(true);
+    Some(header)
 }
 
 /// On whose behalf a request goes out: the rate-limit gate it passes, and
@@ -794,6 +807,7 @@ enum Auth {
 /// its installation's when known, its own otherwise.
 struct Fixed {
     token: SecretToken,
+    authorization: Option<HeaderValue>,
     installation_id: Option<i64>,
     gate: Arc<RateGate>,
 }
@@ -878,6 +892,7 @@ impl<P: Declaration> InstallationClient<P> {
         Ok(Self {
             client,
             auth: Auth::Fixed(Arc::new(Fixed {
+                authorization: authorization(&token),
                 token,
                 installation_id: Some(description.installation_id),
                 gate,
@@ -897,6 +912,7 @@ impl<P> InstallationClient<P> {
         Self {
             client,
             auth: Auth::Fixed(Arc::new(Fixed {
+                authorization: authorization(&token),
                 token,
                 installation_id: None,
                 gate: Arc::default(),
@@ -964,8 +980,8 @@ impl<P> InstallationClient<P> {
             Auth::Managed(source) => {
                 let token = source.token().await?;
                 Ok(Some(TokenInfo {
-                    expires_at: token.expires_at,
-                    permissions: token.permissions.clone(),
+                    expires_at: token.token.expires_at,
+                    permissions: token.token.permissions.clone(),
                 }))
             }
         }
@@ -1018,7 +1034,11 @@ impl<P> InstallationClient<P> {
         match &self.auth {
             Auth::Fixed(fixed) => {
                 self.client
-                    .execute(&request, Bearer::Token(&fixed.token), fixed.caller())
+                    .execute(
+                        &request,
+                        Bearer::Ready(fixed.authorization.as_ref()),
+                        fixed.caller(),
+                    )
                     .await
             }
             Auth::Managed(source) => {
@@ -1046,6 +1066,7 @@ pub struct TokenInfo {
 pub struct AppClient {
     client: Client,
     jwt: Arc<SecretToken>,
+    authorization: Option<HeaderValue>,
     gate: Arc<RateGate>,
 }
 
@@ -1079,6 +1100,7 @@ impl AppClient {
         Ok(Self {
             gate: client.gate(None),
             client,
+            authorization: authorization(&jwt),
             jwt: Arc::new(jwt),
         })
     }
@@ -1098,7 +1120,7 @@ impl AppClient {
             installation_id: None,
         };
         self.client
-            .execute(&request, Bearer::Token(&self.jwt), caller)
+            .execute(&request, Bearer::Ready(self.authorization.as_ref()), caller)
             .await
     }
 

@@ -10,6 +10,7 @@
 //! wait is longer than its retry policy allows; none of them hits the limit
 //! again.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -71,6 +72,9 @@ const MAX_CLOSED: Duration = Duration::from_secs(24 * 60 * 60);
 #[derive(Debug, Default)]
 pub(crate) struct RateGate {
     state: Mutex<GateState>,
+    /// Whether the gate was ever closed: until then, passing it takes no
+    /// lock and no clock reading.
+    ever_closed: AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -82,6 +86,9 @@ struct GateState {
 impl RateGate {
     /// How long the gate stays closed from now; `None` when it is open.
     pub(crate) fn closed_for(&self) -> Option<Duration> {
+        if !self.ever_closed.load(Ordering::Acquire) {
+            return None;
+        }
         let until = self.lock().closed_until?;
         until.checked_duration_since(Instant::now())
     }
@@ -108,6 +115,7 @@ impl RateGate {
         if state.closed_until.is_none_or(|known| known < until) {
             state.closed_until = Some(until);
         }
+        self.ever_closed.store(true, Ordering::Release);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, GateState> {

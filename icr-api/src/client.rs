@@ -576,6 +576,10 @@ impl Client {
             .map_err(|e| transport(e, Stage::SentNoAnswer))?;
         let status = answer.status().as_u16();
         let headers = std::mem::take(answer.headers_mut());
+        // Links are resolved against the URL answered (after redirects).
+        let url = headers
+            .contains_key(reqwest::header::LINK)
+            .then(|| answer.url().clone());
         self.observe_date(headers.get("date"));
         let rate_limit = RateLimit::from_headers(&headers);
         let header = |name: &str| {
@@ -638,6 +642,7 @@ impl Client {
                 path,
                 headers,
                 body,
+                url,
             });
         }
         let mut error = api_error(

@@ -51,6 +51,12 @@
 //!   the permission traits; narrowing only narrows; and the one way to send
 //!   a hand-made request, [`InstallationClient::send`], states the
 //!   permissions it needs, checked like a generated function's;
+//! - failed requests are retried when that is safe ([`RetryPolicy`]), rate
+//!   limits are waited out per installation, and every call is one
+//!   `icr.request` `tracing` span;
+//! - every list operation also reads the whole list: `…_pages` gives a
+//!   lazy stream of its items across pages, and single [`Page`]s with
+//!   [`Cursor`]s to resume from (see [`pages`]);
 //! - the tag modules and [`models`] are generated from
 //!   `spec/icr.openapi.yaml` by `cargo xtask codegen` and checked in under
 //!   `src/generated/`; nothing in them is edited by hand.
@@ -72,6 +78,7 @@ mod generated;
 pub mod grants;
 mod installation;
 mod limits;
+pub mod pages;
 mod request;
 mod retry;
 mod secret;
@@ -85,6 +92,7 @@ pub use generated::*;
 pub use icr_macros::generate_api;
 pub use installation::{Installation, InstallationToken};
 pub use limits::RateLimit;
+pub use pages::{Cursor, Page, Pages};
 pub use request::{Request, Response};
 pub use retry::RetryPolicy;
 pub use secret::{SecretToken, expose_secrets};

@@ -31,6 +31,8 @@ pub struct Request {
     pub(crate) body: Option<(&'static str, Bytes)>,
     pub(crate) accept: &'static str,
     pub(crate) operation: Option<&'static str>,
+    /// A page of this list to ask for instead (see [`Request::at`]).
+    cursor: Option<crate::pages::Cursor>,
     problem: Option<String>,
 }
 
@@ -80,6 +82,7 @@ impl Request {
             body: None,
             accept: "application/json",
             operation: None,
+            cursor: None,
             problem: None,
         }
     }
@@ -133,6 +136,16 @@ impl Request {
             },
         };
         self.push_header("Idempotency-Key", key);
+        self
+    }
+
+    /// The same request, for the page of its list at `cursor`: the path it
+    /// describes, with the cursor's query. A cursor whose path is another
+    /// makes the request fail when it is sent, nothing sent: a cursor never
+    /// leads to another endpoint than the one whose permissions the request
+    /// states.
+    pub(crate) fn at(mut self, cursor: crate::pages::Cursor) -> Self {
+        self.cursor = Some(cursor);
         self
     }
 
@@ -303,6 +316,17 @@ impl Request {
                 segments.push(&filled);
             }
         }
+        if let Some(cursor) = &self.cursor {
+            if cursor.path() != url.path() {
+                return Err(self.invalid(format!(
+                    "the page cursor `{}` is for another list than `{}`",
+                    cursor.path(),
+                    url.path()
+                )));
+            }
+            url.set_query(cursor.query());
+            return Ok(url);
+        }
         if !self.query.is_empty() {
             let mut pairs = url.query_pairs_mut();
             for (name, value) in &self.query {
@@ -382,6 +406,8 @@ pub struct Response {
     pub(crate) path: String,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
+    /// The URL answered, when the answer has links to resolve against it.
+    pub(crate) url: Option<reqwest::Url>,
 }
 
 /// Shows the answer's status and headers, and the size of its body, which

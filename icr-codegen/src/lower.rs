@@ -21,7 +21,8 @@ use serde_json::Value;
 use crate::error::ErrorKind;
 use crate::model::{
     Api, ArrayStyle, Body, ClientKind, Encoding, EnumVariant, Field, Location, Operation, Options,
-    Param, Prim, ResponseShape, ResponseVariant, Summary, Ty, TypeDef, TypeKind, UnionVariant,
+    Paging, Param, Prim, ResponseShape, ResponseVariant, Summary, Ty, TypeDef, TypeKind,
+    UnionVariant,
 };
 use crate::naming::{Names, pascal, snake};
 use crate::permissions::Catalog;
@@ -312,6 +313,16 @@ impl<'a> Lowerer<'a> {
         if self.errors.len() > errors_before {
             return;
         }
+        let paging = self
+            .paging(&at, options.as_ref(), &response)
+            .map(|mut paging| {
+                paging.function = self
+                    .function_names
+                    .entry(module.clone())
+                    .or_default()
+                    .unique(format!("{name}_pages"));
+                paging
+            });
         match client {
             ClientKind::Installation => self.summary.installation += 1,
             ClientKind::App => self.summary.app += 1,
@@ -332,7 +343,131 @@ impl<'a> Lowerer<'a> {
             options,
             body,
             response,
+            paging,
         });
+    }
+
+    /// How the operation pages: it takes `perPage` and `page` in the query,
+    /// answers a JSON array, and declares a `Link` header on its success
+    /// answer (the spec's pagination convention).
+    fn paging(
+        &self,
+        at: &JsonPointer,
+        options: Option<&Options>,
+        response: &ResponseShape,
+    ) -> Option<Paging> {
+        let param = |name: &str| {
+            options?
+                .params
+                .iter()
+                .find(|p| p.api_name == name && p.location == Location::Query)
+        };
+        let per_page = param("perPage")?;
+        param("page")?;
+        let ResponseShape::Single {
+            ty: Ty::Vec(_),
+            encoding: Encoding::Json,
+            ..
+        } = response
+        else {
+            return None;
+        };
+        let responses = self.doc.raw().pointer(at.join("responses").as_str())?;
+        let links = responses.as_object()?.iter().any(|(status, answer)| {
+            status.starts_with('2') && {
+                let answer = self.followed(answer);
+                answer
+                    .get("headers")
+                    .and_then(Value::as_object)
+                    .is_some_and(|headers| headers.keys().any(|h| h.eq_ignore_ascii_case("link")))
+            }
+        });
+        links.then(|| Paging {
+            function: String::new(),
+            per_page_max: per_page.maximum,
+        })
+    }
+
+    /// `node`, or what its `$ref` names (a few references deep).
+    fn followed<'v>(&'v self, mut node: &'v Value) -> &'v Value {
+        for _ in 0..16 {
+            match node.get("$ref").and_then(Value::as_str) {
+                Some(reference) => match self.doc.resolve(reference) {
+                    Some((_, target)) => node = target,
+                    None => break,
+                },
+                None => break,
+            }
+        }
+        node
+    }
+
+    /// What the schema at `at` says of its values, for the docs: its
+    /// default, its bounds, its allowed values (an array's, of its items).
+    fn facts(&self, at: &JsonPointer) -> (Option<String>, Option<i64>) {
+        let Some(schema) = self
+            .doc
+            .raw()
+            .pointer(at.as_str())
+            .map(|s| self.followed(s))
+        else {
+            return (None, None);
+        };
+        let shown = |value: &Value| match value {
+            Value::String(text) => format!("`{text}`"),
+            other => format!("`{other}`"),
+        };
+        let mut facts = Vec::new();
+        let values = schema
+            .get("enum")
+            .or_else(|| {
+                schema
+                    .get("items")
+                    .map(|i| self.followed(i))
+                    .and_then(|i| i.get("enum"))
+            })
+            .and_then(Value::as_array);
+        if let Some(values) = values {
+            let listed: Vec<String> = values.iter().filter(|v| !v.is_null()).map(shown).collect();
+            facts.push(format!("one of {}", listed.join(", ")));
+        }
+        let number = |name: &str| {
+            schema
+                .get(name)
+                .filter(|v| v.is_number())
+                .map(ToString::to_string)
+        };
+        match (number("minimum"), number("maximum")) {
+            (Some(min), Some(max)) => facts.push(format!("from {min} to {max}")),
+            (Some(min), None) => facts.push(format!("at least {min}")),
+            (None, Some(max)) => facts.push(format!("at most {max}")),
+            (None, None) => {}
+        }
+        match (number("minLength"), number("maxLength")) {
+            (Some(min), Some(max)) if min != "0" => {
+                facts.push(format!("from {min} to {max} characters"))
+            }
+            (_, Some(max)) => facts.push(format!("at most {max} characters")),
+            (Some(min), None) if min != "0" => facts.push(format!("at least {min} characters")),
+            _ => {}
+        }
+        if let Some(default) = schema.get("default") {
+            facts.push(format!(
+                "default {} (the server's, when left out)",
+                shown(default)
+            ));
+        }
+        let maximum = schema.get("maximum").and_then(Value::as_i64);
+        let text = (!facts.is_empty()).then(|| {
+            let text = facts.join("; ");
+            let mut chars = text.chars();
+            let first = chars
+                .next()
+                .map(|c| c.to_uppercase().to_string())
+                .unwrap_or_default();
+            format!("{first}{}.", chars.as_str())
+        });
+        (text, maximum)
     }
 
     /// Whether the operation's security asks for a JWT bearer token, which
@@ -479,6 +614,7 @@ impl<'a> Lowerer<'a> {
             } else {
                 option_names.unique(snake(&data.name))
             };
+            let (facts, maximum) = self.facts(&at.join("schema"));
             let param = Param {
                 api_name: data.name.clone(),
                 name,
@@ -486,6 +622,8 @@ impl<'a> Lowerer<'a> {
                 ty,
                 style,
                 doc: data.description.clone(),
+                facts,
+                maximum,
             };
             if required {
                 args.push(param)

@@ -82,6 +82,19 @@ pub struct Operation {
     pub body: Option<Body>,
     /// What a success answer decodes to.
     pub response: ResponseShape,
+    /// How the operation pages, if it is a list (see [`Paging`]).
+    pub paging: Option<Paging>,
+}
+
+/// A list operation: it takes `perPage` and `page`, answers an array, and
+/// says where the other pages are in a `Link` header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Paging {
+    /// The name of the function that reads every page.
+    pub function: String,
+    /// The largest `perPage` the spec allows, asked for when a whole list
+    /// is read (unless the caller chose one).
+    pub per_page_max: Option<i64>,
 }
 
 /// A parameter of an operation.
@@ -99,6 +112,11 @@ pub struct Param {
     pub style: ArrayStyle,
     /// Its description.
     pub doc: Option<String>,
+    /// What its schema says of its values: the default, bounds, allowed
+    /// values, as a sentence for its docs.
+    pub facts: Option<String>,
+    /// The schema's `maximum`, if it has one.
+    pub maximum: Option<i64>,
 }
 
 /// Where a parameter goes.

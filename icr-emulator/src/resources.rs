@@ -110,27 +110,23 @@ fn page_of(r: &Request<'_>, total: usize) -> (usize, usize, Option<String>) {
     let per_page = number("perPage", 30).min(100);
     let page = number("page", 1);
     let last = total.div_ceil(per_page).max(1);
+    // The request's own query, as it was written (each filter in its own
+    // style), with the page and its size put last.
+    let kept: Vec<&str> = r
+        .raw_query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .filter(|pair| {
+            let name = pair.split_once('=').map_or(*pair, |(name, _)| name);
+            name != "page" && name != "perPage"
+        })
+        .collect();
     let link = |n: usize, rel: &str| {
-        let mut query: Vec<(String, String)> = r
-            .query
-            .iter()
-            .filter(|(name, _)| *name != "page" && *name != "perPage")
-            .map(|(name, value)| {
-                let text = match value {
-                    Value::String(s) => s.clone(),
-                    Value::Array(items) => items
-                        .iter()
-                        .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
-                        .collect::<Vec<_>>()
-                        .join(","),
-                    other => other.to_string(),
-                };
-                (name.clone(), text)
-            })
-            .collect();
-        query.push(("perPage".to_owned(), per_page.to_string()));
-        query.push(("page".to_owned(), n.to_string()));
-        let query = serde_urlencoded::to_string(&query).unwrap_or_default();
+        let mut query = kept.join("&");
+        if !query.is_empty() {
+            query.push('&');
+        }
+        query.push_str(&format!("perPage={per_page}&page={n}"));
         format!("<{}{}?{query}>; rel=\"{rel}\"", r.base_url, r.raw_path)
     };
     let mut links = Vec::new();

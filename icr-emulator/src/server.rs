@@ -168,6 +168,8 @@ pub(crate) struct Request<'a> {
     pub now: DateTime<Utc>,
     pub base_url: &'a str,
     pub raw_path: &'a str,
+    /// The query as received, still encoded.
+    pub raw_query: &'a str,
 }
 
 impl Request<'_> {
@@ -570,6 +572,7 @@ fn answer(
         now,
         base_url: &shared.base_url,
         raw_path: uri.path(),
+        raw_query: uri.query().unwrap_or_default(),
     };
     // One lock from the `Idempotency-Key` check to its record, so that
     // concurrent repeats of a request make one resource between them.

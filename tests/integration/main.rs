@@ -12,6 +12,7 @@ mod emulator;
 mod every_function;
 mod golden;
 mod hostile_network;
+mod pagination;
 mod permissions;
 mod resilience;
 mod tidy;

@@ -12,6 +12,8 @@
 ///
 /// `GET /app` (operation `apps/getAuthenticatedApp`).
 ///
+/// **Paging:** none; one answer.
+///
 /// Authenticates as the app, with its JWT.
 pub fn get_authenticated_app<'client>(
     client: &'client ::icr_api::AppClient,
@@ -28,11 +30,11 @@ pub fn get_authenticated_app<'client>(
 pub struct ListInstallationsOptions {
     /// How many results a page holds.
     ///
-    /// The `perPage` query parameter.
+    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
     pub per_page: ::core::option::Option<i64>,
     /// Which page of results to return, counting from 1.
     ///
-    /// The `page` query parameter.
+    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: ::core::option::Option<i64>,
     /// Only results updated at or after this time.
     ///
@@ -44,6 +46,8 @@ pub struct ListInstallationsOptions {
 /// Lists every installation of the authenticated app, a page at a time, oldest first. Takes the app's JWT.
 ///
 /// `GET /app/installations` (operation `apps/listInstallations`).
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_installations_pages`] reads every page.
 ///
 /// Authenticates as the app, with its JWT.
 pub fn list_installations<'client>(
@@ -60,11 +64,44 @@ pub fn list_installations<'client>(
         .query("since", &options.since);
     ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
+/// Every item of [`list_installations`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
+///
+/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// `GET /app/installations` (operation `apps/listInstallations`).
+///
+/// Authenticates as the app, with its JWT.
+pub fn list_installations_pages<'client>(
+    client: &'client ::icr_api::AppClient,
+    options: &ListInstallationsOptions,
+) -> ::icr_api::Pages<'client, super::models::Installation> {
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/app/installations",
+        )
+        .operation("apps/listInstallations")
+        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
+        .query("page", &options.page)
+        .query("since", &options.since);
+    ::icr_api::Pages::new(
+        request,
+        ::std::sync::Arc::new(move |
+            request,
+        | -> ::icr_api::Call<'client, ::icr_api::Response> {
+            ::std::boxed::Box::pin(client.send(request))
+        }),
+    )
+}
 /// Get an installation
 ///
 /// Returns one installation of the authenticated app. Takes the app's JWT.
 ///
 /// `GET /app/installations/{installationId}` (operation `apps/getInstallation`).
+///
+/// **Arguments:**
+/// - `installation_id`: The installation's id. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// Authenticates as the app, with its JWT.
 pub fn get_installation<'client>(
@@ -85,6 +122,11 @@ pub fn get_installation<'client>(
 ///
 /// `DELETE /app/installations/{installationId}` (operation `apps/deleteInstallation`).
 ///
+/// **Arguments:**
+/// - `installation_id`: The installation's id. At least 1.
+///
+/// **Paging:** none; one answer.
+///
 /// Authenticates as the app, with its JWT.
 pub fn delete_installation<'client>(
     client: &'client ::icr_api::AppClient,
@@ -104,6 +146,11 @@ pub fn delete_installation<'client>(
 ///
 /// `GET /app/organizations/{organizationId}/installation` (operation `apps/getOrganizationInstallation`).
 ///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+///
+/// **Paging:** none; one answer.
+///
 /// Authenticates as the app, with its JWT.
 pub fn get_organization_installation<'client>(
     client: &'client ::icr_api::AppClient,
@@ -122,6 +169,11 @@ pub fn get_organization_installation<'client>(
 /// Issues a token that acts as the installation for two hours. The token never holds a permission the installation was not granted; the body may narrow it to fewer permissions or projects. Asking for more than the installation holds is a 422 that names the permissions. Takes the app's JWT.
 ///
 /// `POST /app/installations/{installationId}/accessTokens` (operation `apps/createInstallationAccessToken`).
+///
+/// **Arguments:**
+/// - `installation_id`: The installation's id. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// Authenticates as the app, with its JWT.
 pub fn create_installation_access_token<'client>(
@@ -143,11 +195,11 @@ pub fn create_installation_access_token<'client>(
 pub struct ListInstallationProjectsOptions {
     /// How many results a page holds.
     ///
-    /// The `perPage` query parameter.
+    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
     pub per_page: ::core::option::Option<i64>,
     /// Which page of results to return, counting from 1.
     ///
-    /// The `page` query parameter.
+    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: ::core::option::Option<i64>,
 }
 /// List the projects an installation can reach
@@ -155,6 +207,8 @@ pub struct ListInstallationProjectsOptions {
 /// Lists the projects the installation access token reaches. Works with ICR Apps.
 ///
 /// `GET /installation/projects` (operation `apps/listInstallationProjects`).
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `metadata: read`.
 pub fn list_installation_projects<'client, P>(

@@ -15,11 +15,11 @@ pub struct ListIssueCommentsOptions {
     pub since: ::core::option::Option<::icr_api::DateTime>,
     /// How many results a page holds.
     ///
-    /// The `perPage` query parameter.
+    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
     pub per_page: ::core::option::Option<i64>,
     /// Which page of results to return, counting from 1.
     ///
-    /// The `page` query parameter.
+    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: ::core::option::Option<i64>,
 }
 /// List an issue's comments
@@ -27,6 +27,12 @@ pub struct ListIssueCommentsOptions {
 /// Lists the comments on an issue, oldest first. Works with ICR Apps.
 ///
 /// `GET /projects/{projectId}/issues/{issueNumber}/comments` (operation `comments/listIssueComments`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `issue_number`: The issue's number inside its project. At least 1.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_issue_comments_pages`] reads every page.
 ///
 /// **Permissions:** `issues: read`.
 pub fn list_issue_comments<'client, P>(
@@ -52,12 +58,49 @@ where
         client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
     })
 }
+/// Every item of [`list_issue_comments`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
+///
+/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// `GET /projects/{projectId}/issues/{issueNumber}/comments` (operation `comments/listIssueComments`).
+///
+/// **Permissions:** `issues: read`.
+pub fn list_issue_comments_pages<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
+    project_id: i64,
+    issue_number: i64,
+    options: &ListIssueCommentsOptions,
+) -> ::icr_api::Pages<'client, super::models::IssueComment>
+where
+    P: super::permissions::IssuesRead,
+{
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/issues/{issueNumber}/comments",
+        )
+        .operation("comments/listIssueComments")
+        .path("projectId", &project_id)
+        .path("issueNumber", &issue_number)
+        .query("since", &options.since)
+        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
+        .query("page", &options.page);
+    ::icr_api::Pages::new(
+        request,
+        ::std::sync::Arc::new(move |
+            request,
+        | -> ::icr_api::Call<'client, ::icr_api::Response> {
+            ::std::boxed::Box::pin(
+                client.send::<super::permissions::needs::IssuesRead>(request),
+            )
+        }),
+    )
+}
 /// The optional parameters of [`create_comment`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateCommentOptions {
     /// A key chosen by the client. A repeated request with the same key within 24 hours returns the first request's result instead of creating a second resource, so a create can be retried safely.
     ///
-    /// The `Idempotency-Key` header parameter. When `None`, a random key is sent: the same one on every attempt of the call, so retries never act twice.
+    /// The `Idempotency-Key` header parameter. From 1 to 255 characters. When `None`, a random key is sent: the same one on every attempt of the call, so retries never act twice.
     pub idempotency_key: ::core::option::Option<::std::string::String>,
 }
 /// Comment on an issue
@@ -65,6 +108,12 @@ pub struct CreateCommentOptions {
 /// Adds a comment to an issue. Send an `Idempotency-Key` to retry the request safely. A comment made with an installation access token names the app in `performedViaApp`. Works with ICR Apps.
 ///
 /// `POST /projects/{projectId}/issues/{issueNumber}/comments` (operation `comments/createComment`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `issue_number`: The issue's number inside its project. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `issues: write`.
 pub fn create_comment<'client, P>(
@@ -93,11 +142,11 @@ where
 /// The optional parameters of [`list_project_comments`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListProjectCommentsOptions {
-    /// The `sort` query parameter.
+    /// The `sort` query parameter. One of `created`, `updated`; default `created` (the server's, when left out).
     pub sort: ::core::option::Option<super::models::ListProjectCommentsSort>,
     /// The order of the results.
     ///
-    /// The `direction` query parameter.
+    /// The `direction` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
     pub direction: ::core::option::Option<super::models::Direction>,
     /// Only results updated at or after this time.
     ///
@@ -105,11 +154,11 @@ pub struct ListProjectCommentsOptions {
     pub since: ::core::option::Option<::icr_api::DateTime>,
     /// How many results a page holds.
     ///
-    /// The `perPage` query parameter.
+    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
     pub per_page: ::core::option::Option<i64>,
     /// Which page of results to return, counting from 1.
     ///
-    /// The `page` query parameter.
+    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: ::core::option::Option<i64>,
 }
 /// List the comments of a project
@@ -117,6 +166,11 @@ pub struct ListProjectCommentsOptions {
 /// Lists the comments on every issue of a project. Works with ICR Apps.
 ///
 /// `GET /projects/{projectId}/comments` (operation `comments/listProjectComments`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_project_comments_pages`] reads every page.
 ///
 /// **Permissions:** `issues: read`.
 pub fn list_project_comments<'client, P>(
@@ -142,11 +196,54 @@ where
         client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
     })
 }
+/// Every item of [`list_project_comments`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
+///
+/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// `GET /projects/{projectId}/comments` (operation `comments/listProjectComments`).
+///
+/// **Permissions:** `issues: read`.
+pub fn list_project_comments_pages<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
+    project_id: i64,
+    options: &ListProjectCommentsOptions,
+) -> ::icr_api::Pages<'client, super::models::IssueComment>
+where
+    P: super::permissions::IssuesRead,
+{
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/comments",
+        )
+        .operation("comments/listProjectComments")
+        .path("projectId", &project_id)
+        .query("sort", &options.sort)
+        .query("direction", &options.direction)
+        .query("since", &options.since)
+        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
+        .query("page", &options.page);
+    ::icr_api::Pages::new(
+        request,
+        ::std::sync::Arc::new(move |
+            request,
+        | -> ::icr_api::Call<'client, ::icr_api::Response> {
+            ::std::boxed::Box::pin(
+                client.send::<super::permissions::needs::IssuesRead>(request),
+            )
+        }),
+    )
+}
 /// Get a comment
 ///
 /// Returns one comment. Works with ICR Apps.
 ///
 /// `GET /projects/{projectId}/comments/{commentId}` (operation `comments/getComment`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `comment_id`: The comment's id. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `issues: read`.
 pub fn get_comment<'client, P>(
@@ -174,6 +271,12 @@ where
 ///
 /// `DELETE /projects/{projectId}/comments/{commentId}` (operation `comments/deleteComment`).
 ///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `comment_id`: The comment's id. At least 1.
+///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** `issues: write`.
 pub fn delete_comment<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -199,6 +302,12 @@ where
 /// Replaces a comment's body. Works with ICR Apps.
 ///
 /// `PATCH /projects/{projectId}/comments/{commentId}` (operation `comments/updateComment`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `comment_id`: The comment's id. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `issues: write`.
 pub fn update_comment<'client, P>(

@@ -13,7 +13,7 @@ pub struct ListProjectIssuesOptions {
     ///
     /// The `milestone` query parameter.
     pub milestone: ::core::option::Option<::std::string::String>,
-    /// The `state` query parameter.
+    /// The `state` query parameter. One of `open`, `closed`, `all`; default `open` (the server's, when left out).
     pub state: ::core::option::Option<super::models::ListProjectIssuesState>,
     /// A login, `*` for issues assigned to anyone, or `none` for unassigned issues.
     ///
@@ -25,11 +25,11 @@ pub struct ListProjectIssuesOptions {
     ///
     /// The `labels` query parameter.
     pub labels: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
-    /// The `sort` query parameter.
+    /// The `sort` query parameter. One of `created`, `updated`, `comments`; default `created` (the server's, when left out).
     pub sort: ::core::option::Option<super::models::ListProjectIssuesSort>,
     /// The order of the results.
     ///
-    /// The `direction` query parameter.
+    /// The `direction` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
     pub direction: ::core::option::Option<super::models::Direction>,
     /// Only results updated at or after this time.
     ///
@@ -37,11 +37,11 @@ pub struct ListProjectIssuesOptions {
     pub since: ::core::option::Option<::icr_api::DateTime>,
     /// How many results a page holds.
     ///
-    /// The `perPage` query parameter.
+    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
     pub per_page: ::core::option::Option<i64>,
     /// Which page of results to return, counting from 1.
     ///
-    /// The `page` query parameter.
+    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: ::core::option::Option<i64>,
 }
 /// List a project's issues
@@ -49,6 +49,11 @@ pub struct ListProjectIssuesOptions {
 /// Lists a project's issues, filtered and sorted as asked. Works with ICR Apps.
 ///
 /// `GET /projects/{projectId}/issues` (operation `issues/listProjectIssues`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_project_issues_pages`] reads every page.
 ///
 /// **Permissions:** `issues: read`.
 pub fn list_project_issues<'client, P>(
@@ -83,12 +88,58 @@ where
         client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
     })
 }
+/// Every item of [`list_project_issues`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
+///
+/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// `GET /projects/{projectId}/issues` (operation `issues/listProjectIssues`).
+///
+/// **Permissions:** `issues: read`.
+pub fn list_project_issues_pages<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
+    project_id: i64,
+    options: &ListProjectIssuesOptions,
+) -> ::icr_api::Pages<'client, super::models::Issue>
+where
+    P: super::permissions::IssuesRead,
+{
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/issues",
+        )
+        .operation("issues/listProjectIssues")
+        .path("projectId", &project_id)
+        .query("milestone", &options.milestone)
+        .query("state", &options.state)
+        .query("assignee", &options.assignee)
+        .query("creator", &options.creator)
+        .query_list(
+            "labels",
+            &options.labels,
+            ::icr_api::__private::ArrayStyle::Join(","),
+        )
+        .query("sort", &options.sort)
+        .query("direction", &options.direction)
+        .query("since", &options.since)
+        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
+        .query("page", &options.page);
+    ::icr_api::Pages::new(
+        request,
+        ::std::sync::Arc::new(move |
+            request,
+        | -> ::icr_api::Call<'client, ::icr_api::Response> {
+            ::std::boxed::Box::pin(
+                client.send::<super::permissions::needs::IssuesRead>(request),
+            )
+        }),
+    )
+}
 /// The optional parameters of [`create_issue`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateIssueOptions {
     /// A key chosen by the client. A repeated request with the same key within 24 hours returns the first request's result instead of creating a second resource, so a create can be retried safely.
     ///
-    /// The `Idempotency-Key` header parameter. When `None`, a random key is sent: the same one on every attempt of the call, so retries never act twice.
+    /// The `Idempotency-Key` header parameter. From 1 to 255 characters. When `None`, a random key is sent: the same one on every attempt of the call, so retries never act twice.
     pub idempotency_key: ::core::option::Option<::std::string::String>,
 }
 /// Create an issue
@@ -96,6 +147,11 @@ pub struct CreateIssueOptions {
 /// Opens an issue in a project. Send an `Idempotency-Key` to retry the request safely. An issue created with an installation access token names the app in `performedViaApp`. Works with ICR Apps.
 ///
 /// `POST /projects/{projectId}/issues` (operation `issues/createIssue`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `issues: write`.
 pub fn create_issue<'client, P>(
@@ -122,9 +178,9 @@ where
 /// The optional parameters of [`list_organization_issues`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListOrganizationIssuesOptions {
-    /// The `filter` query parameter.
+    /// The `filter` query parameter. One of `assigned`, `created`, `mentioned`, `all`; default `all` (the server's, when left out).
     pub filter: ::core::option::Option<super::models::ListOrganizationIssuesFilter>,
-    /// The `state` query parameter.
+    /// The `state` query parameter. One of `open`, `closed`, `all`; default `open` (the server's, when left out).
     pub state: ::core::option::Option<super::models::ListOrganizationIssuesState>,
     /// Only issues that carry every one of these labels.
     ///
@@ -132,7 +188,7 @@ pub struct ListOrganizationIssuesOptions {
     pub labels: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
     /// The order of the results.
     ///
-    /// The `direction` query parameter.
+    /// The `direction` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
     pub direction: ::core::option::Option<super::models::Direction>,
     /// Only results updated at or after this time.
     ///
@@ -140,11 +196,11 @@ pub struct ListOrganizationIssuesOptions {
     pub since: ::core::option::Option<::icr_api::DateTime>,
     /// How many results a page holds.
     ///
-    /// The `perPage` query parameter.
+    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
     pub per_page: ::core::option::Option<i64>,
     /// Which page of results to return, counting from 1.
     ///
-    /// The `page` query parameter.
+    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: ::core::option::Option<i64>,
 }
 /// List issues across an organization
@@ -152,6 +208,11 @@ pub struct ListOrganizationIssuesOptions {
 /// Lists issues from every project of the organization the caller can see. Works with ICR Apps.
 ///
 /// `GET /organizations/{organizationId}/issues` (operation `issues/listOrganizationIssues`).
+///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_organization_issues_pages`] reads every page.
 ///
 /// **Permissions:** `issues: read`.
 pub fn list_organization_issues<'client, P>(
@@ -183,11 +244,60 @@ where
         client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
     })
 }
+/// Every item of [`list_organization_issues`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
+///
+/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// `GET /organizations/{organizationId}/issues` (operation `issues/listOrganizationIssues`).
+///
+/// **Permissions:** `issues: read`.
+pub fn list_organization_issues_pages<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
+    organization_id: i64,
+    options: &ListOrganizationIssuesOptions,
+) -> ::icr_api::Pages<'client, super::models::Issue>
+where
+    P: super::permissions::IssuesRead,
+{
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/organizations/{organizationId}/issues",
+        )
+        .operation("issues/listOrganizationIssues")
+        .path("organizationId", &organization_id)
+        .query("filter", &options.filter)
+        .query("state", &options.state)
+        .query_list(
+            "labels",
+            &options.labels,
+            ::icr_api::__private::ArrayStyle::Join(","),
+        )
+        .query("direction", &options.direction)
+        .query("since", &options.since)
+        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
+        .query("page", &options.page);
+    ::icr_api::Pages::new(
+        request,
+        ::std::sync::Arc::new(move |
+            request,
+        | -> ::icr_api::Call<'client, ::icr_api::Response> {
+            ::std::boxed::Box::pin(
+                client.send::<super::permissions::needs::IssuesRead>(request),
+            )
+        }),
+    )
+}
 /// Get an issue
 ///
 /// Returns an issue. Works with ICR Apps.
 ///
 /// `GET /projects/{projectId}/issues/{issueNumber}` (operation `issues/getIssue`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `issue_number`: The issue's number inside its project. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `issues: read`.
 pub fn get_issue<'client, P>(
@@ -214,6 +324,12 @@ where
 /// Changes an issue's title, body, state, assignees, labels or milestone. Works with ICR Apps.
 ///
 /// `PATCH /projects/{projectId}/issues/{issueNumber}` (operation `issues/updateIssue`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `issue_number`: The issue's number inside its project. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `issues: write`.
 pub fn update_issue<'client, P>(
@@ -243,6 +359,12 @@ where
 ///
 /// `PUT /projects/{projectId}/issues/{issueNumber}/lock` (operation `issues/lockIssue`).
 ///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `issue_number`: The issue's number inside its project. At least 1.
+///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** `issues: write`.
 pub fn lock_issue<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -271,6 +393,12 @@ where
 ///
 /// `DELETE /projects/{projectId}/issues/{issueNumber}/lock` (operation `issues/unlockIssue`).
 ///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `issue_number`: The issue's number inside its project. At least 1.
+///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** `issues: write`.
 pub fn unlock_issue<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -296,11 +424,11 @@ where
 pub struct ListAssigneesOptions {
     /// How many results a page holds.
     ///
-    /// The `perPage` query parameter.
+    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
     pub per_page: ::core::option::Option<i64>,
     /// Which page of results to return, counting from 1.
     ///
-    /// The `page` query parameter.
+    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: ::core::option::Option<i64>,
 }
 /// List the users issues can be assigned to
@@ -308,6 +436,11 @@ pub struct ListAssigneesOptions {
 /// Lists the users who can be assigned to the project's issues. Works with ICR Apps.
 ///
 /// `GET /projects/{projectId}/assignees` (operation `issues/listAssignees`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_assignees_pages`] reads every page.
 ///
 /// **Permissions:** `issues: read`.
 pub fn list_assignees<'client, P>(
@@ -330,11 +463,51 @@ where
         client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
     })
 }
+/// Every item of [`list_assignees`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
+///
+/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// `GET /projects/{projectId}/assignees` (operation `issues/listAssignees`).
+///
+/// **Permissions:** `issues: read`.
+pub fn list_assignees_pages<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
+    project_id: i64,
+    options: &ListAssigneesOptions,
+) -> ::icr_api::Pages<'client, super::models::SimpleUser>
+where
+    P: super::permissions::IssuesRead,
+{
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/assignees",
+        )
+        .operation("issues/listAssignees")
+        .path("projectId", &project_id)
+        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
+        .query("page", &options.page);
+    ::icr_api::Pages::new(
+        request,
+        ::std::sync::Arc::new(move |
+            request,
+        | -> ::icr_api::Call<'client, ::icr_api::Response> {
+            ::std::boxed::Box::pin(
+                client.send::<super::permissions::needs::IssuesRead>(request),
+            )
+        }),
+    )
+}
 /// Check whether a user can be assigned
 ///
 /// Answers 204 when the user can be assigned to the project's issues and 404 when not. Works with ICR Apps.
 ///
 /// `GET /projects/{projectId}/assignees/{username}` (operation `issues/checkAssignee`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `username`: The user's login.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `issues: read`.
 pub fn check_assignee<'client, P>(
@@ -361,6 +534,12 @@ where
 /// Adds assignees to an issue; users already assigned stay. Works with ICR Apps.
 ///
 /// `POST /projects/{projectId}/issues/{issueNumber}/assignees` (operation `issues/addAssignees`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `issue_number`: The issue's number inside its project. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `issues: write`.
 pub fn add_assignees<'client, P>(
@@ -390,6 +569,12 @@ where
 ///
 /// `DELETE /projects/{projectId}/issues/{issueNumber}/assignees` (operation `issues/removeAssignees`).
 ///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `issue_number`: The issue's number inside its project. At least 1.
+///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** `issues: write`.
 pub fn remove_assignees<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -417,6 +602,12 @@ where
 /// Moves an issue to another project of the same organization. Needs write access to issues and read access to the target project. Works with ICR Apps.
 ///
 /// `POST /projects/{projectId}/issues/{issueNumber}/transfer` (operation `issues/transferIssue`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `issue_number`: The issue's number inside its project. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `issues: write and projects: read`.
 pub fn transfer_issue<'client, P>(

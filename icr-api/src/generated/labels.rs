@@ -11,11 +11,11 @@
 pub struct ListProjectLabelsOptions {
     /// How many results a page holds.
     ///
-    /// The `perPage` query parameter.
+    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
     pub per_page: ::core::option::Option<i64>,
     /// Which page of results to return, counting from 1.
     ///
-    /// The `page` query parameter.
+    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: ::core::option::Option<i64>,
 }
 /// List a project's labels
@@ -23,6 +23,11 @@ pub struct ListProjectLabelsOptions {
 /// Lists every label defined in a project. Either the issues or the projects permission is enough. Works with ICR Apps.
 ///
 /// `GET /projects/{projectId}/labels` (operation `labels/listProjectLabels`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_project_labels_pages`] reads every page.
 ///
 /// **Permissions:** any one of `issues: read or projects: read`.
 pub fn list_project_labels<'client, P>(
@@ -48,11 +53,51 @@ where
             .json()
     })
 }
+/// Every item of [`list_project_labels`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
+///
+/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// `GET /projects/{projectId}/labels` (operation `labels/listProjectLabels`).
+///
+/// **Permissions:** any one of `issues: read or projects: read`.
+pub fn list_project_labels_pages<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
+    project_id: i64,
+    options: &ListProjectLabelsOptions,
+) -> ::icr_api::Pages<'client, super::models::Label>
+where
+    P: super::permissions::IssuesReadOrProjectsRead,
+{
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/labels",
+        )
+        .operation("labels/listProjectLabels")
+        .path("projectId", &project_id)
+        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
+        .query("page", &options.page);
+    ::icr_api::Pages::new(
+        request,
+        ::std::sync::Arc::new(move |
+            request,
+        | -> ::icr_api::Call<'client, ::icr_api::Response> {
+            ::std::boxed::Box::pin(
+                client
+                    .send::<super::permissions::needs::IssuesReadOrProjectsRead>(request),
+            )
+        }),
+    )
+}
 /// Create a label
 ///
 /// Defines a new label in a project. Works with ICR Apps.
 ///
 /// `POST /projects/{projectId}/labels` (operation `labels/createLabel`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** any one of `issues: write or projects: write`.
 pub fn create_label<'client, P>(
@@ -83,6 +128,12 @@ where
 ///
 /// `GET /projects/{projectId}/labels/{labelName}` (operation `labels/getLabel`).
 ///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `label_name`: The label's name, unique inside its project.
+///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** any one of `issues: read or projects: read`.
 pub fn get_label<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -112,6 +163,12 @@ where
 ///
 /// `DELETE /projects/{projectId}/labels/{labelName}` (operation `labels/deleteLabel`).
 ///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `label_name`: The label's name, unique inside its project.
+///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** any one of `issues: write or projects: write`.
 pub fn delete_label<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -140,6 +197,12 @@ where
 /// Renames a label or changes its color or description; issues keep it. Works with ICR Apps.
 ///
 /// `PATCH /projects/{projectId}/labels/{labelName}` (operation `labels/updateLabel`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `label_name`: The label's name, unique inside its project.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** any one of `issues: write or projects: write`.
 pub fn update_label<'client, P>(
@@ -172,6 +235,12 @@ where
 ///
 /// `GET /projects/{projectId}/issues/{issueNumber}/labels` (operation `labels/listIssueLabels`).
 ///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `issue_number`: The issue's number inside its project. At least 1.
+///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** `issues: read`.
 pub fn list_issue_labels<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -197,6 +266,12 @@ where
 /// Replaces every label of an issue with the listed ones. Works with ICR Apps.
 ///
 /// `PUT /projects/{projectId}/issues/{issueNumber}/labels` (operation `labels/setIssueLabels`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `issue_number`: The issue's number inside its project. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `issues: write`.
 pub fn set_issue_labels<'client, P>(
@@ -226,6 +301,12 @@ where
 ///
 /// `POST /projects/{projectId}/issues/{issueNumber}/labels` (operation `labels/addIssueLabels`).
 ///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `issue_number`: The issue's number inside its project. At least 1.
+///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** `issues: write`.
 pub fn add_issue_labels<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -254,6 +335,12 @@ where
 ///
 /// `DELETE /projects/{projectId}/issues/{issueNumber}/labels` (operation `labels/removeAllIssueLabels`).
 ///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `issue_number`: The issue's number inside its project. At least 1.
+///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** `issues: write`.
 pub fn remove_all_issue_labels<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -279,6 +366,13 @@ where
 /// Takes one label off an issue; the label stays defined in the project. Works with ICR Apps.
 ///
 /// `DELETE /projects/{projectId}/issues/{issueNumber}/labels/{labelName}` (operation `labels/removeIssueLabel`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `issue_number`: The issue's number inside its project. At least 1.
+/// - `label_name`: The label's name, unique inside its project.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `issues: write`.
 pub fn remove_issue_label<'client, P>(
@@ -307,11 +401,11 @@ where
 pub struct ListMilestoneLabelsOptions {
     /// How many results a page holds.
     ///
-    /// The `perPage` query parameter.
+    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
     pub per_page: ::core::option::Option<i64>,
     /// Which page of results to return, counting from 1.
     ///
-    /// The `page` query parameter.
+    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: ::core::option::Option<i64>,
 }
 /// List the labels of a milestone's issues
@@ -319,6 +413,12 @@ pub struct ListMilestoneLabelsOptions {
 /// Lists every label carried by at least one issue of the milestone. Works with ICR Apps.
 ///
 /// `GET /projects/{projectId}/milestones/{milestoneNumber}/labels` (operation `labels/listMilestoneLabels`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `milestone_number`: The milestone's number inside its project. At least 1.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_milestone_labels_pages`] reads every page.
 ///
 /// **Permissions:** `issues: read`.
 pub fn list_milestone_labels<'client, P>(
@@ -342,4 +442,40 @@ where
     ::std::boxed::Box::pin(async move {
         client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
     })
+}
+/// Every item of [`list_milestone_labels`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
+///
+/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// `GET /projects/{projectId}/milestones/{milestoneNumber}/labels` (operation `labels/listMilestoneLabels`).
+///
+/// **Permissions:** `issues: read`.
+pub fn list_milestone_labels_pages<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
+    project_id: i64,
+    milestone_number: i64,
+    options: &ListMilestoneLabelsOptions,
+) -> ::icr_api::Pages<'client, super::models::Label>
+where
+    P: super::permissions::IssuesRead,
+{
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/milestones/{milestoneNumber}/labels",
+        )
+        .operation("labels/listMilestoneLabels")
+        .path("projectId", &project_id)
+        .path("milestoneNumber", &milestone_number)
+        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
+        .query("page", &options.page);
+    ::icr_api::Pages::new(
+        request,
+        ::std::sync::Arc::new(move |
+            request,
+        | -> ::icr_api::Call<'client, ::icr_api::Response> {
+            ::std::boxed::Box::pin(
+                client.send::<super::permissions::needs::IssuesRead>(request),
+            )
+        }),
+    )
 }

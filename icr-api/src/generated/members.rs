@@ -11,15 +11,15 @@
 pub struct ListMembersOptions {
     /// Only members with this role.
     ///
-    /// The `role` query parameter.
+    /// The `role` query parameter. One of `all`, `admin`, `member`; default `all` (the server's, when left out).
     pub role: ::core::option::Option<super::models::ListMembersRole>,
     /// How many results a page holds.
     ///
-    /// The `perPage` query parameter.
+    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
     pub per_page: ::core::option::Option<i64>,
     /// Which page of results to return, counting from 1.
     ///
-    /// The `page` query parameter.
+    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: ::core::option::Option<i64>,
 }
 /// List organization members
@@ -27,6 +27,11 @@ pub struct ListMembersOptions {
 /// Lists the users who are members of the organization. Works with ICR Apps.
 ///
 /// `GET /organizations/{organizationId}/members` (operation `members/listMembers`).
+///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_members_pages`] reads every page.
 ///
 /// **Permissions:** `members: read`.
 pub fn list_members<'client, P>(
@@ -50,11 +55,52 @@ where
         client.send::<super::permissions::needs::MembersRead>(request).await?.json()
     })
 }
+/// Every item of [`list_members`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
+///
+/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// `GET /organizations/{organizationId}/members` (operation `members/listMembers`).
+///
+/// **Permissions:** `members: read`.
+pub fn list_members_pages<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
+    organization_id: i64,
+    options: &ListMembersOptions,
+) -> ::icr_api::Pages<'client, super::models::SimpleUser>
+where
+    P: super::permissions::MembersRead,
+{
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/organizations/{organizationId}/members",
+        )
+        .operation("members/listMembers")
+        .path("organizationId", &organization_id)
+        .query("role", &options.role)
+        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
+        .query("page", &options.page);
+    ::icr_api::Pages::new(
+        request,
+        ::std::sync::Arc::new(move |
+            request,
+        | -> ::icr_api::Call<'client, ::icr_api::Response> {
+            ::std::boxed::Box::pin(
+                client.send::<super::permissions::needs::MembersRead>(request),
+            )
+        }),
+    )
+}
 /// Check whether a user is a member
 ///
 /// Answers 204 when the user is a member of the organization and 404 when not. Works with ICR Apps.
 ///
 /// `GET /organizations/{organizationId}/members/{username}` (operation `members/checkMember`).
+///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+/// - `username`: The user's login.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `members: read`.
 pub fn check_member<'client, P>(
@@ -82,6 +128,12 @@ where
 ///
 /// `DELETE /organizations/{organizationId}/members/{username}` (operation `members/removeMember`).
 ///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+/// - `username`: The user's login.
+///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** `members: write`.
 pub fn remove_member<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -108,6 +160,12 @@ where
 ///
 /// `GET /organizations/{organizationId}/memberships/{username}` (operation `members/getMembership`).
 ///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+/// - `username`: The user's login.
+///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** `members: read`.
 pub fn get_membership<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -133,6 +191,12 @@ where
 /// Gives a member a new role, or invites a user who is not yet a member. Works with ICR Apps.
 ///
 /// `PUT /organizations/{organizationId}/memberships/{username}` (operation `members/setMembership`).
+///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+/// - `username`: The user's login.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `members: write`.
 pub fn set_membership<'client, P>(
@@ -161,11 +225,11 @@ where
 pub struct ListInvitationsOptions {
     /// How many results a page holds.
     ///
-    /// The `perPage` query parameter.
+    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
     pub per_page: ::core::option::Option<i64>,
     /// Which page of results to return, counting from 1.
     ///
-    /// The `page` query parameter.
+    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: ::core::option::Option<i64>,
 }
 /// List pending invitations
@@ -173,6 +237,11 @@ pub struct ListInvitationsOptions {
 /// Lists the invitations nobody has accepted yet. Works with ICR Apps.
 ///
 /// `GET /organizations/{organizationId}/invitations` (operation `members/listInvitations`).
+///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_invitations_pages`] reads every page.
 ///
 /// **Permissions:** `members: read`.
 pub fn list_invitations<'client, P>(
@@ -195,11 +264,50 @@ where
         client.send::<super::permissions::needs::MembersRead>(request).await?.json()
     })
 }
+/// Every item of [`list_invitations`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
+///
+/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// `GET /organizations/{organizationId}/invitations` (operation `members/listInvitations`).
+///
+/// **Permissions:** `members: read`.
+pub fn list_invitations_pages<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
+    organization_id: i64,
+    options: &ListInvitationsOptions,
+) -> ::icr_api::Pages<'client, super::models::Invitation>
+where
+    P: super::permissions::MembersRead,
+{
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/organizations/{organizationId}/invitations",
+        )
+        .operation("members/listInvitations")
+        .path("organizationId", &organization_id)
+        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
+        .query("page", &options.page);
+    ::icr_api::Pages::new(
+        request,
+        ::std::sync::Arc::new(move |
+            request,
+        | -> ::icr_api::Call<'client, ::icr_api::Response> {
+            ::std::boxed::Box::pin(
+                client.send::<super::permissions::needs::MembersRead>(request),
+            )
+        }),
+    )
+}
 /// Invite someone to the organization
 ///
 /// Invites a user, by id or by email address, to join the organization. Works with ICR Apps.
 ///
 /// `POST /organizations/{organizationId}/invitations` (operation `members/createInvitation`).
+///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `members: write`.
 pub fn create_invitation<'client, P>(
@@ -226,6 +334,12 @@ where
 /// Withdraws an invitation before it is accepted. Works with ICR Apps.
 ///
 /// `DELETE /organizations/{organizationId}/invitations/{invitationId}` (operation `members/cancelInvitation`).
+///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+/// - `invitation_id`: The invitation's id. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `members: write`.
 pub fn cancel_invitation<'client, P>(

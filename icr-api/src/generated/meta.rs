@@ -12,6 +12,8 @@
 ///
 /// `GET /meta` (operation `meta/getMeta`).
 ///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** `metadata: read`.
 pub fn get_meta<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -34,6 +36,8 @@ where
 ///
 /// `GET /versions` (operation `meta/listVersions`).
 ///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** `metadata: read`.
 pub fn list_versions<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -55,6 +59,8 @@ where
 /// Returns one short line of plain text, different from time to time. Works with ICR Apps.
 ///
 /// `GET /zen` (operation `meta/getZen`).
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `metadata: read`.
 pub fn get_zen<'client, P>(

@@ -9,21 +9,21 @@
 /// The optional parameters of [`list_milestones`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListMilestonesOptions {
-    /// The `state` query parameter.
+    /// The `state` query parameter. One of `open`, `closed`, `all`; default `open` (the server's, when left out).
     pub state: ::core::option::Option<super::models::ListMilestonesState>,
-    /// The `sort` query parameter.
+    /// The `sort` query parameter. One of `dueOn`, `completeness`; default `dueOn` (the server's, when left out).
     pub sort: ::core::option::Option<super::models::ListMilestonesSort>,
     /// The order of the results.
     ///
-    /// The `direction` query parameter.
+    /// The `direction` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
     pub direction: ::core::option::Option<super::models::Direction>,
     /// How many results a page holds.
     ///
-    /// The `perPage` query parameter.
+    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
     pub per_page: ::core::option::Option<i64>,
     /// Which page of results to return, counting from 1.
     ///
-    /// The `page` query parameter.
+    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: ::core::option::Option<i64>,
 }
 /// List milestones
@@ -31,6 +31,11 @@ pub struct ListMilestonesOptions {
 /// Lists a project's milestones. Works with ICR Apps.
 ///
 /// `GET /projects/{projectId}/milestones` (operation `milestones/listMilestones`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_milestones_pages`] reads every page.
 ///
 /// **Permissions:** `issues: read`.
 pub fn list_milestones<'client, P>(
@@ -56,11 +61,53 @@ where
         client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
     })
 }
+/// Every item of [`list_milestones`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
+///
+/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// `GET /projects/{projectId}/milestones` (operation `milestones/listMilestones`).
+///
+/// **Permissions:** `issues: read`.
+pub fn list_milestones_pages<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
+    project_id: i64,
+    options: &ListMilestonesOptions,
+) -> ::icr_api::Pages<'client, super::models::Milestone>
+where
+    P: super::permissions::IssuesRead,
+{
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/milestones",
+        )
+        .operation("milestones/listMilestones")
+        .path("projectId", &project_id)
+        .query("state", &options.state)
+        .query("sort", &options.sort)
+        .query("direction", &options.direction)
+        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
+        .query("page", &options.page);
+    ::icr_api::Pages::new(
+        request,
+        ::std::sync::Arc::new(move |
+            request,
+        | -> ::icr_api::Call<'client, ::icr_api::Response> {
+            ::std::boxed::Box::pin(
+                client.send::<super::permissions::needs::IssuesRead>(request),
+            )
+        }),
+    )
+}
 /// Create a milestone
 ///
 /// Creates a milestone in a project. Works with ICR Apps.
 ///
 /// `POST /projects/{projectId}/milestones` (operation `milestones/createMilestone`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `issues: write`.
 pub fn create_milestone<'client, P>(
@@ -88,6 +135,12 @@ where
 ///
 /// `GET /projects/{projectId}/milestones/{milestoneNumber}` (operation `milestones/getMilestone`).
 ///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `milestone_number`: The milestone's number inside its project. At least 1.
+///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** `issues: read`.
 pub fn get_milestone<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -114,6 +167,12 @@ where
 ///
 /// `DELETE /projects/{projectId}/milestones/{milestoneNumber}` (operation `milestones/deleteMilestone`).
 ///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `milestone_number`: The milestone's number inside its project. At least 1.
+///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** `issues: write`.
 pub fn delete_milestone<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -139,6 +198,12 @@ where
 /// Changes a milestone's title, description, state or due date. Works with ICR Apps.
 ///
 /// `PATCH /projects/{projectId}/milestones/{milestoneNumber}` (operation `milestones/updateMilestone`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `milestone_number`: The milestone's number inside its project. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `issues: write`.
 pub fn update_milestone<'client, P>(

@@ -12,6 +12,11 @@
 ///
 /// `GET /organizations/{organizationId}` (operation `organizations/getOrganization`).
 ///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** `metadata: read`.
 pub fn get_organization<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -35,6 +40,11 @@ where
 /// Changes an organization's profile and settings. Works with ICR Apps.
 ///
 /// `PATCH /organizations/{organizationId}` (operation `organizations/updateOrganization`).
+///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `organization: write`.
 pub fn update_organization<'client, P>(
@@ -68,15 +78,15 @@ pub struct ListAuditLogOptions {
     pub phrase: ::core::option::Option<::std::string::String>,
     /// Which sources of events to include.
     ///
-    /// The `include` query parameter.
+    /// The `include` query parameter. One of `web`, `api`, `all`; default `all` (the server's, when left out).
     pub include: ::core::option::Option<super::models::ListAuditLogInclude>,
     /// How many results a page holds.
     ///
-    /// The `perPage` query parameter.
+    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
     pub per_page: ::core::option::Option<i64>,
     /// Which page of results to return, counting from 1.
     ///
-    /// The `page` query parameter.
+    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: ::core::option::Option<i64>,
 }
 /// List the organization's audit log
@@ -84,6 +94,11 @@ pub struct ListAuditLogOptions {
 /// Lists what was done in the organization and by whom, newest first. Works with ICR Apps.
 ///
 /// `GET /organizations/{organizationId}/auditLog` (operation `organizations/listAuditLog`).
+///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_audit_log_pages`] reads every page.
 ///
 /// **Permissions:** `organization: admin`.
 pub fn list_audit_log<'client, P>(
@@ -110,4 +125,40 @@ where
             .await?
             .json()
     })
+}
+/// Every item of [`list_audit_log`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
+///
+/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// `GET /organizations/{organizationId}/auditLog` (operation `organizations/listAuditLog`).
+///
+/// **Permissions:** `organization: admin`.
+pub fn list_audit_log_pages<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
+    organization_id: i64,
+    options: &ListAuditLogOptions,
+) -> ::icr_api::Pages<'client, super::models::AuditLogEntry>
+where
+    P: super::permissions::OrganizationAdmin,
+{
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/organizations/{organizationId}/auditLog",
+        )
+        .operation("organizations/listAuditLog")
+        .path("organizationId", &organization_id)
+        .query("phrase", &options.phrase)
+        .query("include", &options.include)
+        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
+        .query("page", &options.page);
+    ::icr_api::Pages::new(
+        request,
+        ::std::sync::Arc::new(move |
+            request,
+        | -> ::icr_api::Call<'client, ::icr_api::Response> {
+            ::std::boxed::Box::pin(
+                client.send::<super::permissions::needs::OrganizationAdmin>(request),
+            )
+        }),
+    )
 }

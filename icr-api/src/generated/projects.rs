@@ -9,23 +9,23 @@
 /// The optional parameters of [`list_organization_projects`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListOrganizationProjectsOptions {
-    /// The `visibility` query parameter.
+    /// The `visibility` query parameter. One of `all`, `public`, `private`, `internal`; default `all` (the server's, when left out).
     pub visibility: ::core::option::Option<
         super::models::ListOrganizationProjectsVisibility,
     >,
-    /// The `sort` query parameter.
+    /// The `sort` query parameter. One of `created`, `updated`, `name`; default `created` (the server's, when left out).
     pub sort: ::core::option::Option<super::models::ListOrganizationProjectsSort>,
     /// The order of the results.
     ///
-    /// The `direction` query parameter.
+    /// The `direction` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
     pub direction: ::core::option::Option<super::models::Direction>,
     /// How many results a page holds.
     ///
-    /// The `perPage` query parameter.
+    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
     pub per_page: ::core::option::Option<i64>,
     /// Which page of results to return, counting from 1.
     ///
-    /// The `page` query parameter.
+    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: ::core::option::Option<i64>,
 }
 /// List an organization's projects
@@ -33,6 +33,11 @@ pub struct ListOrganizationProjectsOptions {
 /// Lists the organization's projects the caller can see. Works with ICR Apps.
 ///
 /// `GET /organizations/{organizationId}/projects` (operation `projects/listOrganizationProjects`).
+///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_organization_projects_pages`] reads every page.
 ///
 /// **Permissions:** `projects: read`.
 pub fn list_organization_projects<'client, P>(
@@ -58,11 +63,53 @@ where
         client.send::<super::permissions::needs::ProjectsRead>(request).await?.json()
     })
 }
+/// Every item of [`list_organization_projects`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
+///
+/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// `GET /organizations/{organizationId}/projects` (operation `projects/listOrganizationProjects`).
+///
+/// **Permissions:** `projects: read`.
+pub fn list_organization_projects_pages<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
+    organization_id: i64,
+    options: &ListOrganizationProjectsOptions,
+) -> ::icr_api::Pages<'client, super::models::Project>
+where
+    P: super::permissions::ProjectsRead,
+{
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/organizations/{organizationId}/projects",
+        )
+        .operation("projects/listOrganizationProjects")
+        .path("organizationId", &organization_id)
+        .query("visibility", &options.visibility)
+        .query("sort", &options.sort)
+        .query("direction", &options.direction)
+        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
+        .query("page", &options.page);
+    ::icr_api::Pages::new(
+        request,
+        ::std::sync::Arc::new(move |
+            request,
+        | -> ::icr_api::Call<'client, ::icr_api::Response> {
+            ::std::boxed::Box::pin(
+                client.send::<super::permissions::needs::ProjectsRead>(request),
+            )
+        }),
+    )
+}
 /// Create a project
 ///
 /// Creates a project in the organization. Works with ICR Apps.
 ///
 /// `POST /organizations/{organizationId}/projects` (operation `projects/createProject`).
+///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `projects: admin`.
 pub fn create_project<'client, P>(
@@ -90,6 +137,11 @@ where
 ///
 /// `GET /projects/{projectId}` (operation `projects/getProject`).
 ///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** `projects: read`.
 pub fn get_project<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -114,6 +166,11 @@ where
 ///
 /// `DELETE /projects/{projectId}` (operation `projects/deleteProject`).
 ///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** `projects: admin`.
 pub fn delete_project<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -137,6 +194,11 @@ where
 /// Changes a project's name, short description, homepage, visibility or settings. Each change appears in the project's timeline; a change made with an installation access token names the app. Works with ICR Apps.
 ///
 /// `PATCH /projects/{projectId}` (operation `projects/updateProject`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `projects: write`.
 pub fn update_project<'client, P>(
@@ -164,6 +226,11 @@ where
 ///
 /// `GET /projects/{projectId}/topics` (operation `projects/listTopics`).
 ///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** `projects: read`.
 pub fn list_topics<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -187,6 +254,11 @@ where
 /// Replaces every topic of a project; an empty list removes them all. Works with ICR Apps.
 ///
 /// `PUT /projects/{projectId}/topics` (operation `projects/replaceTopics`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `projects: write`.
 pub fn replace_topics<'client, P>(
@@ -214,6 +286,11 @@ where
 ///
 /// `GET /projects/{projectId}/languages` (operation `projects/listLanguages`).
 ///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** `projects: read`.
 pub fn list_languages<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -237,11 +314,11 @@ where
 pub struct ListContributorsOptions {
     /// How many results a page holds.
     ///
-    /// The `perPage` query parameter.
+    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
     pub per_page: ::core::option::Option<i64>,
     /// Which page of results to return, counting from 1.
     ///
-    /// The `page` query parameter.
+    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: ::core::option::Option<i64>,
 }
 /// The success answers of [`list_contributors`].
@@ -257,6 +334,11 @@ pub enum ListContributorsResponse {
 /// Lists the users who contributed to a project, most contributions first. Works with ICR Apps.
 ///
 /// `GET /projects/{projectId}/contributors` (operation `projects/listContributors`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `projects: read`.
 pub fn list_contributors<'client, P>(
@@ -300,6 +382,11 @@ pub enum GetReadmeResponse {
 ///
 /// `GET /projects/{projectId}/readme` (operation `projects/getReadme`).
 ///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** `contents: read`.
 pub fn get_readme<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -336,6 +423,11 @@ where
 ///
 /// `POST /projects/{projectId}/exports` (operation `projects/createExport`).
 ///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** `projects: read and contents: read`.
 pub fn create_export<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -369,6 +461,12 @@ where
 /// Returns the state of an export and, once it is done, where to download it. Works with ICR Apps.
 ///
 /// `GET /projects/{projectId}/exports/{exportId}` (operation `projects/getExport`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `export_id`: The export's id. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `projects: read and contents: read`.
 pub fn get_export<'client, P>(
@@ -412,6 +510,12 @@ pub enum DownloadExportArchiveResponse {
 ///
 /// `GET /projects/{projectId}/exports/{exportId}/archive` (operation `projects/downloadExportArchive`).
 ///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `export_id`: The export's id. At least 1.
+///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** `projects: read and contents: read`.
 pub fn download_export_archive<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -450,6 +554,11 @@ where
 /// Moves a project to another organization where the installation's app is installed too. The move finishes in the background. Works with ICR Apps.
 ///
 /// `POST /projects/{projectId}/transfer` (operation `projects/transferProject`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `projects: admin`.
 pub fn transfer_project<'client, P>(

@@ -12,6 +12,8 @@
 ///
 /// `GET /rateLimit` (operation `rateLimit/getRateLimit`).
 ///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** `metadata: read`.
 pub fn get_rate_limit<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,

@@ -11,19 +11,19 @@
 pub struct SearchProjectsOptions {
     /// Sort by this field instead of by best match.
     ///
-    /// The `sort` query parameter.
+    /// The `sort` query parameter. One of `updated`, `openIssues`.
     pub sort: ::core::option::Option<super::models::SearchProjectsSort>,
     /// The order of the results by the `sort` field.
     ///
-    /// The `order` query parameter.
+    /// The `order` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
     pub order: ::core::option::Option<super::models::SearchOrder>,
     /// How many results a page holds.
     ///
-    /// The `perPage` query parameter.
+    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
     pub per_page: ::core::option::Option<i64>,
     /// Which page of results to return, counting from 1.
     ///
-    /// The `page` query parameter.
+    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: ::core::option::Option<i64>,
 }
 /// Search projects
@@ -31,6 +31,11 @@ pub struct SearchProjectsOptions {
 /// Finds projects by name, description and topics. An installation finds public projects and the projects it can reach. Works with ICR Apps.
 ///
 /// `GET /search/projects` (operation `search/searchProjects`).
+///
+/// **Arguments:**
+/// - `q`: The search terms and qualifiers, e.g. `compiler visibility:public`. From 1 to 256 characters.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `metadata: read`.
 pub fn search_projects<'client, P>(
@@ -58,19 +63,19 @@ where
 /// The optional parameters of [`search_issues`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SearchIssuesOptions {
-    /// The `sort` query parameter.
+    /// The `sort` query parameter. One of `created`, `updated`, `comments`.
     pub sort: ::core::option::Option<super::models::SearchIssuesSort>,
     /// The order of the results by the `sort` field.
     ///
-    /// The `order` query parameter.
+    /// The `order` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
     pub order: ::core::option::Option<super::models::SearchOrder>,
     /// How many results a page holds.
     ///
-    /// The `perPage` query parameter.
+    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
     pub per_page: ::core::option::Option<i64>,
     /// Which page of results to return, counting from 1.
     ///
-    /// The `page` query parameter.
+    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: ::core::option::Option<i64>,
 }
 /// Search issues
@@ -78,6 +83,11 @@ pub struct SearchIssuesOptions {
 /// Finds issues by title, body and qualifiers such as `state:open` or `label:bug`. Works with ICR Apps.
 ///
 /// `GET /search/issues` (operation `search/searchIssues`).
+///
+/// **Arguments:**
+/// - `q`: The search terms and qualifiers, e.g. `compiler visibility:public`. From 1 to 256 characters.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `issues: read`.
 pub fn search_issues<'client, P>(
@@ -107,15 +117,15 @@ where
 pub struct SearchUsersOptions {
     /// The order of the results by the `sort` field.
     ///
-    /// The `order` query parameter.
+    /// The `order` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
     pub order: ::core::option::Option<super::models::SearchOrder>,
     /// How many results a page holds.
     ///
-    /// The `perPage` query parameter.
+    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
     pub per_page: ::core::option::Option<i64>,
     /// Which page of results to return, counting from 1.
     ///
-    /// The `page` query parameter.
+    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: ::core::option::Option<i64>,
 }
 /// Search users
@@ -123,6 +133,11 @@ pub struct SearchUsersOptions {
 /// Finds users by login, name and public profile. Works with ICR Apps.
 ///
 /// `GET /search/users` (operation `search/searchUsers`).
+///
+/// **Arguments:**
+/// - `q`: The search terms and qualifiers, e.g. `compiler visibility:public`. From 1 to 256 characters.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `metadata: read`.
 pub fn search_users<'client, P>(
@@ -151,15 +166,15 @@ where
 pub struct SearchLabelsOptions {
     /// The order of the results by the `sort` field.
     ///
-    /// The `order` query parameter.
+    /// The `order` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
     pub order: ::core::option::Option<super::models::SearchOrder>,
     /// How many results a page holds.
     ///
-    /// The `perPage` query parameter.
+    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
     pub per_page: ::core::option::Option<i64>,
     /// Which page of results to return, counting from 1.
     ///
-    /// The `page` query parameter.
+    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: ::core::option::Option<i64>,
 }
 /// Search a project's labels
@@ -167,6 +182,11 @@ pub struct SearchLabelsOptions {
 /// Finds labels of one project by name and description. Works with ICR Apps.
 ///
 /// `GET /search/labels` (operation `search/searchLabels`).
+///
+/// **Arguments:**
+/// - `q`: The search terms and qualifiers, e.g. `compiler visibility:public`. From 1 to 256 characters.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** any one of `issues: read or projects: read`.
 pub fn search_labels<'client, P>(

@@ -11,11 +11,11 @@
 pub struct ListTeamsOptions {
     /// How many results a page holds.
     ///
-    /// The `perPage` query parameter.
+    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
     pub per_page: ::core::option::Option<i64>,
     /// Which page of results to return, counting from 1.
     ///
-    /// The `page` query parameter.
+    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: ::core::option::Option<i64>,
 }
 /// List teams
@@ -23,6 +23,11 @@ pub struct ListTeamsOptions {
 /// Lists the organization's teams that the caller can see. Works with ICR Apps.
 ///
 /// `GET /organizations/{organizationId}/teams` (operation `teams/listTeams`).
+///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_teams_pages`] reads every page.
 ///
 /// **Permissions:** `members: read`.
 pub fn list_teams<'client, P>(
@@ -45,11 +50,50 @@ where
         client.send::<super::permissions::needs::MembersRead>(request).await?.json()
     })
 }
+/// Every item of [`list_teams`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
+///
+/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// `GET /organizations/{organizationId}/teams` (operation `teams/listTeams`).
+///
+/// **Permissions:** `members: read`.
+pub fn list_teams_pages<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
+    organization_id: i64,
+    options: &ListTeamsOptions,
+) -> ::icr_api::Pages<'client, super::models::Team>
+where
+    P: super::permissions::MembersRead,
+{
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/organizations/{organizationId}/teams",
+        )
+        .operation("teams/listTeams")
+        .path("organizationId", &organization_id)
+        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
+        .query("page", &options.page);
+    ::icr_api::Pages::new(
+        request,
+        ::std::sync::Arc::new(move |
+            request,
+        | -> ::icr_api::Call<'client, ::icr_api::Response> {
+            ::std::boxed::Box::pin(
+                client.send::<super::permissions::needs::MembersRead>(request),
+            )
+        }),
+    )
+}
 /// Create a team
 ///
 /// Creates a team, at the top level or nested under a parent team. Works with ICR Apps.
 ///
 /// `POST /organizations/{organizationId}/teams` (operation `teams/createTeam`).
+///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `members: write`.
 pub fn create_team<'client, P>(
@@ -76,6 +120,12 @@ where
 /// Returns a team found by its slug. A slug changes when the team is renamed, so prefer `teams/getTeam` with the team's id; this endpoint will be removed in a later version of the API. Works with ICR Apps.
 ///
 /// `GET /organizations/{organizationId}/teams/{teamSlug}` (operation `teams/getTeamBySlug`).
+///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+/// - `team_slug`: The team's slug, unique inside its organization.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `members: read`.
 #[deprecated(note = "the API description deprecates this operation")]
@@ -104,6 +154,11 @@ where
 ///
 /// `GET /teams/{teamId}` (operation `teams/getTeam`).
 ///
+/// **Arguments:**
+/// - `team_id`: The team's id. At least 1.
+///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** `members: read`.
 pub fn get_team<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -127,6 +182,11 @@ where
 /// Deletes a team; its child teams are deleted with it. Works with ICR Apps.
 ///
 /// `DELETE /teams/{teamId}` (operation `teams/deleteTeam`).
+///
+/// **Arguments:**
+/// - `team_id`: The team's id. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `members: write`.
 pub fn delete_team<'client, P>(
@@ -152,6 +212,11 @@ where
 ///
 /// `PATCH /teams/{teamId}` (operation `teams/updateTeam`).
 ///
+/// **Arguments:**
+/// - `team_id`: The team's id. At least 1.
+///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** `members: write`.
 pub fn update_team<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -175,19 +240,19 @@ where
 /// The optional parameters of [`list_team_members`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListTeamMembersOptions {
-    /// The `role` query parameter.
+    /// The `role` query parameter. One of `member`, `maintainer`, `all`; default `all` (the server's, when left out).
     pub role: ::core::option::Option<super::models::ListTeamMembersRole>,
     /// Also list the members of child teams.
     ///
-    /// The `nested` query parameter.
+    /// The `nested` query parameter. Default `false` (the server's, when left out).
     pub nested: ::core::option::Option<bool>,
     /// How many results a page holds.
     ///
-    /// The `perPage` query parameter.
+    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
     pub per_page: ::core::option::Option<i64>,
     /// Which page of results to return, counting from 1.
     ///
-    /// The `page` query parameter.
+    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: ::core::option::Option<i64>,
 }
 /// List team members
@@ -195,6 +260,11 @@ pub struct ListTeamMembersOptions {
 /// Lists the members of a team and, with `nested`, of its child teams. Works with ICR Apps.
 ///
 /// `GET /teams/{teamId}/members` (operation `teams/listTeamMembers`).
+///
+/// **Arguments:**
+/// - `team_id`: The team's id. At least 1.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_team_members_pages`] reads every page.
 ///
 /// **Permissions:** `members: read`.
 pub fn list_team_members<'client, P>(
@@ -219,11 +289,53 @@ where
         client.send::<super::permissions::needs::MembersRead>(request).await?.json()
     })
 }
+/// Every item of [`list_team_members`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
+///
+/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// `GET /teams/{teamId}/members` (operation `teams/listTeamMembers`).
+///
+/// **Permissions:** `members: read`.
+pub fn list_team_members_pages<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
+    team_id: i64,
+    options: &ListTeamMembersOptions,
+) -> ::icr_api::Pages<'client, super::models::SimpleUser>
+where
+    P: super::permissions::MembersRead,
+{
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/teams/{teamId}/members",
+        )
+        .operation("teams/listTeamMembers")
+        .path("teamId", &team_id)
+        .query("role", &options.role)
+        .query("nested", &options.nested)
+        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
+        .query("page", &options.page);
+    ::icr_api::Pages::new(
+        request,
+        ::std::sync::Arc::new(move |
+            request,
+        | -> ::icr_api::Call<'client, ::icr_api::Response> {
+            ::std::boxed::Box::pin(
+                client.send::<super::permissions::needs::MembersRead>(request),
+            )
+        }),
+    )
+}
 /// Add a user to a team or change their role
 ///
 /// Adds an organization member to a team, or changes their role in it. Works with ICR Apps.
 ///
 /// `PUT /teams/{teamId}/memberships/{username}` (operation `teams/setTeamMembership`).
+///
+/// **Arguments:**
+/// - `team_id`: The team's id. At least 1.
+/// - `username`: The user's login.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `members: write`.
 pub fn set_team_membership<'client, P>(
@@ -253,6 +365,12 @@ where
 ///
 /// `DELETE /teams/{teamId}/memberships/{username}` (operation `teams/removeTeamMembership`).
 ///
+/// **Arguments:**
+/// - `team_id`: The team's id. At least 1.
+/// - `username`: The user's login.
+///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** `members: write`.
 pub fn remove_team_membership<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -278,11 +396,11 @@ where
 pub struct ListTeamProjectsOptions {
     /// How many results a page holds.
     ///
-    /// The `perPage` query parameter.
+    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
     pub per_page: ::core::option::Option<i64>,
     /// Which page of results to return, counting from 1.
     ///
-    /// The `page` query parameter.
+    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: ::core::option::Option<i64>,
 }
 /// List a team's projects
@@ -290,6 +408,11 @@ pub struct ListTeamProjectsOptions {
 /// Lists the projects a team has access to. Needs both the members and the projects permission, as it reveals both. Works with ICR Apps.
 ///
 /// `GET /teams/{teamId}/projects` (operation `teams/listTeamProjects`).
+///
+/// **Arguments:**
+/// - `team_id`: The team's id. At least 1.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_team_projects_pages`] reads every page.
 ///
 /// **Permissions:** `members: read and projects: read`.
 pub fn list_team_projects<'client, P>(
@@ -320,11 +443,57 @@ where
             .json()
     })
 }
+/// Every item of [`list_team_projects`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
+///
+/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// `GET /teams/{teamId}/projects` (operation `teams/listTeamProjects`).
+///
+/// **Permissions:** `members: read and projects: read`.
+pub fn list_team_projects_pages<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
+    team_id: i64,
+    options: &ListTeamProjectsOptions,
+) -> ::icr_api::Pages<'client, super::models::Project>
+where
+    P: super::permissions::MembersRead + super::permissions::ProjectsRead,
+{
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/teams/{teamId}/projects",
+        )
+        .operation("teams/listTeamProjects")
+        .path("teamId", &team_id)
+        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
+        .query("page", &options.page);
+    ::icr_api::Pages::new(
+        request,
+        ::std::sync::Arc::new(move |
+            request,
+        | -> ::icr_api::Call<'client, ::icr_api::Response> {
+            ::std::boxed::Box::pin(
+                client
+                    .send::<
+                        ::icr_api::grants::And<
+                            super::permissions::needs::MembersRead,
+                            super::permissions::needs::ProjectsRead,
+                        >,
+                    >(request),
+            )
+        }),
+    )
+}
 /// Give a team access to a project
 ///
 /// Gives a team access to a project, or changes the access it has. Works with ICR Apps.
 ///
 /// `PUT /teams/{teamId}/projects/{projectId}` (operation `teams/addTeamProject`).
+///
+/// **Arguments:**
+/// - `team_id`: The team's id. At least 1.
+/// - `project_id`: The project's id. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `members: write and projects: admin`.
 pub fn add_team_project<'client, P>(
@@ -361,6 +530,12 @@ where
 /// Removes a team's access to a project. Works with ICR Apps.
 ///
 /// `DELETE /teams/{teamId}/projects/{projectId}` (operation `teams/removeTeamProject`).
+///
+/// **Arguments:**
+/// - `team_id`: The team's id. At least 1.
+/// - `project_id`: The project's id. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `members: write and projects: admin`.
 pub fn remove_team_project<'client, P>(

@@ -11,11 +11,11 @@
 pub struct ListIssueTimelineOptions {
     /// How many results a page holds.
     ///
-    /// The `perPage` query parameter.
+    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
     pub per_page: ::core::option::Option<i64>,
     /// Which page of results to return, counting from 1.
     ///
-    /// The `page` query parameter.
+    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: ::core::option::Option<i64>,
 }
 /// List an issue's timeline
@@ -23,6 +23,12 @@ pub struct ListIssueTimelineOptions {
 /// Lists what happened to an issue, oldest first. Each event names its actor; a change made with an installation access token also names the app in `performedViaApp`. Works with ICR Apps.
 ///
 /// `GET /projects/{projectId}/issues/{issueNumber}/timeline` (operation `timeline/listIssueTimeline`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `issue_number`: The issue's number inside its project. At least 1.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_issue_timeline_pages`] reads every page.
 ///
 /// **Permissions:** `issues: read`.
 pub fn list_issue_timeline<'client, P>(
@@ -47,16 +53,52 @@ where
         client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
     })
 }
+/// Every item of [`list_issue_timeline`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
+///
+/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// `GET /projects/{projectId}/issues/{issueNumber}/timeline` (operation `timeline/listIssueTimeline`).
+///
+/// **Permissions:** `issues: read`.
+pub fn list_issue_timeline_pages<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
+    project_id: i64,
+    issue_number: i64,
+    options: &ListIssueTimelineOptions,
+) -> ::icr_api::Pages<'client, super::models::TimelineEvent>
+where
+    P: super::permissions::IssuesRead,
+{
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/issues/{issueNumber}/timeline",
+        )
+        .operation("timeline/listIssueTimeline")
+        .path("projectId", &project_id)
+        .path("issueNumber", &issue_number)
+        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
+        .query("page", &options.page);
+    ::icr_api::Pages::new(
+        request,
+        ::std::sync::Arc::new(move |
+            request,
+        | -> ::icr_api::Call<'client, ::icr_api::Response> {
+            ::std::boxed::Box::pin(
+                client.send::<super::permissions::needs::IssuesRead>(request),
+            )
+        }),
+    )
+}
 /// The optional parameters of [`list_project_timeline`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListProjectTimelineOptions {
     /// How many results a page holds.
     ///
-    /// The `perPage` query parameter.
+    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
     pub per_page: ::core::option::Option<i64>,
     /// Which page of results to return, counting from 1.
     ///
-    /// The `page` query parameter.
+    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: ::core::option::Option<i64>,
 }
 /// List a project's timeline
@@ -64,6 +106,11 @@ pub struct ListProjectTimelineOptions {
 /// Lists what happened in a project, newest first: edits of the project itself and events of its issues. Either the projects or the issues permission is enough. Works with ICR Apps.
 ///
 /// `GET /projects/{projectId}/timeline` (operation `timeline/listProjectTimeline`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_project_timeline_pages`] reads every page.
 ///
 /// **Permissions:** any one of `projects: read or issues: read`.
 pub fn list_project_timeline<'client, P>(
@@ -89,11 +136,52 @@ where
             .json()
     })
 }
+/// Every item of [`list_project_timeline`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
+///
+/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// `GET /projects/{projectId}/timeline` (operation `timeline/listProjectTimeline`).
+///
+/// **Permissions:** any one of `projects: read or issues: read`.
+pub fn list_project_timeline_pages<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
+    project_id: i64,
+    options: &ListProjectTimelineOptions,
+) -> ::icr_api::Pages<'client, super::models::TimelineEvent>
+where
+    P: super::permissions::IssuesReadOrProjectsRead,
+{
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/timeline",
+        )
+        .operation("timeline/listProjectTimeline")
+        .path("projectId", &project_id)
+        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
+        .query("page", &options.page);
+    ::icr_api::Pages::new(
+        request,
+        ::std::sync::Arc::new(move |
+            request,
+        | -> ::icr_api::Call<'client, ::icr_api::Response> {
+            ::std::boxed::Box::pin(
+                client
+                    .send::<super::permissions::needs::IssuesReadOrProjectsRead>(request),
+            )
+        }),
+    )
+}
 /// Get a timeline event
 ///
 /// Returns one event of a project's timeline. Works with ICR Apps.
 ///
 /// `GET /projects/{projectId}/timeline/{eventId}` (operation `timeline/getTimelineEvent`).
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `event_id`: The timeline event's id. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** any one of `projects: read or issues: read`.
 pub fn get_timeline_event<'client, P>(

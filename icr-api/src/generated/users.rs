@@ -15,11 +15,11 @@ pub struct ListUsersOptions {
     pub ids: ::core::option::Option<::std::vec::Vec<i64>>,
     /// How many results a page holds.
     ///
-    /// The `perPage` query parameter.
+    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
     pub per_page: ::core::option::Option<i64>,
     /// Which page of results to return, counting from 1.
     ///
-    /// The `page` query parameter.
+    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: ::core::option::Option<i64>,
 }
 /// List users
@@ -27,6 +27,8 @@ pub struct ListUsersOptions {
 /// Lists users in the order they signed up, or the users with the given ids. Works with ICR Apps.
 ///
 /// `GET /users` (operation `users/listUsers`).
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_users_pages`] reads every page.
 ///
 /// **Permissions:** `metadata: read`.
 pub fn list_users<'client, P>(
@@ -48,11 +50,49 @@ where
         client.send::<super::permissions::needs::MetadataRead>(request).await?.json()
     })
 }
+/// Every item of [`list_users`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
+///
+/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// `GET /users` (operation `users/listUsers`).
+///
+/// **Permissions:** `metadata: read`.
+pub fn list_users_pages<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
+    options: &ListUsersOptions,
+) -> ::icr_api::Pages<'client, super::models::SimpleUser>
+where
+    P: super::permissions::MetadataRead,
+{
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/users",
+        )
+        .operation("users/listUsers")
+        .query_list("ids", &options.ids, ::icr_api::__private::ArrayStyle::Repeat)
+        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
+        .query("page", &options.page);
+    ::icr_api::Pages::new(
+        request,
+        ::std::sync::Arc::new(move |
+            request,
+        | -> ::icr_api::Call<'client, ::icr_api::Response> {
+            ::std::boxed::Box::pin(
+                client.send::<super::permissions::needs::MetadataRead>(request),
+            )
+        }),
+    )
+}
 /// Get a user
 ///
 /// Returns a user's public profile. Works with ICR Apps.
 ///
 /// `GET /users/{username}` (operation `users/getUser`).
+///
+/// **Arguments:**
+/// - `username`: The user's login.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `metadata: read`.
 pub fn get_user<'client, P>(

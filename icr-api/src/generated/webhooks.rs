@@ -11,11 +11,11 @@
 pub struct ListWebhooksOptions {
     /// How many results a page holds.
     ///
-    /// The `perPage` query parameter.
+    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
     pub per_page: ::core::option::Option<i64>,
     /// Which page of results to return, counting from 1.
     ///
-    /// The `page` query parameter.
+    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: ::core::option::Option<i64>,
 }
 /// List the organization's webhooks
@@ -23,6 +23,11 @@ pub struct ListWebhooksOptions {
 /// Lists the webhooks of an organization. Works with ICR Apps.
 ///
 /// `GET /organizations/{organizationId}/hooks` (operation `webhooks/listWebhooks`).
+///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_webhooks_pages`] reads every page.
 ///
 /// **Permissions:** `webhooks: read`.
 pub fn list_webhooks<'client, P>(
@@ -45,11 +50,50 @@ where
         client.send::<super::permissions::needs::WebhooksRead>(request).await?.json()
     })
 }
+/// Every item of [`list_webhooks`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
+///
+/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// `GET /organizations/{organizationId}/hooks` (operation `webhooks/listWebhooks`).
+///
+/// **Permissions:** `webhooks: read`.
+pub fn list_webhooks_pages<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
+    organization_id: i64,
+    options: &ListWebhooksOptions,
+) -> ::icr_api::Pages<'client, super::models::Webhook>
+where
+    P: super::permissions::WebhooksRead,
+{
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/organizations/{organizationId}/hooks",
+        )
+        .operation("webhooks/listWebhooks")
+        .path("organizationId", &organization_id)
+        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
+        .query("page", &options.page);
+    ::icr_api::Pages::new(
+        request,
+        ::std::sync::Arc::new(move |
+            request,
+        | -> ::icr_api::Call<'client, ::icr_api::Response> {
+            ::std::boxed::Box::pin(
+                client.send::<super::permissions::needs::WebhooksRead>(request),
+            )
+        }),
+    )
+}
 /// Create a webhook
 ///
 /// Creates a webhook that sends the chosen events to a URL. ICR pings the URL once right away. Works with ICR Apps.
 ///
 /// `POST /organizations/{organizationId}/hooks` (operation `webhooks/createWebhook`).
+///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `webhooks: write`.
 pub fn create_webhook<'client, P>(
@@ -77,6 +121,12 @@ where
 ///
 /// `GET /organizations/{organizationId}/hooks/{hookId}` (operation `webhooks/getWebhook`).
 ///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+/// - `hook_id`: The webhook's id. At least 1.
+///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** `webhooks: read`.
 pub fn get_webhook<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -103,6 +153,12 @@ where
 ///
 /// `DELETE /organizations/{organizationId}/hooks/{hookId}` (operation `webhooks/deleteWebhook`).
 ///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+/// - `hook_id`: The webhook's id. At least 1.
+///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** `webhooks: write`.
 pub fn delete_webhook<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -128,6 +184,12 @@ where
 /// Switches a webhook on or off or changes its events. Works with ICR Apps.
 ///
 /// `PATCH /organizations/{organizationId}/hooks/{hookId}` (operation `webhooks/updateWebhook`).
+///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+/// - `hook_id`: The webhook's id. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `webhooks: write`.
 pub fn update_webhook<'client, P>(
@@ -157,6 +219,12 @@ where
 ///
 /// `GET /organizations/{organizationId}/hooks/{hookId}/config` (operation `webhooks/getWebhookConfig`).
 ///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+/// - `hook_id`: The webhook's id. At least 1.
+///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** `webhooks: read`.
 pub fn get_webhook_config<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -182,6 +250,12 @@ where
 /// Changes where and how a webhook delivers, or its secret. Works with ICR Apps.
 ///
 /// `PATCH /organizations/{organizationId}/hooks/{hookId}/config` (operation `webhooks/updateWebhookConfig`).
+///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+/// - `hook_id`: The webhook's id. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `webhooks: write`.
 pub fn update_webhook_config<'client, P>(
@@ -211,6 +285,12 @@ where
 ///
 /// `POST /organizations/{organizationId}/hooks/{hookId}/pings` (operation `webhooks/pingWebhook`).
 ///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+/// - `hook_id`: The webhook's id. At least 1.
+///
+/// **Paging:** none; one answer.
+///
 /// **Permissions:** `webhooks: write`.
 pub fn ping_webhook<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -236,15 +316,15 @@ where
 pub struct ListDeliveriesOptions {
     /// Only deliveries that succeeded, or only those that failed.
     ///
-    /// The `status` query parameter.
+    /// The `status` query parameter. One of `success`, `failure`.
     pub status: ::core::option::Option<super::models::ListDeliveriesStatus>,
     /// How many results a page holds.
     ///
-    /// The `perPage` query parameter.
+    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
     pub per_page: ::core::option::Option<i64>,
     /// Which page of results to return, counting from 1.
     ///
-    /// The `page` query parameter.
+    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: ::core::option::Option<i64>,
 }
 /// List a webhook's deliveries
@@ -252,6 +332,12 @@ pub struct ListDeliveriesOptions {
 /// Lists the recent deliveries of a webhook, newest first. Works with ICR Apps.
 ///
 /// `GET /organizations/{organizationId}/hooks/{hookId}/deliveries` (operation `webhooks/listDeliveries`).
+///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+/// - `hook_id`: The webhook's id. At least 1.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_deliveries_pages`] reads every page.
 ///
 /// **Permissions:** `webhooks: read`.
 pub fn list_deliveries<'client, P>(
@@ -277,11 +363,55 @@ where
         client.send::<super::permissions::needs::WebhooksRead>(request).await?.json()
     })
 }
+/// Every item of [`list_deliveries`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
+///
+/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// `GET /organizations/{organizationId}/hooks/{hookId}/deliveries` (operation `webhooks/listDeliveries`).
+///
+/// **Permissions:** `webhooks: read`.
+pub fn list_deliveries_pages<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
+    organization_id: i64,
+    hook_id: i64,
+    options: &ListDeliveriesOptions,
+) -> ::icr_api::Pages<'client, super::models::WebhookDelivery>
+where
+    P: super::permissions::WebhooksRead,
+{
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/organizations/{organizationId}/hooks/{hookId}/deliveries",
+        )
+        .operation("webhooks/listDeliveries")
+        .path("organizationId", &organization_id)
+        .path("hookId", &hook_id)
+        .query("status", &options.status)
+        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
+        .query("page", &options.page);
+    ::icr_api::Pages::new(
+        request,
+        ::std::sync::Arc::new(move |
+            request,
+        | -> ::icr_api::Call<'client, ::icr_api::Response> {
+            ::std::boxed::Box::pin(
+                client.send::<super::permissions::needs::WebhooksRead>(request),
+            )
+        }),
+    )
+}
 /// Get a delivery
 ///
 /// Returns one delivery with the request sent and the response received. Works with ICR Apps.
 ///
 /// `GET /organizations/{organizationId}/hooks/{hookId}/deliveries/{deliveryId}` (operation `webhooks/getDelivery`).
+///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+/// - `hook_id`: The webhook's id. At least 1.
+/// - `delivery_id`: The delivery's id. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `webhooks: read`.
 pub fn get_delivery<'client, P>(
@@ -310,6 +440,13 @@ where
 /// Sends a past delivery again; the new attempt shares its `guid`. Works with ICR Apps.
 ///
 /// `POST /organizations/{organizationId}/hooks/{hookId}/deliveries/{deliveryId}/attempts` (operation `webhooks/redeliverDelivery`).
+///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+/// - `hook_id`: The webhook's id. At least 1.
+/// - `delivery_id`: The delivery's id. At least 1.
+///
+/// **Paging:** none; one answer.
 ///
 /// **Permissions:** `webhooks: write`.
 pub fn redeliver_delivery<'client, P>(

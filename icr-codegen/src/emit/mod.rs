@@ -12,8 +12,8 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::model::{
-    Api, ArrayStyle, ClientKind, Encoding, Field, Location, Operation, Param, Prim, ResponseShape,
-    Ty, TypeDef, TypeKind,
+    Api, ArrayStyle, ClientKind, Encoding, Field, Location, Operation, Paging, Param, Prim,
+    ResponseShape, Ty, TypeDef, TypeKind,
 };
 use crate::naming::ident;
 
@@ -506,6 +506,12 @@ impl Emitter<'_> {
             let ty = ident(&options.name);
             quote!(options: &#ty)
         });
+        let args: Vec<TokenStream> = args.collect();
+        let pages_parameters: Vec<TokenStream> = [client.clone()]
+            .into_iter()
+            .chain(args.iter().cloned())
+            .chain(options_arg.clone())
+            .collect();
         let parameters = [client]
             .into_iter()
             .chain(args)
@@ -515,18 +521,27 @@ impl Emitter<'_> {
         let method = format_ident!("{}", op.method);
         let path = &op.path;
         let operation_call = op.api_name.as_ref().map(|id| quote!(.operation(#id)));
-        let arg_calls = op.args.iter().map(|p| {
-            let arg = ident(&p.name);
-            param_call(p, quote!(&#arg))
-        });
-        let option_calls = op.options.iter().flat_map(|o| &o.params).map(|p| {
-            let field = ident(&p.name);
-            if is_idempotency_key(p) {
-                quote!(.idempotency_key(&options.#field))
-            } else {
-                param_call(p, quote!(&options.#field))
-            }
-        });
+        let arg_calls: Vec<TokenStream> = op
+            .args
+            .iter()
+            .map(|p| {
+                let arg = ident(&p.name);
+                param_call(p, quote!(&#arg))
+            })
+            .collect();
+        let option_calls: Vec<TokenStream> = op
+            .options
+            .iter()
+            .flat_map(|o| &o.params)
+            .map(|p| {
+                let field = ident(&p.name);
+                if is_idempotency_key(p) {
+                    quote!(.idempotency_key(&options.#field))
+                } else {
+                    param_call(p, quote!(&options.#field))
+                }
+            })
+            .collect();
         let body_call = op
             .body
             .as_ref()
@@ -558,6 +573,48 @@ impl Emitter<'_> {
             .options
             .as_ref()
             .map(|options| self.options_struct(op, options));
+        let pages = op.paging.as_ref().map(|paging| {
+            let item = match &op.response {
+                ResponseShape::Single { ty: Ty::Vec(item), .. } => self.ty(item, false),
+                _ => quote!(::icr_api::JsonValue),
+            };
+            let pages_name = ident(&paging.function);
+            let pages_doc = docs(&pages_doc(op, paging));
+            // The largest page the spec allows, unless the caller chose.
+            let option_calls = op.options.iter().flat_map(|o| &o.params).zip(&option_calls).map(
+                |(p, call)| match paging.per_page_max {
+                    Some(max) if p.api_name == "perPage" && p.location == Location::Query => {
+                        let field = ident(&p.name);
+                        let api_name = &p.api_name;
+                        quote!(.query(#api_name, &options.#field.or(::core::option::Option::Some(#max))))
+                    }
+                    _ => call.clone(),
+                },
+            );
+            let send = match op.client {
+                ClientKind::Installation => {
+                    let requirement = permissions::requirement(op.requirement.as_ref());
+                    quote!(client.send::<#requirement>(request))
+                }
+                ClientKind::App => quote!(client.send(request)),
+            };
+            quote! {
+                #pages_doc
+                #deprecated
+                pub fn #pages_name #generics(#(#pages_parameters),*) -> ::icr_api::Pages<'client, #item> #bounds {
+                    let request = ::icr_api::__private::Request::new(::icr_api::__private::Method::#method, #path)
+                        #operation_call
+                        #(#arg_calls)*
+                        #(#option_calls)*;
+                    ::icr_api::Pages::new(
+                        request,
+                        ::std::sync::Arc::new(move |request| -> ::icr_api::Call<'client, ::icr_api::Response> {
+                            ::std::boxed::Box::pin(#send)
+                        }),
+                    )
+                }
+            }
+        });
         quote! {
             #options_struct
             #response_enum
@@ -572,6 +629,7 @@ impl Emitter<'_> {
                     #accept_call;
                 ::std::boxed::Box::pin(async move { #decode })
             }
+            #pages
         }
     }
 
@@ -622,6 +680,10 @@ impl Emitter<'_> {
                 Some(doc) => format!("{doc}\n\nThe `{}` {place} parameter.", p.api_name),
                 None => format!("The `{}` {place} parameter.", p.api_name),
             };
+            if let Some(facts) = &p.facts {
+                doc.push(' ');
+                doc.push_str(facts);
+            }
             if is_idempotency_key(p) {
                 doc.push_str(
                     " When `None`, a random key is sent: the same one on every attempt of the call, \
@@ -803,6 +865,63 @@ fn quoted(values: &[String]) -> String {
 }
 
 /// The documentation of an operation's function.
+/// The arguments of an operation's function, with what the spec says of
+/// them (the options' fields say it on the fields).
+fn arguments_doc(op: &Operation) -> String {
+    let lines: Vec<String> = op
+        .args
+        .iter()
+        .filter(|p| p.doc.is_some() || p.facts.is_some())
+        .map(|p| {
+            let mut line = format!("- `{}`:", unraw(&p.name));
+            for part in [&p.doc, &p.facts].into_iter().flatten() {
+                line.push(' ');
+                line.push_str(part.trim());
+            }
+            line
+        })
+        .collect();
+    if lines.is_empty() {
+        String::new()
+    } else {
+        format!("**Arguments:**\n{}\n\n", lines.join("\n"))
+    }
+}
+
+/// The docs of the function that reads every page of `op`.
+fn pages_doc(op: &Operation, paging: &Paging) -> String {
+    let mut doc = format!(
+        "Every item of [`{}`], page after page, as a lazy `Stream` (an `icr_api::Pages`).\n\n\
+         It follows each page's `Link: rel=\"next\"` to the last page, fetching a page only when its items are wanted. ",
+        unraw(&op.name)
+    );
+    match paging.per_page_max {
+        Some(max) => doc.push_str(&format!(
+            "Unless `options` choose a `perPage`, it asks for {max} items a page, the most the API allows. "
+        )),
+        None => doc.push_str("It asks for the page size `options` choose, or the server's default. "),
+    }
+    doc.push_str(
+        "`first_page` and `page_at` give single pages, with cursors to keep and resume from.\n\n",
+    );
+    doc.push_str(&format!("`{} {}`", op.method, op.path));
+    if let Some(id) = &op.api_name {
+        doc.push_str(&format!(" (operation `{id}`)"));
+    }
+    doc.push_str(".\n\n");
+    match (op.client, &op.requirement) {
+        (ClientKind::App, _) => doc.push_str("Authenticates as the app, with its JWT."),
+        (ClientKind::Installation, Some(requirement)) if requirement.alternatives.len() > 1 => {
+            doc.push_str(&format!("**Permissions:** any one of `{requirement}`."));
+        }
+        (ClientKind::Installation, Some(requirement)) => {
+            doc.push_str(&format!("**Permissions:** `{requirement}`."));
+        }
+        (ClientKind::Installation, None) => doc.push_str("**Permissions:** none listed."),
+    }
+    doc
+}
+
 fn operation_doc(op: &Operation) -> String {
     let mut doc = String::new();
     if let Some(summary) = &op.summary {
@@ -818,6 +937,14 @@ fn operation_doc(op: &Operation) -> String {
         doc.push_str(&format!(" (operation `{id}`)"));
     }
     doc.push_str(".\n\n");
+    doc.push_str(&arguments_doc(op));
+    match &op.paging {
+        Some(paging) => doc.push_str(&format!(
+            "**Paging:** one page per call, chosen by `perPage` and `page`; [`{}`] reads every page.\n\n",
+            paging.function
+        )),
+        None => doc.push_str("**Paging:** none; one answer.\n\n"),
+    }
     let says_marker = op.description.as_deref().is_some_and(crate::is_marked);
     match (op.client, &op.requirement) {
         (ClientKind::App, _) => doc.push_str("Authenticates as the app, with its JWT."),

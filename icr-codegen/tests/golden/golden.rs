@@ -521,7 +521,7 @@ pub mod notes {
     /// The optional parameters of [`list_notes`].
     #[derive(Clone, Debug, Default, PartialEq)]
     pub struct ListNotesOptions {
-        /// The `kind` query parameter.
+        /// The `kind` query parameter. One of `plain`, `check-list`, `+1`.
         pub kind: ::core::option::Option<super::models::Kind>,
         /// The `tags` query parameter.
         pub tags: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -533,6 +533,8 @@ pub mod notes {
     /// Lists a board's notes. Works with ICR Apps.
     ///
     /// `GET /boards/{boardId}/notes` (operation `notes/listNotes`).
+    ///
+    /// **Paging:** none; one answer.
     ///
     /// **Permissions:** `notes: read`.
     pub fn list_notes<'client, P>(
@@ -572,6 +574,8 @@ pub mod notes {
     ///
     /// `POST /boards/{boardId}/notes` (operation `notes/createNote`).
     ///
+    /// **Paging:** none; one answer.
+    ///
     /// **Permissions:** `notes: write`.
     pub fn create_note<'client, P>(
         client: &'client ::icr_api::InstallationClient<P>,
@@ -597,6 +601,8 @@ pub mod notes {
     /// Returns a note. Works with ICR Apps.
     ///
     /// `GET /boards/{boardId}/notes/{noteId}` (operation `notes/getNote`).
+    ///
+    /// **Paging:** none; one answer.
     ///
     /// **Permissions:** any one of `notes: read or boards: read`.
     pub fn get_note<'client, P>(
@@ -624,6 +630,8 @@ pub mod notes {
     /// Deletes a note. Works with ICR Apps.
     ///
     /// `DELETE /boards/{boardId}/notes/{noteId}` (operation `notes/deleteNote`).
+    ///
+    /// **Paging:** none; one answer.
     ///
     /// **Permissions:** `notes: write and boards: admin`.
     #[deprecated(note = "the API description deprecates this operation")]
@@ -667,6 +675,8 @@ pub mod boards {
     ///
     /// `GET /boards/{boardId}/events` (operation `boards/listEvents`).
     ///
+    /// **Paging:** none; one answer.
+    ///
     /// **Permissions:** `boards: read`.
     pub fn list_events<'client, P>(
         client: &'client ::icr_api::InstallationClient<P>,
@@ -698,6 +708,8 @@ pub mod boards {
     /// The board as CSV or JSON. Works with ICR Apps.
     ///
     /// `GET /boards/{boardId}/export` (operation `boards/exportBoard`).
+    ///
+    /// **Paging:** none; one answer.
     ///
     /// **Permissions:** `boards: read`.
     pub fn export_board<'client, P>(
@@ -733,6 +745,8 @@ pub mod boards {
     /// Boards the app can see. Takes the app's JWT.
     ///
     /// `GET /app/boards` (operation `boards/listAppBoards`).
+    ///
+    /// **Paging:** none; one answer.
     ///
     /// Authenticates as the app, with its JWT.
     pub fn list_app_boards<'client>(

@@ -1,0 +1,324 @@
+//! Pagination against the emulator: every item of a list as a lazy stream,
+//! single pages with cursors, and the emulator's `Link` headers read with
+//! a real RFC 8288 parser; each with the requests counted at the server.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use futures_util::{StreamExt, TryStreamExt};
+use icr_api::issues::{self, ListProjectIssuesOptions};
+use icr_api::permissions::needs;
+use icr_api::{App, ClientConfig, Cursor, Error, InstallationClient, Request, RetryPolicy};
+use icr_emulator::Fault;
+use tests::world::World;
+use tests::{Answer, Recorder};
+
+icr_api::permissions! {
+    /// Files and reads issues.
+    Tracker { issues: write, projects: read }
+}
+
+const GRANTS: &[(&str, &str)] = &[("issues", "write"), ("projects", "read")];
+const LIST: &str = "issues/listProjectIssues";
+
+fn client(world: &World) -> InstallationClient<Tracker> {
+    let config = ClientConfig::with_base_url(world.emulator.base_url())
+        .retry(RetryPolicy::default().delays(Duration::from_millis(10), Duration::from_millis(50)));
+    App::new(world.app_id, world.keys.private_pem(), config)
+        .unwrap()
+        .installation(world.installation)
+}
+
+/// A world whose project holds `count` issues; their numbers, oldest first.
+async fn world_with_issues(count: usize) -> (World, InstallationClient<Tracker>, Vec<i64>) {
+    let world = World::new(GRANTS, GRANTS).await;
+    let client = client(&world);
+    let mut numbers = Vec::new();
+    for chunk in (0..count).collect::<Vec<_>>().chunks(8) {
+        let made =
+            futures_util::future::try_join_all(
+                chunk.iter().map(|i| {
+                    let body = icr_api::models::IssueCreate::new(format!("Issue {i}"));
+                    let client = client.clone();
+                    let project = world.project;
+                    async move {
+                        issues::create_issue(&client, project, &body, &Default::default()).await
+                    }
+                }),
+            )
+            .await
+            .unwrap();
+        numbers.extend(made.iter().map(|issue| issue.number));
+    }
+    numbers.sort_unstable();
+    (world, client, numbers)
+}
+
+/// Newest first: the list's default order.
+fn newest_first(numbers: &[i64]) -> Vec<i64> {
+    numbers.iter().rev().copied().collect()
+}
+
+#[tokio::test]
+async fn a_stream_reads_every_item_in_order_with_one_request_per_page() {
+    let (world, client, numbers) = world_with_issues(1000).await;
+    let before = world.emulator.requests_to(LIST);
+    let read: Vec<i64> =
+        issues::list_project_issues_pages(&client, world.project, &Default::default())
+            .map_ok(|issue| issue.number)
+            .try_collect()
+            .await
+            .unwrap();
+    assert_eq!(read, newest_first(&numbers));
+    // ⌈1000 / 100⌉: the largest page the spec allows, asked for unasked.
+    assert_eq!(world.emulator.requests_to(LIST) - before, 10);
+
+    // `take` reads only the pages it needs.
+    let before = world.emulator.requests_to(LIST);
+    let first: Vec<_> =
+        issues::list_project_issues_pages(&client, world.project, &Default::default())
+            .take(150)
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap();
+    assert_eq!(first.len(), 150);
+    assert_eq!(world.emulator.requests_to(LIST) - before, 2);
+
+    // A page size the caller chose is kept.
+    let before = world.emulator.requests_to(LIST);
+    let options = ListProjectIssuesOptions {
+        per_page: Some(40),
+        ..Default::default()
+    };
+    let some: Vec<_> = issues::list_project_issues_pages(&client, world.project, &options)
+        .take(80)
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap();
+    assert_eq!(some.len(), 80);
+    assert_eq!(world.emulator.requests_to(LIST) - before, 2);
+}
+
+#[tokio::test]
+async fn a_page_retried_after_a_503_yields_every_item_once() {
+    let (world, client, numbers) = world_with_issues(250).await;
+    let before = world.emulator.requests_to(LIST);
+    let mut pages = issues::list_project_issues_pages(&client, world.project, &Default::default());
+    let mut read = Vec::new();
+    for _ in 0..100 {
+        read.push(pages.next().await.unwrap().unwrap().number);
+    }
+    // The second page is answered 503 once, then served.
+    world.emulator.script(LIST, [Fault::status(503)]);
+    while let Some(issue) = pages.next().await {
+        read.push(issue.unwrap().number);
+    }
+    assert_eq!(read, newest_first(&numbers));
+    assert_eq!(world.emulator.requests_to(LIST) - before, 4);
+}
+
+#[tokio::test]
+async fn an_error_on_page_three_ends_the_stream_after_pages_one_and_two() {
+    let (world, client, numbers) = world_with_issues(250).await;
+    world.emulator.script(
+        LIST,
+        [
+            Fault::Delay(Duration::ZERO),
+            Fault::Delay(Duration::ZERO),
+            Fault::status(404),
+        ],
+    );
+    let mut pages = issues::list_project_issues_pages(&client, world.project, &Default::default());
+    let mut read = Vec::new();
+    let error = loop {
+        match pages.next().await.unwrap() {
+            Ok(issue) => read.push(issue.number),
+            Err(error) => break error,
+        }
+    };
+    assert_eq!(read, newest_first(&numbers)[..200]);
+    assert_eq!(error.status(), Some(404));
+    // Then the end, for good.
+    assert!(pages.next().await.is_none());
+    assert!(pages.next().await.is_none());
+}
+
+#[tokio::test]
+async fn a_cursor_kept_as_text_resumes_at_the_right_item() {
+    let (world, client, numbers) = world_with_issues(250).await;
+    let expected = newest_first(&numbers);
+    let pages = issues::list_project_issues_pages(&client, world.project, &Default::default());
+    let first = pages.first_page().await.unwrap();
+    assert_eq!(
+        first.items().iter().map(|i| i.number).collect::<Vec<_>>(),
+        expected[..100]
+    );
+    let kept: String = first.next_cursor().unwrap().to_string();
+    assert!(first.links().prev.is_none() && first.links().last.is_some());
+
+    // Later, elsewhere: the same list, from the kept text.
+    let cursor: Cursor = kept.parse().unwrap();
+    let pages = issues::list_project_issues_pages(&client, world.project, &Default::default());
+    let second = pages.page_at(&cursor).await.unwrap();
+    assert_eq!(
+        second.items().iter().map(|i| i.number).collect::<Vec<_>>(),
+        expected[100..200]
+    );
+    let third = second.next_page().await.unwrap().unwrap();
+    assert_eq!(
+        third.items().iter().map(|i| i.number).collect::<Vec<_>>(),
+        expected[200..]
+    );
+    assert!(third.next_cursor().is_none());
+    assert!(third.next_page().await.unwrap().is_none());
+
+    // A cursor of another list is refused, nothing sent.
+    let other = world.emulator.create_project(world.org, "other").unwrap();
+    let before = world.emulator.requests_to(LIST);
+    let error = issues::list_project_issues_pages(&client, other, &Default::default())
+        .page_at(&cursor)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::InvalidRequest { .. }), "{error:?}");
+    assert_eq!(world.emulator.requests_to(LIST), before);
+    // Text that is not a cursor does not become one.
+    for text in [
+        "https://elsewhere.example/projects/1/issues",
+        "//elsewhere/x",
+        "page=2",
+        "",
+    ] {
+        assert!(text.parse::<Cursor>().is_err(), "{text}");
+    }
+}
+
+/// The rels and queries of a `Link` header, by a real RFC 8288 parser.
+fn links(header: &str) -> std::collections::BTreeMap<String, String> {
+    parse_link_header::parse_with_rel(header)
+        .unwrap()
+        .into_iter()
+        .map(|(rel, link)| (rel, link.raw_uri))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_emulators_links_are_exact_for_filtered_lists_and_the_last_page() {
+    let (world, client, _) = world_with_issues(25).await;
+    let page = |query: &'static str| {
+        let client = client.clone();
+        let project = world.project;
+        async move {
+            let mut request =
+                Request::get("/projects/{projectId}/issues").path("projectId", &project);
+            for pair in query.split('&') {
+                let (name, value) = pair.split_once('=').unwrap();
+                request = request.query(
+                    Box::leak(name.to_owned().into_boxed_str()),
+                    &value.to_owned(),
+                );
+            }
+            client.send::<needs::IssuesRead>(request).await.unwrap()
+        }
+    };
+    let base = format!(
+        "{}/projects/{}/issues",
+        world.emulator.base_url(),
+        world.project
+    );
+
+    // First of three pages of ten, filtered: `next` and `last`, filters kept.
+    let first = page("state=open&sort=created&perPage=10").await;
+    let rels = links(first.header("link").unwrap());
+    assert_eq!(
+        rels.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["last", "next"]
+    );
+    assert_eq!(
+        rels["next"],
+        format!("{base}?state=open&sort=created&perPage=10&page=2")
+    );
+    assert_eq!(
+        rels["last"],
+        format!("{base}?state=open&sort=created&perPage=10&page=3")
+    );
+
+    // The middle page: all four.
+    let middle = page("state=open&perPage=10&page=2").await;
+    let rels = links(middle.header("link").unwrap());
+    assert_eq!(
+        rels.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["first", "last", "next", "prev"]
+    );
+    assert_eq!(rels["prev"], format!("{base}?state=open&perPage=10&page=1"));
+
+    // The last page: no `next`, no `last`.
+    let last = page("state=open&perPage=10&page=3").await;
+    let rels = links(last.header("link").unwrap());
+    assert_eq!(
+        rels.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["first", "prev"]
+    );
+    assert_eq!(rels["prev"], format!("{base}?state=open&perPage=10&page=2"));
+
+    // One page holds everything: no links at all.
+    let all = page("perPage=100").await;
+    assert!(all.header("link").is_none());
+}
+
+#[tokio::test]
+async fn the_apps_installations_are_read_through_every_page() {
+    let world = World::new(GRANTS, GRANTS).await;
+    for i in 0..150 {
+        let org = world.emulator.create_organization(&format!("org-{i}"));
+        world.emulator.install(world.app_id, org, GRANTS).unwrap();
+    }
+    let before = world.emulator.requests_to("apps/listInstallations");
+    let installations = world.app().installations().await.unwrap();
+    assert_eq!(installations.len(), 151);
+    let ids: BTreeSet<i64> = installations.iter().map(|i| i.id).collect();
+    assert_eq!(ids.len(), 151);
+    assert_eq!(
+        world.emulator.requests_to("apps/listInstallations") - before,
+        2
+    );
+}
+
+#[tokio::test]
+async fn a_link_elsewhere_or_back_again_ends_the_stream_with_an_error() {
+    let issue = tests::spec_value("/components/examples/Issue/value");
+    for link in [
+        "<https://elsewhere.example/projects/3001/issues?page=2>; rel=\"next\"".to_owned(),
+        "</projects/3001/issues?perPage=100&page=1>; rel=\"next\"".to_owned(),
+    ] {
+        let recorder = Recorder::start(vec![
+            Answer::json(200, &serde_json::json!([issue])).with_header("link", &link),
+        ])
+        .await;
+        let config = ClientConfig::with_base_url(&recorder.base_url);
+        let client: InstallationClient<Tracker> = InstallationClient::with_token_unchecked(
+            icr_api::Client::new(config).unwrap(),
+            icr_api::SecretToken::new("t"),
+        );
+        let mut pages = issues::list_project_issues_pages(&client, 3001, &Default::default());
+        // The first page's cursor is its own URL: the second fetch of it is
+        // refused before it is sent.
+        let mut items = 0;
+        let mut errors = 0;
+        while let Some(item) = pages.next().await {
+            match item {
+                Ok(_) => items += 1,
+                Err(_) => errors += 1,
+            }
+        }
+        assert_eq!(errors, 1, "{link}");
+        assert!(items <= 2, "{link}");
+        assert!(recorder.requests().len() <= 2, "{link}");
+        assert!(
+            recorder
+                .requests()
+                .iter()
+                .all(|r| r.uri.starts_with("/projects/3001/issues")),
+            "{link}"
+        );
+    }
+}

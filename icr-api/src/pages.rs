@@ -91,56 +91,129 @@ pub struct Links {
 }
 
 impl Links {
-    /// The links of `response`'s `Link` header, as cursors. A link to
-    /// another origin, or one that does not parse, is an error: the header
-    /// is the server's word on where the list goes on, and a list that
-    /// cannot be followed must not end quietly.
-    fn of(response: &Response) -> Result<Self> {
-        let Some(header) = response.header("link") else {
-            return Ok(Self::default());
-        };
-        let invalid = |reason: String| {
-            Error::Decode(Box::new(crate::error::DecodeError {
-                status: response.status,
-                method: response.method.clone(),
-                path: response.path.clone(),
-                content_type: None,
+    /// The links of `response`'s `Link` header fields, as cursors, and
+    /// what is wrong with its `next` link, if anything: a `next` that
+    /// cannot be followed must end the list with an error, never quietly,
+    /// while an odd `prev`, `first` or `last` (which are never followed) is
+    /// left out. Relation types are matched case-insensitively, several to
+    /// a link; a link is taken only within the answering URL's origin.
+    fn of(response: &Response) -> (Self, Option<Error>) {
+        let problem = |reason: String| {
+            Some(server_fault(
+                response.status,
+                &response.method,
+                &response.path,
                 reason,
-                body: bytes::Bytes::new(),
-            }))
+            ))
         };
-        let links = parse_link_header::parse_with_rel(header)
-            .map_err(|err| invalid(format!("its `Link` header does not parse: {err}")))?;
-        let base = response
-            .url
-            .as_ref()
-            .ok_or_else(|| invalid("the answer's URL is unknown".to_owned()))?;
-        let cursor = |rel: &str| -> Result<Option<Cursor>> {
-            let Some(link) = links.get(rel) else {
-                return Ok(None);
-            };
+        let mut fields = Vec::new();
+        for value in response.headers.get_all(reqwest::header::LINK) {
+            match value.to_str() {
+                Ok(text) => fields.push(text),
+                Err(_) => {
+                    let reason = "its `Link` header holds characters outside ASCII".to_owned();
+                    return (Self::default(), problem(reason));
+                }
+            }
+        }
+        if fields.is_empty() {
+            return (Self::default(), None);
+        }
+        let Some(base) = &response.url else {
+            return (
+                Self::default(),
+                problem("the answer's URL is unknown".to_owned()),
+            );
+        };
+        // Several fields are one list (RFC 9110, 5.3).
+        let joined = fields.join(", ");
+        let parsed = match nom_rfc8288::complete::link_lenient::<
+            nom_language::error::VerboseError<&str>,
+        >(&joined)
+        {
+            Ok(parsed) => parsed,
+            Err(err) => {
+                let reason = format!("its `Link` header does not parse: {err}");
+                return (Self::default(), problem(reason));
+            }
+        };
+        let mut links = Self::default();
+        let mut next_problem = None;
+        for link in parsed.into_iter().flatten() {
+            let rels: Vec<String> = link
+                .params
+                .iter()
+                .filter(|param| param.key.eq_ignore_ascii_case("rel"))
+                .filter_map(|param| param.val.as_deref())
+                .flat_map(str::split_ascii_whitespace)
+                .map(str::to_ascii_lowercase)
+                .collect();
             let target = base
-                .join(&link.raw_uri)
-                .map_err(|err| invalid(format!("its `{rel}` link is not a URL: {err}")))?;
-            if target.origin() != base.origin() {
-                return Err(invalid(format!(
-                    "its `{rel}` link leads to another server ({}), which is not followed",
-                    target.origin().ascii_serialization()
-                )));
+                .join(link.url)
+                .map_err(|err| format!("is not a URL: {err}"))
+                .and_then(|target| {
+                    if target.origin() == base.origin() {
+                        Ok(Cursor::of(&target))
+                    } else {
+                        Err(format!(
+                            "leads to another server ({}), which is not followed",
+                            target.origin().ascii_serialization()
+                        ))
+                    }
+                });
+            for rel in rels {
+                let slot = match rel.as_str() {
+                    "next" => &mut links.next,
+                    "prev" | "previous" => &mut links.prev,
+                    "first" => &mut links.first,
+                    "last" => &mut links.last,
+                    _ => continue,
+                };
+                match &target {
+                    Ok(cursor)
+                        if rel == "next" && slot.as_ref().is_some_and(|known| known != cursor) =>
+                    {
+                        let known = slot.as_ref().map(Cursor::as_str).unwrap_or_default();
+                        next_problem = problem(format!(
+                            "its `Link` header names two `next` pages, `{known}` and `{cursor}`"
+                        ));
+                    }
+                    Ok(cursor) => *slot = Some(cursor.clone()),
+                    Err(reason) if rel == "next" => {
+                        next_problem = problem(format!("its `next` link {reason}"));
+                    }
+                    Err(_) => {}
+                }
             }
-            let mut text = target.path().to_owned();
-            if let Some(query) = target.query() {
-                text.push('?');
-                text.push_str(query);
-            }
-            Ok(Some(Cursor(text)))
-        };
-        Ok(Self {
-            next: cursor("next")?,
-            prev: cursor("prev")?,
-            first: cursor("first")?,
-            last: cursor("last")?,
-        })
+        }
+        if next_problem.is_some() {
+            links.next = None;
+        }
+        (links, next_problem)
+    }
+}
+
+/// An answer that does not hold what the API promises: the server's fault.
+fn server_fault(status: u16, method: &str, path: &str, reason: String) -> Error {
+    Error::Decode(Box::new(crate::error::DecodeError {
+        status,
+        method: method.to_owned(),
+        path: path.to_owned(),
+        content_type: None,
+        reason,
+        body: bytes::Bytes::new(),
+    }))
+}
+
+impl Cursor {
+    /// The cursor of a URL: its path and query.
+    fn of(url: &reqwest::Url) -> Self {
+        let mut text = url.path().to_owned();
+        if let Some(query) = url.query() {
+            text.push('?');
+            text.push_str(query);
+        }
+        Self(text)
     }
 }
 
@@ -152,6 +225,10 @@ pub type Fetch<'c> = Arc<dyn Fn(Request) -> Call<'c, Response> + Send + Sync + '
 pub struct Page<'c, T> {
     items: Vec<T>,
     links: Links,
+    /// Why the `next` link cannot be followed, if it cannot.
+    problem: Option<Error>,
+    /// Where this page is, when the answer said (it had links).
+    at: Option<Cursor>,
     request: Request,
     fetch: Fetch<'c>,
 }
@@ -187,8 +264,12 @@ impl<'c, T: DeserializeOwned + Send + 'c> Page<'c, T> {
         self.links.next.as_ref()
     }
 
-    /// The next page, or `None` after the last.
+    /// The next page, or `None` after the last; an error when the page's
+    /// `next` link cannot be followed.
     pub async fn next_page(&self) -> Result<Option<Page<'c, T>>> {
+        if let Some(problem) = &self.problem {
+            return Err(problem.clone());
+        }
         match &self.links.next {
             Some(cursor) => {
                 let request = self.request.clone().at(cursor.clone());
@@ -206,11 +287,19 @@ fn fetch_page<'c, T: DeserializeOwned + Send + 'c>(
 ) -> Call<'c, Page<'c, T>> {
     Box::pin(async move {
         let response = fetch(request.clone()).await?;
-        let links = Links::of(&response)?;
-        let items = response.json::<Vec<T>>()?;
+        let (links, problem) = Links::of(&response);
+        let at = response.url.as_ref().map(Cursor::of);
+        // An answer without a body (a 204) is an empty page.
+        let items = if response.body.is_empty() {
+            Vec::new()
+        } else {
+            response.json::<Vec<T>>()?
+        };
         Ok(Page {
             items,
             links,
+            problem,
+            at,
             request,
             fetch,
         })
@@ -230,13 +319,25 @@ pub struct Pages<'c, T> {
     request: Request,
     fetch: Fetch<'c>,
     state: State<'c, T>,
+    /// The pages read, by cursor, so that a `next` link back to one of
+    /// them ends the stream instead of going round.
     seen: HashSet<Cursor>,
+    /// Empty pages in a row that still linked on.
+    empty_in_a_row: usize,
+    max_pages: usize,
 }
+
+/// A list with more pages than this ends with an error (the spec's `page`
+/// goes to 100,000); see [`Pages::max_pages`].
+const MAX_PAGES: usize = 100_000;
+/// Empty pages in a row, each with a `next` link, after which the server
+/// is taken to be going round.
+const MAX_EMPTY_IN_A_ROW: usize = 10;
 
 enum State<'c, T> {
     Start,
     Fetching(Call<'c, Page<'c, T>>),
-    Reading(std::vec::IntoIter<T>, Option<Cursor>),
+    Reading(std::vec::IntoIter<T>, Option<Cursor>, Option<Error>),
     Done,
 }
 
@@ -259,7 +360,16 @@ impl<'c, T: DeserializeOwned + Send + 'c> Pages<'c, T> {
             fetch,
             state: State::Start,
             seen: HashSet::new(),
+            empty_in_a_row: 0,
+            max_pages: MAX_PAGES,
         }
+    }
+
+    /// The same, reading at most `pages` pages: a list that goes on longer
+    /// ends with an error after the items of the last page read.
+    pub fn max_pages(mut self, pages: usize) -> Self {
+        self.max_pages = pages.max(1);
+        self
     }
 
     /// The first page.
@@ -301,31 +411,57 @@ impl<'c, T: DeserializeOwned + Send + 'c> Stream for Pages<'c, T> {
                 }
                 State::Fetching(call) => match ready!(call.as_mut().poll(cx)) {
                     Ok(page) => {
-                        this.state = State::Reading(page.items.into_iter(), page.links.next);
+                        if let Some(at) = page.at {
+                            this.seen.insert(at);
+                        }
+                        this.empty_in_a_row = if page.items.is_empty() && page.links.next.is_some()
+                        {
+                            this.empty_in_a_row + 1
+                        } else {
+                            0
+                        };
+                        this.state =
+                            State::Reading(page.items.into_iter(), page.links.next, page.problem);
                     }
                     Err(error) => {
                         this.state = State::Done;
                         return Poll::Ready(Some(Err(error)));
                     }
                 },
-                State::Reading(items, next) => {
+                State::Reading(items, next, problem) => {
                     if let Some(item) = items.next() {
                         return Poll::Ready(Some(Ok(item)));
+                    }
+                    if let Some(problem) = problem.take() {
+                        this.state = State::Done;
+                        return Poll::Ready(Some(Err(problem)));
                     }
                     let Some(cursor) = next.take() else {
                         this.state = State::Done;
                         return Poll::Ready(None);
                     };
-                    if !this.seen.insert(cursor.clone()) {
+                    let going_round = if this.seen.contains(&cursor) {
+                        Some(format!(
+                            "its `next` link leads back to `{cursor}`, a page already read"
+                        ))
+                    } else if this.empty_in_a_row >= MAX_EMPTY_IN_A_ROW {
+                        Some(format!(
+                            "{MAX_EMPTY_IN_A_ROW} empty pages in a row each linked to another"
+                        ))
+                    } else if this.seen.len() >= this.max_pages {
+                        Some(format!(
+                            "the list goes on past {} pages, the most read",
+                            this.max_pages
+                        ))
+                    } else {
+                        None
+                    };
+                    if let Some(reason) = going_round {
                         this.state = State::Done;
-                        return Poll::Ready(Some(Err(Error::InvalidRequest {
-                            method: "GET".to_owned(),
-                            path: cursor.path().to_owned(),
-                            reason: format!(
-                                "the server's `next` link leads back to `{cursor}`, a page already read"
-                            ),
-                        })));
+                        let error = server_fault(200, "GET", cursor.path(), reason);
+                        return Poll::Ready(Some(Err(error)));
                     }
+                    this.seen.insert(cursor.clone());
                     this.state = State::Fetching(fetch_page(
                         this.request.clone().at(cursor),
                         Arc::clone(&this.fetch),

@@ -364,14 +364,32 @@ impl<'a> Lowerer<'a> {
         };
         let per_page = param("perPage")?;
         param("page")?;
-        let ResponseShape::Single {
-            ty: Ty::Vec(_),
-            encoding: Encoding::Json,
-            ..
-        } = response
-        else {
-            return None;
+        // One JSON array answer; other success answers only without a body
+        // (an empty list's 204), which read as an empty page.
+        let is_list = match response {
+            ResponseShape::Single {
+                ty: Ty::Vec(_),
+                encoding: Encoding::Json,
+                ..
+            } => true,
+            ResponseShape::Enum { variants, .. } => {
+                let arrays = variants
+                    .iter()
+                    .filter(|v| matches!((&v.ty, &v.encoding), (Ty::Vec(_), Encoding::Json)))
+                    .count();
+                arrays == 1
+                    && variants.iter().all(|v| {
+                        matches!(
+                            (&v.ty, &v.encoding),
+                            (Ty::Vec(_), Encoding::Json) | (_, Encoding::Empty)
+                        )
+                    })
+            }
+            ResponseShape::Single { .. } => false,
         };
+        if !is_list {
+            return None;
+        }
         let responses = self.doc.raw().pointer(at.join("responses").as_str())?;
         let links = responses.as_object()?.iter().any(|(status, answer)| {
             status.starts_with('2') && {
@@ -449,6 +467,31 @@ impl<'a> Lowerer<'a> {
             }
             (_, Some(max)) => facts.push(format!("at most {max} characters")),
             (Some(min), None) if min != "0" => facts.push(format!("at least {min} characters")),
+            _ => {}
+        }
+        if let Some(items) = schema.get("items").map(|i| self.followed(i)) {
+            let item_number = |name: &str| {
+                items
+                    .get(name)
+                    .filter(|v| v.is_number())
+                    .map(ToString::to_string)
+            };
+            match (item_number("minimum"), item_number("maximum")) {
+                (Some(min), Some(max)) => facts.push(format!("each from {min} to {max}")),
+                (Some(min), None) => facts.push(format!("each at least {min}")),
+                (None, Some(max)) => facts.push(format!("each at most {max}")),
+                (None, None) => {}
+            }
+            if let Some(max) = items.get("maxLength").filter(|v| v.is_number()) {
+                facts.push(format!("each at most {max} characters"));
+            }
+        }
+        match (number("minItems"), number("maxItems")) {
+            (Some(min), Some(max)) if min != "0" => {
+                facts.push(format!("from {min} to {max} values"))
+            }
+            (_, Some(max)) => facts.push(format!("at most {max} values")),
+            (Some(min), None) if min != "0" => facts.push(format!("at least {min} values")),
             _ => {}
         }
         if let Some(default) = schema.get("default") {

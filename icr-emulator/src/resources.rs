@@ -111,15 +111,29 @@ fn page_of(r: &Request<'_>, total: usize) -> (usize, usize, Option<String>) {
     let page = number("page", 1);
     let last = total.div_ceil(per_page).max(1);
     // The request's own query, as it was written (each filter in its own
-    // style), with the page and its size put last.
-    let kept: Vec<&str> = r
+    // style), with the page and its size put last: a URI reference, so any
+    // byte a URI cannot hold raw (hyper lets UTF-8 through) is escaped.
+    const RAW: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'<')
+        .add(b'>')
+        .add(b'`')
+        .add(b'{')
+        .add(b'}')
+        .add(b'|')
+        .add(b'\\')
+        .add(b'^');
+    let kept: Vec<String> = r
         .raw_query
         .split('&')
         .filter(|pair| !pair.is_empty())
         .filter(|pair| {
             let name = pair.split_once('=').map_or(*pair, |(name, _)| name);
+            let name = percent_encoding::percent_decode_str(name).decode_utf8_lossy();
             name != "page" && name != "perPage"
         })
+        .map(|pair| percent_encoding::utf8_percent_encode(pair, RAW).to_string())
         .collect();
     let link = |n: usize, rel: &str| {
         let mut query = kept.join("&");
@@ -127,7 +141,7 @@ fn page_of(r: &Request<'_>, total: usize) -> (usize, usize, Option<String>) {
             query.push('&');
         }
         query.push_str(&format!("perPage={per_page}&page={n}"));
-        format!("<{}{}?{query}>; rel=\"{rel}\"", r.base_url, r.raw_path)
+        format!("<{}{}?{query}>; rel=\"{rel}\"", r.link_base, r.raw_path)
     };
     let mut links = Vec::new();
     if page < last {

@@ -170,6 +170,8 @@ pub(crate) struct Request<'a> {
     pub raw_path: &'a str,
     /// The query as received, still encoded.
     pub raw_query: &'a str,
+    /// The scheme and authority links are written with.
+    pub link_base: &'a str,
 }
 
 impl Request<'_> {
@@ -562,6 +564,18 @@ fn answer(
         .and_then(Value::as_str)
         .map(|key| (bucket.clone(), op.id.clone(), key.to_owned()));
     let fingerprint = (uri.path().to_owned(), body.clone());
+    // Links name the server as the client reached it (`localhost` or
+    // `127.0.0.1`), so that they stay within the origin it called.
+    let link_base = headers
+        .get("host")
+        .and_then(|host| host.to_str().ok())
+        .filter(|host| {
+            !host.is_empty()
+                && host.bytes().all(|b| {
+                    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')
+                })
+        })
+        .map_or_else(|| shared.base_url.clone(), |host| format!("http://{host}"));
     let request = Request {
         op,
         spec: &shared.spec,
@@ -573,6 +587,7 @@ fn answer(
         base_url: &shared.base_url,
         raw_path: uri.path(),
         raw_query: uri.query().unwrap_or_default(),
+        link_base: &link_base,
     };
     // One lock from the `Idempotency-Key` check to its record, so that
     // concurrent repeats of a request make one resource between them.

@@ -10,6 +10,7 @@ use icr_api::issues::{self, ListProjectIssuesOptions};
 use icr_api::permissions::needs;
 use icr_api::{App, ClientConfig, Cursor, Error, InstallationClient, Request, RetryPolicy};
 use icr_emulator::Fault;
+use tests::Recorded;
 use tests::world::World;
 use tests::{Answer, Recorder};
 
@@ -192,13 +193,26 @@ async fn a_cursor_kept_as_text_resumes_at_the_right_item() {
     }
 }
 
-/// The rels and queries of a `Link` header, by a real RFC 8288 parser.
+/// The targets of a `Link` header by relation type, read by a real RFC 8288
+/// parser (`nom-rfc8288`).
 fn links(header: &str) -> std::collections::BTreeMap<String, String> {
-    parse_link_header::parse_with_rel(header)
-        .unwrap()
-        .into_iter()
-        .map(|(rel, link)| (rel, link.raw_uri))
-        .collect()
+    let parsed =
+        nom_rfc8288::complete::link_strict::<nom_language::error::VerboseError<&str>>(header)
+            .unwrap();
+    let mut found = std::collections::BTreeMap::new();
+    for link in parsed.into_iter().flatten() {
+        for param in &link.params {
+            if param.key == "rel" {
+                for rel in param.val.as_deref().unwrap_or_default().split_whitespace() {
+                    assert!(
+                        found.insert(rel.to_owned(), link.url.to_owned()).is_none(),
+                        "two `{rel}` links in {header}"
+                    );
+                }
+            }
+        }
+    }
+    found
 }
 
 #[tokio::test]
@@ -321,4 +335,277 @@ async fn a_link_elsewhere_or_back_again_ends_the_stream_with_an_error() {
             "{link}"
         );
     }
+}
+
+/// A client of a scripted server, with quick retries.
+fn scripted(base_url: &str) -> InstallationClient<Tracker> {
+    let config = ClientConfig::with_base_url(base_url)
+        .retry(RetryPolicy::default().delays(Duration::from_millis(10), Duration::from_millis(50)));
+    InstallationClient::with_token_unchecked(
+        icr_api::Client::new(config).unwrap(),
+        icr_api::SecretToken::new("t"),
+    )
+}
+
+/// A page of issues numbered as given.
+fn page_of(numbers: &[i64]) -> serde_json::Value {
+    let issue = tests::spec_value("/components/examples/Issue/value");
+    numbers
+        .iter()
+        .map(|n| {
+            let mut issue = issue.clone();
+            issue["number"] = serde_json::json!(n);
+            issue
+        })
+        .collect()
+}
+
+async fn numbers(pages: icr_api::Pages<'_, icr_api::models::Issue>) -> (Vec<i64>, Vec<Error>) {
+    let mut items = Vec::new();
+    let mut errors = Vec::new();
+    let mut pages = pages;
+    while let Some(item) = pages.next().await {
+        match item {
+            Ok(issue) => items.push(issue.number),
+            Err(error) => errors.push(error),
+        }
+    }
+    (items, errors)
+}
+
+#[tokio::test]
+async fn links_are_read_as_rfc_8288_writes_them() {
+    for (fields, target) in [
+        (
+            vec![r#"</projects/3001/issues?perPage=100&page=2>; rel="next last""#],
+            "/projects/3001/issues?perPage=100&page=2",
+        ),
+        (
+            vec![r#"</projects/3001/issues?page=2>; rel="NEXT""#],
+            "/projects/3001/issues?page=2",
+        ),
+        (
+            vec![r#"</projects/3001/issues?labels=a,b&page=2>; title="a, b; c"; rel=next"#],
+            "/projects/3001/issues?labels=a,b&page=2",
+        ),
+        (
+            vec![r#"</projects/3001/issues?after=1;x=2&page=2>; rel="next""#],
+            "/projects/3001/issues?after=1;x=2&page=2",
+        ),
+        (
+            vec![r#"<?flag&page=2>; rel="next""#],
+            "/projects/3001/issues?flag&page=2",
+        ),
+        (
+            vec![
+                r#"</projects/3001/issues?page=9>; rel="first""#,
+                r#"</projects/3001/issues?page=2>; rel="next""#,
+            ],
+            "/projects/3001/issues?page=2",
+        ),
+    ] {
+        let mut first = Answer::json(200, &page_of(&[1]));
+        for field in &fields {
+            first = first.with_header("link", field);
+        }
+        let recorder = Recorder::start(vec![first, Answer::json(200, &page_of(&[2]))]).await;
+        let client = scripted(&recorder.base_url);
+        let (items, errors) = numbers(issues::list_project_issues_pages(
+            &client,
+            3001,
+            &Default::default(),
+        ))
+        .await;
+        assert_eq!((items, errors.len()), (vec![1, 2], 0), "{fields:?}");
+        let sent: Vec<Recorded> = recorder.requests();
+        assert_eq!(sent.len(), 2, "{fields:?}");
+        assert_eq!(sent[1].uri, target, "{fields:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_next_link_that_cannot_be_followed_ends_the_list_after_its_page() {
+    for fields in [
+        // Elsewhere; an odd `last` beside a good `next` does not matter.
+        vec![r#"<https://elsewhere.example/projects/3001/issues?page=2>; rel="next""#],
+        vec![
+            r#"</projects/3001/issues?page=2>; rel="next", <https://elsewhere.example/x>; rel="last""#,
+        ],
+        // Two different `next` pages.
+        vec![
+            r#"</projects/3001/issues?page=2>; rel="next""#,
+            r#"</projects/3001/issues?page=3>; rel="next""#,
+        ],
+        // Not a Link header at all.
+        vec!["page two, please"],
+    ] {
+        let good_last = fields[0].contains("rel=\"last\"");
+        let mut first = Answer::json(200, &page_of(&[1]));
+        for field in &fields {
+            first = first.with_header("link", field);
+        }
+        let recorder = Recorder::start(vec![first, Answer::json(200, &page_of(&[2]))]).await;
+        let client = scripted(&recorder.base_url);
+        let (items, errors) = numbers(issues::list_project_issues_pages(
+            &client,
+            3001,
+            &Default::default(),
+        ))
+        .await;
+        if good_last {
+            assert_eq!((items, errors.len()), (vec![1, 2], 0), "{fields:?}");
+        } else {
+            // The page's items, then the error, and nothing sent elsewhere.
+            assert_eq!((items, errors.len()), (vec![1], 1), "{fields:?}");
+            assert!(matches!(errors[0], Error::Decode(_)), "{:?}", errors[0]);
+            assert_eq!(recorder.requests().len(), 1, "{fields:?}");
+        }
+    }
+}
+
+/// A server whose every page links to a page it has not served yet.
+async fn endless(empty: bool) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let served = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = std::sync::Arc::clone(&served);
+    let router = axum::Router::new().route(
+        "/projects/{id}/issues",
+        axum::routing::get(move || {
+            let n = count.fetch_add(1, Ordering::SeqCst) as i64 + 1;
+            async move {
+                let body = if empty {
+                    serde_json::json!([])
+                } else {
+                    page_of(&[n])
+                };
+                (
+                    [
+                        ("content-type", "application/json".to_owned()),
+                        (
+                            "link",
+                            format!("</projects/3001/issues?page={}>; rel=\"next\"", n + 1),
+                        ),
+                    ],
+                    body.to_string(),
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (base, served)
+}
+
+#[tokio::test]
+async fn a_server_that_goes_round_or_on_forever_is_stopped() {
+    use std::sync::atomic::Ordering;
+    // Back to the first page: its items once, then the error.
+    let recorder =
+        Recorder::start(vec![Answer::json(200, &page_of(&[1])).with_header(
+            "link",
+            r#"</projects/3001/issues?perPage=100>; rel="next""#,
+        )])
+        .await;
+    let client = scripted(&recorder.base_url);
+    let (items, errors) = numbers(issues::list_project_issues_pages(
+        &client,
+        3001,
+        &Default::default(),
+    ))
+    .await;
+    assert_eq!(
+        (items, errors.len(), recorder.requests().len()),
+        (vec![1], 1, 1)
+    );
+
+    // Empty pages that always link on: ten in a row, then the error.
+    let (base, served) = endless(true).await;
+    let client = scripted(&base);
+    let (items, errors) = numbers(issues::list_project_issues_pages(
+        &client,
+        3001,
+        &Default::default(),
+    ))
+    .await;
+    assert_eq!((items.len(), errors.len()), (0, 1));
+    assert_eq!(served.load(Ordering::SeqCst), 10);
+
+    // Pages that never end, under a bound the caller set.
+    let (base, served) = endless(false).await;
+    let client = scripted(&base);
+    let pages = issues::list_project_issues_pages(&client, 3001, &Default::default()).max_pages(5);
+    let (items, errors) = numbers(pages).await;
+    assert_eq!((items, errors.len()), (vec![1, 2, 3, 4, 5], 1));
+    assert_eq!(served.load(Ordering::SeqCst), 5);
+}
+
+#[tokio::test]
+async fn an_answer_without_a_body_is_an_empty_page() {
+    let recorder = Recorder::start(vec![Answer::empty(204)]).await;
+    let client = scripted(&recorder.base_url);
+    let contributors: Vec<_> =
+        icr_api::projects::list_contributors_pages(&client, 3001, &Default::default())
+            .try_collect()
+            .await
+            .unwrap();
+    assert!(contributors.is_empty());
+    assert_eq!(recorder.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn the_emulators_links_stay_on_the_host_called_and_drop_page_parameters_however_spelled() {
+    let (world, _, numbers) = world_with_issues(25).await;
+    // Through `localhost` rather than the emulator's `127.0.0.1`.
+    let port = world
+        .emulator
+        .base_url()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_owned();
+    let config = ClientConfig::with_base_url(format!("http://localhost:{port}"));
+    let client: InstallationClient<Tracker> =
+        App::new(world.app_id, world.keys.private_pem(), config)
+            .unwrap()
+            .installation(world.installation);
+    let options = ListProjectIssuesOptions {
+        per_page: Some(10),
+        ..Default::default()
+    };
+    let read: Vec<i64> = issues::list_project_issues_pages(&client, world.project, &options)
+        .map_ok(|issue| issue.number)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(read, newest_first(&numbers));
+
+    // `perPage` and `page` spelled with escapes are still the page's own.
+    let token = world
+        .app()
+        .app_client()
+        .unwrap()
+        .installation::<Tracker>(world.installation)
+        .create_token()
+        .await
+        .unwrap();
+    let answer = reqwest::Client::new()
+        .get(format!(
+            "{}/projects/{}/issues?state=open&per%50age=10&pa%67e=2",
+            world.emulator.base_url(),
+            world.project
+        ))
+        .bearer_auth(token.details().token.expose_secret())
+        .send()
+        .await
+        .unwrap();
+    let header = answer.headers()["link"].to_str().unwrap().to_owned();
+    let rels = links(&header);
+    let base = format!(
+        "{}/projects/{}/issues",
+        world.emulator.base_url(),
+        world.project
+    );
+    assert_eq!(rels["next"], format!("{base}?state=open&perPage=10&page=3"));
+    assert_eq!(rels["prev"], format!("{base}?state=open&perPage=10&page=1"));
 }

@@ -208,7 +208,7 @@ pub struct ListInstallationProjectsOptions {
 ///
 /// `GET /installation/projects` (operation `apps/listInstallationProjects`).
 ///
-/// **Paging:** none; one answer.
+/// **Paging:** one page per call, chosen by `perPage` and `page`; the answer is not a plain list with `Link`s, so there is no form that reads every page.
 ///
 /// **Permissions:** `metadata: read`.
 pub fn list_installation_projects<'client, P>(

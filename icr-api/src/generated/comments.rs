@@ -62,6 +62,10 @@ where
 ///
 /// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
 ///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `issue_number`: The issue's number inside its project. At least 1.
+///
 /// `GET /projects/{projectId}/issues/{issueNumber}/comments` (operation `comments/listIssueComments`).
 ///
 /// **Permissions:** `issues: read`.
@@ -199,6 +203,9 @@ where
 /// Every item of [`list_project_comments`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
 ///
 /// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
 ///
 /// `GET /projects/{projectId}/comments` (operation `comments/listProjectComments`).
 ///

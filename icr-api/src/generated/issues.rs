@@ -92,6 +92,9 @@ where
 ///
 /// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
 ///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+///
 /// `GET /projects/{projectId}/issues` (operation `issues/listProjectIssues`).
 ///
 /// **Permissions:** `issues: read`.
@@ -247,6 +250,9 @@ where
 /// Every item of [`list_organization_issues`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
 ///
 /// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
 ///
 /// `GET /organizations/{organizationId}/issues` (operation `issues/listOrganizationIssues`).
 ///
@@ -466,6 +472,9 @@ where
 /// Every item of [`list_assignees`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
 ///
 /// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
 ///
 /// `GET /projects/{projectId}/assignees` (operation `issues/listAssignees`).
 ///

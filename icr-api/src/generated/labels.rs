@@ -57,6 +57,9 @@ where
 ///
 /// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
 ///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+///
 /// `GET /projects/{projectId}/labels` (operation `labels/listProjectLabels`).
 ///
 /// **Permissions:** any one of `issues: read or projects: read`.
@@ -446,6 +449,10 @@ where
 /// Every item of [`list_milestone_labels`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
 ///
 /// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+/// - `milestone_number`: The milestone's number inside its project. At least 1.
 ///
 /// `GET /projects/{projectId}/milestones/{milestoneNumber}/labels` (operation `labels/listMilestoneLabels`).
 ///

@@ -59,6 +59,9 @@ where
 ///
 /// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
 ///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+///
 /// `GET /organizations/{organizationId}/members` (operation `members/listMembers`).
 ///
 /// **Permissions:** `members: read`.
@@ -267,6 +270,9 @@ where
 /// Every item of [`list_invitations`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
 ///
 /// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
 ///
 /// `GET /organizations/{organizationId}/invitations` (operation `members/listInvitations`).
 ///

@@ -130,6 +130,9 @@ where
 ///
 /// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
 ///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+///
 /// `GET /organizations/{organizationId}/auditLog` (operation `organizations/listAuditLog`).
 ///
 /// **Permissions:** `organization: admin`.

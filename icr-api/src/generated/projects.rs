@@ -67,6 +67,9 @@ where
 ///
 /// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
 ///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+///
 /// `GET /organizations/{organizationId}/projects` (operation `projects/listOrganizationProjects`).
 ///
 /// **Permissions:** `projects: read`.
@@ -338,7 +341,7 @@ pub enum ListContributorsResponse {
 /// **Arguments:**
 /// - `project_id`: The project's id. At least 1.
 ///
-/// **Paging:** none; one answer.
+/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_contributors_pages`] reads every page.
 ///
 /// **Permissions:** `projects: read`.
 pub fn list_contributors<'client, P>(
@@ -367,6 +370,43 @@ where
             _ => ::core::result::Result::Err(response.unexpected()),
         }
     })
+}
+/// Every item of [`list_contributors`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
+///
+/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// **Arguments:**
+/// - `project_id`: The project's id. At least 1.
+///
+/// `GET /projects/{projectId}/contributors` (operation `projects/listContributors`).
+///
+/// **Permissions:** `projects: read`.
+pub fn list_contributors_pages<'client, P>(
+    client: &'client ::icr_api::InstallationClient<P>,
+    project_id: i64,
+    options: &ListContributorsOptions,
+) -> ::icr_api::Pages<'client, super::models::Contributor>
+where
+    P: super::permissions::ProjectsRead,
+{
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/contributors",
+        )
+        .operation("projects/listContributors")
+        .path("projectId", &project_id)
+        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
+        .query("page", &options.page);
+    ::icr_api::Pages::new(
+        request,
+        ::std::sync::Arc::new(move |
+            request,
+        | -> ::icr_api::Call<'client, ::icr_api::Response> {
+            ::std::boxed::Box::pin(
+                client.send::<super::permissions::needs::ProjectsRead>(request),
+            )
+        }),
+    )
 }
 /// The success answers of [`get_readme`].
 #[derive(Clone, Debug, PartialEq)]

@@ -35,7 +35,7 @@ pub struct SearchProjectsOptions {
 /// **Arguments:**
 /// - `q`: The search terms and qualifiers, e.g. `compiler visibility:public`. From 1 to 256 characters.
 ///
-/// **Paging:** none; one answer.
+/// **Paging:** one page per call, chosen by `perPage` and `page`; the answer is not a plain list with `Link`s, so there is no form that reads every page.
 ///
 /// **Permissions:** `metadata: read`.
 pub fn search_projects<'client, P>(
@@ -87,7 +87,7 @@ pub struct SearchIssuesOptions {
 /// **Arguments:**
 /// - `q`: The search terms and qualifiers, e.g. `compiler visibility:public`. From 1 to 256 characters.
 ///
-/// **Paging:** none; one answer.
+/// **Paging:** one page per call, chosen by `perPage` and `page`; the answer is not a plain list with `Link`s, so there is no form that reads every page.
 ///
 /// **Permissions:** `issues: read`.
 pub fn search_issues<'client, P>(
@@ -137,7 +137,7 @@ pub struct SearchUsersOptions {
 /// **Arguments:**
 /// - `q`: The search terms and qualifiers, e.g. `compiler visibility:public`. From 1 to 256 characters.
 ///
-/// **Paging:** none; one answer.
+/// **Paging:** one page per call, chosen by `perPage` and `page`; the answer is not a plain list with `Link`s, so there is no form that reads every page.
 ///
 /// **Permissions:** `metadata: read`.
 pub fn search_users<'client, P>(
@@ -186,7 +186,7 @@ pub struct SearchLabelsOptions {
 /// **Arguments:**
 /// - `q`: The search terms and qualifiers, e.g. `compiler visibility:public`. From 1 to 256 characters.
 ///
-/// **Paging:** none; one answer.
+/// **Paging:** one page per call, chosen by `perPage` and `page`; the answer is not a plain list with `Link`s, so there is no form that reads every page.
 ///
 /// **Permissions:** any one of `issues: read or projects: read`.
 pub fn search_labels<'client, P>(

@@ -54,6 +54,9 @@ where
 ///
 /// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
 ///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+///
 /// `GET /organizations/{organizationId}/teams` (operation `teams/listTeams`).
 ///
 /// **Permissions:** `members: read`.
@@ -293,6 +296,9 @@ where
 ///
 /// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
 ///
+/// **Arguments:**
+/// - `team_id`: The team's id. At least 1.
+///
 /// `GET /teams/{teamId}/members` (operation `teams/listTeamMembers`).
 ///
 /// **Permissions:** `members: read`.
@@ -446,6 +452,9 @@ where
 /// Every item of [`list_team_projects`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
 ///
 /// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// **Arguments:**
+/// - `team_id`: The team's id. At least 1.
 ///
 /// `GET /teams/{teamId}/projects` (operation `teams/listTeamProjects`).
 ///

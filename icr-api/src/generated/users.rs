@@ -11,7 +11,7 @@
 pub struct ListUsersOptions {
     /// Only these users; repeat the parameter for each id (`ids=101&ids=102`).
     ///
-    /// The `ids` query parameter.
+    /// The `ids` query parameter. Each at least 1; at most 100 values.
     pub ids: ::core::option::Option<::std::vec::Vec<i64>>,
     /// How many results a page holds.
     ///

@@ -54,6 +54,9 @@ where
 ///
 /// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
 ///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+///
 /// `GET /organizations/{organizationId}/hooks` (operation `webhooks/listWebhooks`).
 ///
 /// **Permissions:** `webhooks: read`.
@@ -366,6 +369,10 @@ where
 /// Every item of [`list_deliveries`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
 ///
 /// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// **Arguments:**
+/// - `organization_id`: The organization's id. At least 1.
+/// - `hook_id`: The webhook's id. At least 1.
 ///
 /// `GET /organizations/{organizationId}/hooks/{hookId}/deliveries` (operation `webhooks/listDeliveries`).
 ///

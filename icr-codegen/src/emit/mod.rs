@@ -576,7 +576,14 @@ impl Emitter<'_> {
         let pages = op.paging.as_ref().map(|paging| {
             let item = match &op.response {
                 ResponseShape::Single { ty: Ty::Vec(item), .. } => self.ty(item, false),
-                _ => quote!(::icr_api::JsonValue),
+                ResponseShape::Enum { variants, .. } => variants
+                    .iter()
+                    .find_map(|v| match &v.ty {
+                        Ty::Vec(item) => Some(self.ty(item, false)),
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| quote!(::icr_api::JsonValue)),
+                ResponseShape::Single { .. } => quote!(::icr_api::JsonValue),
             };
             let pages_name = ident(&paging.function);
             let pages_doc = docs(&pages_doc(op, paging));
@@ -864,7 +871,6 @@ fn quoted(values: &[String]) -> String {
         .join(", ")
 }
 
-/// The documentation of an operation's function.
 /// The arguments of an operation's function, with what the spec says of
 /// them (the options' fields say it on the fields).
 fn arguments_doc(op: &Operation) -> String {
@@ -888,6 +894,14 @@ fn arguments_doc(op: &Operation) -> String {
     }
 }
 
+/// Whether `op` takes a `page` query parameter.
+fn takes_page(op: &Operation) -> bool {
+    op.args
+        .iter()
+        .chain(op.options.iter().flat_map(|o| &o.params))
+        .any(|p| p.api_name == "page" && p.location == Location::Query)
+}
+
 /// The docs of the function that reads every page of `op`.
 fn pages_doc(op: &Operation, paging: &Paging) -> String {
     let mut doc = format!(
@@ -904,6 +918,7 @@ fn pages_doc(op: &Operation, paging: &Paging) -> String {
     doc.push_str(
         "`first_page` and `page_at` give single pages, with cursors to keep and resume from.\n\n",
     );
+    doc.push_str(&arguments_doc(op));
     doc.push_str(&format!("`{} {}`", op.method, op.path));
     if let Some(id) = &op.api_name {
         doc.push_str(&format!(" (operation `{id}`)"));
@@ -922,6 +937,7 @@ fn pages_doc(op: &Operation, paging: &Paging) -> String {
     doc
 }
 
+/// The documentation of an operation's function.
 fn operation_doc(op: &Operation) -> String {
     let mut doc = String::new();
     if let Some(summary) = &op.summary {
@@ -943,6 +959,10 @@ fn operation_doc(op: &Operation) -> String {
             "**Paging:** one page per call, chosen by `perPage` and `page`; [`{}`] reads every page.\n\n",
             paging.function
         )),
+        None if takes_page(op) => doc.push_str(
+            "**Paging:** one page per call, chosen by `perPage` and `page`; the answer is not a \
+             plain list with `Link`s, so there is no form that reads every page.\n\n",
+        ),
         None => doc.push_str("**Paging:** none; one answer.\n\n"),
     }
     let says_marker = op.description.as_deref().is_some_and(crate::is_marked);

@@ -23,7 +23,7 @@ icr_api::permissions! {
 
 const PAGES: usize = 100;
 const PER_PAGE: usize = 100;
-const ROUNDS: usize = 11;
+const ROUNDS: usize = 21;
 
 /// The pages, as JSON bytes: issues shaped as the spec's example.
 fn pages() -> Result<Vec<Vec<u8>>, Box<dyn std::error::Error>> {

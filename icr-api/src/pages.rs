@@ -13,6 +13,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
+use std::hash::BuildHasher as _;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
@@ -108,11 +109,13 @@ impl Links {
         };
         let mut fields = Vec::new();
         for value in response.headers.get_all(reqwest::header::LINK) {
-            match value.to_str() {
-                Ok(text) => fields.push(text),
-                Err(_) => {
-                    let reason = "its `Link` header holds characters outside ASCII".to_owned();
-                    return (Self::default(), problem(reason));
+            match normalized(value.as_bytes()) {
+                Ok(field) => fields.push(field),
+                Err(reason) => {
+                    return (
+                        Self::default(),
+                        problem(format!("its `Link` header {reason}")),
+                    );
                 }
             }
         }
@@ -152,13 +155,21 @@ impl Links {
                 .join(link.url)
                 .map_err(|err| format!("is not a URL: {err}"))
                 .and_then(|target| {
-                    if target.origin() == base.origin() {
-                        Ok(Cursor::of(&target))
-                    } else {
+                    if target.origin() != base.origin() {
                         Err(format!(
                             "leads to another server ({}), which is not followed",
                             target.origin().ascii_serialization()
                         ))
+                    } else if target.path() != base.path() {
+                        // A page of this list is at this list's path.
+                        Err(format!("leads to another path, `{}`", target.path()))
+                    } else if target.as_str().len() > MAX_CURSOR {
+                        Err(format!(
+                            "is {} bytes long, more than a page's URL may be ({MAX_CURSOR})",
+                            target.as_str().len()
+                        ))
+                    } else {
+                        Ok(Cursor::of(&target))
                     }
                 });
             for rel in rels {
@@ -191,6 +202,53 @@ impl Links {
         }
         (links, next_problem)
     }
+}
+
+/// The longest page URL followed: far beyond any real one, and a bound on
+/// what a hostile server can make the stream hold.
+const MAX_CURSOR: usize = 8 * 1024;
+
+/// A `Link` field made ready for the parser: without the whitespace
+/// RFC 8288 allows before a parameter's `=` (`rel = next`), which the
+/// parser does not take, and with bytes beyond ASCII inside quoted text
+/// (RFC 9110's obs-text, say a title) replaced by `?`. Such a byte anywhere
+/// else cannot be part of a link: an error.
+fn normalized(field: &[u8]) -> std::result::Result<String, String> {
+    let mut out = Vec::with_capacity(field.len());
+    let (mut quoted, mut escaped, mut in_target) = (false, false, false);
+    let mut pending = Vec::new();
+    for &b in field {
+        if quoted {
+            out.push(if b.is_ascii() { b } else { b'?' });
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => quoted = false,
+                _ => {}
+            }
+            continue;
+        }
+        if !b.is_ascii() {
+            return Err("holds bytes outside ASCII outside quoted text".to_owned());
+        }
+        if (b == b' ' || b == b'\t') && !in_target {
+            pending.push(b);
+            continue;
+        }
+        if b != b'=' {
+            out.append(&mut pending);
+        }
+        pending.clear();
+        match b {
+            b'<' => in_target = true,
+            b'>' => in_target = false,
+            b'"' if !in_target => quoted = true,
+            _ => {}
+        }
+        out.push(b);
+    }
+    out.append(&mut pending);
+    String::from_utf8(out).map_err(|_| "is not text".to_owned())
 }
 
 /// An answer that does not hold what the API promises: the server's fault.
@@ -319,9 +377,12 @@ pub struct Pages<'c, T> {
     request: Request,
     fetch: Fetch<'c>,
     state: State<'c, T>,
-    /// The pages read, by cursor, so that a `next` link back to one of
-    /// them ends the stream instead of going round.
-    seen: HashSet<Cursor>,
+    /// The pages read, by a hash of their cursors (so that memory does not
+    /// grow with a hostile server's long links), so that a `next` link back
+    /// to one of them ends the stream instead of going round.
+    seen: HashSet<u64>,
+    hasher: std::hash::RandomState,
+    pages_read: usize,
     /// Empty pages in a row that still linked on.
     empty_in_a_row: usize,
     max_pages: usize,
@@ -345,7 +406,7 @@ impl<T> fmt::Debug for Pages<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Pages")
             .field("request", &self.request)
-            .field("pages_read", &self.seen.len())
+            .field("pages_read", &self.pages_read)
             .finish_non_exhaustive()
     }
 }
@@ -360,6 +421,8 @@ impl<'c, T: DeserializeOwned + Send + 'c> Pages<'c, T> {
             fetch,
             state: State::Start,
             seen: HashSet::new(),
+            hasher: std::hash::RandomState::new(),
+            pages_read: 0,
             empty_in_a_row: 0,
             max_pages: MAX_PAGES,
         }
@@ -411,8 +474,9 @@ impl<'c, T: DeserializeOwned + Send + 'c> Stream for Pages<'c, T> {
                 }
                 State::Fetching(call) => match ready!(call.as_mut().poll(cx)) {
                     Ok(page) => {
-                        if let Some(at) = page.at {
-                            this.seen.insert(at);
+                        this.pages_read += 1;
+                        if let Some(at) = &page.at {
+                            this.seen.insert(this.hasher.hash_one(at));
                         }
                         this.empty_in_a_row = if page.items.is_empty() && page.links.next.is_some()
                         {
@@ -440,7 +504,8 @@ impl<'c, T: DeserializeOwned + Send + 'c> Stream for Pages<'c, T> {
                         this.state = State::Done;
                         return Poll::Ready(None);
                     };
-                    let going_round = if this.seen.contains(&cursor) {
+                    let key = this.hasher.hash_one(&cursor);
+                    let going_round = if this.seen.contains(&key) {
                         Some(format!(
                             "its `next` link leads back to `{cursor}`, a page already read"
                         ))
@@ -448,7 +513,7 @@ impl<'c, T: DeserializeOwned + Send + 'c> Stream for Pages<'c, T> {
                         Some(format!(
                             "{MAX_EMPTY_IN_A_ROW} empty pages in a row each linked to another"
                         ))
-                    } else if this.seen.len() >= this.max_pages {
+                    } else if this.pages_read >= this.max_pages {
                         Some(format!(
                             "the list goes on past {} pages, the most read",
                             this.max_pages
@@ -461,7 +526,7 @@ impl<'c, T: DeserializeOwned + Send + 'c> Stream for Pages<'c, T> {
                         let error = server_fault(200, "GET", cursor.path(), reason);
                         return Poll::Ready(Some(Err(error)));
                     }
-                    this.seen.insert(cursor.clone());
+                    this.seen.insert(key);
                     this.state = State::Fetching(fetch_page(
                         this.request.clone().at(cursor),
                         Arc::clone(&this.fetch),
@@ -474,3 +539,25 @@ impl<'c, T: DeserializeOwned + Send + 'c> Stream for Pages<'c, T> {
 }
 
 impl<T> Unpin for Pages<'_, T> {}
+
+#[cfg(test)]
+mod tests {
+    use super::normalized;
+
+    #[test]
+    fn a_field_is_made_ready_for_the_parser_and_nothing_else_changes() {
+        assert_eq!(
+            normalized(br#"</a?b = c>; rel = next; title ="x = y""#).unwrap(),
+            r#"</a?b = c>; rel= next; title="x = y""#
+        );
+        let header = normalized(b"</p?page=2>; rel =\"next\"; title=\"caf\xe9\"").unwrap();
+        assert_eq!(header, "</p?page=2>; rel=\"next\"; title=\"caf?\"");
+        let parsed =
+            nom_rfc8288::complete::link_lenient::<nom_language::error::VerboseError<&str>>(&header)
+                .unwrap();
+        let link = parsed.into_iter().flatten().next().unwrap();
+        assert_eq!(link.url, "/p?page=2");
+        assert_eq!(link.params[0].val.as_deref(), Some("next"));
+        assert!(normalized(b"</p?x=\xe9>; rel=next").is_err());
+    }
+}

@@ -313,8 +313,12 @@ impl<'a> Lowerer<'a> {
         if self.errors.len() > errors_before {
             return;
         }
-        let paging = self
-            .paging(&at, options.as_ref(), &response)
+        // A list is read with GETs of its pages: one that takes a body is
+        // not paged here.
+        let paging = body
+            .is_none()
+            .then(|| self.paging(&at, options.as_ref(), &response))
+            .flatten()
             .map(|mut paging| {
                 paging.function = self
                     .function_names

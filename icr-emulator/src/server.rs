@@ -566,16 +566,31 @@ fn answer(
     let fingerprint = (uri.path().to_owned(), body.clone());
     // Links name the server as the client reached it (`localhost` or
     // `127.0.0.1`), so that they stay within the origin it called.
-    let link_base = headers
-        .get("host")
-        .and_then(|host| host.to_str().ok())
-        .filter(|host| {
-            !host.is_empty()
-                && host.bytes().all(|b| {
-                    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')
-                })
+    // The authority of an absolute-form target wins over `Host` (RFC 9112,
+    // 3.2.2); either must be a plain `host[:port]`, or the links fall back
+    // to the emulator's own address.
+    let authority = uri.authority().map(|a| a.as_str().to_owned()).or_else(|| {
+        headers
+            .get("host")
+            .and_then(|host| host.to_str().ok())
+            .map(str::to_owned)
+    });
+    let link_base = authority
+        .filter(|text| text.len() <= 255 && !text.contains('@'))
+        .and_then(|text| text.parse::<axum::http::uri::Authority>().ok())
+        .filter(|authority| {
+            let text = authority.as_str();
+            let host = authority.host();
+            // Nothing beyond the host and a numeric port.
+            text == host
+                || authority
+                    .port_u16()
+                    .is_some_and(|port| text == format!("{host}:{port}"))
         })
-        .map_or_else(|| shared.base_url.clone(), |host| format!("http://{host}"));
+        .map_or_else(
+            || shared.base_url.clone(),
+            |authority| format!("http://{authority}"),
+        );
     let request = Request {
         op,
         spec: &shared.spec,

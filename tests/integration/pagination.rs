@@ -385,6 +385,10 @@ async fn links_are_read_as_rfc_8288_writes_them() {
             "/projects/3001/issues?page=2",
         ),
         (
+            vec![r#"</projects/3001/issues?page=2>; rel = next"#],
+            "/projects/3001/issues?page=2",
+        ),
+        (
             vec![r#"</projects/3001/issues?labels=a,b&page=2>; title="a, b; c"; rel=next"#],
             "/projects/3001/issues?labels=a,b&page=2",
         ),
@@ -423,6 +427,13 @@ async fn links_are_read_as_rfc_8288_writes_them() {
     }
 }
 
+static LONG: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "</projects/3001/issues?page=2&pad={}>; rel=\"next\"",
+        "a".repeat(10_000)
+    )
+});
+
 #[tokio::test]
 async fn a_next_link_that_cannot_be_followed_ends_the_list_after_its_page() {
     for fields in [
@@ -438,6 +449,9 @@ async fn a_next_link_that_cannot_be_followed_ends_the_list_after_its_page() {
         ],
         // Not a Link header at all.
         vec!["page two, please"],
+        // Another list on the same server, and a link no page URL is.
+        vec![r#"</projects/3002/issues?page=2>; rel="next""#],
+        vec![LONG.as_str()],
     ] {
         let good_last = fields[0].contains("rel=\"last\"");
         let mut first = Answer::json(200, &page_of(&[1]));

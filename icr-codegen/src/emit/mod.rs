@@ -567,6 +567,7 @@ impl Emitter<'_> {
             ResponseShape::Single { accept, .. } | ResponseShape::Enum { accept, .. } => accept,
         };
         let accept_call = (accept != "application/json").then(|| quote!(.accept(#accept)));
+        let accept_call = &accept_call;
 
         let (output, decode, response_enum) = self.response(op);
         let options_struct = op
@@ -612,7 +613,8 @@ impl Emitter<'_> {
                     let request = ::icr_api::__private::Request::new(::icr_api::__private::Method::#method, #path)
                         #operation_call
                         #(#arg_calls)*
-                        #(#option_calls)*;
+                        #(#option_calls)*
+                        #accept_call;
                     ::icr_api::Pages::new(
                         request,
                         ::std::sync::Arc::new(move |request| -> ::icr_api::Call<'client, ::icr_api::Response> {

@@ -325,6 +325,11 @@ impl<'a> Lowerer<'a> {
                     .entry(module.clone())
                     .or_default()
                     .unique(format!("{name}_pages"));
+                paging.request = self
+                    .function_names
+                    .entry(module.clone())
+                    .or_default()
+                    .unique(format!("{name}_request"));
                 paging
             });
         match client {
@@ -406,6 +411,7 @@ impl<'a> Lowerer<'a> {
         });
         links.then(|| Paging {
             function: String::new(),
+            request: String::new(),
             per_page_max: per_page.maximum,
         })
     }

@@ -92,6 +92,9 @@ pub struct Operation {
 pub struct Paging {
     /// The name of the function that reads every page.
     pub function: String,
+    /// The name of the private function that describes the request, shared
+    /// by the one-page function and the one that reads every page.
+    pub request: String,
     /// The largest `perPage` the spec allows, asked for when a whole list
     /// is read (unless the caller chose one).
     pub per_page_max: Option<i64>,

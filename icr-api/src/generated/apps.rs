@@ -54,15 +54,21 @@ pub fn list_installations<'client>(
     client: &'client ::icr_api::AppClient,
     options: &ListInstallationsOptions,
 ) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Installation>> {
-    let request = ::icr_api::__private::Request::new(
+    let request = list_installations_request(options);
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+}
+/// The request of [`list_installations`], and of each page [`list_installations_pages`] reads.
+fn list_installations_request(
+    options: &ListInstallationsOptions,
+) -> ::icr_api::__private::Request {
+    ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/app/installations",
         )
         .operation("apps/listInstallations")
         .query("perPage", &options.per_page)
         .query("page", &options.page)
-        .query("since", &options.since);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+        .query("since", &options.since)
 }
 /// Every item of [`list_installations`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
 ///
@@ -75,14 +81,11 @@ pub fn list_installations_pages<'client>(
     client: &'client ::icr_api::AppClient,
     options: &ListInstallationsOptions,
 ) -> ::icr_api::Pages<'client, super::models::Installation> {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/app/installations",
-        )
-        .operation("apps/listInstallations")
-        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
-        .query("page", &options.page)
-        .query("since", &options.since);
+    let options = ListInstallationsOptions {
+        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
+        ..options.clone()
+    };
+    let request = list_installations_request(&options);
     ::icr_api::Pages::new(
         request,
         ::std::sync::Arc::new(move |

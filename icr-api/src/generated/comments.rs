@@ -44,7 +44,18 @@ pub fn list_issue_comments<'client, P>(
 where
     P: super::permissions::IssuesRead,
 {
-    let request = ::icr_api::__private::Request::new(
+    let request = list_issue_comments_request(project_id, issue_number, options);
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
+    })
+}
+/// The request of [`list_issue_comments`], and of each page [`list_issue_comments_pages`] reads.
+fn list_issue_comments_request(
+    project_id: i64,
+    issue_number: i64,
+    options: &ListIssueCommentsOptions,
+) -> ::icr_api::__private::Request {
+    ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/issues/{issueNumber}/comments",
         )
@@ -53,10 +64,7 @@ where
         .path("issueNumber", &issue_number)
         .query("since", &options.since)
         .query("perPage", &options.per_page)
-        .query("page", &options.page);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
-    })
+        .query("page", &options.page)
 }
 /// Every item of [`list_issue_comments`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
 ///
@@ -78,16 +86,11 @@ pub fn list_issue_comments_pages<'client, P>(
 where
     P: super::permissions::IssuesRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/projects/{projectId}/issues/{issueNumber}/comments",
-        )
-        .operation("comments/listIssueComments")
-        .path("projectId", &project_id)
-        .path("issueNumber", &issue_number)
-        .query("since", &options.since)
-        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
-        .query("page", &options.page);
+    let options = ListIssueCommentsOptions {
+        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
+        ..options.clone()
+    };
+    let request = list_issue_comments_request(project_id, issue_number, &options);
     ::icr_api::Pages::new(
         request,
         ::std::sync::Arc::new(move |
@@ -185,7 +188,17 @@ pub fn list_project_comments<'client, P>(
 where
     P: super::permissions::IssuesRead,
 {
-    let request = ::icr_api::__private::Request::new(
+    let request = list_project_comments_request(project_id, options);
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
+    })
+}
+/// The request of [`list_project_comments`], and of each page [`list_project_comments_pages`] reads.
+fn list_project_comments_request(
+    project_id: i64,
+    options: &ListProjectCommentsOptions,
+) -> ::icr_api::__private::Request {
+    ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/comments",
         )
@@ -195,10 +208,7 @@ where
         .query("direction", &options.direction)
         .query("since", &options.since)
         .query("perPage", &options.per_page)
-        .query("page", &options.page);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
-    })
+        .query("page", &options.page)
 }
 /// Every item of [`list_project_comments`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
 ///
@@ -218,17 +228,11 @@ pub fn list_project_comments_pages<'client, P>(
 where
     P: super::permissions::IssuesRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/projects/{projectId}/comments",
-        )
-        .operation("comments/listProjectComments")
-        .path("projectId", &project_id)
-        .query("sort", &options.sort)
-        .query("direction", &options.direction)
-        .query("since", &options.since)
-        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
-        .query("page", &options.page);
+    let options = ListProjectCommentsOptions {
+        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
+        ..options.clone()
+    };
+    let request = list_project_comments_request(project_id, &options);
     ::icr_api::Pages::new(
         request,
         ::std::sync::Arc::new(move |

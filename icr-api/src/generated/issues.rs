@@ -64,7 +64,17 @@ pub fn list_project_issues<'client, P>(
 where
     P: super::permissions::IssuesRead,
 {
-    let request = ::icr_api::__private::Request::new(
+    let request = list_project_issues_request(project_id, options);
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
+    })
+}
+/// The request of [`list_project_issues`], and of each page [`list_project_issues_pages`] reads.
+fn list_project_issues_request(
+    project_id: i64,
+    options: &ListProjectIssuesOptions,
+) -> ::icr_api::__private::Request {
+    ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/issues",
         )
@@ -83,10 +93,7 @@ where
         .query("direction", &options.direction)
         .query("since", &options.since)
         .query("perPage", &options.per_page)
-        .query("page", &options.page);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
-    })
+        .query("page", &options.page)
 }
 /// Every item of [`list_project_issues`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
 ///
@@ -106,26 +113,11 @@ pub fn list_project_issues_pages<'client, P>(
 where
     P: super::permissions::IssuesRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/projects/{projectId}/issues",
-        )
-        .operation("issues/listProjectIssues")
-        .path("projectId", &project_id)
-        .query("milestone", &options.milestone)
-        .query("state", &options.state)
-        .query("assignee", &options.assignee)
-        .query("creator", &options.creator)
-        .query_list(
-            "labels",
-            &options.labels,
-            ::icr_api::__private::ArrayStyle::Join(","),
-        )
-        .query("sort", &options.sort)
-        .query("direction", &options.direction)
-        .query("since", &options.since)
-        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
-        .query("page", &options.page);
+    let options = ListProjectIssuesOptions {
+        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
+        ..options.clone()
+    };
+    let request = list_project_issues_request(project_id, &options);
     ::icr_api::Pages::new(
         request,
         ::std::sync::Arc::new(move |
@@ -226,7 +218,17 @@ pub fn list_organization_issues<'client, P>(
 where
     P: super::permissions::IssuesRead,
 {
-    let request = ::icr_api::__private::Request::new(
+    let request = list_organization_issues_request(organization_id, options);
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
+    })
+}
+/// The request of [`list_organization_issues`], and of each page [`list_organization_issues_pages`] reads.
+fn list_organization_issues_request(
+    organization_id: i64,
+    options: &ListOrganizationIssuesOptions,
+) -> ::icr_api::__private::Request {
+    ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/issues",
         )
@@ -242,10 +244,7 @@ where
         .query("direction", &options.direction)
         .query("since", &options.since)
         .query("perPage", &options.per_page)
-        .query("page", &options.page);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
-    })
+        .query("page", &options.page)
 }
 /// Every item of [`list_organization_issues`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
 ///
@@ -265,23 +264,11 @@ pub fn list_organization_issues_pages<'client, P>(
 where
     P: super::permissions::IssuesRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/organizations/{organizationId}/issues",
-        )
-        .operation("issues/listOrganizationIssues")
-        .path("organizationId", &organization_id)
-        .query("filter", &options.filter)
-        .query("state", &options.state)
-        .query_list(
-            "labels",
-            &options.labels,
-            ::icr_api::__private::ArrayStyle::Join(","),
-        )
-        .query("direction", &options.direction)
-        .query("since", &options.since)
-        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
-        .query("page", &options.page);
+    let options = ListOrganizationIssuesOptions {
+        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
+        ..options.clone()
+    };
+    let request = list_organization_issues_request(organization_id, &options);
     ::icr_api::Pages::new(
         request,
         ::std::sync::Arc::new(move |
@@ -457,17 +444,24 @@ pub fn list_assignees<'client, P>(
 where
     P: super::permissions::IssuesRead,
 {
-    let request = ::icr_api::__private::Request::new(
+    let request = list_assignees_request(project_id, options);
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
+    })
+}
+/// The request of [`list_assignees`], and of each page [`list_assignees_pages`] reads.
+fn list_assignees_request(
+    project_id: i64,
+    options: &ListAssigneesOptions,
+) -> ::icr_api::__private::Request {
+    ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/assignees",
         )
         .operation("issues/listAssignees")
         .path("projectId", &project_id)
         .query("perPage", &options.per_page)
-        .query("page", &options.page);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
-    })
+        .query("page", &options.page)
 }
 /// Every item of [`list_assignees`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
 ///
@@ -487,14 +481,11 @@ pub fn list_assignees_pages<'client, P>(
 where
     P: super::permissions::IssuesRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/projects/{projectId}/assignees",
-        )
-        .operation("issues/listAssignees")
-        .path("projectId", &project_id)
-        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
-        .query("page", &options.page);
+    let options = ListAssigneesOptions {
+        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
+        ..options.clone()
+    };
+    let request = list_assignees_request(project_id, &options);
     ::icr_api::Pages::new(
         request,
         ::std::sync::Arc::new(move |

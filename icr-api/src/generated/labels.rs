@@ -38,20 +38,27 @@ pub fn list_project_labels<'client, P>(
 where
     P: super::permissions::IssuesReadOrProjectsRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/projects/{projectId}/labels",
-        )
-        .operation("labels/listProjectLabels")
-        .path("projectId", &project_id)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page);
+    let request = list_project_labels_request(project_id, options);
     ::std::boxed::Box::pin(async move {
         client
             .send::<super::permissions::needs::IssuesReadOrProjectsRead>(request)
             .await?
             .json()
     })
+}
+/// The request of [`list_project_labels`], and of each page [`list_project_labels_pages`] reads.
+fn list_project_labels_request(
+    project_id: i64,
+    options: &ListProjectLabelsOptions,
+) -> ::icr_api::__private::Request {
+    ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/labels",
+        )
+        .operation("labels/listProjectLabels")
+        .path("projectId", &project_id)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page)
 }
 /// Every item of [`list_project_labels`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
 ///
@@ -71,14 +78,11 @@ pub fn list_project_labels_pages<'client, P>(
 where
     P: super::permissions::IssuesReadOrProjectsRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/projects/{projectId}/labels",
-        )
-        .operation("labels/listProjectLabels")
-        .path("projectId", &project_id)
-        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
-        .query("page", &options.page);
+    let options = ListProjectLabelsOptions {
+        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
+        ..options.clone()
+    };
+    let request = list_project_labels_request(project_id, &options);
     ::icr_api::Pages::new(
         request,
         ::std::sync::Arc::new(move |
@@ -433,7 +437,18 @@ pub fn list_milestone_labels<'client, P>(
 where
     P: super::permissions::IssuesRead,
 {
-    let request = ::icr_api::__private::Request::new(
+    let request = list_milestone_labels_request(project_id, milestone_number, options);
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
+    })
+}
+/// The request of [`list_milestone_labels`], and of each page [`list_milestone_labels_pages`] reads.
+fn list_milestone_labels_request(
+    project_id: i64,
+    milestone_number: i64,
+    options: &ListMilestoneLabelsOptions,
+) -> ::icr_api::__private::Request {
+    ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/milestones/{milestoneNumber}/labels",
         )
@@ -441,10 +456,7 @@ where
         .path("projectId", &project_id)
         .path("milestoneNumber", &milestone_number)
         .query("perPage", &options.per_page)
-        .query("page", &options.page);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
-    })
+        .query("page", &options.page)
 }
 /// Every item of [`list_milestone_labels`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
 ///
@@ -466,15 +478,11 @@ pub fn list_milestone_labels_pages<'client, P>(
 where
     P: super::permissions::IssuesRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/projects/{projectId}/milestones/{milestoneNumber}/labels",
-        )
-        .operation("labels/listMilestoneLabels")
-        .path("projectId", &project_id)
-        .path("milestoneNumber", &milestone_number)
-        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
-        .query("page", &options.page);
+    let options = ListMilestoneLabelsOptions {
+        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
+        ..options.clone()
+    };
+    let request = list_milestone_labels_request(project_id, milestone_number, &options);
     ::icr_api::Pages::new(
         request,
         ::std::sync::Arc::new(move |

@@ -42,7 +42,17 @@ pub fn list_members<'client, P>(
 where
     P: super::permissions::MembersRead,
 {
-    let request = ::icr_api::__private::Request::new(
+    let request = list_members_request(organization_id, options);
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MembersRead>(request).await?.json()
+    })
+}
+/// The request of [`list_members`], and of each page [`list_members_pages`] reads.
+fn list_members_request(
+    organization_id: i64,
+    options: &ListMembersOptions,
+) -> ::icr_api::__private::Request {
+    ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/members",
         )
@@ -50,10 +60,7 @@ where
         .path("organizationId", &organization_id)
         .query("role", &options.role)
         .query("perPage", &options.per_page)
-        .query("page", &options.page);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MembersRead>(request).await?.json()
-    })
+        .query("page", &options.page)
 }
 /// Every item of [`list_members`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
 ///
@@ -73,15 +80,11 @@ pub fn list_members_pages<'client, P>(
 where
     P: super::permissions::MembersRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/organizations/{organizationId}/members",
-        )
-        .operation("members/listMembers")
-        .path("organizationId", &organization_id)
-        .query("role", &options.role)
-        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
-        .query("page", &options.page);
+    let options = ListMembersOptions {
+        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
+        ..options.clone()
+    };
+    let request = list_members_request(organization_id, &options);
     ::icr_api::Pages::new(
         request,
         ::std::sync::Arc::new(move |
@@ -255,17 +258,24 @@ pub fn list_invitations<'client, P>(
 where
     P: super::permissions::MembersRead,
 {
-    let request = ::icr_api::__private::Request::new(
+    let request = list_invitations_request(organization_id, options);
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MembersRead>(request).await?.json()
+    })
+}
+/// The request of [`list_invitations`], and of each page [`list_invitations_pages`] reads.
+fn list_invitations_request(
+    organization_id: i64,
+    options: &ListInvitationsOptions,
+) -> ::icr_api::__private::Request {
+    ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/invitations",
         )
         .operation("members/listInvitations")
         .path("organizationId", &organization_id)
         .query("perPage", &options.per_page)
-        .query("page", &options.page);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MembersRead>(request).await?.json()
-    })
+        .query("page", &options.page)
 }
 /// Every item of [`list_invitations`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
 ///
@@ -285,14 +295,11 @@ pub fn list_invitations_pages<'client, P>(
 where
     P: super::permissions::MembersRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/organizations/{organizationId}/invitations",
-        )
-        .operation("members/listInvitations")
-        .path("organizationId", &organization_id)
-        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
-        .query("page", &options.page);
+    let options = ListInvitationsOptions {
+        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
+        ..options.clone()
+    };
+    let request = list_invitations_request(organization_id, &options);
     ::icr_api::Pages::new(
         request,
         ::std::sync::Arc::new(move |

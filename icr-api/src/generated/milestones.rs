@@ -46,7 +46,17 @@ pub fn list_milestones<'client, P>(
 where
     P: super::permissions::IssuesRead,
 {
-    let request = ::icr_api::__private::Request::new(
+    let request = list_milestones_request(project_id, options);
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
+    })
+}
+/// The request of [`list_milestones`], and of each page [`list_milestones_pages`] reads.
+fn list_milestones_request(
+    project_id: i64,
+    options: &ListMilestonesOptions,
+) -> ::icr_api::__private::Request {
+    ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/milestones",
         )
@@ -56,10 +66,7 @@ where
         .query("sort", &options.sort)
         .query("direction", &options.direction)
         .query("perPage", &options.per_page)
-        .query("page", &options.page);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
-    })
+        .query("page", &options.page)
 }
 /// Every item of [`list_milestones`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
 ///
@@ -79,17 +86,11 @@ pub fn list_milestones_pages<'client, P>(
 where
     P: super::permissions::IssuesRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/projects/{projectId}/milestones",
-        )
-        .operation("milestones/listMilestones")
-        .path("projectId", &project_id)
-        .query("state", &options.state)
-        .query("sort", &options.sort)
-        .query("direction", &options.direction)
-        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
-        .query("page", &options.page);
+    let options = ListMilestonesOptions {
+        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
+        ..options.clone()
+    };
+    let request = list_milestones_request(project_id, &options);
     ::icr_api::Pages::new(
         request,
         ::std::sync::Arc::new(move |

@@ -109,7 +109,20 @@ pub fn list_audit_log<'client, P>(
 where
     P: super::permissions::OrganizationAdmin,
 {
-    let request = ::icr_api::__private::Request::new(
+    let request = list_audit_log_request(organization_id, options);
+    ::std::boxed::Box::pin(async move {
+        client
+            .send::<super::permissions::needs::OrganizationAdmin>(request)
+            .await?
+            .json()
+    })
+}
+/// The request of [`list_audit_log`], and of each page [`list_audit_log_pages`] reads.
+fn list_audit_log_request(
+    organization_id: i64,
+    options: &ListAuditLogOptions,
+) -> ::icr_api::__private::Request {
+    ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/auditLog",
         )
@@ -118,13 +131,7 @@ where
         .query("phrase", &options.phrase)
         .query("include", &options.include)
         .query("perPage", &options.per_page)
-        .query("page", &options.page);
-    ::std::boxed::Box::pin(async move {
-        client
-            .send::<super::permissions::needs::OrganizationAdmin>(request)
-            .await?
-            .json()
-    })
+        .query("page", &options.page)
 }
 /// Every item of [`list_audit_log`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
 ///
@@ -144,16 +151,11 @@ pub fn list_audit_log_pages<'client, P>(
 where
     P: super::permissions::OrganizationAdmin,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/organizations/{organizationId}/auditLog",
-        )
-        .operation("organizations/listAuditLog")
-        .path("organizationId", &organization_id)
-        .query("phrase", &options.phrase)
-        .query("include", &options.include)
-        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
-        .query("page", &options.page);
+    let options = ListAuditLogOptions {
+        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
+        ..options.clone()
+    };
+    let request = list_audit_log_request(organization_id, &options);
     ::icr_api::Pages::new(
         request,
         ::std::sync::Arc::new(move |

@@ -48,7 +48,17 @@ pub fn list_organization_projects<'client, P>(
 where
     P: super::permissions::ProjectsRead,
 {
-    let request = ::icr_api::__private::Request::new(
+    let request = list_organization_projects_request(organization_id, options);
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::ProjectsRead>(request).await?.json()
+    })
+}
+/// The request of [`list_organization_projects`], and of each page [`list_organization_projects_pages`] reads.
+fn list_organization_projects_request(
+    organization_id: i64,
+    options: &ListOrganizationProjectsOptions,
+) -> ::icr_api::__private::Request {
+    ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/projects",
         )
@@ -58,10 +68,7 @@ where
         .query("sort", &options.sort)
         .query("direction", &options.direction)
         .query("perPage", &options.per_page)
-        .query("page", &options.page);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::ProjectsRead>(request).await?.json()
-    })
+        .query("page", &options.page)
 }
 /// Every item of [`list_organization_projects`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
 ///
@@ -81,17 +88,11 @@ pub fn list_organization_projects_pages<'client, P>(
 where
     P: super::permissions::ProjectsRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/organizations/{organizationId}/projects",
-        )
-        .operation("projects/listOrganizationProjects")
-        .path("organizationId", &organization_id)
-        .query("visibility", &options.visibility)
-        .query("sort", &options.sort)
-        .query("direction", &options.direction)
-        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
-        .query("page", &options.page);
+    let options = ListOrganizationProjectsOptions {
+        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
+        ..options.clone()
+    };
+    let request = list_organization_projects_request(organization_id, &options);
     ::icr_api::Pages::new(
         request,
         ::std::sync::Arc::new(move |
@@ -352,14 +353,7 @@ pub fn list_contributors<'client, P>(
 where
     P: super::permissions::ProjectsRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/projects/{projectId}/contributors",
-        )
-        .operation("projects/listContributors")
-        .path("projectId", &project_id)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page);
+    let request = list_contributors_request(project_id, options);
     ::std::boxed::Box::pin(async move {
         let response = client
             .send::<super::permissions::needs::ProjectsRead>(request)
@@ -370,6 +364,20 @@ where
             _ => ::core::result::Result::Err(response.unexpected()),
         }
     })
+}
+/// The request of [`list_contributors`], and of each page [`list_contributors_pages`] reads.
+fn list_contributors_request(
+    project_id: i64,
+    options: &ListContributorsOptions,
+) -> ::icr_api::__private::Request {
+    ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/contributors",
+        )
+        .operation("projects/listContributors")
+        .path("projectId", &project_id)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page)
 }
 /// Every item of [`list_contributors`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
 ///
@@ -389,14 +397,11 @@ pub fn list_contributors_pages<'client, P>(
 where
     P: super::permissions::ProjectsRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/projects/{projectId}/contributors",
-        )
-        .operation("projects/listContributors")
-        .path("projectId", &project_id)
-        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
-        .query("page", &options.page);
+    let options = ListContributorsOptions {
+        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
+        ..options.clone()
+    };
+    let request = list_contributors_request(project_id, &options);
     ::icr_api::Pages::new(
         request,
         ::std::sync::Arc::new(move |

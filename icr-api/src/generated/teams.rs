@@ -38,17 +38,24 @@ pub fn list_teams<'client, P>(
 where
     P: super::permissions::MembersRead,
 {
-    let request = ::icr_api::__private::Request::new(
+    let request = list_teams_request(organization_id, options);
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MembersRead>(request).await?.json()
+    })
+}
+/// The request of [`list_teams`], and of each page [`list_teams_pages`] reads.
+fn list_teams_request(
+    organization_id: i64,
+    options: &ListTeamsOptions,
+) -> ::icr_api::__private::Request {
+    ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/teams",
         )
         .operation("teams/listTeams")
         .path("organizationId", &organization_id)
         .query("perPage", &options.per_page)
-        .query("page", &options.page);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MembersRead>(request).await?.json()
-    })
+        .query("page", &options.page)
 }
 /// Every item of [`list_teams`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
 ///
@@ -68,14 +75,11 @@ pub fn list_teams_pages<'client, P>(
 where
     P: super::permissions::MembersRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/organizations/{organizationId}/teams",
-        )
-        .operation("teams/listTeams")
-        .path("organizationId", &organization_id)
-        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
-        .query("page", &options.page);
+    let options = ListTeamsOptions {
+        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
+        ..options.clone()
+    };
+    let request = list_teams_request(organization_id, &options);
     ::icr_api::Pages::new(
         request,
         ::std::sync::Arc::new(move |
@@ -278,7 +282,17 @@ pub fn list_team_members<'client, P>(
 where
     P: super::permissions::MembersRead,
 {
-    let request = ::icr_api::__private::Request::new(
+    let request = list_team_members_request(team_id, options);
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::MembersRead>(request).await?.json()
+    })
+}
+/// The request of [`list_team_members`], and of each page [`list_team_members_pages`] reads.
+fn list_team_members_request(
+    team_id: i64,
+    options: &ListTeamMembersOptions,
+) -> ::icr_api::__private::Request {
+    ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/teams/{teamId}/members",
         )
@@ -287,10 +301,7 @@ where
         .query("role", &options.role)
         .query("nested", &options.nested)
         .query("perPage", &options.per_page)
-        .query("page", &options.page);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MembersRead>(request).await?.json()
-    })
+        .query("page", &options.page)
 }
 /// Every item of [`list_team_members`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
 ///
@@ -310,16 +321,11 @@ pub fn list_team_members_pages<'client, P>(
 where
     P: super::permissions::MembersRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/teams/{teamId}/members",
-        )
-        .operation("teams/listTeamMembers")
-        .path("teamId", &team_id)
-        .query("role", &options.role)
-        .query("nested", &options.nested)
-        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
-        .query("page", &options.page);
+    let options = ListTeamMembersOptions {
+        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
+        ..options.clone()
+    };
+    let request = list_team_members_request(team_id, &options);
     ::icr_api::Pages::new(
         request,
         ::std::sync::Arc::new(move |
@@ -429,14 +435,7 @@ pub fn list_team_projects<'client, P>(
 where
     P: super::permissions::MembersRead + super::permissions::ProjectsRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/teams/{teamId}/projects",
-        )
-        .operation("teams/listTeamProjects")
-        .path("teamId", &team_id)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page);
+    let request = list_team_projects_request(team_id, options);
     ::std::boxed::Box::pin(async move {
         client
             .send::<
@@ -448,6 +447,20 @@ where
             .await?
             .json()
     })
+}
+/// The request of [`list_team_projects`], and of each page [`list_team_projects_pages`] reads.
+fn list_team_projects_request(
+    team_id: i64,
+    options: &ListTeamProjectsOptions,
+) -> ::icr_api::__private::Request {
+    ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/teams/{teamId}/projects",
+        )
+        .operation("teams/listTeamProjects")
+        .path("teamId", &team_id)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page)
 }
 /// Every item of [`list_team_projects`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
 ///
@@ -467,14 +480,11 @@ pub fn list_team_projects_pages<'client, P>(
 where
     P: super::permissions::MembersRead + super::permissions::ProjectsRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/teams/{teamId}/projects",
-        )
-        .operation("teams/listTeamProjects")
-        .path("teamId", &team_id)
-        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
-        .query("page", &options.page);
+    let options = ListTeamProjectsOptions {
+        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
+        ..options.clone()
+    };
+    let request = list_team_projects_request(team_id, &options);
     ::icr_api::Pages::new(
         request,
         ::std::sync::Arc::new(move |

@@ -40,7 +40,18 @@ pub fn list_issue_timeline<'client, P>(
 where
     P: super::permissions::IssuesRead,
 {
-    let request = ::icr_api::__private::Request::new(
+    let request = list_issue_timeline_request(project_id, issue_number, options);
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
+    })
+}
+/// The request of [`list_issue_timeline`], and of each page [`list_issue_timeline_pages`] reads.
+fn list_issue_timeline_request(
+    project_id: i64,
+    issue_number: i64,
+    options: &ListIssueTimelineOptions,
+) -> ::icr_api::__private::Request {
+    ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/projects/{projectId}/issues/{issueNumber}/timeline",
         )
@@ -48,10 +59,7 @@ where
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .query("perPage", &options.per_page)
-        .query("page", &options.page);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
-    })
+        .query("page", &options.page)
 }
 /// Every item of [`list_issue_timeline`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
 ///
@@ -73,15 +81,11 @@ pub fn list_issue_timeline_pages<'client, P>(
 where
     P: super::permissions::IssuesRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/projects/{projectId}/issues/{issueNumber}/timeline",
-        )
-        .operation("timeline/listIssueTimeline")
-        .path("projectId", &project_id)
-        .path("issueNumber", &issue_number)
-        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
-        .query("page", &options.page);
+    let options = ListIssueTimelineOptions {
+        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
+        ..options.clone()
+    };
+    let request = list_issue_timeline_request(project_id, issue_number, &options);
     ::icr_api::Pages::new(
         request,
         ::std::sync::Arc::new(move |
@@ -125,20 +129,27 @@ pub fn list_project_timeline<'client, P>(
 where
     P: super::permissions::IssuesReadOrProjectsRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/projects/{projectId}/timeline",
-        )
-        .operation("timeline/listProjectTimeline")
-        .path("projectId", &project_id)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page);
+    let request = list_project_timeline_request(project_id, options);
     ::std::boxed::Box::pin(async move {
         client
             .send::<super::permissions::needs::IssuesReadOrProjectsRead>(request)
             .await?
             .json()
     })
+}
+/// The request of [`list_project_timeline`], and of each page [`list_project_timeline_pages`] reads.
+fn list_project_timeline_request(
+    project_id: i64,
+    options: &ListProjectTimelineOptions,
+) -> ::icr_api::__private::Request {
+    ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/projects/{projectId}/timeline",
+        )
+        .operation("timeline/listProjectTimeline")
+        .path("projectId", &project_id)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page)
 }
 /// Every item of [`list_project_timeline`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
 ///
@@ -158,14 +169,11 @@ pub fn list_project_timeline_pages<'client, P>(
 where
     P: super::permissions::IssuesReadOrProjectsRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/projects/{projectId}/timeline",
-        )
-        .operation("timeline/listProjectTimeline")
-        .path("projectId", &project_id)
-        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
-        .query("page", &options.page);
+    let options = ListProjectTimelineOptions {
+        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
+        ..options.clone()
+    };
+    let request = list_project_timeline_request(project_id, &options);
     ::icr_api::Pages::new(
         request,
         ::std::sync::Arc::new(move |

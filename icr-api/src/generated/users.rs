@@ -38,17 +38,18 @@ pub fn list_users<'client, P>(
 where
     P: super::permissions::MetadataRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/users",
-        )
-        .operation("users/listUsers")
-        .query_list("ids", &options.ids, ::icr_api::__private::ArrayStyle::Repeat)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page);
+    let request = list_users_request(options);
     ::std::boxed::Box::pin(async move {
         client.send::<super::permissions::needs::MetadataRead>(request).await?.json()
     })
+}
+/// The request of [`list_users`], and of each page [`list_users_pages`] reads.
+fn list_users_request(options: &ListUsersOptions) -> ::icr_api::__private::Request {
+    ::icr_api::__private::Request::new(::icr_api::__private::Method::GET, "/users")
+        .operation("users/listUsers")
+        .query_list("ids", &options.ids, ::icr_api::__private::ArrayStyle::Repeat)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page)
 }
 /// Every item of [`list_users`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
 ///
@@ -64,14 +65,11 @@ pub fn list_users_pages<'client, P>(
 where
     P: super::permissions::MetadataRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/users",
-        )
-        .operation("users/listUsers")
-        .query_list("ids", &options.ids, ::icr_api::__private::ArrayStyle::Repeat)
-        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
-        .query("page", &options.page);
+    let options = ListUsersOptions {
+        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
+        ..options.clone()
+    };
+    let request = list_users_request(&options);
     ::icr_api::Pages::new(
         request,
         ::std::sync::Arc::new(move |

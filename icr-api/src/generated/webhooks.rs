@@ -38,17 +38,24 @@ pub fn list_webhooks<'client, P>(
 where
     P: super::permissions::WebhooksRead,
 {
-    let request = ::icr_api::__private::Request::new(
+    let request = list_webhooks_request(organization_id, options);
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::WebhooksRead>(request).await?.json()
+    })
+}
+/// The request of [`list_webhooks`], and of each page [`list_webhooks_pages`] reads.
+fn list_webhooks_request(
+    organization_id: i64,
+    options: &ListWebhooksOptions,
+) -> ::icr_api::__private::Request {
+    ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/hooks",
         )
         .operation("webhooks/listWebhooks")
         .path("organizationId", &organization_id)
         .query("perPage", &options.per_page)
-        .query("page", &options.page);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::WebhooksRead>(request).await?.json()
-    })
+        .query("page", &options.page)
 }
 /// Every item of [`list_webhooks`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
 ///
@@ -68,14 +75,11 @@ pub fn list_webhooks_pages<'client, P>(
 where
     P: super::permissions::WebhooksRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/organizations/{organizationId}/hooks",
-        )
-        .operation("webhooks/listWebhooks")
-        .path("organizationId", &organization_id)
-        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
-        .query("page", &options.page);
+    let options = ListWebhooksOptions {
+        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
+        ..options.clone()
+    };
+    let request = list_webhooks_request(organization_id, &options);
     ::icr_api::Pages::new(
         request,
         ::std::sync::Arc::new(move |
@@ -352,7 +356,18 @@ pub fn list_deliveries<'client, P>(
 where
     P: super::permissions::WebhooksRead,
 {
-    let request = ::icr_api::__private::Request::new(
+    let request = list_deliveries_request(organization_id, hook_id, options);
+    ::std::boxed::Box::pin(async move {
+        client.send::<super::permissions::needs::WebhooksRead>(request).await?.json()
+    })
+}
+/// The request of [`list_deliveries`], and of each page [`list_deliveries_pages`] reads.
+fn list_deliveries_request(
+    organization_id: i64,
+    hook_id: i64,
+    options: &ListDeliveriesOptions,
+) -> ::icr_api::__private::Request {
+    ::icr_api::__private::Request::new(
             ::icr_api::__private::Method::GET,
             "/organizations/{organizationId}/hooks/{hookId}/deliveries",
         )
@@ -361,10 +376,7 @@ where
         .path("hookId", &hook_id)
         .query("status", &options.status)
         .query("perPage", &options.per_page)
-        .query("page", &options.page);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::WebhooksRead>(request).await?.json()
-    })
+        .query("page", &options.page)
 }
 /// Every item of [`list_deliveries`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
 ///
@@ -386,16 +398,11 @@ pub fn list_deliveries_pages<'client, P>(
 where
     P: super::permissions::WebhooksRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/organizations/{organizationId}/hooks/{hookId}/deliveries",
-        )
-        .operation("webhooks/listDeliveries")
-        .path("organizationId", &organization_id)
-        .path("hookId", &hook_id)
-        .query("status", &options.status)
-        .query("perPage", &options.per_page.or(::core::option::Option::Some(100i64)))
-        .query("page", &options.page);
+    let options = ListDeliveriesOptions {
+        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
+        ..options.clone()
+    };
+    let request = list_deliveries_request(organization_id, hook_id, &options);
     ::icr_api::Pages::new(
         request,
         ::std::sync::Arc::new(move |

@@ -507,6 +507,17 @@ impl Emitter<'_> {
             quote!(options: &#ty)
         });
         let args: Vec<TokenStream> = args.collect();
+        let arg_names: Vec<TokenStream> = op
+            .args
+            .iter()
+            .map(|p| {
+                let arg = ident(&p.name);
+                quote!(#arg)
+            })
+            .chain(op.options.as_ref().map(|_| quote!(options)))
+            .collect();
+        let helper_parameters: Vec<TokenStream> =
+            args.iter().cloned().chain(options_arg.clone()).collect();
         let pages_parameters: Vec<TokenStream> = [client.clone()]
             .into_iter()
             .chain(args.iter().cloned())
@@ -588,17 +599,28 @@ impl Emitter<'_> {
             };
             let pages_name = ident(&paging.function);
             let pages_doc = docs(&pages_doc(op, paging));
+            let helper = ident(&paging.request);
             // The largest page the spec allows, unless the caller chose.
-            let option_calls = op.options.iter().flat_map(|o| &o.params).zip(&option_calls).map(
-                |(p, call)| match paging.per_page_max {
-                    Some(max) if p.api_name == "perPage" && p.location == Location::Query => {
-                        let field = ident(&p.name);
-                        let api_name = &p.api_name;
-                        quote!(.query(#api_name, &options.#field.or(::core::option::Option::Some(#max))))
+            let per_page = op
+                .options
+                .iter()
+                .flat_map(|o| &o.params)
+                .find(|p| p.api_name == "perPage" && p.location == Location::Query);
+            let request = match (paging.per_page_max, per_page, &op.options) {
+                (Some(max), Some(p), Some(options)) => {
+                    let field = ident(&p.name);
+                    let ty = ident(&options.name);
+                    let names = arg_names.iter().take(op.args.len());
+                    quote! {
+                        let options = #ty {
+                            #field: options.#field.or(::core::option::Option::Some(#max)),
+                            ..options.clone()
+                        };
+                        let request = #helper(#(#names,)* &options);
                     }
-                    _ => call.clone(),
-                },
-            );
+                }
+                _ => quote!(let request = #helper(#(#arg_names),*);),
+            };
             let send = match op.client {
                 ClientKind::Installation => {
                     let requirement = permissions::requirement(op.requirement.as_ref());
@@ -606,15 +628,24 @@ impl Emitter<'_> {
                 }
                 ClientKind::App => quote!(client.send(request)),
             };
+            let helper_doc = docs(&format!(
+                "The request of [`{}`], and of each page [`{}`] reads.",
+                unraw(&op.name),
+                paging.function
+            ));
             quote! {
-                #pages_doc
-                #deprecated
-                pub fn #pages_name #generics(#(#pages_parameters),*) -> ::icr_api::Pages<'client, #item> #bounds {
-                    let request = ::icr_api::__private::Request::new(::icr_api::__private::Method::#method, #path)
+                #helper_doc
+                fn #helper(#(#helper_parameters),*) -> ::icr_api::__private::Request {
+                    ::icr_api::__private::Request::new(::icr_api::__private::Method::#method, #path)
                         #operation_call
                         #(#arg_calls)*
                         #(#option_calls)*
-                        #accept_call;
+                        #accept_call
+                }
+                #pages_doc
+                #deprecated
+                pub fn #pages_name #generics(#(#pages_parameters),*) -> ::icr_api::Pages<'client, #item> #bounds {
+                    #request
                     ::icr_api::Pages::new(
                         request,
                         ::std::sync::Arc::new(move |request| -> ::icr_api::Call<'client, ::icr_api::Response> {
@@ -624,18 +655,27 @@ impl Emitter<'_> {
                 }
             }
         });
+        let one_page_request = match &op.paging {
+            Some(paging) => {
+                let helper = ident(&paging.request);
+                quote!(#helper(#(#arg_names),*) #body_call)
+            }
+            None => quote! {
+                ::icr_api::__private::Request::new(::icr_api::__private::Method::#method, #path)
+                    #operation_call
+                    #(#arg_calls)*
+                    #(#option_calls)*
+                    #body_call
+                    #accept_call
+            },
+        };
         quote! {
             #options_struct
             #response_enum
             #doc
             #deprecated
             pub fn #name #generics(#(#parameters),*) -> ::icr_api::Call<'client, #output> #bounds {
-                let request = ::icr_api::__private::Request::new(::icr_api::__private::Method::#method, #path)
-                    #operation_call
-                    #(#arg_calls)*
-                    #(#option_calls)*
-                    #body_call
-                    #accept_call;
+                let request = #one_page_request;
                 ::std::boxed::Box::pin(async move { #decode })
             }
             #pages

@@ -1011,6 +1011,23 @@ impl<P> InstallationClient<P> {
         }
     }
 
+    /// Every item of the list `request` asks for, page after page: the
+    /// hand-made form of a generated `…_pages` function (see
+    /// [`Pages`](crate::Pages)). `R` states what the list needs, as for
+    /// [`send`](Self::send); each page is sent that way.
+    pub fn pages<'c, R, T>(&'c self, request: Request) -> crate::Pages<'c, T>
+    where
+        R: Requirement<P> + 'c,
+        T: serde::de::DeserializeOwned + Send + 'c,
+    {
+        crate::Pages::new(
+            request,
+            Arc::new(move |request| -> crate::Call<'c, Response> {
+                Box::pin(self.send::<R>(request))
+            }),
+        )
+    }
+
     /// Sends `request`, which needs what `R` states, with the
     /// installation's token, and gives the success answer to decode.
     ///
@@ -1113,6 +1130,18 @@ impl AppClient {
     /// The transport.
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// Every item of the `/app` list `request` asks for, page after page
+    /// (see [`Pages`](crate::Pages)).
+    pub fn pages<'c, T>(&'c self, request: Request) -> crate::Pages<'c, T>
+    where
+        T: serde::de::DeserializeOwned + Send + 'c,
+    {
+        crate::Pages::new(
+            request,
+            Arc::new(move |request| -> crate::Call<'c, Response> { Box::pin(self.send(request)) }),
+        )
     }
 
     /// Sends `request` with the app's JWT, for an `/app` endpoint, and

@@ -275,9 +275,9 @@ impl Cursor {
     }
 }
 
-/// Sends one page's request through a generated function's client, with
-/// the permissions its operation states.
-pub type Fetch<'c> = Arc<dyn Fn(Request) -> Call<'c, Response> + Send + Sync + 'c>;
+/// Sends one page's request through a client, with the permissions its
+/// operation states.
+pub(crate) type Fetch<'c> = Arc<dyn Fn(Request) -> Call<'c, Response> + Send + Sync + 'c>;
 
 /// One page of a list: its items and its links, and the way to the next.
 pub struct Page<'c, T> {
@@ -412,10 +412,10 @@ impl<T> fmt::Debug for Pages<'_, T> {
 }
 
 impl<'c, T: DeserializeOwned + Send + 'c> Pages<'c, T> {
-    /// The pages of `request`, each sent with `fetch`. Called by generated
-    /// code, which knows the operation's client and permissions.
-    #[doc(hidden)]
-    pub fn new(request: Request, fetch: Fetch<'c>) -> Self {
+    /// The pages of `request`, each sent with `fetch` (made by
+    /// `InstallationClient::pages` or `AppClient::pages`, which know the
+    /// client and the permissions).
+    pub(crate) fn new(request: Request, fetch: Fetch<'c>) -> Self {
         Self {
             request,
             fetch,

@@ -623,3 +623,20 @@ async fn the_emulators_links_stay_on_the_host_called_and_drop_page_parameters_ho
     assert_eq!(rels["next"], format!("{base}?state=open&perPage=10&page=3"));
     assert_eq!(rels["prev"], format!("{base}?state=open&perPage=10&page=1"));
 }
+
+#[tokio::test]
+async fn a_hand_made_list_request_pages_the_same_way() {
+    let (world, client, numbers) = world_with_issues(150).await;
+    let before = world.emulator.requests_to(LIST);
+    let request = Request::get("/projects/{projectId}/issues")
+        .path("projectId", &world.project)
+        .query("perPage", &100);
+    let read: Vec<i64> = client
+        .pages::<needs::IssuesRead, icr_api::models::Issue>(request)
+        .map_ok(|issue| issue.number)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(read, newest_first(&numbers));
+    assert_eq!(world.emulator.requests_to(LIST) - before, 2);
+}

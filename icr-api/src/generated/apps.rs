@@ -86,14 +86,7 @@ pub fn list_installations_pages<'client>(
         ..options.clone()
     };
     let request = list_installations_request(&options);
-    ::icr_api::Pages::new(
-        request,
-        ::std::sync::Arc::new(move |
-            request,
-        | -> ::icr_api::Call<'client, ::icr_api::Response> {
-            ::std::boxed::Box::pin(client.send(request))
-        }),
-    )
+    client.pages(request)
 }
 /// Get an installation
 ///

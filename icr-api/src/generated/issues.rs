@@ -118,16 +118,7 @@ where
         ..options.clone()
     };
     let request = list_project_issues_request(project_id, &options);
-    ::icr_api::Pages::new(
-        request,
-        ::std::sync::Arc::new(move |
-            request,
-        | -> ::icr_api::Call<'client, ::icr_api::Response> {
-            ::std::boxed::Box::pin(
-                client.send::<super::permissions::needs::IssuesRead>(request),
-            )
-        }),
-    )
+    client.pages::<super::permissions::needs::IssuesRead, _>(request)
 }
 /// The optional parameters of [`create_issue`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -269,16 +260,7 @@ where
         ..options.clone()
     };
     let request = list_organization_issues_request(organization_id, &options);
-    ::icr_api::Pages::new(
-        request,
-        ::std::sync::Arc::new(move |
-            request,
-        | -> ::icr_api::Call<'client, ::icr_api::Response> {
-            ::std::boxed::Box::pin(
-                client.send::<super::permissions::needs::IssuesRead>(request),
-            )
-        }),
-    )
+    client.pages::<super::permissions::needs::IssuesRead, _>(request)
 }
 /// Get an issue
 ///
@@ -486,16 +468,7 @@ where
         ..options.clone()
     };
     let request = list_assignees_request(project_id, &options);
-    ::icr_api::Pages::new(
-        request,
-        ::std::sync::Arc::new(move |
-            request,
-        | -> ::icr_api::Call<'client, ::icr_api::Response> {
-            ::std::boxed::Box::pin(
-                client.send::<super::permissions::needs::IssuesRead>(request),
-            )
-        }),
-    )
+    client.pages::<super::permissions::needs::IssuesRead, _>(request)
 }
 /// Check whether a user can be assigned
 ///

@@ -83,17 +83,7 @@ where
         ..options.clone()
     };
     let request = list_project_labels_request(project_id, &options);
-    ::icr_api::Pages::new(
-        request,
-        ::std::sync::Arc::new(move |
-            request,
-        | -> ::icr_api::Call<'client, ::icr_api::Response> {
-            ::std::boxed::Box::pin(
-                client
-                    .send::<super::permissions::needs::IssuesReadOrProjectsRead>(request),
-            )
-        }),
-    )
+    client.pages::<super::permissions::needs::IssuesReadOrProjectsRead, _>(request)
 }
 /// Create a label
 ///
@@ -483,14 +473,5 @@ where
         ..options.clone()
     };
     let request = list_milestone_labels_request(project_id, milestone_number, &options);
-    ::icr_api::Pages::new(
-        request,
-        ::std::sync::Arc::new(move |
-            request,
-        | -> ::icr_api::Call<'client, ::icr_api::Response> {
-            ::std::boxed::Box::pin(
-                client.send::<super::permissions::needs::IssuesRead>(request),
-            )
-        }),
-    )
+    client.pages::<super::permissions::needs::IssuesRead, _>(request)
 }

@@ -85,16 +85,7 @@ where
         ..options.clone()
     };
     let request = list_members_request(organization_id, &options);
-    ::icr_api::Pages::new(
-        request,
-        ::std::sync::Arc::new(move |
-            request,
-        | -> ::icr_api::Call<'client, ::icr_api::Response> {
-            ::std::boxed::Box::pin(
-                client.send::<super::permissions::needs::MembersRead>(request),
-            )
-        }),
-    )
+    client.pages::<super::permissions::needs::MembersRead, _>(request)
 }
 /// Check whether a user is a member
 ///
@@ -300,16 +291,7 @@ where
         ..options.clone()
     };
     let request = list_invitations_request(organization_id, &options);
-    ::icr_api::Pages::new(
-        request,
-        ::std::sync::Arc::new(move |
-            request,
-        | -> ::icr_api::Call<'client, ::icr_api::Response> {
-            ::std::boxed::Box::pin(
-                client.send::<super::permissions::needs::MembersRead>(request),
-            )
-        }),
-    )
+    client.pages::<super::permissions::needs::MembersRead, _>(request)
 }
 /// Invite someone to the organization
 ///

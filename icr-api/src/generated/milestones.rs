@@ -91,16 +91,7 @@ where
         ..options.clone()
     };
     let request = list_milestones_request(project_id, &options);
-    ::icr_api::Pages::new(
-        request,
-        ::std::sync::Arc::new(move |
-            request,
-        | -> ::icr_api::Call<'client, ::icr_api::Response> {
-            ::std::boxed::Box::pin(
-                client.send::<super::permissions::needs::IssuesRead>(request),
-            )
-        }),
-    )
+    client.pages::<super::permissions::needs::IssuesRead, _>(request)
 }
 /// Create a milestone
 ///

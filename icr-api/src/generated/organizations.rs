@@ -156,14 +156,5 @@ where
         ..options.clone()
     };
     let request = list_audit_log_request(organization_id, &options);
-    ::icr_api::Pages::new(
-        request,
-        ::std::sync::Arc::new(move |
-            request,
-        | -> ::icr_api::Call<'client, ::icr_api::Response> {
-            ::std::boxed::Box::pin(
-                client.send::<super::permissions::needs::OrganizationAdmin>(request),
-            )
-        }),
-    )
+    client.pages::<super::permissions::needs::OrganizationAdmin, _>(request)
 }

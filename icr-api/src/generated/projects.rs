@@ -93,16 +93,7 @@ where
         ..options.clone()
     };
     let request = list_organization_projects_request(organization_id, &options);
-    ::icr_api::Pages::new(
-        request,
-        ::std::sync::Arc::new(move |
-            request,
-        | -> ::icr_api::Call<'client, ::icr_api::Response> {
-            ::std::boxed::Box::pin(
-                client.send::<super::permissions::needs::ProjectsRead>(request),
-            )
-        }),
-    )
+    client.pages::<super::permissions::needs::ProjectsRead, _>(request)
 }
 /// Create a project
 ///
@@ -402,16 +393,7 @@ where
         ..options.clone()
     };
     let request = list_contributors_request(project_id, &options);
-    ::icr_api::Pages::new(
-        request,
-        ::std::sync::Arc::new(move |
-            request,
-        | -> ::icr_api::Call<'client, ::icr_api::Response> {
-            ::std::boxed::Box::pin(
-                client.send::<super::permissions::needs::ProjectsRead>(request),
-            )
-        }),
-    )
+    client.pages::<super::permissions::needs::ProjectsRead, _>(request)
 }
 /// The success answers of [`get_readme`].
 #[derive(Clone, Debug, PartialEq)]

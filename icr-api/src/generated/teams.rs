@@ -80,16 +80,7 @@ where
         ..options.clone()
     };
     let request = list_teams_request(organization_id, &options);
-    ::icr_api::Pages::new(
-        request,
-        ::std::sync::Arc::new(move |
-            request,
-        | -> ::icr_api::Call<'client, ::icr_api::Response> {
-            ::std::boxed::Box::pin(
-                client.send::<super::permissions::needs::MembersRead>(request),
-            )
-        }),
-    )
+    client.pages::<super::permissions::needs::MembersRead, _>(request)
 }
 /// Create a team
 ///
@@ -326,16 +317,7 @@ where
         ..options.clone()
     };
     let request = list_team_members_request(team_id, &options);
-    ::icr_api::Pages::new(
-        request,
-        ::std::sync::Arc::new(move |
-            request,
-        | -> ::icr_api::Call<'client, ::icr_api::Response> {
-            ::std::boxed::Box::pin(
-                client.send::<super::permissions::needs::MembersRead>(request),
-            )
-        }),
-    )
+    client.pages::<super::permissions::needs::MembersRead, _>(request)
 }
 /// Add a user to a team or change their role
 ///
@@ -485,22 +467,14 @@ where
         ..options.clone()
     };
     let request = list_team_projects_request(team_id, &options);
-    ::icr_api::Pages::new(
-        request,
-        ::std::sync::Arc::new(move |
-            request,
-        | -> ::icr_api::Call<'client, ::icr_api::Response> {
-            ::std::boxed::Box::pin(
-                client
-                    .send::<
-                        ::icr_api::grants::And<
-                            super::permissions::needs::MembersRead,
-                            super::permissions::needs::ProjectsRead,
-                        >,
-                    >(request),
-            )
-        }),
-    )
+    client
+        .pages::<
+            ::icr_api::grants::And<
+                super::permissions::needs::MembersRead,
+                super::permissions::needs::ProjectsRead,
+            >,
+            _,
+        >(request)
 }
 /// Give a team access to a project
 ///

@@ -86,16 +86,7 @@ where
         ..options.clone()
     };
     let request = list_issue_timeline_request(project_id, issue_number, &options);
-    ::icr_api::Pages::new(
-        request,
-        ::std::sync::Arc::new(move |
-            request,
-        | -> ::icr_api::Call<'client, ::icr_api::Response> {
-            ::std::boxed::Box::pin(
-                client.send::<super::permissions::needs::IssuesRead>(request),
-            )
-        }),
-    )
+    client.pages::<super::permissions::needs::IssuesRead, _>(request)
 }
 /// The optional parameters of [`list_project_timeline`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -174,17 +165,7 @@ where
         ..options.clone()
     };
     let request = list_project_timeline_request(project_id, &options);
-    ::icr_api::Pages::new(
-        request,
-        ::std::sync::Arc::new(move |
-            request,
-        | -> ::icr_api::Call<'client, ::icr_api::Response> {
-            ::std::boxed::Box::pin(
-                client
-                    .send::<super::permissions::needs::IssuesReadOrProjectsRead>(request),
-            )
-        }),
-    )
+    client.pages::<super::permissions::needs::IssuesReadOrProjectsRead, _>(request)
 }
 /// Get a timeline event
 ///

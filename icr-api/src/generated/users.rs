@@ -70,16 +70,7 @@ where
         ..options.clone()
     };
     let request = list_users_request(&options);
-    ::icr_api::Pages::new(
-        request,
-        ::std::sync::Arc::new(move |
-            request,
-        | -> ::icr_api::Call<'client, ::icr_api::Response> {
-            ::std::boxed::Box::pin(
-                client.send::<super::permissions::needs::MetadataRead>(request),
-            )
-        }),
-    )
+    client.pages::<super::permissions::needs::MetadataRead, _>(request)
 }
 /// Get a user
 ///

@@ -80,16 +80,7 @@ where
         ..options.clone()
     };
     let request = list_webhooks_request(organization_id, &options);
-    ::icr_api::Pages::new(
-        request,
-        ::std::sync::Arc::new(move |
-            request,
-        | -> ::icr_api::Call<'client, ::icr_api::Response> {
-            ::std::boxed::Box::pin(
-                client.send::<super::permissions::needs::WebhooksRead>(request),
-            )
-        }),
-    )
+    client.pages::<super::permissions::needs::WebhooksRead, _>(request)
 }
 /// Create a webhook
 ///
@@ -403,16 +394,7 @@ where
         ..options.clone()
     };
     let request = list_deliveries_request(organization_id, hook_id, &options);
-    ::icr_api::Pages::new(
-        request,
-        ::std::sync::Arc::new(move |
-            request,
-        | -> ::icr_api::Call<'client, ::icr_api::Response> {
-            ::std::boxed::Box::pin(
-                client.send::<super::permissions::needs::WebhooksRead>(request),
-            )
-        }),
-    )
+    client.pages::<super::permissions::needs::WebhooksRead, _>(request)
 }
 /// Get a delivery
 ///

@@ -621,12 +621,12 @@ impl Emitter<'_> {
                 }
                 _ => quote!(let request = #helper(#(#arg_names),*);),
             };
-            let send = match op.client {
+            let pages = match op.client {
                 ClientKind::Installation => {
                     let requirement = permissions::requirement(op.requirement.as_ref());
-                    quote!(client.send::<#requirement>(request))
+                    quote!(client.pages::<#requirement, _>(request))
                 }
-                ClientKind::App => quote!(client.send(request)),
+                ClientKind::App => quote!(client.pages(request)),
             };
             let helper_doc = docs(&format!(
                 "The request of [`{}`], and of each page [`{}`] reads.",
@@ -646,12 +646,7 @@ impl Emitter<'_> {
                 #deprecated
                 pub fn #pages_name #generics(#(#pages_parameters),*) -> ::icr_api::Pages<'client, #item> #bounds {
                     #request
-                    ::icr_api::Pages::new(
-                        request,
-                        ::std::sync::Arc::new(move |request| -> ::icr_api::Call<'client, ::icr_api::Response> {
-                            ::std::boxed::Box::pin(#send)
-                        }),
-                    )
+                    #pages
                 }
             }
         });

@@ -21,6 +21,8 @@ use axum::response::IntoResponse;
 use icr_api::{App, ClientConfig};
 use icr_emulator::{AppSettings, Emulator, KeyPair};
 
+mod support;
+
 icr_api::permissions! {
     /// Reads projects.
     Bench { projects: read }
@@ -95,21 +97,9 @@ async fn fixed_server(project: Vec<u8>) -> Result<String, Box<dyn std::error::Er
                 async move { (headers(), project.to_vec()).into_response() }
             }),
         );
-    // The server has a thread and runtime of its own, so that it never
-    // competes with the clients for their runtime's time.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    listener.set_nonblocking(true)?;
-    let address = listener.local_addr()?;
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener)?;
-            axum::serve(listener, router).await
-        })
-    });
-    Ok(format!("http://{address}"))
+    let (listener, base) = support::bind()?;
+    support::serve(listener, router);
+    Ok(base)
 }
 
 /// Logging as a production app has it: a level filter (which tells
@@ -129,15 +119,6 @@ fn install_logging() -> LevelHandle {
         .with(tracing_subscriber::fmt::layer().with_writer(std::io::sink));
     let _ = tracing::subscriber::set_global_default(subscriber);
     handle
-}
-
-fn spread(mut ratios: Vec<f64>) -> (f64, f64, f64) {
-    ratios.sort_by(f64::total_cmp);
-    (
-        ratios[ratios.len() / 2],
-        ratios[0],
-        ratios[ratios.len() - 1],
-    )
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -198,11 +179,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 times.push(start.elapsed().as_secs_f64() * 1e6 / f64::from(REQUESTS));
             }
         }
-        let ratios =
-            |baseline: &[f64]| spread(rounds[0].iter().zip(baseline).map(|(g, b)| g / b).collect());
-        let (generated, _, _) = spread(rounds[0].clone());
-        let (plain_us, _, _) = spread(rounds[1].clone());
-        let (timed_us, _, _) = spread(rounds[2].clone());
+        let ratios = |baseline: &[f64]| {
+            support::median_spread(rounds[0].iter().zip(baseline).map(|(g, b)| g / b).collect())
+        };
+        let (generated, _, _) = support::median_spread(rounds[0].clone());
+        let (plain_us, _, _) = support::median_spread(rounds[1].clone());
+        let (timed_us, _, _) = support::median_spread(rounds[2].clone());
         let (r1, lo1, hi1) = ratios(&rounds[1]);
         let (r2, lo2, hi2) = ratios(&rounds[2]);
         println!(

@@ -16,6 +16,8 @@ use axum::response::IntoResponse;
 use futures_util::TryStreamExt;
 use icr_api::{Client, ClientConfig, InstallationClient, SecretToken};
 
+mod support;
+
 icr_api::permissions! {
     /// Reads issues.
     Bench { issues: read }
@@ -54,9 +56,7 @@ struct PageQuery {
 
 /// Serves the pages on a thread and runtime of its own.
 fn serve(pages: Vec<Vec<u8>>) -> Result<String, Box<dyn std::error::Error>> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    listener.set_nonblocking(true)?;
-    let base = format!("http://{}", listener.local_addr()?);
+    let (listener, base) = support::bind()?;
     let pages: Arc<Vec<Vec<u8>>> = Arc::new(pages);
     let next_base = base.clone();
     let router = axum::Router::new().route(
@@ -89,25 +89,8 @@ fn serve(pages: Vec<Vec<u8>>) -> Result<String, Box<dyn std::error::Error>> {
             }
         }),
     );
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener)?;
-            axum::serve(listener, router).await
-        })
-    });
+    support::serve(listener, router);
     Ok(base)
-}
-
-fn median_spread(mut values: Vec<f64>) -> (f64, f64, f64) {
-    values.sort_by(f64::total_cmp);
-    (
-        values[values.len() / 2],
-        values[0],
-        values[values.len() - 1],
-    )
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -165,9 +148,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         theirs.push(total as f64 / by_hand_s);
         ratios.push(by_hand_s / generated_s);
     }
-    let (ours, _, _) = median_spread(ours);
-    let (theirs, _, _) = median_spread(theirs);
-    let (ratio, low, high) = median_spread(ratios);
+    let (ours, _, _) = support::median_spread(ours);
+    let (theirs, _, _) = support::median_spread(theirs);
+    let (ratio, low, high) = support::median_spread(ratios);
     println!(
         "streaming {total} issues in pages of {PER_PAGE}, {ROUNDS} rounds taking turns:\n  \
          list_project_issues_pages {ours:.0} items/s\n  \

@@ -28,8 +28,8 @@ icr_api::permissions! {
     Bench { projects: read }
 }
 
-const REQUESTS: u32 = 500;
-const ROUNDS: usize = 31;
+const REQUESTS: u32 = 200;
+const ROUNDS: usize = 101;
 
 /// A project as the emulator answers it, taken once from a real one.
 async fn project_bytes() -> Result<Vec<u8>, Box<dyn std::error::Error>> {

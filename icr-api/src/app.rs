@@ -413,6 +413,25 @@ pub(crate) type TokenFuture<'a> =
 pub(crate) struct Ready {
     pub(crate) token: Arc<CachedToken>,
     pub(crate) authorization: Option<reqwest::header::HeaderValue>,
+    /// When the token enters its renewal margin, in Unix milliseconds on
+    /// the server's clock (worked out once, not per request).
+    renew_at_ms: i64,
+}
+
+impl Ready {
+    pub(crate) fn new(token: Arc<CachedToken>) -> Self {
+        Self {
+            authorization: crate::client::authorization(&token.token),
+            renew_at_ms: (token.expires_at - renewal_margin(&token)).timestamp_millis(),
+            token,
+        }
+    }
+}
+
+/// How long before its expiry a token is renewed: five minutes, or half
+/// its lifetime for a token issued for less than ten.
+fn renewal_margin(token: &CachedToken) -> TimeDelta {
+    TOKEN_RENEW_BEFORE.min((token.expires_at - token.created_at) / 2)
 }
 
 /// Where a managed installation client gets its token: the cache while the
@@ -478,11 +497,18 @@ impl TokenSource {
         )
     }
 
-    /// Whether `token` has more than its renewal margin left: five minutes,
-    /// or half its lifetime for a token issued for less than ten.
+    /// Whether `token` has more than its [renewal margin](renewal_margin)
+    /// left.
     fn fresh(&self, token: &CachedToken) -> bool {
-        let margin = TOKEN_RENEW_BEFORE.min((token.expires_at - token.created_at) / 2);
-        token.expires_at - self.app.client().server_now() > margin
+        token.expires_at - self.app.client().server_now() > renewal_margin(token)
+    }
+
+    /// The token kept for the next request, when it is good for a while
+    /// yet: the path nearly every request takes, with no await.
+    pub(crate) fn hot(&self) -> Option<Ready> {
+        let hot = self.hot_slot();
+        let ready = hot.as_ref()?;
+        (self.app.client().server_now_ms() < ready.renew_at_ms).then(|| ready.clone())
     }
 
     /// The cached token for this source's key, if it is good for a while
@@ -518,9 +544,8 @@ impl TokenSource {
     /// cycle in the types.)
     pub(crate) fn token(&self) -> TokenFuture<'_> {
         Box::pin(async move {
-            let hot = self.hot().clone();
-            if let Some(token) = hot.filter(|ready| self.fresh(&ready.token)) {
-                return Ok(token);
+            if let Some(ready) = self.hot() {
+                return Ok(ready);
             }
             let token = match self.cached().await {
                 Some(token) => token,
@@ -535,7 +560,7 @@ impl TokenSource {
     pub(crate) fn renew<'a>(&'a self, refused: &'a SecretToken) -> TokenFuture<'a> {
         Box::pin(async move {
             {
-                let mut hot = self.hot();
+                let mut hot = self.hot_slot();
                 if hot
                     .as_ref()
                     .is_some_and(|ready| ready.token.token == *refused)
@@ -548,17 +573,14 @@ impl TokenSource {
         })
     }
 
-    fn hot(&self) -> std::sync::MutexGuard<'_, Option<Ready>> {
+    fn hot_slot(&self) -> std::sync::MutexGuard<'_, Option<Ready>> {
         self.hot.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Makes `token` the one requests take from now on.
     fn keep(&self, token: CachedToken) -> Ready {
-        let ready = Ready {
-            authorization: crate::client::authorization(&token.token),
-            token: Arc::new(token),
-        };
-        *self.hot() = Some(ready.clone());
+        let ready = Ready::new(Arc::new(token));
+        *self.hot_slot() = Some(ready.clone());
         ready
     }
 
@@ -699,7 +721,7 @@ impl TokenSource {
     /// Revokes the cached token, if any (`DELETE /installation/token`), and
     /// forgets it.
     pub(crate) async fn revoke(&self) -> Result<()> {
-        let hot = self.hot().take();
+        let hot = self.hot_slot().take();
         let token = match hot {
             Some(ready) => Some(ready.token.token.clone()),
             None => self.app.inner.cache.get(&self.key).await.map(|t| t.token),

@@ -71,6 +71,7 @@ mod app;
 pub mod cache;
 mod client;
 mod error;
+mod exchange;
 // Formatted by the generator (prettyplease), and checked fresh by
 // `cargo xtask codegen --check`; rustfmt would make it stale.
 #[rustfmt::skip]

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderMap, HeaderName};
+use reqwest::header::{HeaderMap, HeaderValue};
 
 use crate::DateTime;
 
@@ -37,30 +37,65 @@ pub struct RateLimit {
 impl RateLimit {
     /// The state an answer's headers report; `None` when they report none.
     pub(crate) fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        // Names made once: looking up by `&str` parses the name every time.
-        const LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
-        const REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
-        const USED: HeaderName = HeaderName::from_static("x-ratelimit-used");
-        const RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
-        fn number<T: std::str::FromStr>(headers: &HeaderMap, name: &HeaderName) -> Option<T> {
-            headers.get(name)?.to_str().ok()?.trim().parse().ok()
-        }
-        let state = Self {
-            limit: number(headers, &LIMIT),
-            remaining: number(headers, &REMAINING),
-            used: number(headers, &USED),
-            reset: number(headers, &RESET),
-        };
-        let any = state.limit.is_some()
-            || state.remaining.is_some()
-            || state.used.is_some()
-            || state.reset.is_some();
-        any.then_some(state)
+        AnswerHeaders::read(headers).rate_limit
     }
 
     /// When the window ends, as a time.
     pub fn reset_at(&self) -> Option<DateTime> {
         chrono::DateTime::from_timestamp(self.reset?, 0)
+    }
+}
+
+/// The headers of an answer the client acts on, found in one pass over
+/// them (a lookup by name hashes the name; a pass compares a few short
+/// ones). Where a header comes twice, the first readable one counts.
+#[derive(Default)]
+pub(crate) struct AnswerHeaders<'h> {
+    pub(crate) date: Option<&'h HeaderValue>,
+    pub(crate) retry_after: Option<&'h str>,
+    pub(crate) has_link: bool,
+    /// `X-RateLimit-Remaining` is `0`, however written.
+    pub(crate) used_up: bool,
+    pub(crate) rate_limit: Option<RateLimit>,
+}
+
+impl<'h> AnswerHeaders<'h> {
+    pub(crate) fn read(headers: &'h HeaderMap) -> Self {
+        fn number<T: std::str::FromStr>(slot: &mut Option<T>, value: &HeaderValue) {
+            if slot.is_none() {
+                *slot = value.to_str().ok().and_then(|v| v.trim().parse().ok());
+            }
+        }
+        let mut found = Self::default();
+        let mut state = RateLimit {
+            limit: None,
+            remaining: None,
+            used: None,
+            reset: None,
+        };
+        for (name, value) in headers {
+            match name.as_str() {
+                "date" => {
+                    found.date.get_or_insert(value);
+                }
+                "link" => found.has_link = true,
+                "retry-after" if found.retry_after.is_none() => {
+                    found.retry_after = value.to_str().ok();
+                }
+                "x-ratelimit-limit" => number(&mut state.limit, value),
+                "x-ratelimit-remaining" => number(&mut state.remaining, value),
+                "x-ratelimit-used" => number(&mut state.used, value),
+                "x-ratelimit-reset" => number(&mut state.reset, value),
+                _ => {}
+            }
+        }
+        found.used_up = state.remaining == Some(0);
+        let any = state.limit.is_some()
+            || state.remaining.is_some()
+            || state.used.is_some()
+            || state.reset.is_some();
+        found.rate_limit = any.then_some(state);
+        found
     }
 }
 

@@ -7,6 +7,7 @@
 use std::fmt;
 
 use bytes::Bytes;
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde::Serialize;
@@ -296,26 +297,54 @@ impl Request {
         if let Some(problem) = &self.problem {
             return Err(self.invalid(problem.clone()));
         }
-        let mut url = base.clone();
-        {
-            let Ok(mut segments) = url.path_segments_mut() else {
-                return Err(self.invalid(format!("the base URL `{base}` cannot hold a path")));
-            };
-            segments.pop_if_empty();
-            for segment in self.template.split('/').filter(|s| !s.is_empty()) {
-                let filled = self.fill(segment)?;
-                // `.` and `..` would be folded away by URL normalization, and
-                // an empty segment makes another path: either would send the
-                // request to another endpoint than the one whose permissions
-                // it states.
-                if filled != segment && matches!(filled.as_str(), "" | "." | "..") {
-                    return Err(self.invalid(format!(
-                        "the path segment `{segment}` would be `{filled}`, which does not name a resource"
-                    )));
-                }
-                segments.push(&filled);
+        // The path and query are written out once and parsed once, against
+        // the base (whose scheme and host are then taken as they are): the
+        // base's path without its trailing slash, each segment of the
+        // template filled and escaped, the query.
+        let base_path = base.path().trim_end_matches('/');
+        let mut text = String::with_capacity(base_path.len() + self.template.len() + 32);
+        text.push_str(base_path);
+        for segment in self.template.split('/').filter(|s| !s.is_empty()) {
+            text.push('/');
+            if !segment.contains('{') {
+                text.extend(utf8_percent_encode(segment, PATH_SEGMENT));
+                continue;
             }
+            let filled = self.fill(segment)?;
+            // `.` and `..` would be folded away by URL normalization, and
+            // an empty segment makes another path: either would send the
+            // request to another endpoint than the one whose permissions
+            // it states.
+            if matches!(filled.as_str(), "" | "." | "..") {
+                return Err(self.invalid(format!(
+                    "the path segment `{segment}` would be `{filled}`, which does not name a resource"
+                )));
+            }
+            text.extend(utf8_percent_encode(&filled, PATH_SEGMENT));
         }
+        if self.cursor.is_none() && !self.query.is_empty() {
+            text.push('?');
+            let start = text.len();
+            let mut pairs = form_urlencoded::Serializer::for_suffix(text, start);
+            for (name, value) in &self.query {
+                pairs.append_pair(name, value);
+            }
+            text = pairs.finish();
+        }
+        if text.is_empty() {
+            text.push('/');
+        }
+        // Text starting `//` would name another host (from a base path
+        // that starts so): not a path to send.
+        if text.starts_with("//") {
+            return Err(self.invalid(format!(
+                "the path `{text}` starts with `//`; give the base URL a path that does not"
+            )));
+        }
+        let mut url = reqwest::Url::options()
+            .base_url(Some(base))
+            .parse(&text)
+            .map_err(|err| self.invalid(format!("the path `{text}` does not parse: {err}")))?;
         if let Some(cursor) = &self.cursor {
             if cursor.path() != url.path() {
                 return Err(self.invalid(format!(
@@ -325,13 +354,6 @@ impl Request {
                 )));
             }
             url.set_query(cursor.query());
-            return Ok(url);
-        }
-        if !self.query.is_empty() {
-            let mut pairs = url.query_pairs_mut();
-            for (name, value) in &self.query {
-                pairs.append_pair(name, value);
-            }
         }
         Ok(url)
     }
@@ -367,6 +389,23 @@ impl Request {
     }
 }
 
+/// What is escaped in a path segment of an `http` URL: what the URL
+/// standard escapes there (controls, space, `"#<>?\`{}`), `%` (a value is
+/// text, never an escape of its own), and `/` (a value stays one segment).
+const PATH_SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'/')
+    .add(b'%')
+    .add(b'\\');
+
 /// A random version 4 UUID, from the system's random source.
 fn random_key() -> Option<String> {
     let mut bytes = [0u8; 16];
@@ -387,14 +426,20 @@ fn random_key() -> Option<String> {
 /// The text form of one parameter value: `None` for null; what it is when it
 /// has no text form.
 fn scalar(value: &(impl Serialize + ?Sized)) -> std::result::Result<Option<String>, &'static str> {
-    match serde_json::to_value(value) {
-        Ok(Value::Null) => Ok(None),
-        Ok(Value::Bool(b)) => Ok(Some(b.to_string())),
-        Ok(Value::Number(n)) => Ok(Some(n.to_string())),
-        Ok(Value::String(s)) => Ok(Some(s)),
-        Ok(Value::Array(_)) => Err("a list"),
-        Ok(Value::Object(_)) => Err("an object"),
-        Err(_) => Err("a value that does not serialize"),
+    // Numbers and booleans (most parameters) are their JSON text; only
+    // strings need the JSON value, to be unescaped.
+    let Ok(text) = serde_json::to_string(value) else {
+        return Err("a value that does not serialize");
+    };
+    match text.as_bytes().first() {
+        Some(b'n') => Ok(None),
+        Some(b'[') => Err("a list"),
+        Some(b'{') => Err("an object"),
+        Some(b'"') => match serde_json::from_str(&text) {
+            Ok(Value::String(s)) => Ok(Some(s)),
+            _ => Err("a value that does not serialize"),
+        },
+        _ => Ok(Some(text)),
     }
 }
 
@@ -584,6 +629,31 @@ mod tests {
         assert_eq!(
             url(request),
             "http://127.0.0.1:9/api/projects/3001/labels/%7BlabelName%7D%7BprojectId%7D"
+        );
+    }
+
+    #[test]
+    fn the_path_stays_on_the_base_host_under_its_path() {
+        // Parsed against the base: its host and path prefix are kept, and
+        // a base path that would read as another host is refused.
+        let request = Request::new(Method::GET, "/projects/{projectId}").path("projectId", &7);
+        let under = request.url(&Url::parse("http://127.0.0.1:9/v1").unwrap());
+        assert_eq!(under.unwrap().as_str(), "http://127.0.0.1:9/v1/projects/7");
+        let other_host = request
+            .url(&Url::parse("http://127.0.0.1:9//evil.example/").unwrap())
+            .unwrap_err();
+        assert!(
+            other_host.to_string().contains("starts with `//`"),
+            "{other_host}"
+        );
+        // Strings are unescaped JSON; numbers and booleans as JSON writes them.
+        let request = Request::new(Method::GET, "/a/{x}/{y}/{z}")
+            .path("x", &"tab\there \"quoted\"")
+            .path("y", &-1.5)
+            .path("z", &true);
+        assert_eq!(
+            url(request),
+            "http://127.0.0.1:9/api/a/tab%09here%20%22quoted%22/-1.5/true"
         );
     }
 

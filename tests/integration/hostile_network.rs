@@ -461,6 +461,11 @@ async fn credentials_in_the_base_url_are_refused_and_never_shown() {
     let shown = format!("{config:?} {error} {error:?}");
     assert!(!shown.contains("hunter2"), "{shown}");
     assert!(shown.contains("user name or password"), "{shown}");
+    // A query or fragment would be dropped from every request: refused too.
+    for base in ["http://127.0.0.1:9/?v=1", "http://127.0.0.1:9/#top"] {
+        let error = Client::new(ClientConfig::with_base_url(base)).unwrap_err();
+        assert!(error.to_string().contains("query or fragment"), "{error}");
+    }
 }
 
 // ---- 9. Failure memory doubling is reset by pruning -----------------------------

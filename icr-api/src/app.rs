@@ -291,28 +291,16 @@ impl App {
         Ok(self.installation(id))
     }
 
-    /// A client acting as the installation a webhook delivery came from:
-    /// its payload's `installation.id`.
+    /// A client acting as the installation a webhook delivery was made for
+    /// (its payload's `installation.id`). It takes only a delivery whose
+    /// signature [`webhooks::verify`](crate::webhooks::verify) checked: an
+    /// unsigned body naming another organization's installation would
+    /// otherwise act there.
     pub fn installation_from_webhook<P: Declaration>(
         &self,
-        payload: &[u8],
+        delivery: &crate::webhooks::VerifiedDelivery,
     ) -> Result<InstallationClient<P>> {
-        let value: serde_json::Value =
-            serde_json::from_slice(payload).map_err(|e| Error::InvalidRequest {
-                method: String::new(),
-                path: "webhook payload".to_owned(),
-                reason: format!("the payload is not JSON: {e}"),
-            })?;
-        let id = value
-            .pointer("/installation/id")
-            .and_then(serde_json::Value::as_i64)
-            .ok_or_else(|| Error::InvalidRequest {
-                method: String::new(),
-                path: "webhook payload".to_owned(),
-                reason: "the payload has no `installation.id`; was the delivery for an ICR App?"
-                    .to_owned(),
-            })?;
-        Ok(self.installation(id))
+        Ok(self.installation(delivery.installation_id()?))
     }
 
     fn flight(&self, key: &CacheKey) -> Arc<tokio::sync::Mutex<Flight>> {

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use icr_api::cache::{CacheFuture, CacheKey, CachedToken, MemoryCache, TokenCache};
+use icr_api::webhooks::{self, WebhookSecret};
 use icr_api::{App, ClientConfig, Error};
 use icr_emulator::KeyPair;
 use serde_json::json;
@@ -85,17 +86,35 @@ async fn the_whole_flow_updates_a_project_as_the_app() {
     let all = app.installations().await.unwrap();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].id, world.installation);
+    // From a webhook delivery, once its signature is checked.
+    let secret = WebhookSecret::new("hook-secret");
     let payload =
         json!({"action": "opened", "installation": {"id": world.installation}}).to_string();
+    let delivery = webhooks::verify(
+        &tests::delivery_headers(
+            "issues",
+            "d-1",
+            &webhooks::sign(&secret, payload.as_bytes()),
+        ),
+        payload.as_bytes(),
+        std::slice::from_ref(&secret),
+    )
+    .unwrap();
     let from_hook = app
-        .installation_from_webhook::<ReleaseNotes>(payload.as_bytes())
+        .installation_from_webhook::<ReleaseNotes>(&delivery)
         .unwrap();
     icr_api::projects::get_project(&from_hook, world.project)
         .await
         .unwrap();
+    let signed_empty = webhooks::verify(
+        &tests::delivery_headers("issues", "d-2", &webhooks::sign(&secret, b"{}")),
+        b"{}",
+        &[secret],
+    )
+    .unwrap();
     assert!(matches!(
-        app.installation_from_webhook::<ReleaseNotes>(b"{}"),
-        Err(Error::InvalidRequest { .. })
+        app.installation_from_webhook::<ReleaseNotes>(&signed_empty),
+        Err(Error::Decode(_))
     ));
 }
 
@@ -485,8 +504,20 @@ async fn no_secret_shows_in_logs_debug_output_or_errors() {
     let as_json = serde_json::to_string(&model.details())
         .map_err(|e| e.to_string())
         .unwrap_err();
+    // A webhook secret, and the errors of deliveries checked with it.
+    let hook_secret = WebhookSecret::new("whsec-DO-NOT-PRINT-8f2c");
+    let forged = webhooks::verify(
+        &tests::delivery_headers(
+            "issues",
+            "d-9",
+            &webhooks::sign(&WebhookSecret::new("guess"), b"{}"),
+        ),
+        b"{}",
+        std::slice::from_ref(&hook_secret),
+    )
+    .unwrap_err();
     let shown = format!(
-        "{app:?} {installation:?} {app_client:?} {jwt:?} {token:?} {error} {error:?} {cached:?} {:?} {:?} {model:?} {as_json}",
+        "{app:?} {installation:?} {app_client:?} {jwt:?} {token:?} {error} {error:?} {cached:?} {:?} {:?} {model:?} {as_json} {hook_secret:?} {forged} {forged:?}",
         cache.inner, world.keys
     );
     let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
@@ -500,6 +531,7 @@ async fn no_secret_shows_in_logs_debug_output_or_errors() {
         token.expose_secret(),
         model.details().token.expose_secret(),
         private_key_body.as_str(),
+        "whsec-DO-NOT-PRINT-8f2c",
     ] {
         assert!(
             !shown.contains(secret),

@@ -18,3 +18,4 @@ mod resilience;
 mod tidy;
 mod transport;
 mod ui;
+mod webhooks;

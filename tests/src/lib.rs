@@ -17,6 +17,19 @@ use axum::response::{IntoResponse, Response};
 use icr_codegen::Document;
 use serde_json::Value;
 
+/// The three headers of a webhook delivery.
+pub fn delivery_headers(event: &str, id: &str, signature: &str) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    for (name, value) in [
+        ("x-icr-event", event),
+        ("x-icr-delivery", id),
+        ("x-icr-signature-256", signature),
+    ] {
+        headers.insert(name, value.parse().expect("header text"));
+    }
+    headers
+}
+
 /// The root of the workspace, where `Cargo.toml` and `spec/` are.
 pub fn workspace_root() -> PathBuf {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));

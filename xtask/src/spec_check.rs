@@ -39,6 +39,7 @@ pub(crate) struct Stats {
     pub(crate) tags: usize,
     pub(crate) permissions: usize,
     pub(crate) examples: usize,
+    pub(crate) events: usize,
 }
 
 impl fmt::Display for Report {
@@ -52,12 +53,13 @@ impl fmt::Display for Report {
             tags,
             permissions,
             examples,
+            events,
         } = self.stats;
         let share = (marked * 100).checked_div(operations).unwrap_or(0);
         writeln!(
             f,
             "{}: {operations} operations over {tags} tags, {marked} marked \"{MARKER}\" ({share}%), \
-             {permissions} permissions in the catalog, {examples} examples validated",
+             {permissions} permissions in the catalog, {events} webhook events, {examples} examples validated",
             self.file
         )?;
         match self.problems.len() {
@@ -104,12 +106,166 @@ pub(crate) fn check(doc: &Document) -> Report {
     };
     stats.permissions = catalog.as_ref().map_or(0, |c| c.permissions.len());
     check_operations(doc, catalog.as_ref(), &mut problems, &mut stats);
+    check_webhooks(doc, catalog.as_ref(), &mut problems, &mut stats);
     check_nullable(doc, doc.raw(), &JsonPointer::root(), &mut problems);
     check_examples(doc, refs_resolve, &mut problems, &mut stats);
     Report {
         file: doc.origin().to_owned(),
         problems,
         stats,
+    }
+}
+
+/// The headers every webhook delivery carries (`spec/README.md`).
+const DELIVERY_HEADERS: [&str; 3] = ["X-ICR-Event", "X-ICR-Delivery", "X-ICR-Signature-256"];
+
+/// `x-webhooks`: each entry an event, shaped like a path item with one
+/// `post`: the permissions an installation needs to be sent it, the
+/// delivery headers, and a payload schema (a component) that carries
+/// `installation.id` and the organization. The event's name is one the
+/// API knows (`WebhookEventName`).
+fn check_webhooks(
+    doc: &Document,
+    catalog: Option<&Catalog>,
+    problems: &mut Vec<SpecError>,
+    stats: &mut Stats,
+) {
+    let Some(node) = doc.raw().get("x-webhooks") else {
+        return;
+    };
+    let root = JsonPointer::root().join("x-webhooks");
+    let Some(events) = node.as_object() else {
+        problems.push(doc.error(
+            ErrorKind::Structure,
+            root,
+            "`x-webhooks` must map event names to path items",
+        ));
+        return;
+    };
+    let known: Option<HashSet<&str>> = doc
+        .raw()
+        .pointer("/components/schemas/WebhookEventName/enum")
+        .and_then(Value::as_array)
+        .map(|names| names.iter().filter_map(Value::as_str).collect());
+    for (name, item) in events {
+        stats.events += 1;
+        let mut found = Vec::new();
+        let mut problem = |pointer: JsonPointer, message: String| {
+            found.push(doc.error(ErrorKind::Structure, pointer, message));
+        };
+        let at = root.join(name);
+        if known
+            .as_ref()
+            .is_some_and(|known| !known.contains(name.as_str()))
+        {
+            problem(
+                at.clone(),
+                format!("event `{name}` is not one of `WebhookEventName`'s values"),
+            );
+        }
+        let Some(post) = item.get("post").filter(|post| post.is_object()) else {
+            problem(
+                at,
+                format!("event `{name}` must describe its delivery as a `post`"),
+            );
+            problems.extend(found);
+            continue;
+        };
+        let at = at.join("post");
+        match post.get(REQUIREMENT_EXTENSION) {
+            None => problem(
+                at.clone(),
+                format!(
+                    "event `{name}` must list the permissions an installation needs to receive it in `{REQUIREMENT_EXTENSION}`"
+                ),
+            ),
+            Some(_) => {
+                if let Some(catalog) = catalog {
+                    let event = icr_codegen::OperationRef {
+                        pointer: at.clone(),
+                        path: name,
+                        method: "post",
+                        value: post,
+                    };
+                    if let Err(errors) = catalog.requirement(doc, &event) {
+                        problems.extend(errors);
+                    }
+                }
+            }
+        }
+        let headers: HashSet<&str> = post
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(
+                |parameter| match parameter.get("$ref").and_then(Value::as_str) {
+                    Some(reference) => doc.resolve(reference).map(|(_, target)| target),
+                    None => Some(parameter),
+                },
+            )
+            .filter(|parameter| parameter.get("in").and_then(Value::as_str) == Some("header"))
+            .filter_map(|parameter| parameter.get("name").and_then(Value::as_str))
+            .collect();
+        for header in DELIVERY_HEADERS {
+            if !headers.contains(header) {
+                problem(
+                    at.join("parameters"),
+                    format!("event `{name}` does not declare the delivery header `{header}`"),
+                );
+            }
+        }
+        let schema_at = at
+            .join("requestBody")
+            .join("content")
+            .join("application/json")
+            .join("schema");
+        let payload = post
+            .pointer("/requestBody/content/application~1json/schema/$ref")
+            .and_then(Value::as_str)
+            .and_then(|reference| doc.resolve(reference));
+        let Some((payload_at, payload)) = payload else {
+            problem(
+                schema_at,
+                format!("event `{name}` must give its JSON payload as a `$ref` to a schema"),
+            );
+            problems.extend(found);
+            continue;
+        };
+        let required: HashSet<&str> = payload
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        for property in ["installation", "organization"] {
+            if payload
+                .pointer(&format!("/properties/{property}"))
+                .is_none()
+                || !required.contains(property)
+            {
+                problem(
+                    payload_at.clone(),
+                    format!("the payload of event `{name}` must require `{property}`"),
+                );
+            }
+        }
+        let installation = payload.pointer("/properties/installation").map(|schema| {
+            match schema.get("$ref").and_then(Value::as_str) {
+                Some(reference) => doc.resolve(reference).map(|(_, target)| target),
+                None => Some(schema),
+            }
+        });
+        if let Some(Some(installation)) = installation
+            && installation.pointer("/properties/id").is_none()
+        {
+            problem(
+                payload_at.join("properties").join("installation"),
+                format!("the `installation` of event `{name}` must have an `id`"),
+            );
+        }
+        problems.extend(found);
     }
 }
 

@@ -186,6 +186,157 @@ pub fn create_installation_access_token<'client>(
         .optional(body, ::icr_api::__private::Request::json);
     ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
 }
+/// Get the app's webhook configuration
+///
+/// Returns where the app's webhook deliveries go. The secret they are signed with is never returned. Takes the app's JWT.
+///
+/// `GET /app/hook/config` (operation `apps/getWebhookConfig`).
+///
+/// **Paging:** none; one answer.
+///
+/// Authenticates as the app, with its JWT.
+pub fn get_webhook_config<'client>(
+    client: &'client ::icr_api::AppClient,
+) -> ::icr_api::Call<'client, super::models::WebhookConfig> {
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/app/hook/config",
+        )
+        .operation("apps/getWebhookConfig");
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+}
+/// Update the app's webhook configuration
+///
+/// Sets the URL the app's deliveries go to and the secret they are signed with; a new URL is sent a `ping` event. Takes the app's JWT.
+///
+/// `PATCH /app/hook/config` (operation `apps/updateWebhookConfig`).
+///
+/// **Paging:** none; one answer.
+///
+/// Authenticates as the app, with its JWT.
+pub fn update_webhook_config<'client>(
+    client: &'client ::icr_api::AppClient,
+    body: &super::models::WebhookConfigUpdate,
+) -> ::icr_api::Call<'client, super::models::WebhookConfig> {
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::PATCH,
+            "/app/hook/config",
+        )
+        .operation("apps/updateWebhookConfig")
+        .json(body);
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+}
+/// The optional parameters of [`list_webhook_deliveries`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListWebhookDeliveriesOptions {
+    /// Only deliveries that succeeded, or only those that failed.
+    ///
+    /// The `status` query parameter. One of `success`, `failure`.
+    pub status: ::core::option::Option<super::models::ListWebhookDeliveriesStatus>,
+    /// How many results a page holds.
+    ///
+    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: ::core::option::Option<i64>,
+    /// Which page of results to return, counting from 1.
+    ///
+    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: ::core::option::Option<i64>,
+}
+/// List the app's webhook deliveries
+///
+/// Lists the recent deliveries of the app's webhook, newest first: an app that was down reads here what it missed and asks for it again. Takes the app's JWT.
+///
+/// `GET /app/hook/deliveries` (operation `apps/listWebhookDeliveries`).
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_webhook_deliveries_pages`] reads every page.
+///
+/// Authenticates as the app, with its JWT.
+pub fn list_webhook_deliveries<'client>(
+    client: &'client ::icr_api::AppClient,
+    options: &ListWebhookDeliveriesOptions,
+) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::WebhookDelivery>> {
+    let request = list_webhook_deliveries_request(options);
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+}
+/// The request of [`list_webhook_deliveries`], and of each page [`list_webhook_deliveries_pages`] reads.
+fn list_webhook_deliveries_request(
+    options: &ListWebhookDeliveriesOptions,
+) -> ::icr_api::__private::Request {
+    ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/app/hook/deliveries",
+        )
+        .operation("apps/listWebhookDeliveries")
+        .query("status", &options.status)
+        .query("perPage", &options.per_page)
+        .query("page", &options.page)
+}
+/// Every item of [`list_webhook_deliveries`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
+///
+/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
+///
+/// `GET /app/hook/deliveries` (operation `apps/listWebhookDeliveries`).
+///
+/// Authenticates as the app, with its JWT.
+pub fn list_webhook_deliveries_pages<'client>(
+    client: &'client ::icr_api::AppClient,
+    options: &ListWebhookDeliveriesOptions,
+) -> ::icr_api::Pages<'client, super::models::WebhookDelivery> {
+    let options = ListWebhookDeliveriesOptions {
+        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
+        ..options.clone()
+    };
+    let request = list_webhook_deliveries_request(&options);
+    client.pages(request)
+}
+/// Get one of the app's webhook deliveries
+///
+/// Returns one delivery with the request sent and the response received. Takes the app's JWT.
+///
+/// `GET /app/hook/deliveries/{deliveryId}` (operation `apps/getWebhookDelivery`).
+///
+/// **Arguments:**
+/// - `delivery_id`: The delivery's id. At least 1.
+///
+/// **Paging:** none; one answer.
+///
+/// Authenticates as the app, with its JWT.
+pub fn get_webhook_delivery<'client>(
+    client: &'client ::icr_api::AppClient,
+    delivery_id: i64,
+) -> ::icr_api::Call<'client, super::models::WebhookDeliveryDetail> {
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::GET,
+            "/app/hook/deliveries/{deliveryId}",
+        )
+        .operation("apps/getWebhookDelivery")
+        .path("deliveryId", &delivery_id);
+    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+}
+/// Redeliver one of the app's webhook deliveries
+///
+/// Sends a past delivery again, signed with the current secret; the new attempt shares its `guid` (and `X-ICR-Delivery`), so a receiver that already took it can tell. Takes the app's JWT.
+///
+/// `POST /app/hook/deliveries/{deliveryId}/attempts` (operation `apps/redeliverWebhookDelivery`).
+///
+/// **Arguments:**
+/// - `delivery_id`: The delivery's id. At least 1.
+///
+/// **Paging:** none; one answer.
+///
+/// Authenticates as the app, with its JWT.
+pub fn redeliver_webhook_delivery<'client>(
+    client: &'client ::icr_api::AppClient,
+    delivery_id: i64,
+) -> ::icr_api::Call<'client, ()> {
+    let request = ::icr_api::__private::Request::new(
+            ::icr_api::__private::Method::POST,
+            "/app/hook/deliveries/{deliveryId}/attempts",
+        )
+        .operation("apps/redeliverWebhookDelivery")
+        .path("deliveryId", &delivery_id);
+    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
+}
 /// The optional parameters of [`list_installation_projects`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListInstallationProjectsOptions {

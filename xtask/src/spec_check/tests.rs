@@ -337,3 +337,50 @@ fn a_discriminator_value_outside_the_mapping_is_reported() {
         )],
     );
 }
+
+#[test]
+fn webhook_events_need_permissions_headers_and_an_installation() {
+    check_breakage(
+        |spec| {
+            let issues = at(spec, "/x-webhooks/issues/post");
+            issues.as_object_mut().unwrap().remove("x-icr-permissions");
+            issues["parameters"] = json!([{"$ref": "#/components/parameters/webhookEvent"}]);
+            let label = at(spec, "/x-webhooks/label/post");
+            label["x-icr-permissions"] = json!([{"isues": "read"}]);
+            let payload = at(spec, "/components/schemas/MemberEvent");
+            payload["required"] = json!(["action", "organization"]);
+            at(spec, "/x-webhooks")["deployment"] = json!({"post": {}});
+        },
+        &[
+            (
+                "/components/schemas/MemberEvent",
+                "must require `installation`",
+            ),
+            (
+                "/x-webhooks/deployment",
+                "not one of `WebhookEventName`'s values",
+            ),
+            ("/x-webhooks/deployment/post", "must list the permissions"),
+            ("/x-webhooks/deployment/post/parameters", "`X-ICR-Delivery`"),
+            ("/x-webhooks/deployment/post/parameters", "`X-ICR-Event`"),
+            (
+                "/x-webhooks/deployment/post/parameters",
+                "`X-ICR-Signature-256`",
+            ),
+            (
+                "/x-webhooks/deployment/post/requestBody/content/application~1json/schema",
+                "`$ref` to a schema",
+            ),
+            ("/x-webhooks/issues/post", "must list the permissions"),
+            ("/x-webhooks/issues/post/parameters", "`X-ICR-Delivery`"),
+            (
+                "/x-webhooks/issues/post/parameters",
+                "`X-ICR-Signature-256`",
+            ),
+            (
+                "/x-webhooks/label/post/x-icr-permissions/0/isues",
+                "did you mean `issues`?",
+            ),
+        ],
+    );
+}

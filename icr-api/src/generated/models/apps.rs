@@ -155,6 +155,9 @@ pub enum WebhookEventName {
     /// `installation`
     #[serde(rename = "installation")]
     Installation,
+    /// `installationProjects`
+    #[serde(rename = "installationProjects")]
+    InstallationProjects,
     /// `issues`
     #[serde(rename = "issues")]
     Issues,
@@ -441,6 +444,387 @@ pub enum InstallationAccessTokenProjectSelection {
     /// A value this description of the API does not list, kept as it came.
     #[serde(untagged)]
     Other(::std::string::String),
+}
+/// The `WebhookConfig` schema.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    ::icr_api::__private::serde::Serialize,
+    ::icr_api::__private::serde::Deserialize
+)]
+#[serde(crate = "::icr_api::__private::serde")]
+pub struct WebhookConfig {
+    /// `url`.
+    pub url: ::std::string::String,
+    /// `contentType`.
+    #[serde(rename = "contentType")]
+    pub content_type: WebhookConfigContentType,
+    /// `"1"` skips TLS certificate checks when delivering; `"0"` (the default) does not.
+    #[serde(rename = "insecureSsl")]
+    pub insecure_ssl: WebhookConfigInsecureSsl,
+}
+impl WebhookConfig {
+    /// A value with these fields.
+    pub fn new(
+        url: impl ::core::convert::Into<::std::string::String>,
+        content_type: WebhookConfigContentType,
+        insecure_ssl: WebhookConfigInsecureSsl,
+    ) -> Self {
+        Self {
+            url: url.into(),
+            content_type,
+            insecure_ssl,
+        }
+    }
+}
+/// The schema at `/components/schemas/WebhookConfig/properties/contentType`.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    ::icr_api::__private::serde::Serialize,
+    ::icr_api::__private::serde::Deserialize
+)]
+#[serde(crate = "::icr_api::__private::serde")]
+pub enum WebhookConfigContentType {
+    /// `json`
+    #[serde(rename = "json")]
+    Json,
+    /// `form`
+    #[serde(rename = "form")]
+    Form,
+    /// A value this description of the API does not list, kept as it came.
+    #[serde(untagged)]
+    Other(::std::string::String),
+}
+/// `"1"` skips TLS certificate checks when delivering; `"0"` (the default) does not.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    ::icr_api::__private::serde::Serialize,
+    ::icr_api::__private::serde::Deserialize
+)]
+#[serde(crate = "::icr_api::__private::serde")]
+pub enum WebhookConfigInsecureSsl {
+    /// `0`
+    #[serde(rename = "0")]
+    V0,
+    /// `1`
+    #[serde(rename = "1")]
+    V1,
+    /// A value this description of the API does not list, kept as it came.
+    #[serde(untagged)]
+    Other(::std::string::String),
+}
+/// The `WebhookConfigUpdate` schema.
+#[derive(
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    ::icr_api::__private::serde::Serialize,
+    ::icr_api::__private::serde::Deserialize
+)]
+#[serde(crate = "::icr_api::__private::serde")]
+pub struct WebhookConfigUpdate {
+    /// `url`.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub url: ::core::option::Option<::std::string::String>,
+    /// `contentType`.
+    #[serde(
+        rename = "contentType",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+    )]
+    pub content_type: ::core::option::Option<WebhookConfigUpdateContentType>,
+    /// The secret deliveries are signed with; never returned.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub secret: ::core::option::Option<::icr_api::SecretToken>,
+    /// `insecureSsl`.
+    #[serde(
+        rename = "insecureSsl",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+    )]
+    pub insecure_ssl: ::core::option::Option<WebhookConfigUpdateInsecureSsl>,
+}
+/// The schema at `/components/schemas/WebhookConfigUpdate/properties/contentType`.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    ::icr_api::__private::serde::Serialize,
+    ::icr_api::__private::serde::Deserialize
+)]
+#[serde(crate = "::icr_api::__private::serde")]
+pub enum WebhookConfigUpdateContentType {
+    /// `json`
+    #[serde(rename = "json")]
+    Json,
+    /// `form`
+    #[serde(rename = "form")]
+    Form,
+    /// A value this description of the API does not list, kept as it came.
+    #[serde(untagged)]
+    Other(::std::string::String),
+}
+/// The schema at `/components/schemas/WebhookConfigUpdate/properties/insecureSsl`.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    ::icr_api::__private::serde::Serialize,
+    ::icr_api::__private::serde::Deserialize
+)]
+#[serde(crate = "::icr_api::__private::serde")]
+pub enum WebhookConfigUpdateInsecureSsl {
+    /// `0`
+    #[serde(rename = "0")]
+    V0,
+    /// `1`
+    #[serde(rename = "1")]
+    V1,
+    /// A value this description of the API does not list, kept as it came.
+    #[serde(untagged)]
+    Other(::std::string::String),
+}
+/// The schema at `/paths/~1app~1hook~1deliveries/get/parameters/0/schema`.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    ::icr_api::__private::serde::Serialize,
+    ::icr_api::__private::serde::Deserialize
+)]
+#[serde(crate = "::icr_api::__private::serde")]
+pub enum ListWebhookDeliveriesStatus {
+    /// `success`
+    #[serde(rename = "success")]
+    Success,
+    /// `failure`
+    #[serde(rename = "failure")]
+    Failure,
+    /// A value this description of the API does not list, kept as it came.
+    #[serde(untagged)]
+    Other(::std::string::String),
+}
+/// One attempt to deliver a webhook event.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    ::icr_api::__private::serde::Serialize,
+    ::icr_api::__private::serde::Deserialize
+)]
+#[serde(crate = "::icr_api::__private::serde")]
+pub struct WebhookDelivery {
+    /// `id`.
+    pub id: i64,
+    /// The id shared by a delivery and its redeliveries.
+    pub guid: ::std::string::String,
+    /// `deliveredAt`.
+    #[serde(rename = "deliveredAt")]
+    pub delivered_at: ::icr_api::DateTime,
+    /// `redelivery`.
+    pub redelivery: bool,
+    /// Seconds the receiver took to answer.
+    pub duration: f64,
+    /// `status`.
+    pub status: ::std::string::String,
+    /// `statusCode`.
+    #[serde(rename = "statusCode")]
+    pub status_code: i64,
+    /// `event`.
+    pub event: WebhookEventName,
+    /// `action`.
+    pub action: ::core::option::Option<::std::string::String>,
+    /// `installationId`.
+    #[serde(rename = "installationId")]
+    pub installation_id: ::core::option::Option<i64>,
+    /// `projectId`.
+    #[serde(rename = "projectId")]
+    pub project_id: ::core::option::Option<i64>,
+}
+impl WebhookDelivery {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        guid: impl ::core::convert::Into<::std::string::String>,
+        delivered_at: ::icr_api::DateTime,
+        redelivery: bool,
+        duration: f64,
+        status: impl ::core::convert::Into<::std::string::String>,
+        status_code: i64,
+        event: WebhookEventName,
+    ) -> Self {
+        Self {
+            id,
+            guid: guid.into(),
+            delivered_at,
+            redelivery,
+            duration,
+            status: status.into(),
+            status_code,
+            event,
+            action: ::core::option::Option::None,
+            installation_id: ::core::option::Option::None,
+            project_id: ::core::option::Option::None,
+        }
+    }
+}
+/// A delivery with the request that was sent and the response that came back.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    ::icr_api::__private::serde::Serialize,
+    ::icr_api::__private::serde::Deserialize
+)]
+#[serde(crate = "::icr_api::__private::serde")]
+pub struct WebhookDeliveryDetail {
+    /// `id`.
+    pub id: i64,
+    /// The id shared by a delivery and its redeliveries.
+    pub guid: ::std::string::String,
+    /// `deliveredAt`.
+    #[serde(rename = "deliveredAt")]
+    pub delivered_at: ::icr_api::DateTime,
+    /// `redelivery`.
+    pub redelivery: bool,
+    /// Seconds the receiver took to answer.
+    pub duration: f64,
+    /// `status`.
+    pub status: ::std::string::String,
+    /// `statusCode`.
+    #[serde(rename = "statusCode")]
+    pub status_code: i64,
+    /// `event`.
+    pub event: WebhookEventName,
+    /// `action`.
+    pub action: ::core::option::Option<::std::string::String>,
+    /// `installationId`.
+    #[serde(rename = "installationId")]
+    pub installation_id: ::core::option::Option<i64>,
+    /// `projectId`.
+    #[serde(rename = "projectId")]
+    pub project_id: ::core::option::Option<i64>,
+    /// `url`.
+    pub url: ::std::string::String,
+    /// `request`.
+    pub request: WebhookDeliveryDetailRequest,
+    /// `response`.
+    pub response: WebhookDeliveryDetailResponse,
+}
+impl WebhookDeliveryDetail {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        id: i64,
+        guid: impl ::core::convert::Into<::std::string::String>,
+        delivered_at: ::icr_api::DateTime,
+        redelivery: bool,
+        duration: f64,
+        status: impl ::core::convert::Into<::std::string::String>,
+        status_code: i64,
+        event: WebhookEventName,
+        url: impl ::core::convert::Into<::std::string::String>,
+        request: WebhookDeliveryDetailRequest,
+        response: WebhookDeliveryDetailResponse,
+    ) -> Self {
+        Self {
+            id,
+            guid: guid.into(),
+            delivered_at,
+            redelivery,
+            duration,
+            status: status.into(),
+            status_code,
+            event,
+            action: ::core::option::Option::None,
+            installation_id: ::core::option::Option::None,
+            project_id: ::core::option::Option::None,
+            url: url.into(),
+            request,
+            response,
+        }
+    }
+}
+/// The schema at `/components/schemas/WebhookDeliveryDetail/allOf/1/properties/request`.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    ::icr_api::__private::serde::Serialize,
+    ::icr_api::__private::serde::Deserialize
+)]
+#[serde(crate = "::icr_api::__private::serde")]
+pub struct WebhookDeliveryDetailRequest {
+    /// `headers`.
+    pub headers: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::std::string::String,
+    >,
+    /// `payload`.
+    pub payload: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::icr_api::JsonValue>,
+    >,
+}
+impl WebhookDeliveryDetailRequest {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        headers: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
+    ) -> Self {
+        Self {
+            headers,
+            payload: ::core::option::Option::None,
+        }
+    }
+}
+/// The schema at `/components/schemas/WebhookDeliveryDetail/allOf/1/properties/response`.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    ::icr_api::__private::serde::Serialize,
+    ::icr_api::__private::serde::Deserialize
+)]
+#[serde(crate = "::icr_api::__private::serde")]
+pub struct WebhookDeliveryDetailResponse {
+    /// `headers`.
+    pub headers: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::std::string::String,
+    >,
+    /// `payload`.
+    pub payload: ::core::option::Option<::std::string::String>,
+}
+impl WebhookDeliveryDetailResponse {
+    /// A value with the fields that must be given; the others are left out (`None`).
+    pub fn new(
+        headers: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
+    ) -> Self {
+        Self {
+            headers,
+            payload: ::core::option::Option::None,
+        }
+    }
 }
 /// The projects an installation can reach.
 #[derive(

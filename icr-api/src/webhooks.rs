@@ -1,0 +1,344 @@
+//! Webhook deliveries: [`verify`] checks a delivery's signature against the
+//! app's secrets before anything of it is read, and gives a
+//! [`VerifiedDelivery`], the only thing an installation client can be made
+//! from ([`App::installation_from_webhook`](crate::App::installation_from_webhook)).
+//!
+//! A delivery is a `POST` of JSON with three headers: `X-ICR-Event` (the
+//! kind of event), `X-ICR-Delivery` (its id, the same for redeliveries) and
+//! `X-ICR-Signature-256` (`sha256=` and the hex HMAC-SHA256 of the raw body,
+//! keyed with the app's webhook secret). The check is over the bytes as
+//! received, with `aws-lc-rs`'s constant-time comparison; several secrets
+//! may be given while one is being replaced by another.
+//!
+//! This module also holds the generated functions of the API's `webhooks`
+//! tag (an organization's own webhooks), which it re-exports.
+//!
+//! ```
+//! use icr_api::webhooks::{self, WebhookSecret};
+//! use reqwest::header::{HeaderMap, HeaderValue};
+//!
+//! let secret = WebhookSecret::new("a-long-random-secret");
+//! let body = br#"{"zen":"Keep it small.","installation":{"id":7001}}"#;
+//! let mut headers = HeaderMap::new();
+//! headers.insert("x-icr-event", HeaderValue::from_static("ping"));
+//! headers.insert("x-icr-delivery", HeaderValue::from_static("0b6c1e5e-8f3a-11ef-8000-1a2b3c4d5e6f"));
+//! headers.insert("x-icr-signature-256", webhooks::sign(&secret, body).parse()?);
+//!
+//! let delivery = webhooks::verify(&headers, body, &[secret])?;
+//! assert_eq!(delivery.event(), "ping");
+//! assert_eq!(delivery.installation_id()?, 7001);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::fmt;
+
+use aws_lc_rs::hmac;
+use bytes::Bytes;
+use reqwest::header::HeaderMap;
+use serde::de::DeserializeOwned;
+
+use crate::error::{DecodeError, Error};
+
+pub use crate::generated::webhooks::*;
+
+/// The header that names the kind of event.
+pub const EVENT_HEADER: &str = "x-icr-event";
+/// The header that holds the delivery's id.
+pub const DELIVERY_HEADER: &str = "x-icr-delivery";
+/// The header that holds the delivery's signature.
+pub const SIGNATURE_HEADER: &str = "x-icr-signature-256";
+
+/// The signature's prefix, naming its algorithm.
+const SCHEME: &str = "sha256=";
+/// Hex digits in an HMAC-SHA256.
+const HEX_DIGITS: usize = 64;
+
+/// A webhook secret: the key deliveries are signed with. It never appears
+/// in `Debug` output, and has no `Display` or `Serialize`.
+#[derive(Clone)]
+pub struct WebhookSecret {
+    key: hmac::Key,
+}
+
+impl WebhookSecret {
+    /// The secret `secret`, as set in the app's webhook configuration.
+    pub fn new(secret: impl AsRef<[u8]>) -> Self {
+        Self {
+            key: hmac::Key::new(hmac::HMAC_SHA256, secret.as_ref()),
+        }
+    }
+}
+
+impl fmt::Debug for WebhookSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("WebhookSecret(<redacted>)")
+    }
+}
+
+/// Why a delivery was refused. Each says what was wrong and where, and
+/// none quotes a signature or a secret.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// No secret was given to check the delivery with.
+    #[error("no webhook secret was given to verify the delivery with")]
+    NoSecret,
+    /// A delivery header is missing.
+    #[error("the delivery has no `{header}` header")]
+    MissingHeader {
+        /// The header, in lower case.
+        header: &'static str,
+    },
+    /// A delivery header is not visible ASCII text, or is empty.
+    #[error("the delivery's `{header}` header is empty or not text")]
+    MalformedHeader {
+        /// The header, in lower case.
+        header: &'static str,
+    },
+    /// The signature does not start with `sha256=`, or is not hex.
+    #[error("the delivery's signature is malformed: {reason}")]
+    MalformedSignature {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The signature has the wrong number of hex digits (an HMAC-SHA256
+    /// has 64): cut short, or of another algorithm.
+    #[error("the delivery's signature has {digits} hex digits; an HMAC-SHA256 has 64")]
+    WrongLength {
+        /// How many it has.
+        digits: usize,
+    },
+    /// The signature is well formed but matches none of the secrets: the
+    /// body was changed, or signed with another secret.
+    #[error("the delivery's signature matches none of the {secrets} secret(s) given")]
+    Mismatch {
+        /// How many secrets were tried.
+        secrets: usize,
+    },
+}
+
+/// A delivery whose signature was checked: its event, its id and its body,
+/// as received. Only [`verify`] makes one.
+#[derive(Clone)]
+pub struct VerifiedDelivery {
+    event: String,
+    id: String,
+    body: Bytes,
+}
+
+impl fmt::Debug for VerifiedDelivery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifiedDelivery")
+            .field("event", &self.event)
+            .field("id", &self.id)
+            .field("body", &format!("{} bytes", self.body.len()))
+            .finish()
+    }
+}
+
+impl VerifiedDelivery {
+    /// The kind of event (`X-ICR-Event`), such as `issues`.
+    pub fn event(&self) -> &str {
+        &self.event
+    }
+
+    /// The delivery's id (`X-ICR-Delivery`), the same for a delivery and
+    /// its redeliveries.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The body, as received.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// The payload decoded as `T` (a generated event payload such as
+    /// [`models::IssuesEvent`](crate::models::IssuesEvent), or any type of
+    /// the caller's).
+    pub fn payload<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        let mut deserializer = serde_json::Deserializer::from_slice(&self.body);
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+            let at = err.path().to_string();
+            self.decode_error(format!("at `{at}`: {}", err.inner()))
+        })
+    }
+
+    /// The id of the installation the delivery was made for (the
+    /// payload's `installation.id`).
+    pub fn installation_id(&self) -> Result<i64, Error> {
+        #[derive(serde::Deserialize)]
+        struct Payload {
+            installation: Installation,
+        }
+        #[derive(serde::Deserialize)]
+        struct Installation {
+            id: i64,
+        }
+        serde_json::from_slice::<Payload>(&self.body)
+            .map(|payload| payload.installation.id)
+            .map_err(|err| {
+                self.decode_error(format!(
+                    "the payload has no `installation.id` ({err}); was it sent to an ICR App?"
+                ))
+            })
+    }
+
+    fn decode_error(&self, reason: String) -> Error {
+        Error::Decode(Box::new(DecodeError {
+            status: 0,
+            method: "POST".to_owned(),
+            path: format!("webhook delivery {} ({} event)", self.id, self.event),
+            content_type: Some("application/json".to_owned()),
+            reason,
+            body: self.body.clone(),
+        }))
+    }
+}
+
+/// Checks a delivery: its signature against `secrets` (any one may match,
+/// so that a secret can be replaced without losing deliveries), then its
+/// event and id headers. Nothing of the body is read before the signature
+/// holds.
+pub fn verify(
+    headers: &HeaderMap,
+    body: &[u8],
+    secrets: &[WebhookSecret],
+) -> Result<VerifiedDelivery, VerifyError> {
+    if secrets.is_empty() {
+        return Err(VerifyError::NoSecret);
+    }
+    let signature = header(headers, SIGNATURE_HEADER)?;
+    let Some(hex) = signature.strip_prefix(SCHEME) else {
+        return Err(VerifyError::MalformedSignature {
+            reason: "it does not start with `sha256=`",
+        });
+    };
+    if hex.len() != HEX_DIGITS {
+        return Err(VerifyError::WrongLength { digits: hex.len() });
+    }
+    let Some(tag) = from_hex(hex) else {
+        return Err(VerifyError::MalformedSignature {
+            reason: "it is not hexadecimal",
+        });
+    };
+    if !secrets
+        .iter()
+        .any(|secret| hmac::verify(&secret.key, body, &tag).is_ok())
+    {
+        return Err(VerifyError::Mismatch {
+            secrets: secrets.len(),
+        });
+    }
+    Ok(VerifiedDelivery {
+        event: header(headers, EVENT_HEADER)?.to_owned(),
+        id: header(headers, DELIVERY_HEADER)?.to_owned(),
+        body: Bytes::copy_from_slice(body),
+    })
+}
+
+/// The `X-ICR-Signature-256` value of `body` signed with `secret`: what a
+/// server sends, and what a test of a receiver needs.
+pub fn sign(secret: &WebhookSecret, body: &[u8]) -> String {
+    let tag = hmac::sign(&secret.key, body);
+    let mut text = String::with_capacity(SCHEME.len() + HEX_DIGITS);
+    text.push_str(SCHEME);
+    for byte in tag.as_ref() {
+        text.push_str(&format!("{byte:02x}"));
+    }
+    text
+}
+
+fn header<'h>(headers: &'h HeaderMap, name: &'static str) -> Result<&'h str, VerifyError> {
+    let value = headers
+        .get(name)
+        .ok_or(VerifyError::MissingHeader { header: name })?;
+    value
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
+        .ok_or(VerifyError::MalformedHeader { header: name })
+}
+
+/// Hex text as bytes; `None` when a digit is not hex (either case).
+fn from_hex(hex: &str) -> Option<Vec<u8>> {
+    let digit = |c: u8| (c as char).to_digit(16);
+    hex.as_bytes()
+        .chunks(2)
+        .map(|pair| match pair {
+            [high, low] => Some((digit(*high)? * 16 + digit(*low)?) as u8),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{VerifyError, WebhookSecret, sign, verify};
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    fn headers(signature: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-icr-event", HeaderValue::from_static("issues"));
+        headers.insert("x-icr-delivery", HeaderValue::from_static("d-1"));
+        headers.insert("x-icr-signature-256", signature.parse().unwrap());
+        headers
+    }
+
+    #[test]
+    fn each_way_a_signature_can_be_wrong_has_its_own_error() {
+        let secret = WebhookSecret::new("s3cret");
+        let body = br#"{"installation":{"id":1}}"#;
+        let good = sign(&secret, body);
+        assert!(verify(&headers(&good), body, std::slice::from_ref(&secret)).is_ok());
+        let cases = [
+            (
+                good.replace("sha256=", "sha1="),
+                VerifyError::MalformedSignature {
+                    reason: "it does not start with `sha256=`",
+                },
+            ),
+            (
+                good[..good.len() - 2].to_owned(),
+                VerifyError::WrongLength { digits: 62 },
+            ),
+            (
+                format!("sha256={}", "zz".repeat(32)),
+                VerifyError::MalformedSignature {
+                    reason: "it is not hexadecimal",
+                },
+            ),
+        ];
+        for (signature, expected) in cases {
+            let got = verify(&headers(&signature), body, std::slice::from_ref(&secret));
+            assert_eq!(got.unwrap_err(), expected, "{signature}");
+        }
+        // Hex digits in either case are the same digits.
+        let upper = format!("sha256={}", good["sha256=".len()..].to_uppercase());
+        assert!(verify(&headers(&upper), body, std::slice::from_ref(&secret)).is_ok());
+        let mut tampered = body.to_vec();
+        let last_digit = tampered.len() - 3;
+        tampered[last_digit] = b'2';
+        assert_eq!(
+            verify(&headers(&good), &tampered, std::slice::from_ref(&secret)).unwrap_err(),
+            VerifyError::Mismatch { secrets: 1 }
+        );
+        let mut missing = headers(&good);
+        missing.remove("x-icr-delivery");
+        assert_eq!(
+            verify(&missing, body, std::slice::from_ref(&secret)).unwrap_err(),
+            VerifyError::MissingHeader {
+                header: "x-icr-delivery"
+            }
+        );
+        assert_eq!(
+            verify(&headers(&good), body, &[]).unwrap_err(),
+            VerifyError::NoSecret
+        );
+        // Rotation: the old secret or the new one.
+        let new = WebhookSecret::new("n3w");
+        assert!(verify(&headers(&good), body, &[new.clone(), secret]).is_ok());
+        assert!(verify(&headers(&good), body, &[new]).is_err());
+    }
+}

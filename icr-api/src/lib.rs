@@ -144,6 +144,9 @@ pub mod __private {
         /// The proc macro behind each bindings' `permissions!`, which hands
         /// it their catalog.
         pub use icr_macros::permissions;
+        /// What the generated event marker types implement, so that no
+        /// other type is an [`EventKind`](crate::webhooks::EventKind).
+        pub trait EventSeal {}
     }
 
     /// Reads a member that may be absent (`None`), `null` (`Some(None)`) or
@@ -155,6 +158,11 @@ pub mod __private {
         D: Deserializer<'de>,
     {
         Option::<T>::deserialize(deserializer).map(Some)
+    }
+
+    /// Decodes a webhook event's payload, saying where it went wrong.
+    pub fn decode_event<T: DeserializeOwned>(name: &str, body: &[u8]) -> crate::Result<T> {
+        crate::webhooks::decode(name, body)
     }
 
     /// The discriminator of a tagged union's value.

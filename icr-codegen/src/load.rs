@@ -183,6 +183,31 @@ impl Document {
     }
 }
 
+impl Document {
+    /// The webhook events under `x-webhooks`, each as the `post` that
+    /// delivers it: `path` holds the event's name (`issues`), `method` is
+    /// `post`. An entry without a `post` object is left out (the spec check
+    /// reports it).
+    pub fn webhooks(&self) -> Vec<OperationRef<'_>> {
+        let Some(events) = self.raw.get("x-webhooks").and_then(Value::as_object) else {
+            return Vec::new();
+        };
+        let root = JsonPointer::root().join("x-webhooks");
+        events
+            .iter()
+            .filter_map(|(name, item)| {
+                let value = item.get("post").filter(|v| v.is_object())?;
+                Some(OperationRef {
+                    pointer: root.join(name).join("post"),
+                    path: name,
+                    method: "post",
+                    value,
+                })
+            })
+            .collect()
+    }
+}
+
 impl<'a> OperationRef<'a> {
     /// The `operationId`, if the operation has one.
     pub fn operation_id(&self) -> Option<&'a str> {

@@ -35,6 +35,11 @@ pub const SKIPPED_UNMARKED: &str =
 
 const COMPONENT_SCHEMAS: &str = "#/components/schemas/";
 
+/// The module of the webhook events, and of the models only they use.
+pub const EVENTS_MODULE: &str = "events";
+
+mod events;
+
 /// Lowers `doc` into the model of what to generate.
 pub fn lower(doc: &Document) -> Result<Api, Vec<SpecError>> {
     let openapi = doc.openapi().map_err(|err| vec![err])?;
@@ -47,6 +52,9 @@ pub fn lower(doc: &Document) -> Result<Api, Vec<SpecError>> {
     for operation in doc.operations() {
         lowerer.operation(&operation);
     }
+    for event in doc.webhooks() {
+        lowerer.event(&event);
+    }
     if !lowerer.errors.is_empty() {
         return Err(lowerer.errors);
     }
@@ -55,6 +63,7 @@ pub fn lower(doc: &Document) -> Result<Api, Vec<SpecError>> {
         title: openapi.info.title.clone(),
         operations: lowerer.operations,
         types: lowerer.types,
+        events: lowerer.events,
         catalog: lowerer.catalog,
         summary: lowerer.summary,
     })
@@ -119,6 +128,7 @@ struct Lowerer<'a> {
     catalog: Catalog,
     operations: Vec<Operation>,
     types: Vec<TypeDef>,
+    events: Vec<crate::model::Event>,
     /// Component schema name → its type, once lowered.
     components: HashMap<String, usize>,
     /// Component schema name → its reserved Rust name.
@@ -155,12 +165,13 @@ impl<'a> Lowerer<'a> {
             catalog,
             operations: Vec::new(),
             types: Vec::new(),
+            events: Vec::new(),
             components: HashMap::new(),
             component_names,
             type_names,
             function_names: HashMap::new(),
             tag_modules: HashMap::new(),
-            module_names: Names::with_reserved(["models", "permissions"]),
+            module_names: Names::with_reserved(["models", "permissions", EVENTS_MODULE]),
             summary: Summary::default(),
             errors: Vec::new(),
             operation_id: None,

@@ -17,6 +17,8 @@ pub struct Api {
     pub operations: Vec<Operation>,
     /// The types those operations use, in the order they were met.
     pub types: Vec<TypeDef>,
+    /// The webhook events (`x-webhooks`), in document order.
+    pub events: Vec<Event>,
     /// The spec's permission catalog.
     pub catalog: Catalog,
     /// What was read, generated and skipped.
@@ -98,6 +100,29 @@ pub struct Paging {
     /// The largest `perPage` the spec allows, asked for when a whole list
     /// is read (unless the caller chose one).
     pub per_page_max: Option<i64>,
+}
+
+/// A webhook event: what ICR sends an app's webhook, and what an
+/// installation must hold to be sent it.
+#[derive(Clone, Debug)]
+pub struct Event {
+    /// The event's name, as sent in `X-ICR-Event` (`issueComment`).
+    pub api_name: String,
+    /// The Rust name of its variant and marker type (`IssueComment`).
+    pub name: String,
+    /// Where the event's `post` is in the spec.
+    pub pointer: JsonPointer,
+    /// The `summary`.
+    pub summary: Option<String>,
+    /// The `description`.
+    pub description: Option<String>,
+    /// The payload's type.
+    pub payload: Ty,
+    /// The payload's actions (its `action` property's values), if it has
+    /// them.
+    pub actions: Vec<String>,
+    /// What an installation must hold to be sent the event.
+    pub requirement: Requirement,
 }
 
 /// A parameter of an operation.

@@ -28,6 +28,7 @@
 
 mod clock;
 mod faults;
+mod hooks;
 mod jwt;
 mod keys;
 mod milestones;
@@ -136,6 +137,7 @@ pub struct AppSettings {
     name: String,
     public_pem: String,
     permissions: Vec<(String, String)>,
+    webhook: Option<(String, Option<String>)>,
 }
 
 impl AppSettings {
@@ -146,7 +148,15 @@ impl AppSettings {
             name: slug.to_owned(),
             public_pem: public_pem.to_owned(),
             permissions: Vec::new(),
+            webhook: None,
         }
+    }
+
+    /// Its webhook: deliveries go to `url`, signed with `secret` (the same
+    /// as `PATCH /app/hook/config` with the app's JWT).
+    pub fn webhook(mut self, url: &str, secret: &str) -> Self {
+        self.webhook = Some((url.to_owned(), Some(secret.to_owned())));
+        self
     }
 
     /// Its display name.
@@ -308,6 +318,9 @@ impl Emulator {
                 created_at: now,
             },
         );
+        if let Some((url, secret)) = settings.webhook {
+            state.hooks.insert(id, hooks::Hook { url, secret });
+        }
         Ok(id)
     }
 
@@ -391,6 +404,15 @@ impl Emulator {
                 created_at: now,
             },
         );
+        hooks::installation_changed(
+            &self.shared.spec,
+            &self.shared.base_url,
+            &mut state,
+            id,
+            "created",
+        );
+        drop(state);
+        hooks::flush(&self.shared);
         Ok(id)
     }
 

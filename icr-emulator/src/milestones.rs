@@ -5,6 +5,7 @@
 
 use serde_json::{Value, json};
 
+use crate::hooks;
 use crate::resources::{Answer, actor, paginate, project};
 use crate::server::{Failure, Reply, Request};
 use crate::store::{Owned, State, merge, time};
@@ -160,7 +161,16 @@ pub(crate) fn create(state: &mut State, r: &Request<'_>) -> Answer {
         "closedAt": if closed { json!(time(r.now)) } else { Value::Null },
     });
     state.milestones.push(Owned { project_id, value });
-    Ok(Reply::json(201, milestone_of(state, project_id, number)?))
+    let created = milestone_of(state, project_id, number)?;
+    hooks::about_project(
+        state,
+        r,
+        project_id,
+        "milestone",
+        "created",
+        json!({"milestone": created}),
+    );
+    Ok(Reply::json(201, created))
 }
 
 pub(crate) fn get(state: &State, r: &Request<'_>) -> Answer {
@@ -198,12 +208,33 @@ pub(crate) fn update(state: &mut State, r: &Request<'_>) -> Answer {
     }
     let now = milestone_of(state, project_id, number)?;
     refresh_issues(state, project_id, number, Some(now.clone()));
+    let action = match (before["state"].as_str(), now["state"].as_str()) {
+        (Some("open"), Some("closed")) => "closed",
+        (Some("closed"), Some("open")) => "opened",
+        _ => "edited",
+    };
+    hooks::about_project(
+        state,
+        r,
+        project_id,
+        "milestone",
+        action,
+        json!({"milestone": now}),
+    );
     Ok(Reply::json(200, now))
 }
 
 pub(crate) fn delete(state: &mut State, r: &Request<'_>) -> Answer {
-    milestone(state, r)?;
+    let gone = milestone(state, r)?;
     let (project_id, number) = (r.id("projectId"), r.id("milestoneNumber"));
+    hooks::about_project(
+        state,
+        r,
+        project_id,
+        "milestone",
+        "deleted",
+        json!({"milestone": gone}),
+    );
     state
         .milestones
         .retain(|m| !(m.project_id == project_id && m.value["number"] == number));

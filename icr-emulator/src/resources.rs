@@ -10,6 +10,7 @@ use chrono::TimeDelta;
 use icr_codegen::permissions::Level;
 use serde_json::{Value, json};
 
+use crate::hooks;
 use crate::milestones;
 use crate::server::{Caller, Failure, Reply, Request};
 use crate::store::{
@@ -34,6 +35,11 @@ pub(crate) fn dispatch(state: &mut State, r: &Request<'_>) -> Option<Answer> {
         "apps/getInstallationAccessToken" => token_info(state, r),
         "apps/revokeInstallationAccessToken" => revoke_token(state, r),
         "apps/listInstallationProjects" => installation_projects(state, r),
+        "apps/getWebhookConfig" => hooks::get_config(state, r),
+        "apps/updateWebhookConfig" => hooks::update_config(state, r),
+        "apps/listWebhookDeliveries" => hooks::list_deliveries(state, r),
+        "apps/getWebhookDelivery" => hooks::get_delivery(state, r),
+        "apps/redeliverWebhookDelivery" => hooks::redeliver(state, r),
         "organizations/getOrganization" => get_organization(state, r),
         "organizations/updateOrganization" => update_organization(state, r),
         "members/listMembers" => list_members(state, r),
@@ -171,7 +177,7 @@ pub(crate) fn actor(state: &State, r: &Request<'_>) -> (Value, Value) {
     }
 }
 
-fn caller_app(r: &Request<'_>) -> i64 {
+pub(crate) fn caller_app(r: &Request<'_>) -> i64 {
     match r.caller {
         Some(Caller::App { app_id } | Caller::Installation { app_id, .. }) => *app_id,
         None => 0,
@@ -257,6 +263,7 @@ fn get_installation(state: &State, r: &Request<'_>) -> Answer {
 
 fn delete_installation(state: &mut State, r: &Request<'_>) -> Answer {
     let id = own_installation(state, r)?.id;
+    hooks::installation_changed(r.spec, r.base_url, state, id, "deleted");
     state.installations.remove(&id);
     state.tokens.retain(|_, token| token.installation_id != id);
     Ok(Reply::empty(204))
@@ -356,6 +363,19 @@ fn create_token(state: &mut State, r: &Request<'_>) -> Answer {
             "organization": organization, "projectSelection": "all",
         }),
     ))
+}
+
+/// A random version 4 UUID, for delivery ids.
+pub(crate) fn uuid() -> String {
+    let hex = random_hex(16);
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[13..16],
+        &hex[17..20],
+        &hex[20..32]
+    )
 }
 
 fn random_hex(bytes: usize) -> String {
@@ -500,6 +520,16 @@ fn remove_member(state: &mut State, r: &Request<'_>) -> Answer {
     if org.members.len() == before {
         return Err(Failure::not_found(format_args!("member `{username}`")));
     }
+    if let Some(user) = state.users.get(&username).cloned() {
+        hooks::emit(
+            state,
+            r,
+            id,
+            "member",
+            "removed",
+            json!({"member": user, "role": "member"}),
+        );
+    }
     Ok(Reply::empty(204))
 }
 
@@ -534,9 +564,24 @@ fn set_membership(state: &mut State, r: &Request<'_>) -> Answer {
         .organizations
         .get_mut(&id)
         .ok_or_else(|| Failure::not_found("the organization"))?;
+    let was_member = org
+        .members
+        .iter()
+        .any(|(u, _)| u["login"] == username.as_str());
     org.members.retain(|(u, _)| u["login"] != username.as_str());
     org.members.push((user.clone(), role.clone()));
-    Ok(Reply::json(200, membership_json(org, user, &role)))
+    let answer = membership_json(org, user.clone(), &role);
+    let action = if was_member { "edited" } else { "added" };
+    let role = if role == "admin" { "admin" } else { "member" };
+    hooks::emit(
+        state,
+        r,
+        id,
+        "member",
+        action,
+        json!({"member": user, "role": role}),
+    );
+    Ok(Reply::json(200, answer))
 }
 
 // ---- Projects --------------------------------------------------------------
@@ -600,7 +645,9 @@ fn create_project(state: &mut State, r: &Request<'_>) -> Answer {
         .get_mut(&id)
         .ok_or_else(|| Failure::not_found("the project"))?;
     merge(project, changes);
-    Ok(Reply::json(201, project.clone()))
+    let created = project.clone();
+    hooks::about_project(state, r, id, "project", "created", json!({}));
+    Ok(Reply::json(201, created))
 }
 
 fn get_project(state: &State, r: &Request<'_>) -> Answer {
@@ -647,15 +694,33 @@ fn update_project(state: &mut State, r: &Request<'_>) -> Answer {
             id,
             None,
             "projectEdited",
-            json!({"changes": previous}),
+            json!({"changes": previous.clone()}),
         );
     }
+    hooks::about_project(
+        state,
+        r,
+        id,
+        "project",
+        "edited",
+        json!({"changes": previous}),
+    );
     Ok(Reply::json(200, updated))
 }
 
 fn delete_project(state: &mut State, r: &Request<'_>) -> Answer {
     let id = r.id("projectId");
     project(state, r)?;
+    if let Some((org_id, gone)) = state.projects.get(&id).cloned() {
+        hooks::emit(
+            state,
+            r,
+            org_id,
+            "project",
+            "deleted",
+            json!({"project": gone}),
+        );
+    }
     state.projects.remove(&id);
     for list in [
         &mut state.issues,
@@ -814,6 +879,7 @@ fn create_issue(state: &mut State, r: &Request<'_>) -> Answer {
             json!({"assignee": user}),
         );
     }
+    hooks::about_issue(state, r, project_id, number, "issues", "opened", json!({}));
     Ok(Reply::json(201, value))
 }
 
@@ -925,6 +991,7 @@ fn update_issue(state: &mut State, r: &Request<'_>) -> Answer {
         .issue(project_id, number)
         .cloned()
         .ok_or_else(|| Failure::not_found("the issue"))?;
+    hooks::issue_updated(state, r, project_id, number, &events);
     for (event, fields) in events {
         record(state, r, project_id, Some(number), event, fields);
     }
@@ -1008,6 +1075,15 @@ fn create_comment(state: &mut State, r: &Request<'_>) -> Answer {
         "commented",
         json!({"commentId": id, "body": body}),
     );
+    hooks::about_issue(
+        state,
+        r,
+        project_id,
+        number,
+        "issueComment",
+        "created",
+        json!({"comment": value}),
+    );
     Ok(Reply::json(201, value))
 }
 
@@ -1024,20 +1100,39 @@ fn update_comment(state: &mut State, r: &Request<'_>) -> Answer {
         &mut comment.value,
         json!({"body": body, "updatedAt": time(r.now)}),
     );
-    Ok(Reply::json(200, comment.value.clone()))
+    let value = comment.value.clone();
+    let number = value["issueNumber"].as_i64().unwrap_or_default();
+    hooks::about_issue(
+        state,
+        r,
+        project_id,
+        number,
+        "issueComment",
+        "edited",
+        json!({"comment": value}),
+    );
+    Ok(Reply::json(200, value))
 }
 
 fn delete_comment(state: &mut State, r: &Request<'_>) -> Answer {
     let (project_id, id) = (r.id("projectId"), r.id("commentId"));
-    let number = comment(state, r)?.value["issueNumber"]
-        .as_i64()
-        .unwrap_or_default();
+    let gone = comment(state, r)?.value.clone();
+    let number = gone["issueNumber"].as_i64().unwrap_or_default();
     state
         .comments
         .retain(|c| !(c.project_id == project_id && c.value["id"] == id));
     if let Some(issue) = state.issue_mut(project_id, number) {
         issue["comments"] = json!((issue["comments"].as_i64().unwrap_or(1) - 1).max(0));
     }
+    hooks::about_issue(
+        state,
+        r,
+        project_id,
+        number,
+        "issueComment",
+        "deleted",
+        json!({"comment": gone}),
+    );
     Ok(Reply::empty(204))
 }
 
@@ -1081,6 +1176,14 @@ fn create_label(state: &mut State, r: &Request<'_>) -> Answer {
         project_id,
         value: value.clone(),
     });
+    hooks::about_project(
+        state,
+        r,
+        project_id,
+        "label",
+        "created",
+        json!({"label": value}),
+    );
     Ok(Reply::json(201, value))
 }
 
@@ -1143,13 +1246,29 @@ fn update_label(state: &mut State, r: &Request<'_>) -> Answer {
         }
     }
     rewrite_label(state, project_id, &old_name, Some(&value));
+    hooks::about_project(
+        state,
+        r,
+        project_id,
+        "label",
+        "edited",
+        json!({"label": value}),
+    );
     Ok(Reply::json(200, value))
 }
 
 fn delete_label(state: &mut State, r: &Request<'_>) -> Answer {
-    label(state, r)?;
+    let gone = label(state, r)?;
     let name = r.text("labelName").to_owned();
     rewrite_label(state, r.id("projectId"), &name, None);
+    hooks::about_project(
+        state,
+        r,
+        r.id("projectId"),
+        "label",
+        "deleted",
+        json!({"label": gone}),
+    );
     Ok(Reply::empty(204))
 }
 
@@ -1193,6 +1312,9 @@ fn change_issue_labels(state: &mut State, r: &Request<'_>, change: LabelChange) 
     if let Some(issue) = state.issue_mut(project_id, number) {
         issue["labels"] = json!(now);
         issue["updatedAt"] = json!(time(r.now));
+    }
+    if !events.is_empty() {
+        hooks::issue_updated(state, r, project_id, number, &events);
     }
     for (event, fields) in events {
         record(state, r, project_id, Some(number), event, fields);

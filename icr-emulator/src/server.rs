@@ -42,6 +42,10 @@ pub(crate) struct Shared {
     pub(crate) requests: AtomicU64,
     /// Scripted faults, and requests counted per operation.
     pub(crate) faults: Faults,
+    /// Where webhook deliveries are sent from.
+    pub(crate) runtime: tokio::runtime::Handle,
+    /// The HTTP client that sends them.
+    pub(crate) http: reqwest::Client,
 }
 
 impl Shared {
@@ -62,6 +66,8 @@ impl Shared {
             read_timeout,
             requests: AtomicU64::new(0),
             faults: Faults::default(),
+            runtime: tokio::runtime::Handle::current(),
+            http: reqwest::Client::new(),
         }
     }
 
@@ -364,6 +370,9 @@ async fn handle(
             Vec::new(),
         )
     });
+    // The events the request raised go out now, each from a task of its
+    // own: the answer does not wait for any receiver.
+    crate::hooks::flush(&shared);
     let (status, mut extra, body, content_type) = match result {
         Ok(reply) => {
             let (body, content_type) = match reply.body {

@@ -98,6 +98,8 @@ pub(crate) enum Miss {
 pub(crate) struct Spec {
     pub operations: Vec<Operation>,
     pub catalog: Catalog,
+    /// What an installation must hold to be sent each webhook event.
+    pub events: BTreeMap<String, Requirement>,
     /// `components/examples`, with YAML anchors expanded.
     pub examples: BTreeMap<String, Value>,
     /// `components/schemas/Error` as JSON Schema: the body of every error
@@ -235,9 +237,19 @@ impl Spec {
             &serde_json::json!({"$ref": "#/components/schemas/Error"}),
             &components,
         );
+        let mut events = BTreeMap::new();
+        for event in doc.webhooks() {
+            if let Some(requirement) = catalog
+                .requirement(doc, &event)
+                .map_err(|errors| joined(&errors))?
+            {
+                events.insert(event.path.to_owned(), requirement);
+            }
+        }
         Ok(Self {
             operations,
             catalog,
+            events,
             examples,
             error_schema,
             error_validator: OnceLock::new(),

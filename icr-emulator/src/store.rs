@@ -84,6 +84,14 @@ pub(crate) struct State {
     /// The first answer to each `Idempotency-Key`, by caller, operation and
     /// key (see [`Remembered`]).
     pub idempotency: HashMap<(String, String, String), Remembered>,
+    /// Each app's webhook, by app id.
+    pub hooks: HashMap<i64, crate::hooks::Hook>,
+    /// Events raised by writes, not yet turned into deliveries.
+    pub raised: Vec<crate::hooks::Raised>,
+    /// Deliveries an app asked to be sent again, by id.
+    pub redeliveries: Vec<i64>,
+    /// The delivery log, oldest first.
+    pub deliveries: Vec<crate::hooks::Delivery>,
 }
 
 /// What a request with an `Idempotency-Key` got, kept for 24 hours: a
@@ -221,6 +229,17 @@ pub(crate) fn grants_json(grants: &Grants) -> Value {
             .map(|(name, level)| (name.clone(), Value::String(level.name().to_owned())))
             .collect(),
     )
+}
+
+/// `grants` as a list, for checking a requirement against them.
+pub(crate) fn grant_list(grants: &Grants) -> Vec<icr_codegen::permissions::Grant> {
+    grants
+        .iter()
+        .map(|(permission, level)| icr_codegen::permissions::Grant {
+            permission: permission.clone(),
+            level: *level,
+        })
+        .collect()
 }
 
 /// The installation as the API shows it.

@@ -1,8 +1,16 @@
-//! Webhook deliveries as a receiver meets them: only a delivery whose
-//! signature holds makes an installation client, whatever its body says.
+//! Webhook deliveries, end to end: the emulator signs and sends what writes
+//! raise, the axum receiver verifies, takes each delivery once and hands it
+//! typed to its handler; only a delivery whose signature holds makes an
+//! installation client, whatever its body says; a receiver that was down
+//! gets what it missed through the delivery log.
 
-use icr_api::Error;
-use icr_api::webhooks::{self, VerifyError, WebhookSecret};
+use std::time::Duration;
+
+use icr_api::models::IssuesEventAction;
+use icr_api::webhooks::receiver::Receiver;
+use icr_api::webhooks::{self, Handlers, VerifyError, WebhookSecret};
+use icr_api::{App, ClientConfig, Error, events};
+use icr_emulator::{AppSettings, Emulator, KeyPair};
 use tests::delivery_headers;
 use tests::world::World;
 
@@ -115,4 +123,376 @@ async fn a_forged_installation_in_an_unsigned_or_missigned_body_acts_nowhere() {
     .await
     .unwrap();
     assert_eq!(listed.len(), 1);
+}
+
+// ---- Deliveries from the emulator, to the axum receiver ----------------------
+
+/// What the receiver's `issues` handler saw of each event.
+#[derive(Debug, PartialEq)]
+struct Seen {
+    action: IssuesEventAction,
+    installation: i64,
+    number: i64,
+}
+
+/// An app whose webhook points at a receiver serving on loopback: the
+/// emulator, the app (its webhook signed with `app_secret`), the
+/// receiver's address and what its handler saw.
+struct Hooked {
+    /// Kept for the test's length: dropping it stops the server.
+    _emulator: Emulator,
+    app: App,
+    installation: i64,
+    project: i64,
+    url: String,
+    seen: tokio::sync::mpsc::UnboundedReceiver<Seen>,
+}
+
+async fn hooked(app_secret: &str, receiver_secrets: Vec<WebhookSecret>) -> Hooked {
+    let emulator = Emulator::start().await.unwrap();
+    let keys = KeyPair::generate().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let app_id = emulator
+        .register_app(
+            AppSettings::new("triage", keys.public_pem())
+                .permission("issues", "write")
+                .webhook(&url, app_secret),
+        )
+        .unwrap();
+    let org = emulator.create_organization("best-organization");
+    let project = emulator.create_project(org, "compiler").unwrap();
+    let installation = emulator
+        .install(app_id, org, &[("issues", "write")])
+        .unwrap();
+    let app = App::new(
+        app_id,
+        keys.private_pem(),
+        ClientConfig::with_base_url(emulator.base_url()),
+    )
+    .unwrap();
+    let (tell, seen) = tokio::sync::mpsc::unbounded_channel();
+    let handlers = Handlers::<Triage>::new().on(events::Issues, move |event, _client| {
+        let tell = tell.clone();
+        async move {
+            let _ = tell.send(Seen {
+                action: event.action,
+                installation: event.installation.id,
+                number: event.issue.number,
+            });
+            Ok(())
+        }
+    });
+    let router = Receiver::new(app.clone(), receiver_secrets, handlers).router();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    Hooked {
+        _emulator: emulator,
+        app,
+        installation,
+        project,
+        url,
+        seen,
+    }
+}
+
+impl Hooked {
+    async fn open_issue(&self, title: &str) -> i64 {
+        let client = self.app.installation::<Triage>(self.installation);
+        icr_api::issues::create_issue(
+            &client,
+            self.project,
+            &icr_api::models::IssueCreate::new(title),
+            &Default::default(),
+        )
+        .await
+        .unwrap()
+        .number
+    }
+
+    /// The next event the handler saw, within five seconds.
+    async fn next(&mut self) -> Seen {
+        tokio::time::timeout(Duration::from_secs(5), self.seen.recv())
+            .await
+            .expect("an event within five seconds")
+            .expect("the receiver is running")
+    }
+
+    /// Whether the handler sees nothing more for a moment.
+    async fn quiet(&mut self) -> bool {
+        tokio::time::timeout(Duration::from_millis(300), self.seen.recv())
+            .await
+            .is_err()
+    }
+
+    async fn deliveries(&self) -> Vec<icr_api::models::WebhookDelivery> {
+        let client = self.app.app_client().unwrap();
+        icr_api::apps::list_webhook_deliveries(&client, &Default::default())
+            .await
+            .unwrap()
+    }
+
+    /// Waits until the log shows every delivery answered.
+    async fn settled(&self) -> Vec<icr_api::models::WebhookDelivery> {
+        for _ in 0..100 {
+            let deliveries = self.deliveries().await;
+            if deliveries.iter().all(|d| d.status != "pending") {
+                return deliveries;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("deliveries still pending: {:#?}", self.deliveries().await);
+    }
+}
+
+#[tokio::test]
+async fn a_created_issue_reaches_the_receiver_typed_with_its_installation() {
+    let mut hooked = hooked("s3cret", vec![WebhookSecret::new("s3cret")]).await;
+    let number = hooked.open_issue("Parser rejects trailing commas").await;
+    assert_eq!(
+        hooked.next().await,
+        Seen {
+            action: IssuesEventAction::Opened,
+            installation: hooked.installation,
+            number,
+        }
+    );
+    assert!(hooked.quiet().await, "one event, handled once");
+    // The log: the `installation` event (no handler: taken as it is, 202)
+    // and the issue's, both answered 202 at once.
+    let deliveries = hooked.settled().await;
+    let issues: Vec<_> = deliveries
+        .iter()
+        .filter(|d| d.action.as_deref() == Some("opened"))
+        .collect();
+    assert_eq!(issues.len(), 1, "{deliveries:#?}");
+    assert_eq!(issues[0].status_code, 202);
+    assert_eq!(issues[0].installation_id, Some(hooked.installation));
+    // Every payload the emulator sent decodes as the typed event its
+    // header names.
+    let client = hooked.app.app_client().unwrap();
+    for delivery in &deliveries {
+        let detail = icr_api::apps::get_webhook_delivery(&client, delivery.id)
+            .await
+            .unwrap();
+        let body = serde_json::to_vec(&detail.request.payload).unwrap();
+        let event = <events::Event as webhooks::Events>::decode(
+            serde_json::to_value(&delivery.event)
+                .unwrap()
+                .as_str()
+                .unwrap(),
+            &body,
+        )
+        .unwrap();
+        assert!(!matches!(event, events::Event::Other { .. }), "{event:?}");
+    }
+}
+
+/// Posts a delivery to the receiver by hand.
+async fn post(url: &str, headers: reqwest::header::HeaderMap, body: &[u8]) -> reqwest::StatusCode {
+    reqwest::Client::new()
+        .post(url)
+        .headers(headers)
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// A real `issues` payload, as the emulator sent it for an issue opened
+/// here (and handled), with the issue's number changed to `number`.
+async fn issue_payload(hooked: &mut Hooked, number: i64) -> Vec<u8> {
+    hooked.open_issue("a model payload").await;
+    hooked.next().await;
+    let opened = hooked
+        .settled()
+        .await
+        .into_iter()
+        .find(|d| d.action.as_deref() == Some("opened"))
+        .unwrap();
+    let client = hooked.app.app_client().unwrap();
+    let detail = icr_api::apps::get_webhook_delivery(&client, opened.id)
+        .await
+        .unwrap();
+    let mut payload = serde_json::to_value(&detail.request.payload).unwrap();
+    payload["issue"]["number"] = serde_json::json!(number);
+    serde_json::to_vec(&payload).unwrap()
+}
+
+#[tokio::test]
+async fn bad_signatures_are_refused_with_401_and_nothing_is_handled() {
+    let logs = crate::auth::captured_logs();
+    let mut hooked = hooked(
+        "s3cret-DO-NOT-LOG",
+        vec![WebhookSecret::new("s3cret-DO-NOT-LOG")],
+    )
+    .await;
+    let secret = WebhookSecret::new("s3cret-DO-NOT-LOG");
+    let body = issue_payload(&mut hooked, 99).await;
+    let good = webhooks::sign(&secret, &body);
+    let mut tampered = body.clone();
+    let at = tampered.len() - 2;
+    tampered[at] = b' ';
+    let cases: Vec<(reqwest::header::HeaderMap, Vec<u8>)> = vec![
+        (delivery_headers("issues", "b-1", &good), tampered),
+        (
+            delivery_headers(
+                "issues",
+                "b-2",
+                &webhooks::sign(&WebhookSecret::new("wrong"), &body),
+            ),
+            body.clone(),
+        ),
+        (
+            delivery_headers("issues", "b-3", &good[..good.len() - 8]),
+            body.clone(),
+        ),
+        (
+            {
+                let mut headers = delivery_headers("issues", "b-4", &good);
+                headers.remove("x-icr-signature-256");
+                headers
+            },
+            body.clone(),
+        ),
+        (
+            {
+                let mut headers = delivery_headers("issues", "b-5", &good);
+                headers.remove("x-icr-delivery");
+                headers
+            },
+            body.clone(),
+        ),
+    ];
+    for (headers, body) in cases {
+        assert_eq!(post(&hooked.url, headers, &body).await, 401);
+    }
+    assert!(hooked.quiet().await, "nothing was handled");
+    // The same delivery, signed: handled.
+    assert_eq!(
+        post(&hooked.url, delivery_headers("issues", "b-6", &good), &body).await,
+        202
+    );
+    assert_eq!(hooked.next().await.number, 99);
+    // Refusals are logged, without the secret or any signature.
+    let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(logged.contains("refused a webhook delivery"), "{logged}");
+    let hex = &good["sha256=".len()..];
+    for secret in ["s3cret-DO-NOT-LOG", hex, &hex[..hex.len() - 8]] {
+        assert!(
+            !logged.contains(secret),
+            "a secret or signature is logged: {logged}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn during_rotation_the_old_and_the_new_secret_are_both_accepted() {
+    let mut hooked = hooked(
+        "old-secret",
+        vec![
+            WebhookSecret::new("new-secret"),
+            WebhookSecret::new("old-secret"),
+        ],
+    )
+    .await;
+    hooked.open_issue("signed with the old secret").await;
+    assert_eq!(hooked.next().await.action, IssuesEventAction::Opened);
+    // The app's setting changes to the new secret: deliveries still arrive.
+    let client = hooked.app.app_client().unwrap();
+    let change = icr_api::models::WebhookConfigUpdate {
+        secret: Some(icr_api::SecretToken::new("new-secret")),
+        ..Default::default()
+    };
+    icr_api::apps::update_webhook_config(&client, &change)
+        .await
+        .unwrap();
+    hooked.open_issue("signed with the new secret").await;
+    assert_eq!(hooked.next().await.action, IssuesEventAction::Opened);
+}
+
+#[tokio::test]
+async fn a_duplicate_delivery_is_handled_once() {
+    let mut hooked = hooked("s3cret", vec![WebhookSecret::new("s3cret")]).await;
+    let number = hooked.open_issue("once").await;
+    assert_eq!(hooked.next().await.number, number);
+    // ICR sends it again (a redelivery keeps its `X-ICR-Delivery`): taken,
+    // answered 200, not handled again.
+    let opened = hooked
+        .settled()
+        .await
+        .into_iter()
+        .find(|d| d.action.as_deref() == Some("opened"))
+        .unwrap();
+    let client = hooked.app.app_client().unwrap();
+    icr_api::apps::redeliver_webhook_delivery(&client, opened.id)
+        .await
+        .unwrap();
+    assert!(
+        hooked.quiet().await,
+        "a redelivery of a handled event is not handled again"
+    );
+    let again: Vec<_> = hooked
+        .settled()
+        .await
+        .into_iter()
+        .filter(|d| d.guid == opened.guid)
+        .collect();
+    assert_eq!(again.len(), 2);
+    assert!(again.iter().any(|d| d.redelivery && d.status_code == 200));
+}
+
+#[tokio::test]
+async fn a_receiver_that_was_down_recovers_missed_deliveries_from_the_log() {
+    let mut hooked = hooked("s3cret", vec![WebhookSecret::new("s3cret")]).await;
+    let client = hooked.app.app_client().unwrap();
+    // The receiver moves; while the app's setting still points at a port
+    // where nothing listens, two issues are opened and their deliveries fail.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/", listener.local_addr().unwrap())
+    };
+    let change = icr_api::models::WebhookConfigUpdate {
+        url: Some(closed),
+        ..Default::default()
+    };
+    icr_api::apps::update_webhook_config(&client, &change)
+        .await
+        .unwrap();
+    let first = hooked.open_issue("missed one").await;
+    let second = hooked.open_issue("missed two").await;
+    hooked.settled().await;
+    assert!(hooked.quiet().await);
+    // Back up: the app points its webhook at the receiver again, lists what
+    // failed, and asks for each again.
+    let change = icr_api::models::WebhookConfigUpdate {
+        url: Some(hooked.url.clone()),
+        ..Default::default()
+    };
+    icr_api::apps::update_webhook_config(&client, &change)
+        .await
+        .unwrap();
+    let failed = icr_api::apps::list_webhook_deliveries(
+        &client,
+        &icr_api::apps::ListWebhookDeliveriesOptions {
+            status: Some(icr_api::models::ListWebhookDeliveriesStatus::Failure),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let missed: Vec<_> = failed
+        .iter()
+        .filter(|d| d.action.as_deref() == Some("opened"))
+        .collect();
+    assert_eq!(missed.len(), 2, "{failed:#?}");
+    for delivery in missed {
+        icr_api::apps::redeliver_webhook_delivery(&client, delivery.id)
+            .await
+            .unwrap();
+    }
+    let mut numbers = vec![hooked.next().await.number, hooked.next().await.number];
+    numbers.sort_unstable();
+    assert_eq!(numbers, [first, second]);
+    assert!(hooked.quiet().await);
 }

@@ -2,6 +2,7 @@
 //! Bindings of ICR REST API: a function for each operation marked "Works with ICR Apps." and each app (JWT) operation, and the models they use.
 pub mod models;
 pub mod permissions;
+pub mod events;
 pub mod apps;
 pub mod organizations;
 pub mod members;

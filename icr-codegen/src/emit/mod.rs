@@ -17,6 +17,7 @@ use crate::model::{
 };
 use crate::naming::ident;
 
+mod events;
 mod permissions;
 pub mod smoke;
 
@@ -107,6 +108,17 @@ pub fn emit(api: &Api, placement: &Placement) -> Module {
             flatten_children: false,
         },
     ];
+    if !api.events.is_empty() {
+        let lints = allowed_lints();
+        let items = emitter.events(&api.events);
+        children.push(Module {
+            name: crate::lower::EVENTS_MODULE.to_owned(),
+            doc: "The webhook events: a marker type for each, naming its payload and the permissions an app needs to be sent it, and `Event`, any one delivery decoded by its name.".to_owned(),
+            items: quote! { #lints #items },
+            children: Vec::new(),
+            flatten_children: false,
+        });
+    }
     for tag in &tags {
         let operations: Vec<&Operation> =
             api.operations.iter().filter(|o| o.module == *tag).collect();

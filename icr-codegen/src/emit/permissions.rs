@@ -106,16 +106,15 @@ fn single_set(requirement: &Requirement) -> Vec<Grant> {
 }
 
 /// The distinct requirements of several alternatives among the installation
-/// operations, normalized, in the order first met.
+/// operations and the webhook events, normalized, in the order first met.
 fn alternatives(api: &Api) -> Vec<Requirement> {
     let mut found: Vec<Requirement> = Vec::new();
-    for operation in &api.operations {
-        if operation.client != ClientKind::Installation {
-            continue;
-        }
-        let Some(requirement) = &operation.requirement else {
-            continue;
-        };
+    let operations = api
+        .operations
+        .iter()
+        .filter(|operation| operation.client == ClientKind::Installation)
+        .filter_map(|operation| operation.requirement.as_ref());
+    for requirement in operations.chain(api.events.iter().map(|event| &event.requirement)) {
         let normalized = requirement.normalized();
         if normalized.alternatives.len() > 1 && !found.contains(&normalized) {
             found.push(normalized);

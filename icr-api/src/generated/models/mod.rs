@@ -30,3 +30,5 @@ mod rate_limit;
 pub use rate_limit::*;
 mod meta;
 pub use meta::*;
+mod events;
+pub use events::*;

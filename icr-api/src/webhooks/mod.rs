@@ -10,6 +10,11 @@
 //! received, with `aws-lc-rs`'s constant-time comparison; several secrets
 //! may be given while one is being replaced by another.
 //!
+//! [`Handlers`] hands each delivery to the handler registered for its
+//! event, with a client of the installation it was made for; a handler
+//! for an event the app's declaration cannot receive does not compile.
+//! Behind the `axum` feature, [`receiver`] serves it all as a route.
+//!
 //! This module also holds the generated functions of the API's `webhooks`
 //! tag (an organization's own webhooks), which it re-exports.
 //!
@@ -40,6 +45,14 @@ use serde::de::DeserializeOwned;
 use crate::error::{DecodeError, Error};
 
 pub use crate::generated::webhooks::*;
+
+mod handlers;
+#[cfg(feature = "axum")]
+pub mod receiver;
+
+pub use handlers::{
+    DeliveryFuture, DeliveryStore, Handled, HandlerError, Handlers, MemoryDeliveries,
+};
 
 /// The header that names the kind of event.
 pub const EVENT_HEADER: &str = "x-icr-event";
@@ -157,11 +170,14 @@ impl VerifiedDelivery {
     /// [`models::IssuesEvent`](crate::models::IssuesEvent), or any type of
     /// the caller's).
     pub fn payload<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        let mut deserializer = serde_json::Deserializer::from_slice(&self.body);
-        serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-            let at = err.path().to_string();
-            self.decode_error(format!("at `{at}`: {}", err.inner()))
-        })
+        decode(&self.event, &self.body)
+    }
+
+    /// The event, typed: [`events::Event`](crate::events::Event) for ICR's
+    /// own bindings, or the `Event` of bindings generated from another
+    /// description. An event the bindings do not know is `Event::Other`.
+    pub fn event_typed<E: Events>(&self) -> Result<E, Error> {
+        E::decode(&self.event, &self.body)
     }
 
     /// The id of the installation the delivery was made for (the
@@ -185,15 +201,52 @@ impl VerifiedDelivery {
     }
 
     fn decode_error(&self, reason: String) -> Error {
-        Error::Decode(Box::new(DecodeError {
-            status: 0,
-            method: "POST".to_owned(),
-            path: format!("webhook delivery {} ({} event)", self.id, self.event),
-            content_type: Some("application/json".to_owned()),
-            reason,
-            body: self.body.clone(),
-        }))
+        decode_error(&self.event, reason, &self.body)
     }
+}
+
+/// A kind of webhook event: a marker type the generator makes for each
+/// event of `x-webhooks`, naming its payload. Sealed: only generated
+/// marker types are kinds.
+pub trait EventKind:
+    crate::__private::unsupported::EventSeal + Copy + Send + Sync + 'static
+{
+    /// The event's name, as sent in `X-ICR-Event`.
+    const NAME: &'static str;
+    /// Its payload.
+    type Payload: DeserializeOwned + Send + 'static;
+}
+
+/// Implemented by an event kind for each declaration `P` that holds what
+/// the event needs; generated, with a compile error that names the missing
+/// permission for any other.
+pub trait Receivable<P>: EventKind {}
+
+/// Every event of a set of bindings, decoded by name (the generated
+/// `events::Event`).
+pub trait Events: Sized {
+    /// Decodes the payload `body` of the event `name`.
+    fn decode(name: &str, body: &[u8]) -> Result<Self, Error>;
+}
+
+/// Decodes a payload, saying where it went wrong.
+pub(crate) fn decode<T: DeserializeOwned>(event: &str, body: &[u8]) -> Result<T, Error> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let at = err.path().to_string();
+        decode_error(event, format!("at `{at}`: {}", err.inner()), body)
+    })
+}
+
+fn decode_error(event: &str, reason: String, body: &[u8]) -> Error {
+    Error::Decode(Box::new(DecodeError {
+        status: 0,
+        method: "POST".to_owned(),
+        path: format!("webhook delivery of a `{event}` event"),
+        content_type: Some("application/json".to_owned()),
+        reason,
+        body: Bytes::copy_from_slice(body),
+    }))
 }
 
 /// Checks a delivery: its signature against `secrets` (any one may match,

@@ -188,7 +188,7 @@ pub fn create_installation_access_token<'client>(
 }
 /// Get the app's webhook configuration
 ///
-/// Returns where the app's webhook deliveries go. The secret they are signed with is never returned. Takes the app's JWT.
+/// Returns where the app's webhook deliveries go (404 when the app has no webhook). The secret they are signed with is never returned. Takes the app's JWT.
 ///
 /// `GET /app/hook/config` (operation `apps/getWebhookConfig`).
 ///

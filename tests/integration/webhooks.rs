@@ -498,9 +498,12 @@ async fn a_receiver_that_was_down_recovers_missed_deliveries_from_the_log() {
     assert!(hooked.quiet().await);
 }
 
-/// A receiver that keeps every delivery as it came (event name and body).
-async fn recording_receiver() -> (String, Arc<Mutex<Vec<(String, Vec<u8>)>>>) {
-    let kept: Arc<Mutex<Vec<(String, Vec<u8>)>>> = Arc::default();
+/// Deliveries as they came: event name and body.
+type Kept = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+
+/// A receiver that keeps every delivery as it came.
+async fn recording_receiver() -> (String, Kept) {
+    let kept: Kept = Arc::default();
     let keep = Arc::clone(&kept);
     let router = axum::Router::new().route(
         "/",

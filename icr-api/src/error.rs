@@ -415,7 +415,7 @@ impl fmt::Display for FieldError {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DecodeError {
-    /// The HTTP status.
+    /// The HTTP status; 0 for a webhook delivery (a request, not an answer).
     pub status: u16,
     /// The request's method.
     pub method: String,
@@ -431,6 +431,10 @@ pub struct DecodeError {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A webhook delivery is a request ICR made, not an answer (status 0).
+        if self.status == 0 {
+            return write!(f, "the {} could not be decoded: {}", self.path, self.reason);
+        }
         write!(
             f,
             "the {} answer to {} {} could not be decoded: {}",

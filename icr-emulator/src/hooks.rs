@@ -179,6 +179,7 @@ fn deliveries_of(shared: &Shared, state: &mut State, event: &Raised) -> Vec<Send
             .entry("installation")
             .or_insert_with(|| json!({"id": installation_id}));
         payload.insert("organization".to_owned(), organization.clone());
+        payload.insert("event".to_owned(), json!(event.event));
         let id = state.next_id();
         let delivery = Delivery {
             id,
@@ -259,16 +260,23 @@ impl Send {
             request = request.header(*name, value);
         }
         let answered = match request.timeout(DELIVERY_TIMEOUT).send().await {
-            Ok(answer) => {
+            Ok(mut answer) => {
                 let status = answer.status().as_u16();
                 let headers = answer
                     .headers()
                     .iter()
                     .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
                     .collect();
-                let body = answer.bytes().await.unwrap_or_default();
-                let body =
-                    String::from_utf8_lossy(&body[..body.len().min(ANSWER_KEPT)]).into_owned();
+                // Only the start of the answer is kept, and only that is read.
+                let mut body = Vec::new();
+                while body.len() < ANSWER_KEPT {
+                    match answer.chunk().await {
+                        Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                        _ => break,
+                    }
+                }
+                body.truncate(ANSWER_KEPT);
+                let body = String::from_utf8_lossy(&body).into_owned();
                 Answered {
                     status,
                     duration: started.elapsed().as_secs_f64(),

@@ -67,7 +67,12 @@ impl Shared {
             requests: AtomicU64::new(0),
             faults: Faults::default(),
             runtime: tokio::runtime::Handle::current(),
-            http: reqwest::Client::new(),
+            // A receiver's redirect is its answer, not a place to send the
+            // delivery again.
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap_or_default(),
         }
     }
 
@@ -980,11 +985,17 @@ fn parse_body(op: &Operation, headers: &HeaderMap, body: &Bytes) -> Result<Optio
             .take(MAX_FIELD_ERRORS)
             .map(|error| {
                 let field = field_of(error.instance_path().as_str());
+                // A text value is not repeated: it may be a secret (a
+                // webhook secret, a password), and the field says which.
+                let mut message = error.to_string();
+                if error.instance().is_string() {
+                    message = message.replace(&error.instance().to_string(), "the value");
+                }
                 json!({
                     "resource": "body",
                     "field": if field.is_empty() { "body".to_owned() } else { clipped(&field) },
                     "code": "invalid",
-                    "message": clipped(&error.to_string()),
+                    "message": clipped(&message),
                 })
             })
             .collect();

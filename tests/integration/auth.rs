@@ -89,7 +89,8 @@ async fn the_whole_flow_updates_a_project_as_the_app() {
     // From a webhook delivery, once its signature is checked.
     let secret = WebhookSecret::new("hook-secret");
     let payload =
-        json!({"action": "opened", "installation": {"id": world.installation}}).to_string();
+        json!({"event": "issues", "action": "opened", "installation": {"id": world.installation}})
+            .to_string();
     let delivery = webhooks::verify(
         &tests::delivery_headers(
             "issues",
@@ -107,8 +108,12 @@ async fn the_whole_flow_updates_a_project_as_the_app() {
         .await
         .unwrap();
     let signed_empty = webhooks::verify(
-        &tests::delivery_headers("issues", "d-2", &webhooks::sign(&secret, b"{}")),
-        b"{}",
+        &tests::delivery_headers(
+            "issues",
+            "d-2",
+            &webhooks::sign(&secret, br#"{"event":"issues"}"#),
+        ),
+        br#"{"event":"issues"}"#,
         &[secret],
     )
     .unwrap();

@@ -62,6 +62,7 @@ async fn a_forged_installation_in_an_unsigned_or_missigned_body_acts_nowhere() {
         .unwrap();
     let secret = WebhookSecret::new("the-app's-secret");
     let forged = serde_json::json!({
+        "event": "issues",
         "action": "opened",
         "installation": {"id": other_installation},
         "project": {"id": other_project},
@@ -69,7 +70,7 @@ async fn a_forged_installation_in_an_unsigned_or_missigned_body_acts_nowhere() {
     .to_string();
 
     // Unsigned, signed with a guess, and a real signature over another body.
-    let real = webhooks::sign(&secret, br#"{"installation":{"id":1}}"#);
+    let real = webhooks::sign(&secret, br#"{"event":"issues","installation":{"id":1}}"#);
     let attempts = [
         (delivery_headers("issues", "f-1", "sha256="), "64"),
         (
@@ -390,10 +391,10 @@ async fn bad_signatures_are_refused_with_401_and_nothing_is_handled() {
 #[tokio::test]
 async fn during_rotation_the_old_and_the_new_secret_are_both_accepted() {
     let mut hooked = hooked(
-        "old-secret",
+        "the-old-webhook-secret",
         vec![
-            WebhookSecret::new("new-secret"),
-            WebhookSecret::new("old-secret"),
+            WebhookSecret::new("the-new-webhook-secret"),
+            WebhookSecret::new("the-old-webhook-secret"),
         ],
     )
     .await;
@@ -402,7 +403,7 @@ async fn during_rotation_the_old_and_the_new_secret_are_both_accepted() {
     // The app's setting changes to the new secret: deliveries still arrive.
     let client = hooked.app.app_client().unwrap();
     let change = icr_api::models::WebhookConfigUpdate {
-        secret: Some(icr_api::SecretToken::new("new-secret")),
+        secret: Some(icr_api::SecretToken::new("the-new-webhook-secret")),
         ..Default::default()
     };
     icr_api::apps::update_webhook_config(&client, &change)
@@ -758,4 +759,144 @@ async fn every_event_the_emulator_sends_matches_the_spec_and_decodes_typed() {
     ];
     let seen: Vec<&str> = seen.iter().map(String::as_str).collect();
     assert_eq!(seen, expected);
+}
+
+/// A receiver of its own on loopback whose `issues` handler panics on its
+/// first call and counts the calls that return.
+async fn panicky_receiver(app: App, secret: &str) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let calls = Arc::new(AtomicUsize::new(0));
+    let returned = Arc::new(AtomicUsize::new(0));
+    let (calls_in, returned_in) = (Arc::clone(&calls), Arc::clone(&returned));
+    let handlers = Handlers::<Triage>::new().on(events::Issues, move |_event, _client| {
+        let first = calls_in.fetch_add(1, Ordering::SeqCst) == 0;
+        let returned = Arc::clone(&returned_in);
+        async move {
+            assert!(!first, "the first call panics");
+            returned.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let router = Receiver::new(app, vec![WebhookSecret::new(secret)], handlers).router();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (url, returned)
+}
+
+#[tokio::test]
+async fn replays_under_new_ids_swapped_events_and_panics_are_handled_safely() {
+    use std::sync::atomic::Ordering;
+    let mut hooked = hooked("s3cret", vec![WebhookSecret::new("s3cret")]).await;
+    let secret = WebhookSecret::new("s3cret");
+    let body = issue_payload(&mut hooked, 7).await;
+    let signature = webhooks::sign(&secret, &body);
+
+    // A captured delivery replayed under fresh ids: taken once.
+    assert_eq!(
+        post(
+            &hooked.url,
+            delivery_headers("issues", "r-1", &signature),
+            &body
+        )
+        .await,
+        202
+    );
+    assert_eq!(hooked.next().await.number, 7);
+    for id in ["r-2", "r-3"] {
+        assert_eq!(
+            post(
+                &hooked.url,
+                delivery_headers("issues", id, &signature),
+                &body
+            )
+            .await,
+            200
+        );
+    }
+    assert!(hooked.quiet().await, "a replay is not handled again");
+
+    // The same signed body passed off as another event: refused, and the
+    // answer does not say which check failed.
+    let answer = reqwest::Client::new()
+        .post(&hooked.url)
+        .headers(delivery_headers("project", "r-4", &signature))
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 401);
+    assert_eq!(
+        answer.text().await.unwrap(),
+        "the delivery could not be verified"
+    );
+
+    // A handler that panics gives the delivery back: the redelivery (same
+    // id, same body) runs it again.
+    let (url, returned) = panicky_receiver(hooked.app.clone(), "s3cret").await;
+    let fresh = issue_payload(&mut hooked, 8).await;
+    let headers = || delivery_headers("issues", "p-1", &webhooks::sign(&secret, &fresh));
+    assert_eq!(post(&url, headers(), &fresh).await, 202);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(returned.load(Ordering::SeqCst), 0);
+    assert_eq!(
+        post(&url, headers(), &fresh).await,
+        202,
+        "given back after the panic"
+    );
+    for _ in 0..50 {
+        if returned.load(Ordering::SeqCst) == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(returned.load(Ordering::SeqCst), 1);
+    assert_eq!(post(&url, headers(), &fresh).await, 200, "and then taken");
+}
+
+#[tokio::test]
+async fn the_emulator_neither_follows_a_receivers_redirect_nor_echoes_a_secret() {
+    let (target, kept) = recording_receiver().await;
+    let redirecting = axum::Router::new().route(
+        "/",
+        axum::routing::post(move || {
+            let target = target.clone();
+            async move { axum::response::Redirect::temporary(&target) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, redirecting).await });
+    let mut hooked = hooked("s3cret", vec![WebhookSecret::new("s3cret")]).await;
+    let client = hooked.app.app_client().unwrap();
+    let moved = icr_api::models::WebhookConfigUpdate {
+        url: Some(url),
+        ..Default::default()
+    };
+    icr_api::apps::update_webhook_config(&client, &moved)
+        .await
+        .unwrap();
+    hooked.open_issue("redirected").await;
+    let log = hooked.settled().await;
+    let opened = log
+        .iter()
+        .find(|d| d.action.as_deref() == Some("opened") && d.status_code == 307);
+    assert!(opened.is_some(), "{log:#?}");
+    assert!(kept.lock().unwrap().is_empty(), "the redirect was followed");
+    assert!(hooked.quiet().await);
+
+    // A secret too short is refused without being repeated.
+    let short = icr_api::models::WebhookConfigUpdate {
+        secret: Some(icr_api::SecretToken::new("short-SECRET")),
+        ..Default::default()
+    };
+    let error = icr_api::apps::update_webhook_config(&client, &short)
+        .await
+        .unwrap_err();
+    let shown = format!("{error} {error:?}");
+    assert!(shown.contains("secret"), "{shown}");
+    assert!(
+        !shown.contains("short-SECRET"),
+        "the secret is echoed: {shown}"
+    );
 }

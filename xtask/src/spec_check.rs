@@ -121,8 +121,9 @@ const DELIVERY_HEADERS: [&str; 3] = ["X-ICR-Event", "X-ICR-Delivery", "X-ICR-Sig
 
 /// `x-webhooks`: each entry an event, shaped like a path item with one
 /// `post`: the permissions an installation needs to be sent it, the
-/// delivery headers, and a payload schema (a component) that carries
-/// `installation.id` and the organization. The event's name is one the
+/// delivery headers, and a payload schema (a component) that carries the
+/// event's name (signed, unlike the header), `installation.id` and the
+/// organization. The event's name is one the
 /// API knows (`WebhookEventName`).
 fn check_webhooks(
     doc: &Document,
@@ -239,7 +240,7 @@ fn check_webhooks(
             .flatten()
             .filter_map(Value::as_str)
             .collect();
-        for property in ["installation", "organization"] {
+        for property in ["event", "installation", "organization"] {
             if payload
                 .pointer(&format!("/properties/{property}"))
                 .is_none()

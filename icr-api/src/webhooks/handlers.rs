@@ -180,8 +180,14 @@ impl MemoryDeliveries {
         if ids.contains_key(id) {
             return false;
         }
-        while order.len() >= self.capacity {
+        // Room is made among the ids held (an entry given back no longer
+        // counts), and entries given back are dropped once they are half
+        // of what is kept.
+        while ids.len() >= self.capacity && !order.is_empty() {
             forget_oldest(ids, order);
+        }
+        if order.len() > 2 * self.capacity {
+            order.retain(|(at, kept)| ids.get(kept) == Some(at));
         }
         ids.insert(id.to_owned(), now);
         order.push_back((now, id.to_owned()));
@@ -228,6 +234,14 @@ mod tests {
         assert!(store.take("c"));
         assert!(store.take("a"));
         assert!(!store.take("c"));
+        // An id given back does not count against the capacity.
+        let store = MemoryDeliveries::new(Duration::from_secs(60), 3);
+        assert!(store.take("a"));
+        for _ in 0..3 {
+            assert!(store.take("x"));
+            store.seen.lock().unwrap().ids.remove("x");
+        }
+        assert!(!store.take("a"), "`a` is still held");
         let short = MemoryDeliveries::new(Duration::ZERO, 10);
         assert!(short.take("x"));
         std::thread::sleep(Duration::from_millis(2));

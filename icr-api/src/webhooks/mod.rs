@@ -23,7 +23,7 @@
 //! use reqwest::header::{HeaderMap, HeaderValue};
 //!
 //! let secret = WebhookSecret::new("a-long-random-secret");
-//! let body = br#"{"zen":"Keep it small.","installation":{"id":7001}}"#;
+//! let body = br#"{"event":"ping","zen":"Keep it small.","installation":{"id":7001}}"#;
 //! let mut headers = HeaderMap::new();
 //! headers.insert("x-icr-event", HeaderValue::from_static("ping"));
 //! headers.insert("x-icr-delivery", HeaderValue::from_static("0b6c1e5e-8f3a-11ef-8000-1a2b3c4d5e6f"));
@@ -65,19 +65,26 @@ pub const SIGNATURE_HEADER: &str = "x-icr-signature-256";
 const SCHEME: &str = "sha256=";
 /// Hex digits in an HMAC-SHA256.
 const HEX_DIGITS: usize = 64;
+/// The longest event name and delivery id taken (a UUID has 36
+/// characters): a receiver remembers ids, so their size is bounded.
+const MAX_NAME: usize = 128;
 
 /// A webhook secret: the key deliveries are signed with. It never appears
 /// in `Debug` output, and has no `Display` or `Serialize`.
 #[derive(Clone)]
 pub struct WebhookSecret {
     key: hmac::Key,
+    /// An empty secret verifies nothing ([`verify`] skips it).
+    empty: bool,
 }
 
 impl WebhookSecret {
-    /// The secret `secret`, as set in the app's webhook configuration.
+    /// The secret `secret`, as set in the app's webhook configuration. An
+    /// empty one is never used to accept a delivery.
     pub fn new(secret: impl AsRef<[u8]>) -> Self {
         Self {
             key: hmac::Key::new(hmac::HMAC_SHA256, secret.as_ref()),
+            empty: secret.as_ref().is_empty(),
         }
     }
 }
@@ -102,8 +109,9 @@ pub enum VerifyError {
         /// The header, in lower case.
         header: &'static str,
     },
-    /// A delivery header is not visible ASCII text, or is empty.
-    #[error("the delivery's `{header}` header is empty or not text")]
+    /// A delivery header is not visible ASCII text, is empty, or is
+    /// longer than 128 characters (an event name or delivery id).
+    #[error("the delivery's `{header}` header is empty, not text, or longer than 128 characters")]
     MalformedHeader {
         /// The header, in lower case.
         header: &'static str,
@@ -127,6 +135,18 @@ pub enum VerifyError {
     Mismatch {
         /// How many secrets were tried.
         secrets: usize,
+    },
+    /// The signed body is of another event than `X-ICR-Event` (which is
+    /// not signed) says, or names none: a delivery passed off as another.
+    #[error(
+        "the delivery's `x-icr-event` says `{header}`, but its signed body is {}",
+        match body { Some(event) => format!("a `{event}` event"), None => "not an ICR event".to_owned() }
+    )]
+    EventMismatch {
+        /// What the header says.
+        header: String,
+        /// What the signed body says, if anything.
+        body: Option<String>,
     },
 }
 
@@ -191,13 +211,16 @@ impl VerifiedDelivery {
         struct Installation {
             id: i64,
         }
-        serde_json::from_slice::<Payload>(&self.body)
-            .map(|payload| payload.installation.id)
-            .map_err(|err| {
-                self.decode_error(format!(
-                    "the payload has no `installation.id` ({err}); was it sent to an ICR App?"
-                ))
-            })
+        match serde_json::from_slice::<Payload>(&self.body) {
+            Ok(payload) if payload.installation.id >= 1 => Ok(payload.installation.id),
+            Ok(payload) => Err(self.decode_error(format!(
+                "the payload's `installation.id` is {}, not an installation's id",
+                payload.installation.id
+            ))),
+            Err(err) => Err(self.decode_error(format!(
+                "the payload has no `installation.id` ({err}); was it sent to an ICR App?"
+            ))),
+        }
     }
 
     fn decode_error(&self, reason: String) -> Error {
@@ -258,6 +281,8 @@ pub fn verify(
     body: &[u8],
     secrets: &[WebhookSecret],
 ) -> Result<VerifiedDelivery, VerifyError> {
+    // An empty secret signs nothing: anyone can compute its HMAC.
+    let secrets: Vec<&WebhookSecret> = secrets.iter().filter(|s| !s.empty).collect();
     if secrets.is_empty() {
         return Err(VerifyError::NoSecret);
     }
@@ -283,9 +308,26 @@ pub fn verify(
             secrets: secrets.len(),
         });
     }
+    let event = header(headers, EVENT_HEADER)?;
+    let id = header(headers, DELIVERY_HEADER)?;
+    // The header is not signed; the body's own `event` is.
+    #[derive(serde::Deserialize)]
+    struct Named<'b> {
+        #[serde(borrow)]
+        event: Option<std::borrow::Cow<'b, str>>,
+    }
+    let named = serde_json::from_slice::<Named<'_>>(body)
+        .ok()
+        .and_then(|named| named.event);
+    if named.as_deref() != Some(event) {
+        return Err(VerifyError::EventMismatch {
+            header: event.to_owned(),
+            body: named.map(|n| n.chars().take(MAX_NAME).collect()),
+        });
+    }
     Ok(VerifiedDelivery {
-        event: header(headers, EVENT_HEADER)?.to_owned(),
-        id: header(headers, DELIVERY_HEADER)?.to_owned(),
+        event: event.to_owned(),
+        id: id.to_owned(),
         body: Bytes::copy_from_slice(body),
     })
 }
@@ -310,7 +352,7 @@ fn header<'h>(headers: &'h HeaderMap, name: &'static str) -> Result<&'h str, Ver
         .to_str()
         .ok()
         .map(str::trim)
-        .filter(|text| !text.is_empty())
+        .filter(|text| !text.is_empty() && (name == SIGNATURE_HEADER || text.len() <= MAX_NAME))
         .ok_or(VerifyError::MalformedHeader { header: name })
 }
 
@@ -342,7 +384,7 @@ mod tests {
     #[test]
     fn each_way_a_signature_can_be_wrong_has_its_own_error() {
         let secret = WebhookSecret::new("s3cret");
-        let body = br#"{"installation":{"id":1}}"#;
+        let body = br#"{"event":"issues","installation":{"id":1}}"#;
         let good = sign(&secret, body);
         assert!(verify(&headers(&good), body, std::slice::from_ref(&secret)).is_ok());
         let cases = [
@@ -393,5 +435,46 @@ mod tests {
         let new = WebhookSecret::new("n3w");
         assert!(verify(&headers(&good), body, &[new.clone(), secret]).is_ok());
         assert!(verify(&headers(&good), body, &[new]).is_err());
+    }
+
+    #[test]
+    fn the_signed_body_must_be_the_event_the_header_names() {
+        let secret = WebhookSecret::new("s3cret");
+        let label = br#"{"event":"label","installation":{"id":1}}"#;
+        let passed_off = verify(
+            &headers(&sign(&secret, label)),
+            label,
+            std::slice::from_ref(&secret),
+        );
+        assert_eq!(
+            passed_off.unwrap_err(),
+            VerifyError::EventMismatch {
+                header: "issues".to_owned(),
+                body: Some("label".to_owned())
+            }
+        );
+        let unnamed = br#"{"installation":{"id":1}}"#;
+        let error = verify(&headers(&sign(&secret, unnamed)), unnamed, &[secret]).unwrap_err();
+        assert!(error.to_string().contains("not an ICR event"), "{error}");
+    }
+
+    #[test]
+    fn empty_secrets_and_oversized_ids_are_refused() {
+        let body = br#"{"event":"issues","installation":{"id":1}}"#;
+        let empty = WebhookSecret::new("");
+        let forged = sign(&empty, body);
+        assert_eq!(
+            verify(&headers(&forged), body, &[empty]).unwrap_err(),
+            VerifyError::NoSecret
+        );
+        let secret = WebhookSecret::new("s3cret");
+        let mut long = headers(&sign(&secret, body));
+        long.insert("x-icr-delivery", "d".repeat(129).parse().unwrap());
+        assert_eq!(
+            verify(&long, body, &[secret]).unwrap_err(),
+            VerifyError::MalformedHeader {
+                header: "x-icr-delivery"
+            }
+        );
     }
 }

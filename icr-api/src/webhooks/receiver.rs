@@ -2,14 +2,24 @@
 //! delivery, answers at once, and hands the delivery to [`Handlers`] in a
 //! task of its own.
 //!
-//! - a delivery whose signature does not hold (or that lacks a header) is
-//!   answered `401` with what was wrong, and nothing of it is read;
-//! - a delivery already taken (the same `X-ICR-Delivery`, per the
-//!   [`DeliveryStore`]) is answered `200` and not handled again;
+//! - a delivery whose signature does not hold (or that lacks a header, or
+//!   whose signed body is another event than its header says) is answered
+//!   `401`, nothing of it handled; what was wrong is logged, not told to
+//!   the sender;
+//! - a delivery already taken is answered `200` and not handled again:
+//!   the same `X-ICR-Delivery` (a redelivery), or the same signed body
+//!   under another id (a replay of a captured delivery), per the
+//!   [`DeliveryStore`]'s window;
 //! - any other is answered `202` before its handler runs, so that a slow
-//!   handler never makes ICR count the delivery as failed; a handler that
-//!   fails gives the delivery back to the store (a redelivery runs it
-//!   again) and is logged.
+//!   handler never makes ICR count the delivery as failed. A handler that
+//!   fails or panics gives the delivery back to the store and is logged
+//!   with the delivery id: ICR's log shows the delivery as taken, so the
+//!   app asks for it again (`apps::redeliver_webhook_delivery`) from its
+//!   own log, and the redelivery runs the handler.
+//!
+//! The route reads bodies up to axum's default limit (2 MB); time limits
+//! on slow clients belong to the server it is served with (for example
+//! `tower_http::timeout::TimeoutLayer` around the router).
 //!
 //! ```no_run
 //! # async fn run(app: icr_api::App) -> std::io::Result<()> {
@@ -86,10 +96,21 @@ async fn take<P: Declaration + Send + Sync + 'static>(
         Ok(delivery) => delivery,
         Err(error) => {
             tracing::warn!(%error, "refused a webhook delivery");
-            return (StatusCode::UNAUTHORIZED, error.to_string()).into_response();
+            return (
+                StatusCode::UNAUTHORIZED,
+                "the delivery could not be verified",
+            )
+                .into_response();
         }
     };
-    if !receiver.store.claim(delivery.id()).await {
+    // Taken once by id (redeliveries) and by body (replays under a new id).
+    let body_key = format!("sha256:{}", digest_hex(delivery.body()));
+    let by_id = receiver.store.claim(delivery.id()).await;
+    let by_body = by_id && receiver.store.claim(&body_key).await;
+    if !by_body {
+        if by_id {
+            receiver.store.release(delivery.id()).await;
+        }
         tracing::debug!(
             delivery = delivery.id(),
             event = delivery.event(),
@@ -98,8 +119,19 @@ async fn take<P: Declaration + Send + Sync + 'static>(
         return (StatusCode::OK, "already taken").into_response();
     }
     let receiver = Arc::clone(&receiver);
+    // The handler runs in a task of its own, watched by this one, so that a
+    // panic in it gives the delivery back like an error does.
     tokio::spawn(async move {
-        match receiver.handlers.dispatch(&receiver.app, &delivery).await {
+        let handling = {
+            let receiver = Arc::clone(&receiver);
+            let delivery = delivery.clone();
+            tokio::spawn(async move { receiver.handlers.dispatch(&receiver.app, &delivery).await })
+        };
+        let outcome = match handling.await {
+            Ok(outcome) => outcome,
+            Err(join) => Err(format!("the handler panicked: {join}").into()),
+        };
+        match outcome {
             Ok(Handled::Handled) => {
                 tracing::debug!(
                     delivery = delivery.id(),
@@ -116,6 +148,7 @@ async fn take<P: Declaration + Send + Sync + 'static>(
             }
             Err(error) => {
                 receiver.store.release(delivery.id()).await;
+                receiver.store.release(&body_key).await;
                 tracing::warn!(
                     delivery = delivery.id(),
                     event = delivery.event(),
@@ -126,4 +159,13 @@ async fn take<P: Declaration + Send + Sync + 'static>(
         }
     });
     StatusCode::ACCEPTED.into_response()
+}
+
+/// The lower-case hex SHA-256 of `bytes`.
+fn digest_hex(bytes: &[u8]) -> String {
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes)
+        .as_ref()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }

@@ -352,6 +352,7 @@ fn webhook_events_need_permissions_headers_and_an_installation() {
             at(spec, "/x-webhooks")["deployment"] = json!({"post": {}});
         },
         &[
+            ("/components/schemas/MemberEvent", "must require `event`"),
             (
                 "/components/schemas/MemberEvent",
                 "must require `installation`",

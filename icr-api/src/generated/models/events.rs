@@ -17,6 +17,8 @@ use super::*;
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct InstallationEvent {
+    /// The event's name, `installation`, the same as `X-ICR-Event`: inside the signed body, so that a delivery cannot be passed off as another event by changing the unsigned header.
+    pub event: ::std::string::String,
     /// What happened to the installation.
     pub action: InstallationEventAction,
     /// `installation`.
@@ -29,12 +31,14 @@ pub struct InstallationEvent {
 impl InstallationEvent {
     /// A value with these fields.
     pub fn new(
+        event: impl ::core::convert::Into<::std::string::String>,
         action: InstallationEventAction,
         installation: Installation,
         organization: SimpleOrganization,
         sender: SimpleUser,
     ) -> Self {
         Self {
+            event: event.into(),
             action,
             installation,
             organization,
@@ -83,6 +87,8 @@ pub enum InstallationEventAction {
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct InstallationProjectsEvent {
+    /// The event's name, `installationProjects`, the same as `X-ICR-Event`: inside the signed body, so that a delivery cannot be passed off as another event by changing the unsigned header.
+    pub event: ::std::string::String,
     /// Whether projects were added or removed.
     pub action: InstallationProjectsEventAction,
     /// `installation`.
@@ -104,6 +110,7 @@ pub struct InstallationProjectsEvent {
 impl InstallationProjectsEvent {
     /// A value with these fields.
     pub fn new(
+        event: impl ::core::convert::Into<::std::string::String>,
         action: InstallationProjectsEventAction,
         installation: WebhookInstallation,
         organization: SimpleOrganization,
@@ -113,6 +120,7 @@ impl InstallationProjectsEvent {
         projects_removed: ::std::vec::Vec<Project>,
     ) -> Self {
         Self {
+            event: event.into(),
             action,
             installation,
             organization,
@@ -196,6 +204,8 @@ pub enum InstallationProjectsEventProjectSelection {
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct IssuesEvent {
+    /// The event's name, `issues`, the same as `X-ICR-Event`: inside the signed body, so that a delivery cannot be passed off as another event by changing the unsigned header.
+    pub event: ::std::string::String,
     /// What happened to the issue.
     pub action: IssuesEventAction,
     /// `installation`.
@@ -221,6 +231,7 @@ pub struct IssuesEvent {
 impl IssuesEvent {
     /// A value with the fields that must be given; the others are left out (`None`).
     pub fn new(
+        event: impl ::core::convert::Into<::std::string::String>,
         action: IssuesEventAction,
         installation: WebhookInstallation,
         organization: SimpleOrganization,
@@ -229,6 +240,7 @@ impl IssuesEvent {
         issue: Issue,
     ) -> Self {
         Self {
+            event: event.into(),
             action,
             installation,
             organization,
@@ -324,6 +336,8 @@ impl WebhookChangesValue {
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct IssueCommentEvent {
+    /// The event's name, `issueComment`, the same as `X-ICR-Event`: inside the signed body, so that a delivery cannot be passed off as another event by changing the unsigned header.
+    pub event: ::std::string::String,
     /// What happened to the comment.
     pub action: IssueCommentEventAction,
     /// `installation`.
@@ -345,6 +359,7 @@ pub struct IssueCommentEvent {
 impl IssueCommentEvent {
     /// A value with the fields that must be given; the others are left out (`None`).
     pub fn new(
+        event: impl ::core::convert::Into<::std::string::String>,
         action: IssueCommentEventAction,
         installation: WebhookInstallation,
         organization: SimpleOrganization,
@@ -354,6 +369,7 @@ impl IssueCommentEvent {
         comment: IssueComment,
     ) -> Self {
         Self {
+            event: event.into(),
             action,
             installation,
             organization,
@@ -400,6 +416,8 @@ pub enum IssueCommentEventAction {
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct LabelEvent {
+    /// The event's name, `label`, the same as `X-ICR-Event`: inside the signed body, so that a delivery cannot be passed off as another event by changing the unsigned header.
+    pub event: ::std::string::String,
     /// What happened to the label.
     pub action: LabelEventAction,
     /// `installation`.
@@ -419,6 +437,7 @@ pub struct LabelEvent {
 impl LabelEvent {
     /// A value with the fields that must be given; the others are left out (`None`).
     pub fn new(
+        event: impl ::core::convert::Into<::std::string::String>,
         action: LabelEventAction,
         installation: WebhookInstallation,
         organization: SimpleOrganization,
@@ -427,6 +446,7 @@ impl LabelEvent {
         label: Label,
     ) -> Self {
         Self {
+            event: event.into(),
             action,
             installation,
             organization,
@@ -472,6 +492,8 @@ pub enum LabelEventAction {
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct MilestoneEvent {
+    /// The event's name, `milestone`, the same as `X-ICR-Event`: inside the signed body, so that a delivery cannot be passed off as another event by changing the unsigned header.
+    pub event: ::std::string::String,
     /// What happened to the milestone.
     pub action: MilestoneEventAction,
     /// `installation`.
@@ -491,6 +513,7 @@ pub struct MilestoneEvent {
 impl MilestoneEvent {
     /// A value with the fields that must be given; the others are left out (`None`).
     pub fn new(
+        event: impl ::core::convert::Into<::std::string::String>,
         action: MilestoneEventAction,
         installation: WebhookInstallation,
         organization: SimpleOrganization,
@@ -499,6 +522,7 @@ impl MilestoneEvent {
         milestone: Milestone,
     ) -> Self {
         Self {
+            event: event.into(),
             action,
             installation,
             organization,
@@ -550,6 +574,8 @@ pub enum MilestoneEventAction {
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ProjectEvent {
+    /// The event's name, `project`, the same as `X-ICR-Event`: inside the signed body, so that a delivery cannot be passed off as another event by changing the unsigned header.
+    pub event: ::std::string::String,
     /// What happened to the project.
     pub action: ProjectEventAction,
     /// `installation`.
@@ -567,6 +593,7 @@ pub struct ProjectEvent {
 impl ProjectEvent {
     /// A value with the fields that must be given; the others are left out (`None`).
     pub fn new(
+        event: impl ::core::convert::Into<::std::string::String>,
         action: ProjectEventAction,
         installation: WebhookInstallation,
         organization: SimpleOrganization,
@@ -574,6 +601,7 @@ impl ProjectEvent {
         project: Project,
     ) -> Self {
         Self {
+            event: event.into(),
             action,
             installation,
             organization,
@@ -618,6 +646,8 @@ pub enum ProjectEventAction {
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct MemberEvent {
+    /// The event's name, `member`, the same as `X-ICR-Event`: inside the signed body, so that a delivery cannot be passed off as another event by changing the unsigned header.
+    pub event: ::std::string::String,
     /// What happened to the membership.
     pub action: MemberEventAction,
     /// `installation`.
@@ -634,6 +664,7 @@ pub struct MemberEvent {
 impl MemberEvent {
     /// A value with these fields.
     pub fn new(
+        event: impl ::core::convert::Into<::std::string::String>,
         action: MemberEventAction,
         installation: WebhookInstallation,
         organization: SimpleOrganization,
@@ -642,6 +673,7 @@ impl MemberEvent {
         role: MemberEventRole,
     ) -> Self {
         Self {
+            event: event.into(),
             action,
             installation,
             organization,
@@ -708,6 +740,8 @@ pub enum MemberEventRole {
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct PingEvent {
+    /// The event's name, `ping`, the same as `X-ICR-Event`: inside the signed body, so that a delivery cannot be passed off as another event by changing the unsigned header.
+    pub event: ::std::string::String,
     /// A short saying; it means nothing.
     pub zen: ::std::string::String,
     /// The id of the app's webhook.
@@ -723,6 +757,7 @@ pub struct PingEvent {
 impl PingEvent {
     /// A value with these fields.
     pub fn new(
+        event: impl ::core::convert::Into<::std::string::String>,
         zen: impl ::core::convert::Into<::std::string::String>,
         hook_id: i64,
         installation: WebhookInstallation,
@@ -730,6 +765,7 @@ impl PingEvent {
         sender: SimpleUser,
     ) -> Self {
         Self {
+            event: event.into(),
             zen: zen.into(),
             hook_id,
             installation,

@@ -188,7 +188,7 @@ pub struct WebhookCreateConfig {
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub content_type: ::core::option::Option<WebhookConfigUpdateContentType>,
-    /// The secret deliveries are signed with; never returned.
+    /// The secret deliveries are signed with (at least 16 characters); never returned.
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub secret: ::core::option::Option<::icr_api::SecretToken>,
     /// `insecureSsl`.

@@ -1606,6 +1606,56 @@ mod tests {
     }
 
     #[test]
+    fn webhook_events_are_lowered_or_refused_at_their_node() {
+        let event = |post: &str| {
+            format!(
+                "paths: {{}}\ncomponents:\n  schemas:\n    Ping: {{type: object, properties: {{action: {{type: string, enum: [a, b]}}}}}}\nx-webhooks:\n  ping:\n    post:\n{post}"
+            )
+        };
+        let body = "      requestBody: {content: {application/json: {schema: {$ref: '#/components/schemas/Ping'}}}}\n";
+        let doc = Document::parse(
+            "case.yaml",
+            &format!(
+                "{HEAD}{}",
+                event(&format!(
+                    "      summary: Pings.\n      x-icr-permissions: [{{things: read}}]\n{body}"
+                ))
+            ),
+        )
+        .unwrap();
+        let api = generate(&doc, &Default::default()).unwrap().api;
+        assert_eq!(api.events.len(), 1);
+        assert_eq!(api.events[0].name, "Ping");
+        assert_eq!(api.events[0].actions, ["a", "b"]);
+        assert_eq!(api.events[0].requirement.to_string(), "things: read");
+        check(
+            &event(body),
+            ErrorKind::Permission,
+            "/x-webhooks/ping/post",
+            None,
+            "event `ping` lists no permissions",
+        );
+        check(
+            &event(
+                "      x-icr-permissions: [{things: read}]\n      requestBody: {content: {application/json: {schema: {type: object}}}}\n",
+            ),
+            ErrorKind::Unsupported,
+            "/x-webhooks/ping/post/requestBody/content/application~1json/schema",
+            None,
+            "as a `$ref` to a schema",
+        );
+        check(
+            &event(&format!(
+                "      x-icr-permissions: [{{thing: read}}]\n{body}"
+            )),
+            ErrorKind::Permission,
+            "/x-webhooks/ping/post/x-icr-permissions/0/thing",
+            None,
+            "did you mean `things`?",
+        );
+    }
+
+    #[test]
     fn what_cannot_be_expressed_is_an_error_at_its_node() {
         let ok = "      responses: {'204': {description: x}}\n";
         check(

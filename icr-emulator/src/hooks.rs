@@ -490,14 +490,26 @@ pub(crate) fn about_issue(
     about_project(state, r, project_id, event, action, fields);
 }
 
+/// What an edit changed, as a payload's `changes`: the previous value of
+/// each of `fields` that differs between `before` and `after`.
+pub(crate) fn previous(before: &Value, after: &Value, fields: &[&str]) -> Value {
+    let changed: Map<String, Value> = fields
+        .iter()
+        .filter(|field| before[**field] != after[**field])
+        .map(|field| ((*field).to_owned(), json!({"from": before[*field]})))
+        .collect();
+    Value::Object(changed)
+}
+
 /// The `issues` events of an update, from the timeline events it recorded:
 /// each state change, label, assignee and lock is its own event; anything
-/// else that changed is `edited`.
+/// else that changed (the title, the body) is `edited`, with `changes`.
 pub(crate) fn issue_updated(
     state: &mut State,
     r: &Request<'_>,
     project_id: i64,
     number: i64,
+    before: &Value,
     timeline: &[(&str, Value)],
 ) {
     let mut raised = false;
@@ -521,8 +533,18 @@ pub(crate) fn issue_updated(
         about_issue(state, r, project_id, number, "issues", name, extra);
         raised = true;
     }
-    if !raised || timeline.iter().any(|(name, _)| *name == "renamed") {
-        about_issue(state, r, project_id, number, "issues", "edited", json!({}));
+    let now = state.issue(project_id, number).cloned().unwrap_or_default();
+    let changes = previous(before, &now, &["title", "body"]);
+    if !raised || changes.as_object().is_some_and(|c| !c.is_empty()) {
+        about_issue(
+            state,
+            r,
+            project_id,
+            number,
+            "issues",
+            "edited",
+            json!({"changes": changes}),
+        );
     }
 }
 

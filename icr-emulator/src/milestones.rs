@@ -219,7 +219,7 @@ pub(crate) fn update(state: &mut State, r: &Request<'_>) -> Answer {
         project_id,
         "milestone",
         action,
-        json!({"milestone": now}),
+        json!({"milestone": now, "changes": hooks::previous(&before, &now, &["title", "description", "dueOn"])}),
     );
     Ok(Reply::json(200, now))
 }

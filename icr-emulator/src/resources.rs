@@ -991,7 +991,7 @@ fn update_issue(state: &mut State, r: &Request<'_>) -> Answer {
         .issue(project_id, number)
         .cloned()
         .ok_or_else(|| Failure::not_found("the issue"))?;
-    hooks::issue_updated(state, r, project_id, number, &events);
+    hooks::issue_updated(state, r, project_id, number, &before, &events);
     for (event, fields) in events {
         record(state, r, project_id, Some(number), event, fields);
     }
@@ -1096,12 +1096,14 @@ fn update_comment(state: &mut State, r: &Request<'_>) -> Answer {
         .iter_mut()
         .find(|c| c.project_id == project_id && c.value["id"] == id)
         .ok_or_else(|| Failure::not_found("the comment"))?;
+    let before = comment.value.clone();
     merge(
         &mut comment.value,
         json!({"body": body, "updatedAt": time(r.now)}),
     );
     let value = comment.value.clone();
     let number = value["issueNumber"].as_i64().unwrap_or_default();
+    let changes = hooks::previous(&before, &value, &["body"]);
     hooks::about_issue(
         state,
         r,
@@ -1109,7 +1111,7 @@ fn update_comment(state: &mut State, r: &Request<'_>) -> Answer {
         number,
         "issueComment",
         "edited",
-        json!({"comment": value}),
+        json!({"comment": value, "changes": changes}),
     );
     Ok(Reply::json(200, value))
 }
@@ -1226,6 +1228,7 @@ fn rewrite_label(state: &mut State, project_id: i64, old_name: &str, change: Opt
 fn update_label(state: &mut State, r: &Request<'_>) -> Answer {
     let project_id = r.id("projectId");
     let mut value = label(state, r)?;
+    let before = value.clone();
     let old_name = r.text("labelName").to_owned();
     if let Some(new_name) = r.field("newName").and_then(Value::as_str)
         && new_name != old_name
@@ -1252,7 +1255,7 @@ fn update_label(state: &mut State, r: &Request<'_>) -> Answer {
         project_id,
         "label",
         "edited",
-        json!({"label": value}),
+        json!({"label": value, "changes": hooks::previous(&before, &value, &["name", "color", "description"])}),
     );
     Ok(Reply::json(200, value))
 }
@@ -1314,7 +1317,8 @@ fn change_issue_labels(state: &mut State, r: &Request<'_>, change: LabelChange) 
         issue["updatedAt"] = json!(time(r.now));
     }
     if !events.is_empty() {
-        hooks::issue_updated(state, r, project_id, number, &events);
+        let unchanged = state.issue(project_id, number).cloned().unwrap_or_default();
+        hooks::issue_updated(state, r, project_id, number, &unchanged, &events);
     }
     for (event, fields) in events {
         record(state, r, project_id, Some(number), event, fields);

@@ -759,6 +759,26 @@ async fn every_event_the_emulator_sends_matches_the_spec_and_decodes_typed() {
     ];
     let seen: Vec<&str> = seen.iter().map(String::as_str).collect();
     assert_eq!(seen, expected);
+    // Edits say what each changed field was.
+    let payload_of = |event: &str, action: &str| -> serde_json::Value {
+        deliveries
+            .iter()
+            .map(|(_, body)| serde_json::from_slice::<serde_json::Value>(body).unwrap())
+            .find(|p| p["event"] == event && p["action"] == action)
+            .unwrap()
+    };
+    assert_eq!(
+        payload_of("label", "edited")["changes"]["color"]["from"],
+        "d73a4a"
+    );
+    assert_eq!(
+        payload_of("issues", "edited")["changes"]["title"]["from"],
+        "t"
+    );
+    assert_eq!(
+        payload_of("issueComment", "edited")["changes"]["body"]["from"],
+        "hi"
+    );
 }
 
 /// A receiver of its own on loopback whose `issues` handler panics on its

@@ -57,6 +57,10 @@ pub(crate) fn dispatch(state: &mut State, r: &Request<'_>) -> Option<Answer> {
         "issues/createIssue" => create_issue(state, r),
         "issues/getIssue" => issue(state, r).map(|i| Reply::json(200, i.clone())),
         "issues/updateIssue" => update_issue(state, r),
+        "issues/lockIssue" => lock_issue(state, r, true),
+        "issues/unlockIssue" => lock_issue(state, r, false),
+        "issues/addAssignees" => change_assignees(state, r, true),
+        "issues/removeAssignees" => change_assignees(state, r, false),
         "comments/listIssueComments" => list_comments(state, r, true),
         "comments/listProjectComments" => list_comments(state, r, false),
         "comments/createComment" => create_comment(state, r),
@@ -996,6 +1000,81 @@ fn update_issue(state: &mut State, r: &Request<'_>) -> Answer {
         record(state, r, project_id, Some(number), event, fields);
     }
     Ok(Reply::json(200, updated))
+}
+
+/// Locks (with the reason given, if any) or unlocks an issue.
+fn lock_issue(state: &mut State, r: &Request<'_>, lock: bool) -> Answer {
+    let (project_id, number) = (r.id("projectId"), r.id("issueNumber"));
+    let before = issue(state, r)?.clone();
+    if before["locked"] == lock {
+        return Ok(Reply::empty(204));
+    }
+    let reason = if lock {
+        r.field("lockReason").cloned().unwrap_or(Value::Null)
+    } else {
+        Value::Null
+    };
+    if let Some(issue) = state.issue_mut(project_id, number) {
+        merge(
+            issue,
+            json!({"locked": lock, "activeLockReason": reason, "updatedAt": time(r.now)}),
+        );
+    }
+    let event = if lock {
+        ("locked", json!({"lockReason": reason}))
+    } else {
+        ("unlocked", json!({}))
+    };
+    let events = [event];
+    hooks::issue_updated(state, r, project_id, number, &before, &events);
+    for (event, fields) in events {
+        record(state, r, project_id, Some(number), event, fields);
+    }
+    Ok(Reply::empty(204))
+}
+
+/// Adds people to an issue's assignees, or removes them.
+fn change_assignees(state: &mut State, r: &Request<'_>, add: bool) -> Answer {
+    let (project_id, number) = (r.id("projectId"), r.id("issueNumber"));
+    let before = issue(state, r)?.clone();
+    // People who cannot be assigned (no such user) are left out, as the
+    // operation describes no refusal for them.
+    let named: Vec<Value> = names_in(r.field("assignees"))
+        .iter()
+        .filter_map(|login| state.users.get(*login).cloned())
+        .collect();
+    let had = before["assignees"].as_array().cloned().unwrap_or_default();
+    let has = |list: &[Value], user: &Value| list.iter().any(|u| u["login"] == user["login"]);
+    let (now, events): (Vec<Value>, Vec<(&str, Value)>) = if add {
+        let new: Vec<Value> = named.iter().filter(|u| !has(&had, u)).cloned().collect();
+        let events = new
+            .iter()
+            .map(|user| ("assigned", json!({"assignee": user})))
+            .collect();
+        (had.iter().chain(&new).cloned().collect(), events)
+    } else {
+        let gone: Vec<Value> = had.iter().filter(|u| has(&named, u)).cloned().collect();
+        let events = gone
+            .iter()
+            .map(|user| ("unassigned", json!({"assignee": user})))
+            .collect();
+        (
+            had.iter().filter(|u| !has(&named, u)).cloned().collect(),
+            events,
+        )
+    };
+    if let Some(issue) = state.issue_mut(project_id, number) {
+        merge(issue, json!({"assignees": now, "updatedAt": time(r.now)}));
+    }
+    if !events.is_empty() {
+        hooks::issue_updated(state, r, project_id, number, &before, &events);
+    }
+    for (event, fields) in events {
+        record(state, r, project_id, Some(number), event, fields);
+    }
+    let status = if add { 201 } else { 200 };
+    let updated = issue(state, r)?.clone();
+    Ok(Reply::json(status, updated))
 }
 
 fn label_events<'a>(had: &[Value], now: &[Value]) -> Vec<(&'a str, Value)> {

@@ -630,6 +630,20 @@ async fn every_event_the_emulator_sends_matches_the_spec_and_decodes_typed() {
             .await
             .unwrap();
     }
+    icr_api::issues::lock_issue(&client, project, issue, None)
+        .await
+        .unwrap();
+    icr_api::issues::unlock_issue(&client, project, issue)
+        .await
+        .unwrap();
+    let ada = icr_api::models::AssigneesRequest::new(vec!["ada".to_owned()]);
+    icr_api::issues::add_assignees(&client, project, issue, &ada)
+        .await
+        .unwrap();
+    let after = icr_api::issues::remove_assignees(&client, project, issue, &ada)
+        .await
+        .unwrap();
+    assert_eq!(after.assignees.len(), 1, "grace stays: {after:?}");
     icr_api::labels::add_issue_labels(
         &client,
         project,
@@ -742,8 +756,11 @@ async fn every_event_the_emulator_sends_matches_the_spec_and_decodes_typed() {
         "issues.closed",
         "issues.edited",
         "issues.labeled",
+        "issues.locked",
         "issues.opened",
         "issues.reopened",
+        "issues.unassigned",
+        "issues.unlocked",
         "label.created",
         "label.deleted",
         "label.edited",

@@ -9,8 +9,9 @@
 //! `icr.request` span, decoding into the model. Logging is on at `INFO`
 //! (a production setting; the span is at `DEBUG`), then at `DEBUG`.
 //!
-//! Rounds alternate between the two sides, so that drift of the machine
-//! hits both; the figure is the median of the per-round ratios, with the
+//! Rounds alternate between the sides, each round starting with another,
+//! so that drift of the machine hits all and no side always follows the
+//! same one; the figure is the median of the per-round ratios, with the
 //! lowest and highest. Prints figures; asserts nothing.
 
 use std::sync::Arc;
@@ -166,8 +167,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         level.reload(filter)?;
         // Per side: µs per request in each round; the sides take turns.
         let mut rounds: [Vec<f64>; 3] = Default::default();
-        for _ in 0..ROUNDS {
-            for (side, times) in rounds.iter_mut().enumerate() {
+        for round in 0..ROUNDS {
+            // Each round starts with another side, so that no side always
+            // follows the same one (and finds the caches as it left them).
+            for turn in 0..rounds.len() {
+                let side = (round + turn) % rounds.len();
+                let times = &mut rounds[side];
                 let start = Instant::now();
                 for _ in 0..REQUESTS {
                     match side {

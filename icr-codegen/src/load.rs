@@ -54,10 +54,28 @@ impl Document {
         }
     }
 
-    /// Parses spec text, YAML or JSON (JSON is YAML too). `origin` names the
-    /// text in errors.
+    /// Parses spec text, YAML or JSON. JSON (text that starts with `{`) is
+    /// read by `serde_json`, many times faster than a YAML parser on the
+    /// large descriptions that come as JSON. `origin` names the text in
+    /// errors.
     pub fn parse(origin: impl Into<String>, text: &str) -> Result<Self, SpecError> {
         let origin = origin.into();
+        if text.trim_start().starts_with('{') {
+            return match serde_json::from_str::<Value>(text) {
+                Ok(raw) => Ok(Self::from_value(origin, raw)),
+                Err(err) => Err(SpecError {
+                    kind: ErrorKind::Syntax,
+                    file: origin,
+                    pointer: JsonPointer::root(),
+                    operation_id: None,
+                    message: format!(
+                        "not valid JSON at line {}, column {}: {err}",
+                        err.line(),
+                        err.column()
+                    ),
+                }),
+            };
+        }
         match serde_norway::from_str::<Value>(text) {
             Ok(raw) => Ok(Self::from_value(origin, raw)),
             Err(err) => {
@@ -260,6 +278,14 @@ mod tests {
         assert_eq!(err.kind, ErrorKind::Syntax);
         assert_eq!(err.file, "broken.yaml");
         assert!(err.message.contains("line 3"), "{err}");
+        // JSON is read as JSON, and its errors say where too.
+        let json =
+            Document::parse("spec.json", "{\"openapi\": \"3.0.3\",\n \"paths\": {}}").unwrap();
+        assert_eq!(json.raw()["openapi"], "3.0.3");
+        let err =
+            Document::parse("broken.json", "{\"openapi\": \"3.0.3\",\n \"paths\": }").unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Syntax);
+        assert!(err.message.contains("not valid JSON at line 2"), "{err}");
     }
 
     #[test]

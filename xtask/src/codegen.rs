@@ -274,6 +274,9 @@ pub(crate) fn cargo_check(crate_dir: &Path) -> std::io::Result<std::process::Out
     std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
         .args(["check", "--quiet", "--message-format", "short"])
         .current_dir(crate_dir)
+        // Checked once, as a user's clean build would be (and as the
+        // benchmark's figures say): no incremental cache to write or read.
+        .env("CARGO_INCREMENTAL", "0")
         .env(
             "CARGO_TARGET_DIR",
             root.join("target").join("standalone-check"),

@@ -3,6 +3,7 @@
 
 mod bench;
 mod codegen;
+mod real_api;
 mod spec_check;
 mod stress_spec;
 
@@ -22,7 +23,13 @@ struct Cli {
 enum Command {
     /// Measure the generator: generation time, lines per operation, and
     /// `cargo check` of the stress spec's crate, each against a baseline.
-    BenchCodegen,
+    BenchCodegen {
+        /// Instead, measure a real API: GitHub's REST description
+        /// (`@octokit/openapi`, fetched with npm once) converted to ICR's
+        /// conventions. Needs npm and the registry; minutes.
+        #[arg(long)]
+        real: bool,
+    },
     /// Write icr-codegen/tests/fixtures/stress.yaml, the generator's stress
     /// spec, from stress-core.yaml beside it.
     StressSpec,
@@ -109,7 +116,7 @@ fn workspace_root() -> PathBuf {
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::BenchCodegen => match bench::run() {
+        Command::BenchCodegen { real } => match if real { real_api::run() } else { bench::run() } {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
                 eprintln!("{err}");

@@ -233,6 +233,15 @@ impl Hooked {
             .unwrap()
     }
 
+    /// The first delivery of an `opened` issue in the (settled) log.
+    async fn delivery_of_opened(&self) -> icr_api::models::WebhookDelivery {
+        self.settled()
+            .await
+            .into_iter()
+            .find(|d| d.action.as_deref() == Some("opened"))
+            .expect("an issue was opened")
+    }
+
     /// Waits until the log shows every delivery answered.
     async fn settled(&self) -> Vec<icr_api::models::WebhookDelivery> {
         for _ in 0..100 {
@@ -306,12 +315,7 @@ async fn post(url: &str, headers: reqwest::header::HeaderMap, body: &[u8]) -> re
 async fn issue_payload(hooked: &mut Hooked, number: i64) -> Vec<u8> {
     hooked.open_issue("a model payload").await;
     hooked.next().await;
-    let opened = hooked
-        .settled()
-        .await
-        .into_iter()
-        .find(|d| d.action.as_deref() == Some("opened"))
-        .unwrap();
+    let opened = hooked.delivery_of_opened().await;
     let client = hooked.app.app_client().unwrap();
     let detail = icr_api::apps::get_webhook_delivery(&client, opened.id)
         .await
@@ -420,12 +424,7 @@ async fn a_duplicate_delivery_is_handled_once() {
     assert_eq!(hooked.next().await.number, number);
     // ICR sends it again (a redelivery keeps its `X-ICR-Delivery`): taken,
     // answered 200, not handled again.
-    let opened = hooked
-        .settled()
-        .await
-        .into_iter()
-        .find(|d| d.action.as_deref() == Some("opened"))
-        .unwrap();
+    let opened = hooked.delivery_of_opened().await;
     let client = hooked.app.app_client().unwrap();
     icr_api::apps::redeliver_webhook_delivery(&client, opened.id)
         .await

@@ -36,6 +36,8 @@ mod tests {
         assert_eq!(
             Triage::grants(),
             [
+                // Held by every installation, so implied.
+                Grant::new("metadata", Level::Read),
                 Grant::new("projects", Level::Read),
                 Grant::new("issues", Level::Write)
             ]

@@ -275,7 +275,7 @@ impl App {
             Arc::new(TokenSource::new(
                 self.clone(),
                 id,
-                P::grants().into(),
+                P::requested().into(),
                 P::catalog(),
                 P::NAME,
             )),

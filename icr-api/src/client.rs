@@ -667,7 +667,7 @@ impl<P: Declaration> InstallationClient<P> {
             .await?
             .json()?;
         let missing = crate::grants::missing(
-            &P::grants(),
+            &P::requested(),
             description
                 .permissions
                 .iter()
@@ -755,7 +755,9 @@ impl<P> InstallationClient<P> {
                     to: Q::NAME,
                 });
             }
-            Auth::Managed(source) => Auth::Managed(Arc::new(source.narrowed(Q::grants(), Q::NAME))),
+            Auth::Managed(source) => {
+                Auth::Managed(Arc::new(source.narrowed(Q::requested(), Q::NAME)))
+            }
         };
         Ok(InstallationClient {
             client: self.client.clone(),

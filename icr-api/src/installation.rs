@@ -82,7 +82,7 @@ impl<P: Declaration> Installation<P> {
     /// for it (422 naming the permissions) or reports a token without it.
     pub async fn create_token(&self) -> Result<InstallationToken<P>> {
         let created =
-            create_checked(&self.app, self.id, &P::grants(), P::catalog(), P::NAME).await?;
+            create_checked(&self.app, self.id, &P::requested(), P::catalog(), P::NAME).await?;
         Ok(InstallationToken {
             // Checked just above: the server granted every permission of `P`.
             client: InstallationClient::with_token_unchecked(

@@ -242,6 +242,16 @@ impl Request {
         self
     }
 
+    /// Sends `body` as JSON under a media type of the API's own
+    /// (`application/vnd.example.object`).
+    pub fn json_as(mut self, body: &impl Serialize, media_type: &'static str) -> Self {
+        match crate::secret::expose_secrets(|| serde_json::to_vec(body)) {
+            Ok(bytes) => self.body = Some((media_type, bytes.into())),
+            Err(err) => self.fail(format!("the body does not serialize as JSON: {err}")),
+        }
+        self
+    }
+
     /// Sends `body` as an HTML form (`application/x-www-form-urlencoded`).
     pub fn form(mut self, body: &impl Serialize) -> Self {
         match crate::secret::expose_secrets(|| serde_urlencoded::to_string(body)) {

@@ -33,6 +33,12 @@ use crate::{Document, JsonPointer, OperationRef, SpecError};
 pub const SKIPPED_UNMARKED: &str =
     "not marked \"Works with ICR Apps.\" and not an app (JWT) endpoint";
 
+/// The reason recorded for operations that answer nothing a typed
+/// function can return: no `2XX` and no `default` answer, only a redirect
+/// to elsewhere (`302` to a download) or a protocol switch (`101`).
+pub const SKIPPED_NO_SUCCESS: &str =
+    "no success (2xx or default) answer to return, only a redirect (3xx) or protocol switch (101)";
+
 const COMPONENT_SCHEMAS: &str = "#/components/schemas/";
 
 /// The module of the webhook events, and of the models only they use.
@@ -59,8 +65,10 @@ pub fn lower(doc: &Document) -> Result<Api, Vec<SpecError>> {
         return Err(lowerer.errors);
     }
     lowerer.mark_recursion();
+    lowerer.settle_type_names();
     Ok(Api {
         title: openapi.info.title.clone(),
+        platform: platform(doc, &openapi.info.title),
         operations: lowerer.operations,
         types: lowerer.types,
         events: lowerer.events,
@@ -131,9 +139,6 @@ struct Lowerer<'a> {
     events: Vec<crate::model::Event>,
     /// Component schema name → its type, once lowered.
     components: HashMap<String, usize>,
-    /// Component schema name → its reserved Rust name.
-    component_names: HashMap<String, String>,
-    type_names: Names,
     /// Function names taken, by module.
     function_names: HashMap<String, Names>,
     /// The module of each tag, and the module names taken (`models` and `permissions` are).
@@ -152,13 +157,6 @@ struct Lowerer<'a> {
 
 impl<'a> Lowerer<'a> {
     fn new(doc: &'a Document, openapi: &'a openapiv3::OpenAPI, catalog: Catalog) -> Self {
-        let mut type_names = Names::default();
-        let mut component_names = HashMap::new();
-        if let Some(components) = &openapi.components {
-            for name in components.schemas.keys() {
-                component_names.insert(name.clone(), type_names.unique(pascal(name)));
-            }
-        }
         Self {
             doc,
             openapi,
@@ -167,8 +165,6 @@ impl<'a> Lowerer<'a> {
             types: Vec::new(),
             events: Vec::new(),
             components: HashMap::new(),
-            component_names,
-            type_names,
             function_names: HashMap::new(),
             tag_modules: HashMap::new(),
             module_names: Names::with_reserved(["models", "permissions", EVENTS_MODULE]),
@@ -312,7 +308,7 @@ impl<'a> Lowerer<'a> {
             .or_default()
             .unique(base_name);
         self.module = module.clone();
-        let hint = pascal(&name);
+        let hint = operation_hint(operation_ref);
 
         let errors_before = self.errors.len();
         let (args, options) = self.parameters(operation_ref, &operation, &hint);
@@ -320,9 +316,34 @@ impl<'a> Lowerer<'a> {
             Some(body) => self.request_body(body, &at.join("requestBody"), &hint),
             None => None,
         };
-        let response = self.responses(&operation, &at.join("responses"), &hint);
+        let mut response = self.responses(&operation, &at.join("responses"), &hint);
         if self.errors.len() > errors_before {
             return;
+        }
+        let answers_something = operation.responses.default.is_some()
+            || operation.responses.responses.keys().any(|code| match code {
+                StatusCode::Code(code) => (200..300).contains(code),
+                StatusCode::Range(range) => *range == 2,
+            });
+        if !answers_something {
+            self.summary
+                .skipped
+                .entry(SKIPPED_NO_SUCCESS.to_owned())
+                .or_default()
+                .push(label);
+            return;
+        }
+        // The options struct and answer enum sit beside the function in its
+        // tag's module, so they take its name, unique there.
+        let options = options.map(|options| Options {
+            name: format!("{}Options", pascal(&name)),
+            ..options
+        });
+        if let ResponseShape::Enum {
+            name: enum_name, ..
+        } = &mut response
+        {
+            *enum_name = format!("{}Response", pascal(&name));
         }
         // A list is read with GETs of its pages: one that takes a body is
         // not paged here.
@@ -696,7 +717,7 @@ impl<'a> Lowerer<'a> {
             }
         }
         let options = (!optional.is_empty()).then(|| Options {
-            name: self.type_names.unique(format!("{hint}Options")),
+            name: String::new(), // named after the function, below
             params: optional,
         });
         (args, options)
@@ -741,6 +762,32 @@ impl<'a> Lowerer<'a> {
     }
 
     /// The type and encoding of a body of `media_type`.
+    /// Whether a schema describes a structure (an object, a list, a
+    /// composition of schemas, a component that is one) rather than a
+    /// string of bytes.
+    fn is_structured(&self, schema: &ReferenceOr<Schema>) -> bool {
+        let schema = match schema {
+            ReferenceOr::Item(schema) => schema,
+            ReferenceOr::Reference { reference } => {
+                let target = JsonPointer::from_fragment(reference)
+                    .and_then(|pointer| self.doc.raw().pointer(pointer.as_str()));
+                match target
+                    .map(|node| serde_json::from_value::<Schema>(self.followed(node).clone()))
+                {
+                    Some(Ok(schema)) => return self.is_structured(&ReferenceOr::Item(schema)),
+                    _ => return false,
+                }
+            }
+        };
+        matches!(
+            schema.schema_kind,
+            SchemaKind::Type(Type::Object(_) | Type::Array(_))
+                | SchemaKind::AllOf { .. }
+                | SchemaKind::OneOf { .. }
+                | SchemaKind::AnyOf { .. }
+        ) || matches!(&schema.schema_kind, SchemaKind::Any(any) if !any.properties.is_empty())
+    }
+
     fn body_type(
         &mut self,
         media_type: &str,
@@ -752,6 +799,11 @@ impl<'a> Lowerer<'a> {
             0 => Encoding::Json,
             1 => Encoding::Form,
             2 => Encoding::Text(media_type.to_owned()),
+            // A media type of the API's own (`application/vnd.x.object`)
+            // whose schema is a structure is JSON by another name.
+            3 if schema.is_some_and(|schema| self.is_structured(schema)) => {
+                Encoding::VendorJson(media_type.to_owned())
+            }
             _ => {
                 return Some((
                     Ty::Prim(Prim::Bytes),
@@ -812,6 +864,22 @@ impl<'a> Lowerer<'a> {
 
         let mut variants: Vec<ResponseVariant> = Vec::new();
         let mut accept: Vec<String> = Vec::new();
+        let mut variants_named = false;
+        // The first answer's types are `…Response`, the others' say which
+        // answer they are (`…ResponseMultiStatus`).
+        let mut type_hint = |status_name: &str, media_type: &str, several: bool| {
+            if variants_named {
+                let media = if several {
+                    pascal(media_subtype(media_type))
+                } else {
+                    String::new()
+                };
+                format!("{hint}Response{status_name}{media}")
+            } else {
+                variants_named = true;
+                format!("{hint}Response")
+            }
+        };
         for (statuses, status_name, response, response_at) in answers {
             let Some((response, response_at)) = self.item(&response, &response_at) else {
                 continue;
@@ -833,7 +901,7 @@ impl<'a> Lowerer<'a> {
                     media_type,
                     media.schema.as_ref(),
                     &media_at,
-                    &format!("{hint}Response"),
+                    &type_hint(&status_name, media_type, several),
                 ) else {
                     continue;
                 };
@@ -881,7 +949,7 @@ impl<'a> Lowerer<'a> {
                     variant.name = names.unique(std::mem::take(&mut variant.name));
                 }
                 ResponseShape::Enum {
-                    name: self.type_names.unique(format!("{hint}Response")),
+                    name: String::new(), // named after the function, below
                     variants,
                     accept,
                 }
@@ -917,7 +985,7 @@ impl<'a> Lowerer<'a> {
         // A reference elsewhere (into a path, another schema's property…) is
         // lowered where it points, named after the last segment.
         let (schema, target) = self.follow::<Schema>(reference, at)?;
-        let hint = pascal(&target.last().unwrap_or_default());
+        let hint = pointer_hint(self.doc.raw(), &target);
         self.inline(&schema, &target, &hint)
     }
 
@@ -938,11 +1006,7 @@ impl<'a> Lowerer<'a> {
         if let Some(&id) = self.components.get(name) {
             return Some((Ty::Named(id), nullable));
         }
-        let rust_name = self
-            .component_names
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| pascal(name));
+        let rust_name = pascal(name);
         let pointer = JsonPointer::root()
             .join("components")
             .join("schemas")
@@ -1005,7 +1069,7 @@ impl<'a> Lowerer<'a> {
         match self.kind(schema, at, hint)? {
             Lowered::Type(ty) => Some((ty, nullable)),
             Lowered::Def(kind, doc) => {
-                let name = self.type_names.unique(pascal(hint));
+                let name = pascal(hint);
                 self.types.push(TypeDef {
                     name,
                     api_name: None,
@@ -1366,9 +1430,12 @@ impl<'a> Lowerer<'a> {
                     tags.push(component.clone());
                 }
             }
-            let base = match (&tags[..], &component) {
-                ([tag], _) => pascal(tag),
-                (_, Some(component)) => pascal(component),
+            let base = match (&tags[..], &component, member) {
+                ([tag], _, _) => pascal(tag),
+                (_, Some(component), _) => pascal(component),
+                (_, None, ReferenceOr::Item(schema)) => {
+                    variant_stem(schema, members).unwrap_or_else(|| format!("Variant{}", index + 1))
+                }
                 _ => format!("Variant{}", index + 1),
             };
             let (ty, nullable) = self.schema(
@@ -1389,6 +1456,57 @@ impl<'a> Lowerer<'a> {
         }
         let tag = discriminator.map(|d| d.property_name.clone());
         Some(Lowered::Def(TypeKind::Union { tag, variants }, doc))
+    }
+
+    // ---- Names ------------------------------------------------------
+
+    /// Makes the type names unique. Each type was named from where it is
+    /// defined (a component's name; an operation's id and the role and
+    /// property path of an inline schema), never from a count, so a name
+    /// is taken twice only when two spellings meet (`foo-bar` and
+    /// `foo_bar`). Then a component keeps it before an inline type, and
+    /// the one defined at the first JSON pointer before the others, which
+    /// get a suffix made from their own pointer: `XH3f9a`. No name depends
+    /// on the order of the spec or on the other operations, so adding one
+    /// renames nothing. (An operation's options struct and answer enum are
+    /// named after its function, in its tag's module, apart from these.)
+    fn settle_type_names(&mut self) {
+        // (name, is inline, pointer, type): sorted, the first of each name
+        // keeps it.
+        let mut claims: Vec<(String, bool, JsonPointer, usize)> = self
+            .types
+            .iter()
+            .enumerate()
+            .map(|(id, def)| {
+                (
+                    def.name.clone(),
+                    def.api_name.is_none(),
+                    def.pointer.clone(),
+                    id,
+                )
+            })
+            .collect();
+        claims.sort_by(|a, b| (&a.0, a.1, a.2.as_str()).cmp(&(&b.0, b.1, b.2.as_str())));
+        let mut taken: HashSet<String> = claims.iter().map(|c| c.0.clone()).collect();
+        let mut previous: Option<String> = None;
+        for (name, _, pointer, id) in claims {
+            let settled = if previous.as_deref() == Some(name.as_str()) {
+                let mut suffixed = format!("{name}H{:04x}", fnv1a(pointer.as_str()) & 0xffff);
+                let mut more = 0u64;
+                while !taken.insert(suffixed.clone()) {
+                    more += 1;
+                    suffixed = format!(
+                        "{name}H{:08x}",
+                        fnv1a(&format!("{}#{more}", pointer.as_str())) & 0xffff_ffff
+                    );
+                }
+                suffixed
+            } else {
+                name.clone()
+            };
+            previous = Some(name);
+            self.types[id].name = settled;
+        }
     }
 
     // ---- Recursion ----------------------------------------------------
@@ -1502,6 +1620,245 @@ fn add_properties(
     }
 }
 
+/// The name of an inline member of a `oneOf` or `anyOf`, from what it is:
+/// its `title`; the one value of a one-value enum (`"monthly"` →
+/// `Monthly`); its type (`String`, `DateTime`, `Integer`, `Number`,
+/// `Boolean`, `List`, `Object`). An object beside other inline objects is
+/// named by its first property that they lack (`WithPath`). `None` when
+/// nothing names it.
+fn variant_stem(schema: &Schema, members: &[ReferenceOr<Schema>]) -> Option<String> {
+    if let Some(title) = &schema.schema_data.title {
+        return Some(pascal(title));
+    }
+    let stem = match &schema.schema_kind {
+        SchemaKind::Type(Type::String(string)) => {
+            let values: Vec<&String> = string.enumeration.iter().flatten().collect();
+            match (values.as_slice(), &string.format) {
+                ([value], _) => pascal(value),
+                (_, VariantOrUnknownOrEmpty::Item(StringFormat::DateTime)) => "DateTime".to_owned(),
+                (_, VariantOrUnknownOrEmpty::Item(StringFormat::Date)) => "Date".to_owned(),
+                (_, VariantOrUnknownOrEmpty::Item(StringFormat::Binary | StringFormat::Byte)) => {
+                    "Bytes".to_owned()
+                }
+                _ => "String".to_owned(),
+            }
+        }
+        SchemaKind::Type(Type::Integer(_)) => "Integer".to_owned(),
+        SchemaKind::Type(Type::Number(_)) => "Number".to_owned(),
+        SchemaKind::Type(Type::Boolean(_)) => "Boolean".to_owned(),
+        SchemaKind::Type(Type::Array(array)) => {
+            let item = match &array.items {
+                Some(ReferenceOr::Reference { reference }) => reference
+                    .strip_prefix(COMPONENT_SCHEMAS)
+                    .filter(|name| !name.contains('/'))
+                    .map(pascal),
+                Some(ReferenceOr::Item(item)) => variant_stem(item, &[]),
+                None => None,
+            };
+            format!("{}List", item.unwrap_or_default())
+        }
+        SchemaKind::Type(Type::Object(object)) => {
+            let others: Vec<&openapiv3::ObjectType> = members
+                .iter()
+                .filter_map(|member| match member {
+                    ReferenceOr::Item(Schema {
+                        schema_kind: SchemaKind::Type(Type::Object(other)),
+                        schema_data,
+                    }) if schema_data.title.is_none() && !std::ptr::eq(other, object) => {
+                        Some(other)
+                    }
+                    _ => None,
+                })
+                .collect();
+            if others.is_empty() {
+                "Object".to_owned()
+            } else {
+                let own = object
+                    .required
+                    .iter()
+                    .chain(object.properties.keys())
+                    .find(|name| others.iter().all(|o| !o.properties.contains_key(*name)))?;
+                format!("With{}", pascal(own))
+            }
+        }
+        SchemaKind::AllOf { all_of } => all_of.iter().find_map(|part| match part {
+            ReferenceOr::Reference { reference } => reference
+                .strip_prefix(COMPONENT_SCHEMAS)
+                .filter(|name| !name.contains('/'))
+                .map(pascal),
+            ReferenceOr::Item(_) => None,
+        })?,
+        // `{required: [status]}`: the member that has `status`.
+        SchemaKind::Any(any) if any.properties.is_empty() && !any.required.is_empty() => {
+            format!("With{}", pascal(&any.required[0]))
+        }
+        _ => return None,
+    };
+    Some(stem)
+}
+
+/// The platform's name, for the wording of diagnostics: the root's
+/// `x-icr-platform` (`ICR`), or else the first word of the title.
+fn platform(doc: &Document, title: &str) -> String {
+    doc.raw()
+        .get(PLATFORM_EXTENSION)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .or_else(|| title.split_whitespace().next())
+        .unwrap_or("the API's")
+        .to_owned()
+}
+
+/// The root extension that names the platform in diagnostics.
+pub const PLATFORM_EXTENSION: &str = "x-icr-platform";
+
+/// The stem of the names of an operation's types: its `operationId` in
+/// `PascalCase`, without a group prefix (`issues/`) that the rest already
+/// says (`issues/createIssue` → `CreateIssue`, `issues/create` →
+/// `IssuesCreate`, `actions/list-org-secrets` → `ActionsListOrgSecrets`).
+/// It depends on the operation alone, and two operations never share an
+/// id, so operations never take each other's names. Without an id, the
+/// method and path (`GetReposOwnerRepo`).
+fn operation_hint(operation: &OperationRef<'_>) -> String {
+    operation_stem(operation.operation_id(), operation.method, operation.path)
+}
+
+fn operation_stem(id: Option<&str>, method: &str, path: &str) -> String {
+    let Some(id) = id else {
+        return pascal(&format!("{method} {path}"));
+    };
+    let Some((group, last)) = id.rsplit_once('/') else {
+        return pascal(id);
+    };
+    let words = |text: &str| -> Vec<String> {
+        snake(text)
+            .trim_start_matches("r#")
+            .split('_')
+            .filter(|w| !w.is_empty())
+            .map(singular_word)
+            .collect()
+    };
+    let own = words(last);
+    let said = words(group).iter().all(|word| own.contains(word));
+    if said {
+        pascal(last)
+    } else {
+        pascal(&format!("{group} {last}"))
+    }
+}
+
+/// The stem of the name of the schema at `at`, from where it is: the
+/// component or operation that holds it, then its place in there
+/// (`/components/schemas/run/properties/status` → `RunStatus`; an
+/// operation's `…/requestBody/…/properties/state` → `CreateIssueBodyState`).
+/// For schemas that are reached by a reference into a path or a property
+/// rather than through their holder.
+fn pointer_hint(raw: &Value, at: &JsonPointer) -> String {
+    let segments: Vec<String> = at
+        .as_str()
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    let (mut hint, rest) = match segments.as_slice() {
+        [root, section, name, rest @ ..] if root == "components" => {
+            let role = match section.as_str() {
+                "requestBodies" => "Body",
+                "responses" => "Response",
+                _ => "",
+            };
+            (format!("{}{role}", pascal(name)), rest)
+        }
+        [root, path, method, rest @ ..] if root == "paths" => {
+            let id = raw
+                .get("paths")
+                .and_then(|paths| paths.get(path))
+                .and_then(|item| item.get(method))
+                .and_then(|op| op.get("operationId"))
+                .and_then(Value::as_str);
+            (operation_stem(id, method, path), rest)
+        }
+        _ => return pascal(&at.last().unwrap_or_default()),
+    };
+    // The pointer walked so far, to read a parameter's name at.
+    let escape = |segment: &str| segment.replace('~', "~0").replace('/', "~1");
+    let mut walked: String = segments[..segments.len() - rest.len()]
+        .iter()
+        .map(|segment| format!("/{}", escape(segment)))
+        .collect();
+    let mut rest = rest.iter();
+    while let Some(segment) = rest.next() {
+        walked.push('/');
+        walked.push_str(&escape(segment));
+        match segment.as_str() {
+            "properties" => {
+                if let Some(name) = rest.next() {
+                    walked.push('/');
+                    walked.push_str(&escape(name));
+                    hint.push_str(&pascal(name));
+                }
+            }
+            "parameters" => {
+                if let Some(index) = rest.next() {
+                    walked.push('/');
+                    walked.push_str(index);
+                    let name = raw
+                        .pointer(&format!("{walked}/name"))
+                        .and_then(Value::as_str)
+                        .unwrap_or("parameter");
+                    hint.push_str(&pascal(name));
+                }
+            }
+            "requestBody" => hint.push_str("Body"),
+            "responses" => {
+                if let Some(status) = rest.next() {
+                    walked.push('/');
+                    walked.push_str(status);
+                }
+                hint.push_str("Response");
+            }
+            "items" => hint = singular(&hint),
+            "additionalProperties" => hint.push_str("Value"),
+            "content" => {
+                if let Some(media) = rest.next() {
+                    walked.push('/');
+                    walked.push_str(&escape(media));
+                }
+            }
+            "allOf" | "oneOf" | "anyOf" => {
+                if let Some(index) = rest.next() {
+                    walked.push('/');
+                    walked.push_str(index);
+                    hint.push_str(&format!("Part{index}"));
+                }
+            }
+            _ => {}
+        }
+    }
+    hint
+}
+
+/// A lower-case word in the singular, for comparing words: `issues` →
+/// `issue`, `repositories` → `repository`.
+fn singular_word(word: &str) -> String {
+    if let Some(stem) = word.strip_suffix("ies") {
+        format!("{stem}y")
+    } else if word.ends_with('s') && !word.ends_with("ss") && word.len() > 3 {
+        word[..word.len() - 1].to_owned()
+    } else {
+        word.to_owned()
+    }
+}
+
+/// FNV-1a, 64 bits: a hash that is the same on every run and platform, for
+/// the suffixes of names that meet.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// The component that `at` is a direct property of, if it is one
 /// (`/components/schemas/{owner}/properties/{name}`).
 fn component_property(at: &JsonPointer) -> Option<String> {
@@ -1571,6 +1928,8 @@ fn status_name(statuses: (u16, u16)) -> String {
         (204, 204) => "NoContent".to_owned(),
         (205, 205) => "ResetContent".to_owned(),
         (206, 206) => "PartialContent".to_owned(),
+        (207, 207) => "MultiStatus".to_owned(),
+        (208, 208) => "AlreadyReported".to_owned(),
         (from, to) if from == to => format!("Status{from}"),
         _ => "Success".to_owned(),
     }
@@ -1603,6 +1962,199 @@ mod tests {
         format!(
             "paths:\n  /a:\n    get:\n      operationId: t/getA\n      description: Works with ICR Apps.\n      x-icr-permissions: [{{things: read}}]\n{details}"
         )
+    }
+
+    /// An operation `POST /{tag}` with id `{tag}/create`, an inline body
+    /// whose `title` is a string or an integer, and an inline answer.
+    fn create_in(tag: &str) -> String {
+        format!(
+            "  /{tag}:\n    post:\n      operationId: {tag}/create\n      tags: [{tag}]\n      description: Works with ICR Apps.\n      x-icr-permissions: [{{things: read}}]\n      requestBody:\n        content:\n          application/json:\n            schema:\n              type: object\n              properties:\n                title: {{oneOf: [{{type: string}}, {{type: integer}}]}}\n                state: {{type: string, enum: [open, closed]}}\n      responses:\n        '201': {{description: c, content: {{application/json: {{schema: {{type: object, properties: {{id: {{type: integer}}}}}}}}}}}}\n"
+        )
+    }
+
+    /// The type names of a document, each with where it is defined.
+    fn type_names(paths: &str) -> std::collections::BTreeMap<String, String> {
+        let doc = Document::parse("case.yaml", &format!("{HEAD}paths:\n{paths}")).unwrap();
+        let api = super::lower(&doc).unwrap();
+        api.types
+            .iter()
+            .map(|t| (t.name.clone(), t.pointer.as_str().to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn type_names_come_from_where_types_are_defined() {
+        let names = type_names(
+            &[
+                create_in("issues"),
+                create_in("projects"),
+                create_in("labels"),
+            ]
+            .concat(),
+        );
+        let listed: Vec<&str> = names.keys().map(String::as_str).collect();
+        for tag in ["Issues", "Projects", "Labels"] {
+            for role in [
+                "CreateBody",
+                "CreateBodyTitle",
+                "CreateBodyState",
+                "CreateResponse",
+            ] {
+                let name = format!("{tag}{role}");
+                assert!(listed.contains(&name.as_str()), "{name} not in {listed:?}");
+            }
+        }
+        assert!(
+            listed
+                .iter()
+                .all(|name| !name.ends_with(|c: char| c.is_ascii_digit())),
+            "{listed:?}"
+        );
+        // The `oneOf`'s variants are named after their types.
+        let doc = Document::parse(
+            "case.yaml",
+            &format!("{HEAD}paths:\n{}", create_in("issues")),
+        )
+        .unwrap();
+        let api = super::lower(&doc).unwrap();
+        let title = api
+            .types
+            .iter()
+            .find(|t| t.name == "IssuesCreateBodyTitle")
+            .unwrap();
+        let crate::model::TypeKind::Union { variants, .. } = &title.kind else {
+            panic!("{:?}", title.kind);
+        };
+        let variant_names: Vec<&str> = variants.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(variant_names, ["String", "Integer"]);
+    }
+
+    #[test]
+    fn adding_operations_renames_no_type() {
+        let before = type_names(&[create_in("issues"), create_in("projects")].concat());
+        // New operations before, between and after, one of them with the
+        // same last segment and tag words that collide.
+        let after = type_names(
+            &[
+                create_in("aaa"),
+                create_in("issues"),
+                create_in("issue"),
+                create_in("projects"),
+                create_in("zzz"),
+            ]
+            .concat(),
+        );
+        for (name, pointer) in &before {
+            assert_eq!(after.get(name), Some(pointer), "`{name}` was renamed");
+        }
+        assert!(after.len() > before.len());
+    }
+
+    #[test]
+    fn diagnostics_name_the_platform_the_spec_names() {
+        let wording = |head: &str| {
+            let doc = Document::parse(
+                "case.yaml",
+                &format!(
+                    "{head}{}",
+                    op("      responses: {'204': {description: none}}\n")
+                ),
+            )
+            .unwrap();
+            let generated = generate(&doc, &Default::default()).unwrap();
+            let files = crate::format::files(&generated.root, "lib.rs", "test").unwrap();
+            files.iter().map(|f| f.text.clone()).collect::<String>()
+        };
+        let named = wording(&HEAD.replace("info:", "x-icr-platform: Acme\ninfo:"));
+        assert!(
+            named.contains("the Acme App `{Self}` was not granted `things: read`"),
+            "{named}"
+        );
+        assert!(named.contains("the app's settings on Acme;"), "{named}");
+        assert!(!named.contains("ICR App `"), "{named}");
+        let titled = wording(&HEAD.replace("title: t", "title: GitHub v3 REST API"));
+        assert!(
+            titled.contains("the GitHub App `{Self}` was not granted"),
+            "{titled}"
+        );
+    }
+
+    #[test]
+    fn json_with_escaped_surrogate_pairs_is_read() {
+        // As Python's `json.dump` writes an emoji: two escaped halves.
+        let text = r#"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+            "x-icr-permission-catalog": {"things": {"description": "T.", "levels": ["read"]}},
+            "paths": {"/a": {"get": {"operationId": "t/getA",
+                "description": "fun size \ud83c\udf6b\n\nWorks with ICR Apps.",
+                "x-icr-permissions": [{"things": "read"}],
+                "responses": {"204": {"description": "none"}}}}}}"#;
+        let doc = Document::parse("case.json", text).unwrap();
+        let api = super::lower(&doc).unwrap();
+        let description = api.operations[0].description.as_deref().unwrap();
+        assert!(
+            description.starts_with("fun size \u{1f36b}"),
+            "{description}"
+        );
+    }
+
+    #[test]
+    fn operations_without_a_success_answer_are_skipped_with_the_reason() {
+        let redirect = |path: &str, status: &str| {
+            format!(
+                "  /{path}:\n    get:\n      operationId: t/{path}\n      description: Works with ICR Apps.\n      x-icr-permissions: [{{things: read}}]\n      responses:\n        '{status}': {{description: elsewhere}}\n        '404': {{description: missing}}\n"
+            )
+        };
+        let doc = Document::parse(
+            "case.yaml",
+            &format!(
+                "{HEAD}paths:\n{}{}",
+                redirect("download", "302"),
+                redirect("upgrade", "101")
+            ),
+        )
+        .unwrap();
+        let api = super::lower(&doc).unwrap();
+        assert!(api.operations.is_empty(), "{:?}", api.operations);
+        assert_eq!(
+            api.summary.skipped[super::SKIPPED_NO_SUCCESS],
+            ["t/download", "t/upgrade"]
+        );
+    }
+
+    #[test]
+    fn structured_vendor_media_types_are_json() {
+        let paths = "paths:\n  /a:\n    post:\n      operationId: t/postA\n      description: Works with ICR Apps.\n      x-icr-permissions: [{things: read}]\n      requestBody:\n        required: true\n        content:\n          application/vnd.example.object: {schema: {$ref: '#/components/schemas/thing'}}\n      responses:\n        '200': {description: ok, content: {application/vnd.example.object: {schema: {type: object, properties: {id: {type: integer}}}}}}\n  /b:\n    get:\n      operationId: t/getB\n      description: Works with ICR Apps.\n      x-icr-permissions: [{things: read}]\n      responses:\n        '200': {description: ok, content: {application/vnd.example.zip: {schema: {type: string, format: binary}}}}\ncomponents:\n  schemas:\n    thing: {type: object, properties: {name: {type: string}}}\n";
+        let doc = Document::parse("case.yaml", &format!("{HEAD}{paths}")).unwrap();
+        let api = super::lower(&doc).unwrap();
+        let object = crate::model::Encoding::VendorJson("application/vnd.example.object".into());
+        let post = &api.operations[0];
+        assert_eq!(post.body.as_ref().unwrap().encoding, object);
+        match &post.response {
+            crate::model::ResponseShape::Single { encoding, ty, .. } => {
+                assert_eq!(encoding, &object);
+                assert!(matches!(ty, crate::model::Ty::Named(_)), "{ty:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+        match &api.operations[1].response {
+            crate::model::ResponseShape::Single { encoding, .. } => assert_eq!(
+                encoding,
+                &crate::model::Encoding::Binary("application/vnd.example.zip".into())
+            ),
+            other => panic!("{other:?}"),
+        }
+        // The function sends the body with its media type and decodes JSON.
+        let generated = generate(&doc, &Default::default()).unwrap();
+        let files = crate::format::files(&generated.root, "lib.rs", "test").unwrap();
+        let text: String = files.iter().map(|f| f.text.as_str()).collect();
+        assert!(
+            text.contains(".json_as(body, \"application/vnd.example.object\")"),
+            "{text}"
+        );
+        assert!(
+            text.contains(".accept(\"application/vnd.example.object\")"),
+            "{text}"
+        );
     }
 
     #[test]

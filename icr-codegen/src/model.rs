@@ -13,6 +13,10 @@ use crate::permissions::{Catalog, Requirement};
 pub struct Api {
     /// The spec's `info.title`.
     pub title: String,
+    /// The platform's name, as the diagnostics say it ("the ICR App
+    /// `ReleaseNotes` was not granted …"): the root's `x-icr-platform`, or
+    /// the first word of the title.
+    pub platform: String,
     /// The generated operations, in document order.
     pub operations: Vec<Operation>,
     /// The types those operations use, in the order they were met.
@@ -192,6 +196,9 @@ pub struct Body {
 pub enum Encoding {
     /// JSON.
     Json,
+    /// JSON under a media type of its own without `+json`
+    /// (`application/vnd.example.object`), sent with that type.
+    VendorJson(String),
     /// `application/x-www-form-urlencoded`.
     Form,
     /// Text of this media type.

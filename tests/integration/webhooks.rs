@@ -476,7 +476,7 @@ async fn a_receiver_that_was_down_recovers_missed_deliveries_from_the_log() {
     let failed = icr_api::apps::list_webhook_deliveries(
         &client,
         &icr_api::apps::ListWebhookDeliveriesOptions {
-            status: Some(icr_api::models::ListWebhookDeliveriesStatus::Failure),
+            status: Some(icr_api::models::AppsListWebhookDeliveriesStatus::Failure),
             ..Default::default()
         },
     )

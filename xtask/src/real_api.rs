@@ -116,6 +116,7 @@ pub(crate) fn convert(mut spec: Value) -> Value {
         .collect();
     if let Some(root) = spec.as_object_mut() {
         root.remove("x-webhooks");
+        root.insert("x-icr-platform".to_owned(), json!("GitHub"));
         root.insert(
             "x-icr-permission-catalog".to_owned(),
             Value::Object(catalog),

@@ -232,7 +232,7 @@ pub struct ListWebhookDeliveriesOptions {
     /// Only deliveries that succeeded, or only those that failed.
     ///
     /// The `status` query parameter. One of `success`, `failure`.
-    pub status: ::core::option::Option<super::models::ListWebhookDeliveriesStatus>,
+    pub status: ::core::option::Option<super::models::AppsListWebhookDeliveriesStatus>,
     /// How many results a page holds.
     ///
     /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).

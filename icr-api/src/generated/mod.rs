@@ -34,7 +34,7 @@ pub use ::icr_api as __icr_api;
 ///
 /// Each entry is `permission: level`; `write` includes `read` and `admin` includes both. An unknown permission or level, or a permission named twice, is a compile error at that entry. The permissions and their levels:
 ///
-/// - `metadata` (read): Read access to public metadata: the API's meta information, rate limits, users, organizations' public profiles and searches over them. Every installation holds it.
+/// - `metadata` (read): Read access to public metadata: the API's meta information, rate limits, users, organizations' public profiles and searches over them. Every installation holds it. Every installation holds it: a declaration that leaves it out holds it at its lowest level.
 /// - `organization` (read, write, admin): The organization's profile and settings; `admin` also reads the organization's audit log.
 /// - `members` (read, write): Organization members, invitations, teams and team memberships.
 /// - `projects` (read, write, admin): Projects and their settings; `admin` creates, deletes and transfers projects and grants teams access to them.
@@ -45,9 +45,9 @@ pub use ::icr_api as __icr_api;
 macro_rules! permissions {
     ($($declarations:tt)*) => {
         $crate::__icr_api::__private::unsupported::permissions! { @
-        runtime($crate::__icr_api) @ catalog($crate::permissions) { metadata : [read],
-        organization : [read, write, admin], members : [read, write], projects : [read,
-        write, admin], issues : [read, write], contents : [read, write], webhooks :
-        [read, write], } $($declarations)* }
+        runtime($crate::__icr_api) @ catalog($crate::permissions) { metadata : [read]
+        always_held, organization : [read, write, admin], members : [read, write],
+        projects : [read, write, admin], issues : [read, write], contents : [read,
+        write], webhooks : [read, write], } $($declarations)* }
     };
 }

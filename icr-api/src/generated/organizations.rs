@@ -79,7 +79,7 @@ pub struct ListAuditLogOptions {
     /// Which sources of events to include.
     ///
     /// The `include` query parameter. One of `web`, `api`, `all`; default `all` (the server's, when left out).
-    pub include: ::core::option::Option<super::models::ListAuditLogInclude>,
+    pub include: ::core::option::Option<super::models::OrganizationsListAuditLogInclude>,
     /// How many results a page holds.
     ///
     /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).

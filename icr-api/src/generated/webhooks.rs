@@ -315,7 +315,7 @@ pub struct ListDeliveriesOptions {
     /// Only deliveries that succeeded, or only those that failed.
     ///
     /// The `status` query parameter. One of `success`, `failure`.
-    pub status: ::core::option::Option<super::models::ListDeliveriesStatus>,
+    pub status: ::core::option::Option<super::models::WebhooksListDeliveriesStatus>,
     /// How many results a page holds.
     ///
     /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).

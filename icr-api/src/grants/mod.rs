@@ -167,6 +167,22 @@ pub trait Declaration: typed::Declared {
     /// The catalog of the bindings it was declared for.
     fn catalog() -> &'static [Permission];
 
+    /// What a token for it asks for and must hold: its grants but those of
+    /// permissions every installation holds (`alwaysHeld`, ICR's
+    /// `metadata`), which a declaration holds whether or not it names
+    /// them and a token carries without being asked.
+    fn requested() -> Vec<Grant> {
+        let catalog = Self::catalog();
+        Self::grants()
+            .into_iter()
+            .filter(|grant| {
+                !catalog
+                    .iter()
+                    .any(|p| p.name == grant.permission && p.always_held)
+            })
+            .collect()
+    }
+
     /// The level held of `permission`, if any.
     fn level_of(permission: &str) -> Option<Level> {
         Self::grants()

@@ -157,15 +157,22 @@ pub trait Narrow<Q, P> {}
 
 /// Whether the catalog a `permissions!` call was handed is the one its
 /// bindings define: the same permissions, in the same order, with the same
-/// levels. The macro asserts it at compile time.
-pub const fn same_catalog(bindings: &[super::Permission], handed: &[(&str, &[Level])]) -> bool {
+/// levels, the same ones held by every installation. The macro asserts it
+/// at compile time.
+pub const fn same_catalog(
+    bindings: &[super::Permission],
+    handed: &[(&str, &[Level], bool)],
+) -> bool {
     if bindings.len() != handed.len() {
         return false;
     }
     let mut i = 0;
     while i < bindings.len() {
-        let (name, levels) = handed[i];
-        if !same_str(bindings[i].name, name) || !same_levels(bindings[i].levels, levels) {
+        let (name, levels, always_held) = handed[i];
+        if !same_str(bindings[i].name, name)
+            || !same_levels(bindings[i].levels, levels)
+            || bindings[i].always_held != always_held
+        {
             return false;
         }
         i += 1;

@@ -110,11 +110,13 @@ impl Emitter<'_> {
         ));
         let doc = docs(&text);
         let message = format!(
-            "the ICR App `{{Self}}` was not granted `{requirement}`, which `{wire}` events need"
+            "the {platform} App `{{Self}}` was not granted `{requirement}`, which `{wire}` events need",
+            platform = self.api.platform
         );
         let label = format!("receives `{wire}` events");
         let note = format!(
-            "to grant it, add `{requirement}` to the `permissions!` declaration of `{{Self}}` and to the app's settings on ICR; in generic code, where `{{Self}}` is a type parameter, add the bound `{{Self}}: {receives}`"
+            "to grant it, add `{requirement}` to the `permissions!` declaration of `{{Self}}` and to the app's settings on {platform}; in generic code, where `{{Self}}` is a type parameter, add the bound `{{Self}}: {receives}`",
+            platform = self.api.platform
         );
         let trait_doc = docs(&format!(
             "Held by declarations granted what `{wire}` events need: `{requirement}`."

@@ -573,6 +573,10 @@ impl Emitter<'_> {
                 (Encoding::Form, true) => quote!(.form(body)),
                 (Encoding::Text(media), true) => quote!(.text(body, #media)),
                 (Encoding::Binary(media), true) => quote!(.bytes(body, #media)),
+                (Encoding::VendorJson(media), true) => quote!(.json_as(body, #media)),
+                (Encoding::VendorJson(media), false) => {
+                    quote!(.optional(body, |request, body| request.json_as(body, #media)))
+                }
                 (Encoding::Json | Encoding::Empty, false) => {
                     quote!(.optional(body, ::icr_api::__private::Request::json))
                 }
@@ -857,7 +861,7 @@ fn prim_tokens(prim: Prim) -> TokenStream {
 
 fn decode_call(encoding: &Encoding) -> TokenStream {
     match encoding {
-        Encoding::Json => quote!(.json()),
+        Encoding::Json | Encoding::VendorJson(_) => quote!(.json()),
         Encoding::Text(_) | Encoding::Form => quote!(.text()),
         Encoding::Binary(_) => quote!(.bytes()),
         Encoding::Empty => quote!(.empty()),

@@ -126,9 +126,13 @@ fn alternatives(api: &Api) -> Vec<Requirement> {
 /// The items of the `permissions` module.
 pub(super) fn module_items(api: &Api) -> TokenStream {
     let catalog = &api.catalog.permissions;
-    let level_traits = catalog.iter().map(level_traits);
+    let level_traits = catalog
+        .iter()
+        .map(|permission| level_traits(permission, &api.platform));
     let alternatives = alternatives(api);
-    let alternative_traits = alternatives.iter().filter_map(alternative_trait);
+    let alternative_traits = alternatives
+        .iter()
+        .filter_map(|requirement| alternative_trait(requirement, &api.platform));
     let entries = catalog.iter().map(|permission| {
         let name = &permission.name;
         let description = &permission.description;
@@ -325,7 +329,7 @@ fn internal_items(api: &Api) -> TokenStream {
 /// the declaration's marker includes the level; each level's trait has the
 /// one below as its supertrait, so that `write` implies `read` in generic
 /// code too.
-fn level_traits(permission: &PermissionDef) -> TokenStream {
+fn level_traits(permission: &PermissionDef, platform: &str) -> TokenStream {
     let mut below: Option<proc_macro2::Ident> = None;
     let mut out = TokenStream::new();
     let mut truths = Vec::new();
@@ -344,10 +348,10 @@ fn level_traits(permission: &PermissionDef) -> TokenStream {
             },
             permission.description.trim()
         );
-        let message = format!("the ICR App `{{Self}}` was not granted `{grant}`");
+        let message = format!("the {platform} App `{{Self}}` was not granted `{grant}`");
         let label = format!("needs `{grant}`");
         let note = format!(
-            "to grant it, add `{grant}` to the `permissions!` declaration of `{{Self}}` and to the app's settings on ICR; in generic code, where `{{Self}}` is a type parameter, add the bound `{{Self}}: {name}`"
+            "to grant it, add `{grant}` to the `permissions!` declaration of `{{Self}}` and to the app's settings on {platform}; in generic code, where `{{Self}}` is a type parameter, add the bound `{{Self}}: {name}`"
         );
         // Of this catalog: a declaration of other bindings cannot be given
         // the trait by hand.
@@ -381,14 +385,14 @@ fn level_traits(permission: &PermissionDef) -> TokenStream {
 /// The trait of a requirement of several alternatives, with its blanket
 /// impl: held when every grant of one of the sets is held, a type-level
 /// `or` of `and`s.
-fn alternative_trait(requirement: &Requirement) -> Option<TokenStream> {
+fn alternative_trait(requirement: &Requirement, platform: &str) -> Option<TokenStream> {
     let name = format_ident!("{}", requirement.trait_name()?);
     let listed = listed(requirement);
     let doc = super::docs(&format!("Held by declarations that meet one of: {listed}."));
-    let message = format!("the ICR App `{{Self}}` was not granted {listed}");
+    let message = format!("the {platform} App `{{Self}}` was not granted {listed}");
     let label = format!("needs {listed}");
     let note = format!(
-        "to grant it, add one of {listed} to the `permissions!` declaration of `{{Self}}` and to the app's settings on ICR; in generic code, where `{{Self}}` is a type parameter, add the bound `{{Self}}: {name}`"
+        "to grant it, add one of {listed} to the `permissions!` declaration of `{{Self}}` and to the app's settings on {platform}; in generic code, where `{{Self}}` is a type parameter, add the bound `{{Self}}: {name}`"
     );
     let logic = quote!(::icr_api::__private::unsupported::logic::Bool);
     let mut slots: Vec<proc_macro2::Ident> = Vec::new();
@@ -455,7 +459,10 @@ pub(super) fn macro_items(api: &Api, placement: &Placement) -> TokenStream {
             .levels
             .iter()
             .map(|level| format_ident!("{}", level.name()));
-        quote!(#name: [#(#levels),*])
+        // A permission every installation holds is implied in every
+        // declaration; the macro's catalog check covers this flag too.
+        let held = permission.always_held.then(|| quote!(always_held));
+        quote!(#name: [#(#levels),*] #held)
     });
     let doc = super::docs(&macro_doc(api));
     // The root of the bindings: `$crate` where they are a crate's root (or
@@ -501,19 +508,24 @@ pub(super) fn macro_items(api: &Api, placement: &Placement) -> TokenStream {
 
 fn macro_doc(api: &Api) -> String {
     let mut doc = format!(
-        "Declares what an ICR App was granted, as a type the request functions of the {} bindings check at compile time.\n\n\
+        "Declares what an {} App was granted, as a type the request functions of the {} bindings check at compile time.\n\n\
          ```text\n\
-         permissions! {{\n    /// What the release-notes app was granted on ICR.\n    pub ReleaseNotes {{ projects: write, issues: read }}\n}}\n\
+         permissions! {{\n    /// What the release-notes app was granted on {}.\n    pub ReleaseNotes {{ projects: write, issues: read }}\n}}\n\
          ```\n\n\
          Each entry is `permission: level`; `write` includes `read` and `admin` includes both. \
          An unknown permission or level, or a permission named twice, is a compile error at that entry. \
          The permissions and their levels:\n",
-        api.title
+        api.platform, api.title, api.platform
     );
     for permission in &api.catalog.permissions {
         let levels: Vec<&str> = permission.levels.iter().map(|l| l.name()).collect();
+        let implied = if permission.always_held {
+            " Every installation holds it: a declaration that leaves it out holds it at its lowest level."
+        } else {
+            ""
+        };
         doc.push_str(&format!(
-            "\n- `{}` ({}): {}",
+            "\n- `{}` ({}): {}{implied}",
             permission.name,
             levels.join(", "),
             permission.description.trim()

@@ -11,6 +11,7 @@ use syn::{Attribute, Token, Visibility, braced, bracketed, parenthesized};
 mod kw {
     syn::custom_keyword!(runtime);
     syn::custom_keyword!(catalog);
+    syn::custom_keyword!(always_held);
 }
 
 /// The whole input.
@@ -19,14 +20,15 @@ pub(crate) struct Input {
     pub declarations: Vec<Declaration>,
 }
 
-/// `@runtime (path) @catalog (path) { name: [levels], … }`.
+/// `@runtime (path) @catalog (path) { name: [levels] always_held?, … }`.
 pub(crate) struct CatalogHeader {
     /// The path of `icr_api` as the bindings re-export it.
     pub runtime: TokenStream,
     /// The path of the bindings' `permissions` module.
     pub module: TokenStream,
-    /// Each permission with its levels.
-    pub permissions: Vec<(Ident, Vec<Ident>)>,
+    /// Each permission with its levels, and whether every installation
+    /// holds it (`always_held`).
+    pub permissions: Vec<(Ident, Vec<Ident>, bool)>,
 }
 
 /// `#[doc = "…"] pub Name { permission: level, … }`.
@@ -85,7 +87,8 @@ impl Parse for CatalogHeader {
             bracketed!(levels in content);
             let levels =
                 Punctuated::<Ident, Token![,]>::parse_terminated_with(&levels, Ident::parse_any)?;
-            permissions.push((name, levels.into_iter().collect()));
+            let always_held = content.parse::<Option<kw::always_held>>()?.is_some();
+            permissions.push((name, levels.into_iter().collect(), always_held));
             content.parse::<Option<Token![,]>>()?;
         }
         Ok(Self {

@@ -17,6 +17,9 @@ pub(crate) struct Catalog {
     pub module: TokenStream,
     /// Each permission with its levels, in the catalog's order.
     pub permissions: Vec<(String, Vec<Level>)>,
+    /// The permissions every installation holds, implied in every
+    /// declaration at their lowest level.
+    pub always_held: Vec<String>,
 }
 
 impl Catalog {
@@ -32,14 +35,20 @@ impl Catalog {
             })
         };
         let mut permissions = Vec::new();
-        for (name, levels) in &header.permissions {
+        let mut always_held = Vec::new();
+        for (name, levels, held) in &header.permissions {
             let levels = levels.iter().map(level).collect::<syn::Result<_>>()?;
-            permissions.push((name.unraw().to_string(), levels));
+            let name = name.unraw().to_string();
+            if *held {
+                always_held.push(name.clone());
+            }
+            permissions.push((name, levels));
         }
         Ok(Self {
             runtime: header.runtime.clone(),
             module: header.module.clone(),
             permissions,
+            always_held,
         })
     }
 
@@ -135,6 +144,18 @@ pub(crate) fn declarations<'a>(
                     };
                     error(entry.level.span(), message);
                 }
+            }
+        }
+        // What every installation holds needs no entry: it is implied, at
+        // its lowest level, unless the declaration names it.
+        for permission in &catalog.always_held {
+            if !seen.contains(permission)
+                && let Some(&lowest) = catalog.levels_of(permission).and_then(<[Level]>::first)
+            {
+                grants.push(Grant {
+                    permission: permission.clone(),
+                    level: lowest,
+                });
             }
         }
         let order = |grant: &Grant| {

@@ -46,7 +46,8 @@ fn catalog_assertion(catalog: &Catalog) -> TokenStream {
     let module = &catalog.module;
     let entries = catalog.permissions.iter().map(|(name, levels)| {
         let levels = levels.iter().map(|level| level_variant(runtime, *level));
-        quote!((#name, &[#(#levels),*]))
+        let held = catalog.always_held.contains(name);
+        quote!((#name, &[#(#levels),*], #held))
     });
     quote! {
         const _: () = ::core::assert!(

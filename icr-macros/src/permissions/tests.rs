@@ -61,7 +61,7 @@ fn a_declaration_states_its_level_of_every_permission_in_the_catalogs_order() {
     // The first item asserts that the catalog is the bindings' own, read
     // through the `Catalog` type the declaration names.
     assert!(
-        items[0].contains("same_catalog (< crate :: permissions :: Catalog as :: icr_api :: __private :: unsupported :: CatalogDef > :: PERMISSIONS , & [(\"issues\" , & [:: icr_api :: grants :: Level :: Read , :: icr_api :: grants :: Level :: Write]) ,"),
+        items[0].contains("same_catalog (< crate :: permissions :: Catalog as :: icr_api :: __private :: unsupported :: CatalogDef > :: PERMISSIONS , & [(\"issues\" , & [:: icr_api :: grants :: Level :: Read , :: icr_api :: grants :: Level :: Write] , false) ,"),
         "{}",
         items[0]
     );
@@ -178,4 +178,30 @@ fn a_malformed_header_is_an_error_not_a_panic() {
         "{error}"
     );
     assert!(expand(quote!(App { issues: read })).is_err());
+}
+
+#[test]
+fn a_permission_every_installation_holds_is_implied_unless_named() {
+    let header = quote! {
+        @runtime (::icr_api)
+        @catalog (crate::permissions) {
+            metadata: [read] always_held,
+            issues: [read, write],
+        }
+    };
+    let declarations = quote! {
+        pub Implied { issues: write }
+        pub Named { metadata: read, issues: read }
+    };
+    let tokens = expand(quote!(#header #declarations)).unwrap().to_string();
+    let text = tokens.split_whitespace().collect::<Vec<_>>().join(" ");
+    // The assertion compares the flag with the bindings' catalog.
+    assert!(
+        text.contains("(\"metadata\" , & [:: icr_api :: grants :: Level :: Read] , true)"),
+        "{text}"
+    );
+    let read_write = "type Levels = (:: icr_api :: grants :: level :: Read , (:: icr_api :: grants :: level :: Write , ()))";
+    let read_read = "type Levels = (:: icr_api :: grants :: level :: Read , (:: icr_api :: grants :: level :: Read , ()))";
+    assert!(text.contains(read_write), "{text}");
+    assert!(text.contains(read_read), "{text}");
 }

@@ -1,6 +1,6 @@
 // Handlers for the events a declaration holds compile; `installation` and
-// `ping` events need `metadata: read`, declared like any other grant (as
-// the functions that need it do).
+// `ping` events need `metadata: read`, which every installation holds and
+// a declaration may name or leave implied (`always_held.rs`).
 use icr_api::webhooks::Handlers;
 
 icr_api::permissions! {

@@ -609,7 +609,7 @@ pub enum WebhookConfigUpdateInsecureSsl {
     ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
-pub enum ListWebhookDeliveriesStatus {
+pub enum AppsListWebhookDeliveriesStatus {
     /// `success`
     #[serde(rename = "success")]
     Success,

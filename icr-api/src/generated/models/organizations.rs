@@ -201,7 +201,7 @@ pub enum OrganizationUpdateDefaultProjectPermission {
     ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
-pub enum ListAuditLogInclude {
+pub enum OrganizationsListAuditLogInclude {
     /// `web`
     #[serde(rename = "web")]
     Web,

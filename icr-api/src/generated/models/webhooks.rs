@@ -253,7 +253,7 @@ pub struct WebhookUpdate {
     ::icr_api::__private::serde::Deserialize
 )]
 #[serde(crate = "::icr_api::__private::serde")]
-pub enum ListDeliveriesStatus {
+pub enum WebhooksListDeliveriesStatus {
     /// `success`
     #[serde(rename = "success")]
     Success,

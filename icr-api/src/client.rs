@@ -61,22 +61,24 @@ pub struct ClientConfig {
     pub max_answer_bytes: u64,
     /// When a failed request is sent again.
     pub retry: RetryPolicy,
+    /// Where operations that the API description sends to a server of
+    /// their own (an upload host, say) go instead, by that server's URL as
+    /// the description writes it. Unlisted ones go to the described
+    /// server; see [`server`](Self::server).
+    pub servers: std::collections::BTreeMap<String, String>,
 }
 
 /// The base URL without any credentials written into it.
 impl fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let base_url = match reqwest::Url::parse(&self.base_url) {
-            Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
-                let _ = url.set_username("");
-                let _ = url.set_password(None);
-                format!("{url} (credentials removed)")
-            }
-            Ok(_) => self.base_url.clone(),
-            Err(_) => "(not a URL)".to_owned(),
-        };
+        let servers: std::collections::BTreeMap<String, String> = self
+            .servers
+            .iter()
+            .map(|(described, base)| (shown(described), shown(base)))
+            .collect();
         f.debug_struct("ClientConfig")
-            .field("base_url", &base_url)
+            .field("base_url", &shown(&self.base_url))
+            .field("servers", &servers)
             .field("user_agent", &self.user_agent)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
@@ -100,6 +102,7 @@ impl Default for ClientConfig {
             http: None,
             max_answer_bytes: 64 * 1024 * 1024,
             retry: RetryPolicy::default(),
+            servers: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -148,11 +151,65 @@ impl ClientConfig {
         self
     }
 
+    /// The same, sending the operations that the API description sends to
+    /// `described` (e.g. `https://uploads.icr.dev`, an operation's own
+    /// `servers`) to `base_url` instead: an emulator's, say, as
+    /// [`with_base_url`](Self::with_base_url) does for the rest.
+    pub fn server(mut self, described: impl Into<String>, base_url: impl Into<String>) -> Self {
+        self.servers.insert(described.into(), base_url.into());
+        self
+    }
+
     /// The same, sending through `http`, an HTTP client built by the caller.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
     }
+}
+
+/// A URL as it may be shown: without the user name and password it may
+/// hold.
+fn shown(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            format!("{parsed} (credentials removed)")
+        }
+        Ok(_) => url.to_owned(),
+        Err(_) => "(not a URL)".to_owned(),
+    }
+}
+
+/// `text` as a base URL requests can be sent under, or why not; `what`
+/// names it in the error ("the base URL").
+pub(crate) fn server_url(text: &str, what: &str) -> Result<reqwest::Url> {
+    let invalid = |reason: String| Error::InvalidRequest {
+        method: String::new(),
+        path: String::new(),
+        reason,
+    };
+    let url =
+        reqwest::Url::parse(text).map_err(|err| invalid(format!("{what} is not a URL: {err}")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        // The client authenticates with tokens; credentials in the URL
+        // would be sent, and shown wherever the URL is.
+        return Err(invalid(format!(
+            "{what} holds a user name or password; give it without them"
+        )));
+    }
+    let shown = url.as_str();
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid(format!(
+            "{what} `{shown}` has a query or fragment; give it without"
+        )));
+    }
+    if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
+        return Err(invalid(format!(
+            "{what} `{shown}` is not an http or https URL"
+        )));
+    }
+    Ok(url)
 }
 
 /// The transport: a base URL and a pool of connections.
@@ -164,6 +221,9 @@ pub struct Client {
 pub(crate) struct ClientInner {
     pub(crate) http: reqwest::Client,
     pub(crate) base_url: reqwest::Url,
+    /// Where the operations the spec sends to other servers go instead,
+    /// by the server's URL in the spec (`ClientConfig::server`).
+    servers: HashMap<String, reqwest::Url>,
     pub(crate) max_answer_bytes: u64,
     retry: RetryPolicy,
     /// How far the server's clock is ahead of ours, in milliseconds, as its
@@ -190,38 +250,16 @@ impl Client {
     /// A client for the server `config` describes. Fails when the base URL
     /// is not an absolute `http` or `https` URL.
     pub fn new(config: ClientConfig) -> Result<Self> {
-        // A URL with an `@` may hold a password: it is not repeated.
-        let shown = if config.base_url.contains('@') {
-            "(the base URL)".to_owned()
-        } else {
-            config.base_url.clone()
-        };
         let invalid = |reason: String| Error::InvalidRequest {
             method: String::new(),
-            path: shown.clone(),
+            path: String::new(),
             reason,
         };
-        let base_url = reqwest::Url::parse(&config.base_url)
-            .map_err(|err| invalid(format!("the base URL is not a URL: {err}")))?;
-        if !base_url.username().is_empty() || base_url.password().is_some() {
-            // The client authenticates with tokens; credentials in the URL
-            // would be sent, and shown wherever the URL is.
-            return Err(Error::InvalidRequest {
-                method: String::new(),
-                path: String::new(),
-                reason: "the base URL holds a user name or password; give it without them"
-                    .to_owned(),
-            });
-        }
-        if base_url.query().is_some() || base_url.fragment().is_some() {
-            return Err(invalid(format!(
-                "the base URL `{shown}` has a query or fragment; give it without"
-            )));
-        }
-        if !matches!(base_url.scheme(), "http" | "https") || base_url.cannot_be_a_base() {
-            return Err(invalid(format!(
-                "the base URL `{shown}` is not an http or https URL"
-            )));
+        let base_url = server_url(&config.base_url, "the base URL")?;
+        let mut servers = HashMap::new();
+        for (named, base) in &config.servers {
+            let what = format!("the base URL for the server `{}`", shown(named));
+            servers.insert(named.clone(), server_url(base, &what)?);
         }
         let http = match &config.http {
             Some(http) => http.clone(),
@@ -237,6 +275,7 @@ impl Client {
             inner: Arc::new(ClientInner {
                 http,
                 base_url,
+                servers,
                 max_answer_bytes: config.max_answer_bytes,
                 retry: config.retry.clone(),
                 clock_offset_ms: AtomicI64::new(0),
@@ -245,6 +284,30 @@ impl Client {
                 timeout: config.http.is_none().then_some(config.timeout),
             }),
         })
+    }
+
+    /// The base URL of a request the API description sends to `server`:
+    /// the configuration's for it, else `server` itself (a path replaces
+    /// the base URL's path).
+    pub(crate) fn server_base(&self, server: &str, request: &Request) -> Result<reqwest::Url> {
+        if let Some(mapped) = self.inner.servers.get(server) {
+            return Ok(mapped.clone());
+        }
+        let invalid = |error: Error| match error {
+            Error::InvalidRequest { reason, .. } => Error::InvalidRequest {
+                method: request.method.to_string(),
+                path: request.template.to_owned(),
+                reason,
+            },
+            other => other,
+        };
+        if server.starts_with('/') {
+            let mut url = self.inner.base_url.clone();
+            url.set_path(server);
+            return Ok(url);
+        }
+        let what = format!("the server `{}` of the operation", shown(server));
+        server_url(server, &what).map_err(invalid)
     }
 
     /// The base URL requests go to.

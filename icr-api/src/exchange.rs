@@ -147,7 +147,10 @@ impl Client {
         authorization: Option<HeaderValue>,
         left: Duration,
     ) -> Result<(reqwest::Request, Target<'r>)> {
-        let url = request.url(&self.inner().base_url)?;
+        let url = match request.server {
+            None => request.url(&self.inner().base_url)?,
+            Some(server) => request.url(&self.server_base(server, request)?)?,
+        };
         let target = Target {
             method: request.method.as_str(),
             path: url.path().to_owned(),

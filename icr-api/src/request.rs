@@ -32,6 +32,9 @@ pub struct Request {
     pub(crate) body: Option<(&'static str, Bytes)>,
     pub(crate) accept: &'static str,
     pub(crate) operation: Option<&'static str>,
+    /// The server the API description sends this operation to, when it is
+    /// not the API's own (see [`Request::server`]).
+    pub(crate) server: Option<&'static str>,
     /// A page of this list to ask for instead (see [`Request::at`]).
     cursor: Option<crate::pages::Cursor>,
     problem: Option<String>,
@@ -46,6 +49,7 @@ impl fmt::Debug for Request {
             .field("method", &self.method)
             .field("template", &self.template)
             .field("operation", &self.operation)
+            .field("server", &self.server)
             .field("path", &self.path_values)
             .field("query", &self.query)
             .field("headers", &headers)
@@ -83,6 +87,7 @@ impl Request {
             body: None,
             accept: "application/json",
             operation: None,
+            server: None,
             cursor: None,
             problem: None,
         }
@@ -289,6 +294,17 @@ impl Request {
             Some(body) => write(self, body),
             None => self,
         }
+    }
+
+    /// Sends the request to the server `url` rather than the client's base
+    /// URL: an operation the API description gives a server of its own
+    /// (an upload host). The client sends it where its configuration maps
+    /// that server ([`ClientConfig::server`](crate::ClientConfig::server)),
+    /// else to `url` itself; a `url` that is a path (`/uploads`) replaces
+    /// the base URL's path.
+    pub fn server(mut self, url: &'static str) -> Self {
+        self.server = Some(url);
+        self
     }
 
     /// Sets the `Accept` header (by default `application/json`).

@@ -317,6 +317,7 @@ impl<'a> Lowerer<'a> {
             None => None,
         };
         let mut response = self.responses(&operation, &at.join("responses"), &hint);
+        let server = self.operation_server(operation_ref, &operation);
         if self.errors.len() > errors_before {
             return;
         }
@@ -385,7 +386,56 @@ impl<'a> Lowerer<'a> {
             body,
             response,
             paging,
+            server,
         });
+    }
+
+    /// The server an operation goes to when it or its path names one
+    /// (`servers`, the operation's before the path's): the first listed,
+    /// its variables at their defaults. `None` for the API's own servers.
+    fn operation_server(
+        &mut self,
+        operation_ref: &OperationRef<'_>,
+        operation: &openapiv3::Operation,
+    ) -> Option<String> {
+        let (server, at) = match operation.servers.first() {
+            Some(server) => (
+                server.clone(),
+                operation_ref.pointer.join("servers").join(0),
+            ),
+            None => {
+                let path_item = operation_ref.pointer.parent()?;
+                let servers = path_item.join("servers");
+                let first = self.doc.raw().pointer(servers.as_str())?.get(0)?.clone();
+                let at = servers.join(0);
+                (self.parse::<openapiv3::Server>(&first, &at)?, at)
+            }
+        };
+        let mut url = server.url.clone();
+        for (name, variable) in server.variables.iter().flatten() {
+            url = url.replace(&format!("{{{name}}}"), &variable.default);
+        }
+        if url.contains('{') {
+            self.error(
+                ErrorKind::Structure,
+                at.join("url"),
+                format!(
+                    "the server URL `{}` has a variable without a default",
+                    server.url
+                ),
+            );
+            return None;
+        }
+        let absolute = url.starts_with("https://") || url.starts_with("http://");
+        if !absolute && !url.starts_with('/') {
+            self.error(
+                ErrorKind::Structure,
+                at.join("url"),
+                format!("the server URL `{url}` is neither an http(s) URL nor a path"),
+            );
+            return None;
+        }
+        Some(url)
     }
 
     /// How the operation pages: it takes `perPage` and `page` in the query,
@@ -2076,6 +2126,60 @@ mod tests {
         assert!(
             titled.contains("the GitHub App `{Self}` was not granted"),
             "{titled}"
+        );
+    }
+
+    #[test]
+    fn operations_go_to_the_servers_they_or_their_paths_name() {
+        let get = |id: &str, servers: &str| {
+            format!(
+                "    get:\n      operationId: t/{id}\n      description: Works with ICR Apps.\n      x-icr-permissions: [{{things: read}}]\n{servers}      responses: {{'204': {{description: none}}}}\n"
+            )
+        };
+        let paths = [
+            "paths:\n  /upload:\n".to_owned(),
+            get("upload", "      servers: [{url: 'https://{host}.example', variables: {host: {default: uploads}}}]\n"),
+            "  /path-level:\n    servers: [{url: 'https://files.example'}]\n".to_owned(),
+            get("pathLevel", ""),
+            "  /both:\n    servers: [{url: 'https://files.example'}]\n".to_owned(),
+            get("both", "      servers: [{url: /v2}]\n"),
+            "  /plain:\n".to_owned(),
+            get("plain", ""),
+        ]
+        .concat();
+        let doc = Document::parse("case.yaml", &format!("{HEAD}{paths}")).unwrap();
+        let api = super::lower(&doc).unwrap();
+        let servers: Vec<Option<&str>> = api
+            .operations
+            .iter()
+            .map(|op| op.server.as_deref())
+            .collect();
+        assert_eq!(
+            servers,
+            [
+                Some("https://uploads.example"),
+                Some("https://files.example"),
+                Some("/v2"),
+                None
+            ]
+        );
+        let generated = generate(&doc, &Default::default()).unwrap();
+        let files = crate::format::files(&generated.root, "lib.rs", "test").unwrap();
+        let text: String = files.iter().map(|f| f.text.as_str()).collect();
+        assert!(
+            text.contains(".server(\"https://uploads.example\")"),
+            "{text}"
+        );
+        // A variable without a value is an error at the server's URL.
+        check(
+            &format!(
+                "paths:\n  /x:\n{}",
+                get("x", "      servers: [{url: 'https://{host}.example'}]\n")
+            ),
+            ErrorKind::Structure,
+            "/paths/~1x/get/servers/0/url",
+            Some("t/x"),
+            "has a variable without a default",
         );
     }
 

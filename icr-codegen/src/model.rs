@@ -90,6 +90,9 @@ pub struct Operation {
     pub response: ResponseShape,
     /// How the operation pages, if it is a list (see [`Paging`]).
     pub paging: Option<Paging>,
+    /// The server the operation's own or its path's `servers` name (the
+    /// first, variables at their defaults), when it is not the API's.
+    pub server: Option<String>,
 }
 
 /// A list operation: it takes `perPage` and `page`, answers an array, and

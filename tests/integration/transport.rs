@@ -388,3 +388,72 @@ async fn a_rate_limit_is_waited_out_within_the_bound_and_reported_beyond_it() {
     assert_eq!(error.retry_after(), Some(30));
     assert_eq!(recorder.requests().len(), 1);
 }
+
+/// An operation the API description sends to a server of its own (an
+/// upload host) goes there, with the token; a client maps that server
+/// elsewhere (to an emulator, say) with `ClientConfig::server`; a path
+/// replaces the base URL's path; and a server URL that is no place to send
+/// a token to is refused unsent.
+#[tokio::test]
+async fn an_operation_with_a_server_of_its_own_goes_there_or_where_it_is_mapped() {
+    let api = Recorder::start(vec![
+        Answer::json(200, &project()),
+        Answer::json(200, &project()),
+    ])
+    .await;
+    let uploads = Recorder::start(vec![Answer::json(200, &project())]).await;
+    // A server URL is `&'static str` in a request, as generated code has it.
+    let uploads_url: &'static str = Box::leak(uploads.base_url.clone().into_boxed_str());
+    let request = || icr_api::Request::get("/projects/{projectId}").path("projectId", &3001);
+
+    let client: InstallationClient<Reader> = retrying(&api, quick());
+    client
+        .send::<icr_api::permissions::needs::ProjectsRead>(request().server(uploads_url))
+        .await
+        .unwrap();
+    let sent = uploads.single();
+    assert_eq!(sent.uri, "/projects/3001");
+    assert_eq!(sent.header("authorization"), Some("Bearer t"));
+    assert!(api.requests().is_empty());
+
+    // Mapped to the API's recorder, as a test maps an upload host to an
+    // emulator.
+    let config = ClientConfig::with_base_url(&api.base_url)
+        .server(uploads_url, format!("{}/mapped", api.base_url));
+    let mapped: InstallationClient<Reader> = InstallationClient::with_token_unchecked(
+        Client::new(config).unwrap(),
+        SecretToken::new("t"),
+    );
+    mapped
+        .send::<icr_api::permissions::needs::ProjectsRead>(request().server(uploads_url))
+        .await
+        .unwrap();
+    // A path on the client's own server.
+    mapped
+        .send::<icr_api::permissions::needs::ProjectsRead>(request().server("/v2"))
+        .await
+        .unwrap();
+    let uris: Vec<String> = api.requests().into_iter().map(|r| r.uri).collect();
+    assert_eq!(uris, ["/mapped/projects/3001", "/v2/projects/3001"]);
+    assert_eq!(uploads.requests().len(), 1);
+
+    // Credentials in a server URL, or another scheme: refused, unsent.
+    for bad in ["http://user:secret@127.0.0.1:9", "ftp://127.0.0.1:9"] {
+        let bad: &'static str = Box::leak(bad.to_owned().into_boxed_str());
+        let error = client
+            .send::<icr_api::permissions::needs::ProjectsRead>(request().server(bad))
+            .await
+            .unwrap_err();
+        assert!(matches!(error, Error::InvalidRequest { .. }), "{error:?}");
+        assert!(!error.to_string().contains("secret"), "{error}");
+    }
+    assert_eq!(api.requests().len(), 2);
+    // A mapping to a base URL that is not one fails when the client is made.
+    let error = Client::new(ClientConfig::default().server(uploads_url, "not a url")).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains(&format!("the server `{uploads_url}`")),
+        "{error}"
+    );
+}

@@ -544,6 +544,10 @@ impl Emitter<'_> {
         let method = format_ident!("{}", op.method);
         let path = &op.path;
         let operation_call = op.api_name.as_ref().map(|id| quote!(.operation(#id)));
+        let operation_call = match &op.server {
+            Some(server) => quote!(#operation_call.server(#server)),
+            None => quote!(#operation_call),
+        };
         let arg_calls: Vec<TokenStream> = op
             .args
             .iter()

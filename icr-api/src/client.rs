@@ -906,6 +906,26 @@ impl<P> InstallationClient<P> {
     /// Any status other than 2xx is an [`Error`]; a managed token refused
     /// with 401 is renewed and the request sent once more.
     pub async fn send<R: Requirement<P>>(&self, request: Request) -> Result<Response> {
+        self.send_inner(request).await
+    }
+
+    /// Sends `request` as [`send`](Self::send) does and decodes the success
+    /// answer with `decode` (`Response::json`, say). Every generated
+    /// installation function is one call of this, so that the work of a
+    /// call is written, and compiled, once.
+    pub fn call<'c, R, T>(
+        &'c self,
+        request: Request,
+        decode: fn(Response) -> Result<T>,
+    ) -> crate::Call<'c, T>
+    where
+        R: Requirement<P> + 'c,
+        T: 'c,
+    {
+        Box::pin(async move { decode(self.send_inner(request).await?) })
+    }
+
+    async fn send_inner(&self, request: Request) -> Result<Response> {
         match &self.auth {
             Auth::Fixed(fixed) => {
                 self.client
@@ -1002,6 +1022,21 @@ impl AppClient {
     /// end here; so can a request for an `/app` endpoint the bindings lack.
     /// Any status other than 2xx is an [`Error`].
     pub async fn send(&self, request: Request) -> Result<Response> {
+        self.send_inner(request).await
+    }
+
+    /// Sends `request` as [`send`](Self::send) does and decodes the success
+    /// answer with `decode`: every generated `/app` function is one call
+    /// of this.
+    pub fn call<'c, T: 'c>(
+        &'c self,
+        request: Request,
+        decode: fn(Response) -> Result<T>,
+    ) -> crate::Call<'c, T> {
+        Box::pin(async move { decode(self.send_inner(request).await?) })
+    }
+
+    async fn send_inner(&self, request: Request) -> Result<Response> {
         let caller = Caller {
             gate: &self.gate,
             installation_id: None,

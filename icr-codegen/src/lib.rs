@@ -70,11 +70,11 @@ pub use load::{Document, OperationRef};
 pub use pointer::JsonPointer;
 
 /// The whole pipeline after loading: the model of `doc`, and its Rust as a
-/// module tree ready to be written as files or expanded inline, placed as
-/// `placement` says.
-pub fn generate(doc: &Document, placement: &emit::Placement) -> Result<Generated, Vec<SpecError>> {
+/// module tree ready to be written as files or expanded inline, as
+/// `options` say.
+pub fn generate(doc: &Document, options: &emit::Options) -> Result<Generated, Vec<SpecError>> {
     let api = lower::lower(doc)?;
-    let root = emit::emit(&api, placement);
+    let root = emit::emit(&api, options);
     Ok(Generated { api, root })
 }
 

@@ -45,6 +45,7 @@ const COMPONENT_SCHEMAS: &str = "#/components/schemas/";
 pub const EVENTS_MODULE: &str = "events";
 
 mod events;
+mod merge;
 
 /// Lowers `doc` into the model of what to generate.
 pub fn lower(doc: &Document) -> Result<Api, Vec<SpecError>> {
@@ -66,6 +67,11 @@ pub fn lower(doc: &Document) -> Result<Api, Vec<SpecError>> {
     }
     lowerer.mark_recursion();
     lowerer.settle_type_names();
+    merge::identical_types(
+        &mut lowerer.types,
+        &mut lowerer.operations,
+        &mut lowerer.events,
+    );
     Ok(Api {
         title: openapi.info.title.clone(),
         platform: platform(doc, &openapi.info.title),
@@ -2180,6 +2186,104 @@ mod tests {
             "/paths/~1x/get/servers/0/url",
             Some("t/x"),
             "has a variable without a default",
+        );
+    }
+
+    #[test]
+    fn identical_types_are_defined_once_and_every_name_stays() {
+        // Two tags with the same inline body: one struct, the other name
+        // an alias of it; the enum inside is merged too.
+        let doc = Document::parse(
+            "case.yaml",
+            &format!(
+                "{HEAD}paths:\n{}{}",
+                create_in("issues"),
+                create_in("projects")
+            ),
+        )
+        .unwrap();
+        let api = super::lower(&doc).unwrap();
+        let def = |name: &str| api.types.iter().position(|t| t.name == name).unwrap();
+        let (issues, projects) = (def("IssuesCreateBody"), def("ProjectsCreateBody"));
+        // The first pointer is defined: `/paths/~1issues` before `~1projects`.
+        assert!(matches!(
+            api.types[issues].kind,
+            crate::model::TypeKind::Struct { .. }
+        ));
+        assert!(
+            matches!(api.types[projects].kind, crate::model::TypeKind::Alias { ty: crate::model::Ty::Named(id), newtype: false } if id == issues),
+            "{:?}",
+            api.types[projects].kind
+        );
+        let state = def("ProjectsCreateBodyState");
+        assert!(matches!(
+            api.types[state].kind,
+            crate::model::TypeKind::Alias { .. }
+        ));
+        // Both operations send the one struct.
+        for op in &api.operations {
+            assert_eq!(
+                op.body.as_ref().unwrap().ty,
+                crate::model::Ty::Named(issues)
+            );
+        }
+        // The bindings still name both.
+        let generated = generate(&doc, &Default::default()).unwrap();
+        let files = crate::format::files(&generated.root, "lib.rs", "test").unwrap();
+        let text: String = files.iter().map(|f| f.text.as_str()).collect();
+        assert!(
+            text.contains("pub type ProjectsCreateBody = IssuesCreateBody;"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn types_derive_what_their_uses_need() {
+        let generated = generate(
+            &Document::parse(
+                "case.yaml",
+                &format!("{HEAD}paths:\n{}", create_in("issues")),
+            )
+            .unwrap(),
+            &Default::default(),
+        )
+        .unwrap();
+        let files = crate::format::files(&generated.root, "lib.rs", "test").unwrap();
+        let text: String = files.iter().map(|f| f.text.as_str()).collect();
+        let derives = |name: &str| {
+            let at = text.find(&format!("pub struct {name} ")).unwrap();
+            let start = text[..at].rfind("#[derive(").unwrap();
+            text[start..at].to_owned()
+        };
+        // The body is sent, the answer received.
+        let body = derives("IssuesCreateBody");
+        assert!(
+            body.contains("Serialize") && !body.contains("Deserialize"),
+            "{body}"
+        );
+        let answer = derives("IssuesCreateResponse");
+        assert!(
+            answer.contains("Deserialize") && !answer.contains("Serialize"),
+            "{answer}"
+        );
+        // Bindings asked for both ways get both.
+        let options = crate::emit::Options {
+            serde_both_ways: true,
+            ..Default::default()
+        };
+        let doc = Document::parse(
+            "case.yaml",
+            &format!("{HEAD}paths:\n{}", create_in("issues")),
+        )
+        .unwrap();
+        let both = generate(&doc, &options).unwrap();
+        let files = crate::format::files(&both.root, "lib.rs", "test").unwrap();
+        let text: String = files.iter().map(|f| f.text.as_str()).collect();
+        let at = text.find("pub struct IssuesCreateBody ").unwrap();
+        let derives = &text[text[..at].rfind("#[derive(").unwrap()..at];
+        assert!(
+            derives.contains("Serialize") && derives.contains("Deserialize"),
+            "{derives}"
         );
     }
 

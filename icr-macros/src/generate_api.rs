@@ -53,8 +53,11 @@ fn expand_at(spec: &LitStr, base: &Path, at: &syn::Path) -> syn::Result<TokenStr
     let path = base.join(spec.value());
     let doc = icr_codegen::Document::read(&path)
         .map_err(|err| syn::Error::new(spec.span(), err.to_string()))?;
-    let placement = icr_codegen::emit::Placement::Module(quote!(#at));
-    let generated = icr_codegen::generate(&doc, &placement).map_err(|errors| {
+    let options = icr_codegen::emit::Options {
+        placement: icr_codegen::emit::Placement::Module(quote!(#at)),
+        ..Default::default()
+    };
+    let generated = icr_codegen::generate(&doc, &options).map_err(|errors| {
         let mut problems = errors
             .iter()
             .map(|err| syn::Error::new(spec.span(), err.to_string()));

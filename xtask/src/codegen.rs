@@ -36,6 +36,9 @@ pub(crate) struct Target {
     /// Where to write the end-to-end test's call of every installation
     /// function (the ICR bindings only).
     pub(crate) calls: Option<PathBuf>,
+    /// Every model serializes and deserializes, whatever its uses (the
+    /// ICR bindings, whose users may write answers back out).
+    pub(crate) serde_both_ways: bool,
 }
 
 /// The generated half of the test that calls every installation function.
@@ -52,6 +55,7 @@ impl Target {
             command: "cargo xtask codegen".to_owned(),
             crate_name: None,
             calls: Some(root.join(CALLS_FILE)),
+            serde_both_ways: true,
         }
     }
 
@@ -80,6 +84,7 @@ impl Target {
             command,
             crate_name: Some(crate_name),
             calls: None,
+            serde_both_ways: false,
         }
     }
 }
@@ -99,7 +104,11 @@ pub(crate) struct Plan {
 /// Reads the target's spec and generates its files, or reports every problem.
 pub(crate) fn plan(target: &Target) -> Result<Plan, String> {
     let doc = Document::read(&target.spec).map_err(|err| err.to_string())?;
-    let generated = icr_codegen::generate(&doc, &Default::default()).map_err(|errors| {
+    let options = icr_codegen::emit::Options {
+        serde_both_ways: target.serde_both_ways,
+        ..Default::default()
+    };
+    let generated = icr_codegen::generate(&doc, &options).map_err(|errors| {
         let mut report = String::new();
         for error in &errors {
             let _ = writeln!(report, "{error}");

@@ -23,7 +23,7 @@ pub fn get_authenticated_app<'client>(
             "/app",
         )
         .operation("apps/getAuthenticatedApp");
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    client.call(request, ::icr_api::__private::Response::json)
 }
 /// The optional parameters of [`list_installations`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -55,7 +55,7 @@ pub fn list_installations<'client>(
     options: &ListInstallationsOptions,
 ) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Installation>> {
     let request = list_installations_request(options);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    client.call(request, ::icr_api::__private::Response::json)
 }
 /// The request of [`list_installations`], and of each page [`list_installations_pages`] reads.
 fn list_installations_request(
@@ -110,7 +110,7 @@ pub fn get_installation<'client>(
         )
         .operation("apps/getInstallation")
         .path("installationId", &installation_id);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    client.call(request, ::icr_api::__private::Response::json)
 }
 /// Uninstall the app from an organization
 ///
@@ -134,7 +134,7 @@ pub fn delete_installation<'client>(
         )
         .operation("apps/deleteInstallation")
         .path("installationId", &installation_id);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
+    client.call(request, ::icr_api::__private::Response::empty)
 }
 /// Get the app's installation on an organization
 ///
@@ -158,7 +158,7 @@ pub fn get_organization_installation<'client>(
         )
         .operation("apps/getOrganizationInstallation")
         .path("organizationId", &organization_id);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    client.call(request, ::icr_api::__private::Response::json)
 }
 /// Create an installation access token
 ///
@@ -184,7 +184,7 @@ pub fn create_installation_access_token<'client>(
         .operation("apps/createInstallationAccessToken")
         .path("installationId", &installation_id)
         .optional(body, ::icr_api::__private::Request::json);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    client.call(request, ::icr_api::__private::Response::json)
 }
 /// Get the app's webhook configuration
 ///
@@ -203,7 +203,7 @@ pub fn get_webhook_config<'client>(
             "/app/hook/config",
         )
         .operation("apps/getWebhookConfig");
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    client.call(request, ::icr_api::__private::Response::json)
 }
 /// Update the app's webhook configuration
 ///
@@ -224,7 +224,7 @@ pub fn update_webhook_config<'client>(
         )
         .operation("apps/updateWebhookConfig")
         .json(body);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    client.call(request, ::icr_api::__private::Response::json)
 }
 /// The optional parameters of [`list_webhook_deliveries`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -256,7 +256,7 @@ pub fn list_webhook_deliveries<'client>(
     options: &ListWebhookDeliveriesOptions,
 ) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::WebhookDelivery>> {
     let request = list_webhook_deliveries_request(options);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    client.call(request, ::icr_api::__private::Response::json)
 }
 /// The request of [`list_webhook_deliveries`], and of each page [`list_webhook_deliveries_pages`] reads.
 fn list_webhook_deliveries_request(
@@ -311,7 +311,7 @@ pub fn get_webhook_delivery<'client>(
         )
         .operation("apps/getWebhookDelivery")
         .path("deliveryId", &delivery_id);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+    client.call(request, ::icr_api::__private::Response::json)
 }
 /// Redeliver one of the app's webhook deliveries
 ///
@@ -335,7 +335,7 @@ pub fn redeliver_webhook_delivery<'client>(
         )
         .operation("apps/redeliverWebhookDelivery")
         .path("deliveryId", &delivery_id);
-    ::std::boxed::Box::pin(async move { client.send(request).await?.empty() })
+    client.call(request, ::icr_api::__private::Response::empty)
 }
 /// The optional parameters of [`list_installation_projects`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -372,7 +372,9 @@ where
         .operation("apps/listInstallationProjects")
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MetadataRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::MetadataRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }

@@ -45,9 +45,11 @@ where
     P: super::permissions::IssuesRead,
 {
     let request = list_issue_comments_request(project_id, issue_number, options);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The request of [`list_issue_comments`], and of each page [`list_issue_comments_pages`] reads.
 fn list_issue_comments_request(
@@ -133,9 +135,11 @@ where
         .path("issueNumber", &issue_number)
         .idempotency_key(&options.idempotency_key)
         .json(body);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesWrite>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesWrite,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The optional parameters of [`list_project_comments`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -180,9 +184,11 @@ where
     P: super::permissions::IssuesRead,
 {
     let request = list_project_comments_request(project_id, options);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The request of [`list_project_comments`], and of each page [`list_project_comments_pages`] reads.
 fn list_project_comments_request(
@@ -254,9 +260,11 @@ where
         .operation("comments/getComment")
         .path("projectId", &project_id)
         .path("commentId", &comment_id);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Delete a comment
 ///
@@ -286,9 +294,11 @@ where
         .operation("comments/deleteComment")
         .path("projectId", &project_id)
         .path("commentId", &comment_id);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesWrite>(request).await?.empty()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesWrite,
+            _,
+        >(request, ::icr_api::__private::Response::empty)
 }
 /// Edit a comment
 ///
@@ -320,7 +330,9 @@ where
         .path("projectId", &project_id)
         .path("commentId", &comment_id)
         .json(body);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesWrite>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesWrite,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }

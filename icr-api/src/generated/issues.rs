@@ -14,7 +14,7 @@ pub struct ListProjectIssuesOptions {
     /// The `milestone` query parameter.
     pub milestone: ::core::option::Option<::std::string::String>,
     /// The `state` query parameter. One of `open`, `closed`, `all`; default `open` (the server's, when left out).
-    pub state: ::core::option::Option<super::models::ListProjectIssuesState>,
+    pub state: ::core::option::Option<super::models::ListOrganizationIssuesState>,
     /// A login, `*` for issues assigned to anyone, or `none` for unassigned issues.
     ///
     /// The `assignee` query parameter.
@@ -65,9 +65,11 @@ where
     P: super::permissions::IssuesRead,
 {
     let request = list_project_issues_request(project_id, options);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The request of [`list_project_issues`], and of each page [`list_project_issues_pages`] reads.
 fn list_project_issues_request(
@@ -157,9 +159,11 @@ where
         .path("projectId", &project_id)
         .idempotency_key(&options.idempotency_key)
         .json(body);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesWrite>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesWrite,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The optional parameters of [`list_organization_issues`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -210,9 +214,11 @@ where
     P: super::permissions::IssuesRead,
 {
     let request = list_organization_issues_request(organization_id, options);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The request of [`list_organization_issues`], and of each page [`list_organization_issues_pages`] reads.
 fn list_organization_issues_request(
@@ -290,9 +296,11 @@ where
         .operation("issues/getIssue")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Update an issue
 ///
@@ -324,9 +332,11 @@ where
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .json(body);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesWrite>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesWrite,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Lock an issue
 ///
@@ -358,9 +368,11 @@ where
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .optional(body, ::icr_api::__private::Request::json);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesWrite>(request).await?.empty()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesWrite,
+            _,
+        >(request, ::icr_api::__private::Response::empty)
 }
 /// Unlock an issue
 ///
@@ -390,9 +402,11 @@ where
         .operation("issues/unlockIssue")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesWrite>(request).await?.empty()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesWrite,
+            _,
+        >(request, ::icr_api::__private::Response::empty)
 }
 /// The optional parameters of [`list_assignees`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -427,9 +441,11 @@ where
     P: super::permissions::IssuesRead,
 {
     let request = list_assignees_request(project_id, options);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The request of [`list_assignees`], and of each page [`list_assignees_pages`] reads.
 fn list_assignees_request(
@@ -498,9 +514,11 @@ where
         .operation("issues/checkAssignee")
         .path("projectId", &project_id)
         .path("username", &username);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesRead>(request).await?.empty()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesRead,
+            _,
+        >(request, ::icr_api::__private::Response::empty)
 }
 /// Assign users to an issue
 ///
@@ -532,9 +550,11 @@ where
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .json(body);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesWrite>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesWrite,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Unassign users from an issue
 ///
@@ -566,9 +586,11 @@ where
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .json(body);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesWrite>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesWrite,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Move an issue to another project
 ///
@@ -600,15 +622,12 @@ where
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .json(body);
-    ::std::boxed::Box::pin(async move {
-        client
-            .send::<
-                ::icr_api::grants::And<
-                    super::permissions::needs::IssuesWrite,
-                    super::permissions::needs::ProjectsRead,
-                >,
-            >(request)
-            .await?
-            .json()
-    })
+    client
+        .call::<
+            ::icr_api::grants::And<
+                super::permissions::needs::IssuesWrite,
+                super::permissions::needs::ProjectsRead,
+            >,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }

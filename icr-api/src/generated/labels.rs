@@ -39,12 +39,11 @@ where
     P: super::permissions::IssuesReadOrProjectsRead,
 {
     let request = list_project_labels_request(project_id, options);
-    ::std::boxed::Box::pin(async move {
-        client
-            .send::<super::permissions::needs::IssuesReadOrProjectsRead>(request)
-            .await?
-            .json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesReadOrProjectsRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The request of [`list_project_labels`], and of each page [`list_project_labels_pages`] reads.
 fn list_project_labels_request(
@@ -112,12 +111,11 @@ where
         .operation("labels/createLabel")
         .path("projectId", &project_id)
         .json(body);
-    ::std::boxed::Box::pin(async move {
-        client
-            .send::<super::permissions::needs::IssuesWriteOrProjectsWrite>(request)
-            .await?
-            .json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesWriteOrProjectsWrite,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Get a label
 ///
@@ -147,12 +145,11 @@ where
         .operation("labels/getLabel")
         .path("projectId", &project_id)
         .path("labelName", &label_name);
-    ::std::boxed::Box::pin(async move {
-        client
-            .send::<super::permissions::needs::IssuesReadOrProjectsRead>(request)
-            .await?
-            .json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesReadOrProjectsRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Delete a label
 ///
@@ -182,12 +179,11 @@ where
         .operation("labels/deleteLabel")
         .path("projectId", &project_id)
         .path("labelName", &label_name);
-    ::std::boxed::Box::pin(async move {
-        client
-            .send::<super::permissions::needs::IssuesWriteOrProjectsWrite>(request)
-            .await?
-            .empty()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesWriteOrProjectsWrite,
+            _,
+        >(request, ::icr_api::__private::Response::empty)
 }
 /// Update a label
 ///
@@ -219,12 +215,11 @@ where
         .path("projectId", &project_id)
         .path("labelName", &label_name)
         .json(body);
-    ::std::boxed::Box::pin(async move {
-        client
-            .send::<super::permissions::needs::IssuesWriteOrProjectsWrite>(request)
-            .await?
-            .json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesWriteOrProjectsWrite,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// List the labels on an issue
 ///
@@ -254,9 +249,11 @@ where
         .operation("labels/listIssueLabels")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Replace the labels on an issue
 ///
@@ -288,9 +285,11 @@ where
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .json(body);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesWrite>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesWrite,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Add labels to an issue
 ///
@@ -322,9 +321,11 @@ where
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .json(body);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesWrite>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesWrite,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Remove every label from an issue
 ///
@@ -354,9 +355,11 @@ where
         .operation("labels/removeAllIssueLabels")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesWrite>(request).await?.empty()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesWrite,
+            _,
+        >(request, ::icr_api::__private::Response::empty)
 }
 /// Remove a label from an issue
 ///
@@ -389,9 +392,11 @@ where
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .path("labelName", &label_name);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesWrite>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesWrite,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The optional parameters of [`list_milestone_labels`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -428,9 +433,11 @@ where
     P: super::permissions::IssuesRead,
 {
     let request = list_milestone_labels_request(project_id, milestone_number, options);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The request of [`list_milestone_labels`], and of each page [`list_milestone_labels_pages`] reads.
 fn list_milestone_labels_request(

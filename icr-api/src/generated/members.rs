@@ -43,9 +43,11 @@ where
     P: super::permissions::MembersRead,
 {
     let request = list_members_request(organization_id, options);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MembersRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::MembersRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The request of [`list_members`], and of each page [`list_members_pages`] reads.
 fn list_members_request(
@@ -115,9 +117,11 @@ where
         .operation("members/checkMember")
         .path("organizationId", &organization_id)
         .path("username", &username);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MembersRead>(request).await?.empty()
-    })
+    client
+        .call::<
+            super::permissions::needs::MembersRead,
+            _,
+        >(request, ::icr_api::__private::Response::empty)
 }
 /// Remove a member
 ///
@@ -147,9 +151,11 @@ where
         .operation("members/removeMember")
         .path("organizationId", &organization_id)
         .path("username", &username);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MembersWrite>(request).await?.empty()
-    })
+    client
+        .call::<
+            super::permissions::needs::MembersWrite,
+            _,
+        >(request, ::icr_api::__private::Response::empty)
 }
 /// Get a user's membership
 ///
@@ -179,9 +185,11 @@ where
         .operation("members/getMembership")
         .path("organizationId", &organization_id)
         .path("username", &username);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MembersRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::MembersRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Set a user's membership
 ///
@@ -213,9 +221,11 @@ where
         .path("organizationId", &organization_id)
         .path("username", &username)
         .json(body);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MembersWrite>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::MembersWrite,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The optional parameters of [`list_invitations`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -250,9 +260,11 @@ where
     P: super::permissions::MembersRead,
 {
     let request = list_invitations_request(organization_id, options);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MembersRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::MembersRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The request of [`list_invitations`], and of each page [`list_invitations_pages`] reads.
 fn list_invitations_request(
@@ -320,9 +332,11 @@ where
         .operation("members/createInvitation")
         .path("organizationId", &organization_id)
         .json(body);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MembersWrite>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::MembersWrite,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Cancel an invitation
 ///
@@ -352,7 +366,9 @@ where
         .operation("members/cancelInvitation")
         .path("organizationId", &organization_id)
         .path("invitationId", &invitation_id);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MembersWrite>(request).await?.empty()
-    })
+    client
+        .call::<
+            super::permissions::needs::MembersWrite,
+            _,
+        >(request, ::icr_api::__private::Response::empty)
 }

@@ -26,9 +26,11 @@ where
             "/meta",
         )
         .operation("meta/getMeta");
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MetadataRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::MetadataRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// List API versions
 ///
@@ -50,9 +52,11 @@ where
             "/versions",
         )
         .operation("meta/listVersions");
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MetadataRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::MetadataRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Get a line of design advice
 ///
@@ -75,7 +79,9 @@ where
         )
         .operation("meta/getZen")
         .accept("text/plain");
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MetadataRead>(request).await?.text()
-    })
+    client
+        .call::<
+            super::permissions::needs::MetadataRead,
+            _,
+        >(request, ::icr_api::__private::Response::text)
 }

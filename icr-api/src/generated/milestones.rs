@@ -10,7 +10,7 @@
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListMilestonesOptions {
     /// The `state` query parameter. One of `open`, `closed`, `all`; default `open` (the server's, when left out).
-    pub state: ::core::option::Option<super::models::ListMilestonesState>,
+    pub state: ::core::option::Option<super::models::ListOrganizationIssuesState>,
     /// The `sort` query parameter. One of `dueOn`, `completeness`; default `dueOn` (the server's, when left out).
     pub sort: ::core::option::Option<super::models::ListMilestonesSort>,
     /// The order of the results.
@@ -47,9 +47,11 @@ where
     P: super::permissions::IssuesRead,
 {
     let request = list_milestones_request(project_id, options);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The request of [`list_milestones`], and of each page [`list_milestones_pages`] reads.
 fn list_milestones_request(
@@ -120,9 +122,11 @@ where
         .operation("milestones/createMilestone")
         .path("projectId", &project_id)
         .json(body);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesWrite>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesWrite,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Get a milestone
 ///
@@ -152,9 +156,11 @@ where
         .operation("milestones/getMilestone")
         .path("projectId", &project_id)
         .path("milestoneNumber", &milestone_number);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Delete a milestone
 ///
@@ -184,9 +190,11 @@ where
         .operation("milestones/deleteMilestone")
         .path("projectId", &project_id)
         .path("milestoneNumber", &milestone_number);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesWrite>(request).await?.empty()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesWrite,
+            _,
+        >(request, ::icr_api::__private::Response::empty)
 }
 /// Update a milestone
 ///
@@ -218,7 +226,9 @@ where
         .path("projectId", &project_id)
         .path("milestoneNumber", &milestone_number)
         .json(body);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesWrite>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesWrite,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }

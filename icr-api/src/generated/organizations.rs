@@ -31,9 +31,11 @@ where
         )
         .operation("organizations/getOrganization")
         .path("organizationId", &organization_id);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MetadataRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::MetadataRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Update an organization
 ///
@@ -62,12 +64,11 @@ where
         .operation("organizations/updateOrganization")
         .path("organizationId", &organization_id)
         .json(body);
-    ::std::boxed::Box::pin(async move {
-        client
-            .send::<super::permissions::needs::OrganizationWrite>(request)
-            .await?
-            .json()
-    })
+    client
+        .call::<
+            super::permissions::needs::OrganizationWrite,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The optional parameters of [`list_audit_log`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -110,12 +111,11 @@ where
     P: super::permissions::OrganizationAdmin,
 {
     let request = list_audit_log_request(organization_id, options);
-    ::std::boxed::Box::pin(async move {
-        client
-            .send::<super::permissions::needs::OrganizationAdmin>(request)
-            .await?
-            .json()
-    })
+    client
+        .call::<
+            super::permissions::needs::OrganizationAdmin,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The request of [`list_audit_log`], and of each page [`list_audit_log_pages`] reads.
 fn list_audit_log_request(

@@ -49,9 +49,11 @@ where
     P: super::permissions::ProjectsRead,
 {
     let request = list_organization_projects_request(organization_id, options);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::ProjectsRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::ProjectsRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The request of [`list_organization_projects`], and of each page [`list_organization_projects_pages`] reads.
 fn list_organization_projects_request(
@@ -122,9 +124,11 @@ where
         .operation("projects/createProject")
         .path("organizationId", &organization_id)
         .json(body);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::ProjectsAdmin>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::ProjectsAdmin,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Get a project
 ///
@@ -151,9 +155,11 @@ where
         )
         .operation("projects/getProject")
         .path("projectId", &project_id);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::ProjectsRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::ProjectsRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Delete a project
 ///
@@ -180,9 +186,11 @@ where
         )
         .operation("projects/deleteProject")
         .path("projectId", &project_id);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::ProjectsAdmin>(request).await?.empty()
-    })
+    client
+        .call::<
+            super::permissions::needs::ProjectsAdmin,
+            _,
+        >(request, ::icr_api::__private::Response::empty)
 }
 /// Update a project
 ///
@@ -211,9 +219,11 @@ where
         .operation("projects/updateProject")
         .path("projectId", &project_id)
         .json(body);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::ProjectsWrite>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::ProjectsWrite,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// List a project's topics
 ///
@@ -240,9 +250,11 @@ where
         )
         .operation("projects/listTopics")
         .path("projectId", &project_id);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::ProjectsRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::ProjectsRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Replace a project's topics
 ///
@@ -271,9 +283,11 @@ where
         .operation("projects/replaceTopics")
         .path("projectId", &project_id)
         .json(body);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::ProjectsWrite>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::ProjectsWrite,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// List a project's languages
 ///
@@ -300,9 +314,11 @@ where
         )
         .operation("projects/listLanguages")
         .path("projectId", &project_id);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::ProjectsRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::ProjectsRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The optional parameters of [`list_contributors`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -345,16 +361,18 @@ where
     P: super::permissions::ProjectsRead,
 {
     let request = list_contributors_request(project_id, options);
-    ::std::boxed::Box::pin(async move {
-        let response = client
-            .send::<super::permissions::needs::ProjectsRead>(request)
-            .await?;
-        match response.status() {
-            200 => response.json().map(ListContributorsResponse::Ok),
-            204 => ::core::result::Result::Ok(ListContributorsResponse::NoContent),
-            _ => ::core::result::Result::Err(response.unexpected()),
-        }
-    })
+    client
+        .call::<
+            super::permissions::needs::ProjectsRead,
+            _,
+        >(
+            request,
+            |response| match response.status() {
+                200 => response.json().map(ListContributorsResponse::Ok),
+                204 => ::core::result::Result::Ok(ListContributorsResponse::NoContent),
+                _ => ::core::result::Result::Err(response.unexpected()),
+            },
+        )
 }
 /// The request of [`list_contributors`], and of each page [`list_contributors_pages`] reads.
 fn list_contributors_request(
@@ -429,20 +447,22 @@ where
         .operation("projects/getReadme")
         .path("projectId", &project_id)
         .accept("application/json, text/markdown");
-    ::std::boxed::Box::pin(async move {
-        let response = client
-            .send::<super::permissions::needs::ContentsRead>(request)
-            .await?;
-        match response.status() {
-            200 if response.has_media("application/json") => {
-                response.json().map(GetReadmeResponse::OkJson)
-            }
-            200 if response.has_media("text/markdown") => {
-                response.text().map(GetReadmeResponse::OkMarkdown)
-            }
-            _ => ::core::result::Result::Err(response.unexpected()),
-        }
-    })
+    client
+        .call::<
+            super::permissions::needs::ContentsRead,
+            _,
+        >(
+            request,
+            |response| match response.status() {
+                200 if response.has_media("application/json") => {
+                    response.json().map(GetReadmeResponse::OkJson)
+                }
+                200 if response.has_media("text/markdown") => {
+                    response.text().map(GetReadmeResponse::OkMarkdown)
+                }
+                _ => ::core::result::Result::Err(response.unexpected()),
+            },
+        )
 }
 /// Start an export of a project
 ///
@@ -471,17 +491,14 @@ where
         .operation("projects/createExport")
         .path("projectId", &project_id)
         .optional(body, ::icr_api::__private::Request::json);
-    ::std::boxed::Box::pin(async move {
-        client
-            .send::<
-                ::icr_api::grants::And<
-                    super::permissions::needs::ContentsRead,
-                    super::permissions::needs::ProjectsRead,
-                >,
-            >(request)
-            .await?
-            .json()
-    })
+    client
+        .call::<
+            ::icr_api::grants::And<
+                super::permissions::needs::ContentsRead,
+                super::permissions::needs::ProjectsRead,
+            >,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Get an export
 ///
@@ -511,17 +528,14 @@ where
         .operation("projects/getExport")
         .path("projectId", &project_id)
         .path("exportId", &export_id);
-    ::std::boxed::Box::pin(async move {
-        client
-            .send::<
-                ::icr_api::grants::And<
-                    super::permissions::needs::ContentsRead,
-                    super::permissions::needs::ProjectsRead,
-                >,
-            >(request)
-            .await?
-            .json()
-    })
+    client
+        .call::<
+            ::icr_api::grants::And<
+                super::permissions::needs::ContentsRead,
+                super::permissions::needs::ProjectsRead,
+            >,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The success answers of [`download_export_archive`].
 #[derive(Clone, Debug, PartialEq)]
@@ -560,21 +574,21 @@ where
         .path("projectId", &project_id)
         .path("exportId", &export_id)
         .accept("application/zip, application/json");
-    ::std::boxed::Box::pin(async move {
-        let response = client
-            .send::<
-                ::icr_api::grants::And<
-                    super::permissions::needs::ContentsRead,
-                    super::permissions::needs::ProjectsRead,
-                >,
-            >(request)
-            .await?;
-        match response.status() {
-            200 => response.bytes().map(DownloadExportArchiveResponse::Ok),
-            202 => response.json().map(DownloadExportArchiveResponse::Accepted),
-            _ => ::core::result::Result::Err(response.unexpected()),
-        }
-    })
+    client
+        .call::<
+            ::icr_api::grants::And<
+                super::permissions::needs::ContentsRead,
+                super::permissions::needs::ProjectsRead,
+            >,
+            _,
+        >(
+            request,
+            |response| match response.status() {
+                200 => response.bytes().map(DownloadExportArchiveResponse::Ok),
+                202 => response.json().map(DownloadExportArchiveResponse::Accepted),
+                _ => ::core::result::Result::Err(response.unexpected()),
+            },
+        )
 }
 /// Transfer a project to another organization
 ///
@@ -603,7 +617,9 @@ where
         .operation("projects/transferProject")
         .path("projectId", &project_id)
         .json(body);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::ProjectsAdmin>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::ProjectsAdmin,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }

@@ -26,7 +26,9 @@ where
             "/rateLimit",
         )
         .operation("rateLimit/getRateLimit");
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MetadataRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::MetadataRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }

@@ -16,7 +16,7 @@ pub struct SearchProjectsOptions {
     /// The order of the results by the `sort` field.
     ///
     /// The `order` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
-    pub order: ::core::option::Option<super::models::SearchOrder>,
+    pub order: ::core::option::Option<super::models::Direction>,
     /// How many results a page holds.
     ///
     /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
@@ -56,19 +56,21 @@ where
         .query("order", &options.order)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MetadataRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::MetadataRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The optional parameters of [`search_issues`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SearchIssuesOptions {
     /// The `sort` query parameter. One of `created`, `updated`, `comments`.
-    pub sort: ::core::option::Option<super::models::SearchIssuesSort>,
+    pub sort: ::core::option::Option<super::models::ListProjectIssuesSort>,
     /// The order of the results by the `sort` field.
     ///
     /// The `order` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
-    pub order: ::core::option::Option<super::models::SearchOrder>,
+    pub order: ::core::option::Option<super::models::Direction>,
     /// How many results a page holds.
     ///
     /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
@@ -108,9 +110,11 @@ where
         .query("order", &options.order)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The optional parameters of [`search_users`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -118,7 +122,7 @@ pub struct SearchUsersOptions {
     /// The order of the results by the `sort` field.
     ///
     /// The `order` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
-    pub order: ::core::option::Option<super::models::SearchOrder>,
+    pub order: ::core::option::Option<super::models::Direction>,
     /// How many results a page holds.
     ///
     /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
@@ -157,9 +161,11 @@ where
         .query("order", &options.order)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MetadataRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::MetadataRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The optional parameters of [`search_labels`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -167,7 +173,7 @@ pub struct SearchLabelsOptions {
     /// The order of the results by the `sort` field.
     ///
     /// The `order` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
-    pub order: ::core::option::Option<super::models::SearchOrder>,
+    pub order: ::core::option::Option<super::models::Direction>,
     /// How many results a page holds.
     ///
     /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
@@ -208,10 +214,9 @@ where
         .query("order", &options.order)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    ::std::boxed::Box::pin(async move {
-        client
-            .send::<super::permissions::needs::IssuesReadOrProjectsRead>(request)
-            .await?
-            .json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesReadOrProjectsRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }

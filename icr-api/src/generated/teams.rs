@@ -39,9 +39,11 @@ where
     P: super::permissions::MembersRead,
 {
     let request = list_teams_request(organization_id, options);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MembersRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::MembersRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The request of [`list_teams`], and of each page [`list_teams_pages`] reads.
 fn list_teams_request(
@@ -109,9 +111,11 @@ where
         .operation("teams/createTeam")
         .path("organizationId", &organization_id)
         .json(body);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MembersWrite>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::MembersWrite,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Get a team by its slug
 ///
@@ -142,9 +146,11 @@ where
         .operation("teams/getTeamBySlug")
         .path("organizationId", &organization_id)
         .path("teamSlug", &team_slug);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MembersRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::MembersRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Get a team
 ///
@@ -171,9 +177,11 @@ where
         )
         .operation("teams/getTeam")
         .path("teamId", &team_id);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MembersRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::MembersRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Delete a team
 ///
@@ -200,9 +208,11 @@ where
         )
         .operation("teams/deleteTeam")
         .path("teamId", &team_id);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MembersWrite>(request).await?.empty()
-    })
+    client
+        .call::<
+            super::permissions::needs::MembersWrite,
+            _,
+        >(request, ::icr_api::__private::Response::empty)
 }
 /// Update a team
 ///
@@ -231,9 +241,11 @@ where
         .operation("teams/updateTeam")
         .path("teamId", &team_id)
         .json(body);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MembersWrite>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::MembersWrite,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The optional parameters of [`list_team_members`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -274,9 +286,11 @@ where
     P: super::permissions::MembersRead,
 {
     let request = list_team_members_request(team_id, options);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MembersRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::MembersRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The request of [`list_team_members`], and of each page [`list_team_members_pages`] reads.
 fn list_team_members_request(
@@ -349,9 +363,11 @@ where
         .path("teamId", &team_id)
         .path("username", &username)
         .optional(body, ::icr_api::__private::Request::json);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MembersWrite>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::MembersWrite,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Remove a user from a team
 ///
@@ -381,9 +397,11 @@ where
         .operation("teams/removeTeamMembership")
         .path("teamId", &team_id)
         .path("username", &username);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MembersWrite>(request).await?.empty()
-    })
+    client
+        .call::<
+            super::permissions::needs::MembersWrite,
+            _,
+        >(request, ::icr_api::__private::Response::empty)
 }
 /// The optional parameters of [`list_team_projects`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -418,17 +436,14 @@ where
     P: super::permissions::MembersRead + super::permissions::ProjectsRead,
 {
     let request = list_team_projects_request(team_id, options);
-    ::std::boxed::Box::pin(async move {
-        client
-            .send::<
-                ::icr_api::grants::And<
-                    super::permissions::needs::MembersRead,
-                    super::permissions::needs::ProjectsRead,
-                >,
-            >(request)
-            .await?
-            .json()
-    })
+    client
+        .call::<
+            ::icr_api::grants::And<
+                super::permissions::needs::MembersRead,
+                super::permissions::needs::ProjectsRead,
+            >,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The request of [`list_team_projects`], and of each page [`list_team_projects_pages`] reads.
 fn list_team_projects_request(
@@ -506,17 +521,14 @@ where
         .path("teamId", &team_id)
         .path("projectId", &project_id)
         .optional(body, ::icr_api::__private::Request::json);
-    ::std::boxed::Box::pin(async move {
-        client
-            .send::<
-                ::icr_api::grants::And<
-                    super::permissions::needs::MembersWrite,
-                    super::permissions::needs::ProjectsAdmin,
-                >,
-            >(request)
-            .await?
-            .empty()
-    })
+    client
+        .call::<
+            ::icr_api::grants::And<
+                super::permissions::needs::MembersWrite,
+                super::permissions::needs::ProjectsAdmin,
+            >,
+            _,
+        >(request, ::icr_api::__private::Response::empty)
 }
 /// Take a project away from a team
 ///
@@ -546,15 +558,12 @@ where
         .operation("teams/removeTeamProject")
         .path("teamId", &team_id)
         .path("projectId", &project_id);
-    ::std::boxed::Box::pin(async move {
-        client
-            .send::<
-                ::icr_api::grants::And<
-                    super::permissions::needs::MembersWrite,
-                    super::permissions::needs::ProjectsAdmin,
-                >,
-            >(request)
-            .await?
-            .empty()
-    })
+    client
+        .call::<
+            ::icr_api::grants::And<
+                super::permissions::needs::MembersWrite,
+                super::permissions::needs::ProjectsAdmin,
+            >,
+            _,
+        >(request, ::icr_api::__private::Response::empty)
 }

@@ -41,9 +41,11 @@ where
     P: super::permissions::IssuesRead,
 {
     let request = list_issue_timeline_request(project_id, issue_number, options);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::IssuesRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The request of [`list_issue_timeline`], and of each page [`list_issue_timeline_pages`] reads.
 fn list_issue_timeline_request(
@@ -121,12 +123,11 @@ where
     P: super::permissions::IssuesReadOrProjectsRead,
 {
     let request = list_project_timeline_request(project_id, options);
-    ::std::boxed::Box::pin(async move {
-        client
-            .send::<super::permissions::needs::IssuesReadOrProjectsRead>(request)
-            .await?
-            .json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesReadOrProjectsRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The request of [`list_project_timeline`], and of each page [`list_project_timeline_pages`] reads.
 fn list_project_timeline_request(
@@ -195,10 +196,9 @@ where
         .operation("timeline/getTimelineEvent")
         .path("projectId", &project_id)
         .path("eventId", &event_id);
-    ::std::boxed::Box::pin(async move {
-        client
-            .send::<super::permissions::needs::IssuesReadOrProjectsRead>(request)
-            .await?
-            .json()
-    })
+    client
+        .call::<
+            super::permissions::needs::IssuesReadOrProjectsRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }

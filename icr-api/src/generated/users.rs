@@ -39,9 +39,11 @@ where
     P: super::permissions::MetadataRead,
 {
     let request = list_users_request(options);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MetadataRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::MetadataRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The request of [`list_users`], and of each page [`list_users_pages`] reads.
 fn list_users_request(options: &ListUsersOptions) -> ::icr_api::__private::Request {
@@ -97,7 +99,9 @@ where
         )
         .operation("users/getUser")
         .path("username", &username);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::MetadataRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::MetadataRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }

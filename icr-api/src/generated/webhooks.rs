@@ -39,9 +39,11 @@ where
     P: super::permissions::WebhooksRead,
 {
     let request = list_webhooks_request(organization_id, options);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::WebhooksRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::WebhooksRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The request of [`list_webhooks`], and of each page [`list_webhooks_pages`] reads.
 fn list_webhooks_request(
@@ -109,9 +111,11 @@ where
         .operation("webhooks/createWebhook")
         .path("organizationId", &organization_id)
         .json(body);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::WebhooksWrite>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::WebhooksWrite,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Get a webhook
 ///
@@ -141,9 +145,11 @@ where
         .operation("webhooks/getWebhook")
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::WebhooksRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::WebhooksRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Delete a webhook
 ///
@@ -173,9 +179,11 @@ where
         .operation("webhooks/deleteWebhook")
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::WebhooksWrite>(request).await?.empty()
-    })
+    client
+        .call::<
+            super::permissions::needs::WebhooksWrite,
+            _,
+        >(request, ::icr_api::__private::Response::empty)
 }
 /// Update a webhook
 ///
@@ -207,9 +215,11 @@ where
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id)
         .json(body);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::WebhooksWrite>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::WebhooksWrite,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Get a webhook's configuration
 ///
@@ -239,9 +249,11 @@ where
         .operation("webhooks/getWebhookConfig")
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::WebhooksRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::WebhooksRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Update a webhook's configuration
 ///
@@ -273,9 +285,11 @@ where
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id)
         .json(body);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::WebhooksWrite>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::WebhooksWrite,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Ping a webhook
 ///
@@ -305,9 +319,11 @@ where
         .operation("webhooks/pingWebhook")
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::WebhooksWrite>(request).await?.empty()
-    })
+    client
+        .call::<
+            super::permissions::needs::WebhooksWrite,
+            _,
+        >(request, ::icr_api::__private::Response::empty)
 }
 /// The optional parameters of [`list_deliveries`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -315,7 +331,7 @@ pub struct ListDeliveriesOptions {
     /// Only deliveries that succeeded, or only those that failed.
     ///
     /// The `status` query parameter. One of `success`, `failure`.
-    pub status: ::core::option::Option<super::models::WebhooksListDeliveriesStatus>,
+    pub status: ::core::option::Option<super::models::AppsListWebhookDeliveriesStatus>,
     /// How many results a page holds.
     ///
     /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
@@ -348,9 +364,11 @@ where
     P: super::permissions::WebhooksRead,
 {
     let request = list_deliveries_request(organization_id, hook_id, options);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::WebhooksRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::WebhooksRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// The request of [`list_deliveries`], and of each page [`list_deliveries_pages`] reads.
 fn list_deliveries_request(
@@ -427,9 +445,11 @@ where
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id)
         .path("deliveryId", &delivery_id);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::WebhooksRead>(request).await?.json()
-    })
+    client
+        .call::<
+            super::permissions::needs::WebhooksRead,
+            _,
+        >(request, ::icr_api::__private::Response::json)
 }
 /// Redeliver a delivery
 ///
@@ -462,7 +482,9 @@ where
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id)
         .path("deliveryId", &delivery_id);
-    ::std::boxed::Box::pin(async move {
-        client.send::<super::permissions::needs::WebhooksWrite>(request).await?.empty()
-    })
+    client
+        .call::<
+            super::permissions::needs::WebhooksWrite,
+            _,
+        >(request, ::icr_api::__private::Response::empty)
 }

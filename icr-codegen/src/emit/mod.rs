@@ -20,8 +20,22 @@ use crate::naming::ident;
 mod events;
 mod permissions;
 pub mod smoke;
+mod usage;
 
 pub use permissions::{Placement, level_path};
+pub use usage::Usage;
+
+/// How to emit bindings.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Where the bindings live.
+    pub placement: Placement,
+    /// Every model derives both `Serialize` and `Deserialize`, whatever
+    /// its uses: for bindings whose users write answers back out or read
+    /// requests in (`icr-api`'s). Otherwise a model derives what its uses
+    /// need (see [`Usage`]).
+    pub serde_both_ways: bool,
+}
 
 /// A Rust module of generated code.
 #[derive(Clone, Debug)]
@@ -51,8 +65,9 @@ fn allowed_lints() -> TokenStream {
     }
 }
 
-/// Emits every module of `api`, for bindings placed as `placement` says.
-pub fn emit(api: &Api, placement: &Placement) -> Module {
+/// Emits every module of `api`, as `options` say.
+pub fn emit(api: &Api, options: &Options) -> Module {
+    let placement = &options.placement;
     let mut tags: Vec<&str> = Vec::new();
     for name in api
         .operations
@@ -67,21 +82,27 @@ pub fn emit(api: &Api, placement: &Placement) -> Module {
     let emitter = Emitter {
         api,
         models: quote!(super::models),
+        usages: usage::usages(api, options.serde_both_ways),
     };
 
     let mut model_modules = Vec::new();
     for tag in &tags {
-        let types: Vec<&TypeDef> = api.types.iter().filter(|t| t.module == *tag).collect();
+        let types: Vec<(usize, &TypeDef)> = api
+            .types
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.module == *tag)
+            .collect();
         if types.is_empty() {
             continue;
         }
-        let reaches_siblings = types.iter().any(|t| emitter.names_other_module(t));
+        let reaches_siblings = types.iter().any(|(_, t)| emitter.names_other_module(t));
         let glob = reaches_siblings.then(|| {
             quote!(
                 use super::*;
             )
         });
-        let definitions = types.iter().map(|t| emitter.type_def(t));
+        let definitions = types.iter().map(|(id, t)| emitter.type_def(*id, t));
         let lints = allowed_lints();
         model_modules.push(Module {
             name: (*tag).to_owned(),
@@ -159,6 +180,8 @@ pub fn emit(api: &Api, placement: &Placement) -> Module {
 
 struct Emitter<'a> {
     api: &'a Api,
+    /// How each type crosses the wire, by index: what it derives.
+    usages: Vec<Usage>,
     /// How code outside `models` names it: `super::models` in the
     /// bindings, `::icr_api::models` in the calls of [`smoke`].
     models: TokenStream,
@@ -241,8 +264,14 @@ impl Emitter<'_> {
 
     // ---- Models -------------------------------------------------------
 
-    fn type_def(&self, def: &TypeDef) -> TokenStream {
+    /// The definition of type `id` of the API.
+    fn type_def(&self, id: usize, def: &TypeDef) -> TokenStream {
         let name = ident(&def.name);
+        let usage = self.usages.get(id).copied().unwrap_or(Usage {
+            sent: true,
+            received: true,
+        });
+        let serde = serde_derives(usage);
         let about = match (&def.doc, &def.api_name) {
             (Some(doc), _) => doc.clone(),
             (None, Some(api_name)) => format!("The `{api_name}` schema."),
@@ -254,7 +283,8 @@ impl Emitter<'_> {
                 let all_optional = fields.iter().all(|f| !f.required || f.nullable);
                 let constructor =
                     (!all_optional).then(|| self.constructor(&name, fields, additional.is_some()));
-                let fields = fields.iter().map(|f| self.field(f));
+                let flattened = additional.is_some();
+                let fields = fields.iter().map(|f| self.field(f, usage, flattened));
                 let additional = additional.as_ref().map(|ty| {
                     let ty = self.ty(ty, true);
                     quote! {
@@ -268,7 +298,7 @@ impl Emitter<'_> {
                 let default = all_optional.then(|| quote!(Default,));
                 quote! {
                     #doc
-                    #[derive(Clone, Debug, #default PartialEq, ::icr_api::__private::serde::Serialize, ::icr_api::__private::serde::Deserialize)]
+                    #[derive(Clone, Debug, #default PartialEq, #serde)]
                     #[serde(crate = "::icr_api::__private::serde")]
                     pub struct #name {
                         #(#fields)*
@@ -278,22 +308,27 @@ impl Emitter<'_> {
                 }
             }
             TypeKind::Enum { variants } => {
-                let variants = variants.iter().map(|v| {
+                let definitions = variants.iter().map(|v| {
+                    let variant = ident(&v.name);
+                    let doc = docs(&format!("`{}`", v.wire));
+                    quote!(#doc #variant,)
+                });
+                let wire = variants.iter().map(|v| {
                     let variant = ident(&v.name);
                     let wire = &v.wire;
-                    let doc = docs(&format!("`{wire}`"));
-                    quote!(#doc #[serde(rename = #wire)] #variant,)
+                    quote!(#variant = #wire)
                 });
+                // Its text on the wire, `as_str`, `Display` and the serde
+                // impls come from the runtime's `wire_enum!`.
                 quote! {
                     #doc
-                    #[derive(Clone, Debug, PartialEq, Eq, Hash, ::icr_api::__private::serde::Serialize, ::icr_api::__private::serde::Deserialize)]
-                    #[serde(crate = "::icr_api::__private::serde")]
+                    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
                     pub enum #name {
-                        #(#variants)*
+                        #(#definitions)*
                         /// A value this description of the API does not list, kept as it came.
-                        #[serde(untagged)]
                         Other(::std::string::String),
                     }
+                    ::icr_api::__private::wire_enum!(#name { #(#wire),* });
                 }
             }
             TypeKind::Union { tag, variants } => {
@@ -322,7 +357,7 @@ impl Emitter<'_> {
                 match tag {
                     None => quote! {
                         #doc
-                        #[derive(Clone, Debug, PartialEq, ::icr_api::__private::serde::Serialize, ::icr_api::__private::serde::Deserialize)]
+                        #[derive(Clone, Debug, PartialEq, #serde)]
                         #[serde(crate = "::icr_api::__private::serde", untagged)]
                         pub enum #name { #(#definitions)* #other }
                     },
@@ -337,12 +372,13 @@ impl Emitter<'_> {
                             };
                             quote!(#(#tags)|* => ::icr_api::__private::from_value(value).map(#wrap),)
                         });
-                        quote! {
-                            #doc
-                            #[derive(Clone, Debug, PartialEq, ::icr_api::__private::serde::Serialize)]
-                            #[serde(crate = "::icr_api::__private::serde", untagged)]
-                            pub enum #name { #(#definitions)* #other }
-
+                        let serialize = usage.sent.then(|| {
+                            quote! {
+                                #[derive(::icr_api::__private::serde::Serialize)]
+                                #[serde(crate = "::icr_api::__private::serde", untagged)]
+                            }
+                        });
+                        let deserialize = usage.received.then(|| quote! {
                             impl<'de> ::icr_api::__private::serde::Deserialize<'de> for #name {
                                 fn deserialize<D>(deserializer: D) -> ::core::result::Result<Self, D::Error>
                                 where
@@ -355,6 +391,13 @@ impl Emitter<'_> {
                                     }
                                 }
                             }
+                        });
+                        quote! {
+                            #doc
+                            #[derive(Clone, Debug, PartialEq)]
+                            #serialize
+                            pub enum #name { #(#definitions)* #other }
+                            #deserialize
                         }
                     }
                 }
@@ -367,7 +410,7 @@ impl Emitter<'_> {
                 let ty = self.ty(ty, true);
                 quote! {
                     #doc
-                    #[derive(Clone, Debug, PartialEq, ::icr_api::__private::serde::Serialize, ::icr_api::__private::serde::Deserialize)]
+                    #[derive(Clone, Debug, PartialEq, #serde)]
                     #[serde(crate = "::icr_api::__private::serde", transparent)]
                     pub struct #name(pub #ty);
                 }
@@ -429,7 +472,11 @@ impl Emitter<'_> {
         }
     }
 
-    fn field(&self, field: &Field) -> TokenStream {
+    /// A struct field, with the serde attributes its struct's `usage`
+    /// needs: an absent optional member is `None` (serde's own reading of
+    /// a missing `Option`, unless the struct flattens other members), a
+    /// `None` is left out when sent.
+    fn field(&self, field: &Field, usage: Usage, flattened: bool) -> TokenStream {
         let name = ident(&field.name);
         let mut ty = self.ty(&field.ty, true);
         if field.boxed {
@@ -445,24 +492,28 @@ impl Emitter<'_> {
             let api_name = &field.api_name;
             quote!(rename = #api_name,)
         });
+        let skip = usage
+            .sent
+            .then(|| quote!(skip_serializing_if = "::core::option::Option::is_none",));
         let (ty, options) = match (field.required, field.nullable) {
             (true, false) => (ty, quote!()),
             (true, true) => (quote!(::core::option::Option<#ty>), quote!()),
-            (false, false) => (
-                quote!(::core::option::Option<#ty>),
-                quote!(
-                    default,
-                    skip_serializing_if = "::core::option::Option::is_none",
-                ),
-            ),
-            (false, true) => (
-                quote!(::core::option::Option<::core::option::Option<#ty>>),
-                quote!(
-                    default,
-                    skip_serializing_if = "::core::option::Option::is_none",
-                    deserialize_with = "::icr_api::__private::double_option",
-                ),
-            ),
+            (false, false) => {
+                let default = (usage.received && flattened).then(|| quote!(default,));
+                (quote!(::core::option::Option<#ty>), quote!(#default #skip))
+            }
+            (false, true) => {
+                let read = usage.received.then(|| {
+                    quote!(
+                        default,
+                        deserialize_with = "::icr_api::__private::double_option",
+                    )
+                });
+                (
+                    quote!(::core::option::Option<::core::option::Option<#ty>>),
+                    quote!(#read #skip),
+                )
+            }
         };
         let attribute =
             (rename.is_some() || !options.is_empty()).then(|| quote!(#[serde(#rename #options)]));
@@ -691,7 +742,7 @@ impl Emitter<'_> {
             #deprecated
             pub fn #name #generics(#(#parameters),*) -> ::icr_api::Call<'client, #output> #bounds {
                 let request = #one_page_request;
-                ::std::boxed::Box::pin(async move { #decode })
+                #decode
             }
             #pages
         }
@@ -764,22 +815,24 @@ impl Emitter<'_> {
         }
     }
 
-    /// The function's output type, the statements that decode the answer,
-    /// and the answer enum to define beside it, if any.
+    /// The function's output type, the call that sends the request and
+    /// decodes the answer, and the answer enum to define beside it, if any.
     fn response(&self, op: &Operation) -> (TokenStream, TokenStream, Option<TokenStream>) {
         // An installation function states what it needs when it sends, as
-        // a hand-made request does; its bounds prove it.
-        let send = match op.client {
+        // a hand-made request does; its bounds prove it. The sending and
+        // decoding are the runtime's `call`, written once: the function
+        // names its decoder.
+        let send = |decoder: TokenStream| match op.client {
             ClientKind::Installation => {
                 let requirement = permissions::requirement(op.requirement.as_ref());
-                quote!(client.send::<#requirement>(request))
+                quote!(client.call::<#requirement, _>(request, #decoder))
             }
-            ClientKind::App => quote!(client.send(request)),
+            ClientKind::App => quote!(client.call(request, #decoder)),
         };
         match &op.response {
             ResponseShape::Single { ty, encoding, .. } => {
-                let decode = decode_call(encoding);
-                (self.ty(ty, false), quote!(#send.await? #decode), None)
+                let decoder = decoder(encoding);
+                (self.ty(ty, false), send(decoder), None)
             }
             ResponseShape::Enum { name, variants, .. } => {
                 let name = ident(name);
@@ -829,13 +882,12 @@ impl Emitter<'_> {
                     };
                     quote!(#pattern #guard => #value,)
                 });
-                let decode = quote! {
-                    let response = #send.await?;
-                    match response.status() {
+                let decode = send(quote! {
+                    |response| match response.status() {
                         #(#arms)*
                         _ => ::core::result::Result::Err(response.unexpected()),
                     }
-                };
+                });
                 let definition = quote! {
                     #doc
                     #[derive(Clone, Debug, PartialEq)]
@@ -845,6 +897,17 @@ impl Emitter<'_> {
             }
         }
     }
+}
+
+/// The serde derives of a type used as `usage` says.
+fn serde_derives(usage: Usage) -> TokenStream {
+    let serialize = usage
+        .sent
+        .then(|| quote!(::icr_api::__private::serde::Serialize,));
+    let deserialize = usage
+        .received
+        .then(|| quote!(::icr_api::__private::serde::Deserialize,));
+    quote!(#serialize #deserialize)
 }
 
 fn prim_tokens(prim: Prim) -> TokenStream {
@@ -860,6 +923,16 @@ fn prim_tokens(prim: Prim) -> TokenStream {
         Prim::Secret => quote!(::icr_api::SecretToken),
         Prim::Bytes => quote!(::icr_api::Bytes),
         Prim::Json => quote!(::icr_api::JsonValue),
+    }
+}
+
+/// The runtime's decoder of an answer read as `encoding`.
+fn decoder(encoding: &Encoding) -> TokenStream {
+    match encoding {
+        Encoding::Json | Encoding::VendorJson(_) => quote!(::icr_api::__private::Response::json),
+        Encoding::Text(_) | Encoding::Form => quote!(::icr_api::__private::Response::text),
+        Encoding::Binary(_) => quote!(::icr_api::__private::Response::bytes),
+        Encoding::Empty => quote!(::icr_api::__private::Response::empty),
     }
 }
 

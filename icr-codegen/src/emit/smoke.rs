@@ -21,6 +21,7 @@ pub fn every_call(api: &Api) -> TokenStream {
     let emitter = Emitter {
         api,
         models: quote!(::icr_api::models),
+        usages: Vec::new(),
     };
     let everything = api.catalog.permissions.iter().filter_map(|permission| {
         let level = permission.levels.last()?;

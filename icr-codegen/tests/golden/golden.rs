@@ -10,38 +10,22 @@ pub mod models {
             reason = "names and shapes come from the API description"
         )]
         /// The `Kind` schema.
-        #[derive(
-            Clone,
-            Debug,
-            PartialEq,
-            Eq,
-            Hash,
-            ::icr_api::__private::serde::Serialize,
-            ::icr_api::__private::serde::Deserialize
-        )]
-        #[serde(crate = "::icr_api::__private::serde")]
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         pub enum Kind {
             /// `plain`
-            #[serde(rename = "plain")]
             Plain,
             /// `check-list`
-            #[serde(rename = "check-list")]
             CheckList,
             /// `+1`
-            #[serde(rename = "+1")]
             Plus1,
             /// A value this description of the API does not list, kept as it came.
-            #[serde(untagged)]
             Other(::std::string::String),
         }
+        ::icr_api::__private::wire_enum!(
+            Kind { Plain = "plain", CheckList = "check-list", Plus1 = "+1" }
+        );
         /// A note on a board.
-        #[derive(
-            Clone,
-            Debug,
-            PartialEq,
-            ::icr_api::__private::serde::Serialize,
-            ::icr_api::__private::serde::Deserialize
-        )]
+        #[derive(Clone, Debug, PartialEq, ::icr_api::__private::serde::Deserialize)]
         #[serde(crate = "::icr_api::__private::serde")]
         pub struct Note {
             /// `id`.
@@ -57,25 +41,16 @@ pub mod models {
             #[serde(rename = "editedAt")]
             pub edited_at: ::core::option::Option<::icr_api::DateTime>,
             /// `color`.
-            #[serde(
-                default,
-                skip_serializing_if = "::core::option::Option::is_none",
-                deserialize_with = "::icr_api::__private::double_option",
-            )]
+            #[serde(default, deserialize_with = "::icr_api::__private::double_option")]
             pub color: ::core::option::Option<
                 ::core::option::Option<::std::string::String>,
             >,
             /// `parent`.
-            #[serde(
-                default,
-                skip_serializing_if = "::core::option::Option::is_none",
-                deserialize_with = "::icr_api::__private::double_option",
-            )]
+            #[serde(default, deserialize_with = "::icr_api::__private::double_option")]
             pub parent: ::core::option::Option<
                 ::core::option::Option<::std::boxed::Box<Note>>,
             >,
             /// `attributes`.
-            #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
             pub attributes: ::core::option::Option<
                 ::std::collections::BTreeMap<
                     ::std::string::String,
@@ -104,26 +79,16 @@ pub mod models {
             }
         }
         /// The `NoteInput` schema.
-        #[derive(
-            Clone,
-            Debug,
-            PartialEq,
-            ::icr_api::__private::serde::Serialize,
-            ::icr_api::__private::serde::Deserialize
-        )]
+        #[derive(Clone, Debug, PartialEq, ::icr_api::__private::serde::Serialize)]
         #[serde(crate = "::icr_api::__private::serde")]
         pub struct NoteInput {
             /// `text`.
             pub text: ::std::string::String,
             /// `kind`.
-            #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+            #[serde(skip_serializing_if = "::core::option::Option::is_none")]
             pub kind: ::core::option::Option<Kind>,
             /// `color`.
-            #[serde(
-                default,
-                skip_serializing_if = "::core::option::Option::is_none",
-                deserialize_with = "::icr_api::__private::double_option",
-            )]
+            #[serde(skip_serializing_if = "::core::option::Option::is_none")]
             pub color: ::core::option::Option<
                 ::core::option::Option<::std::string::String>,
             >,
@@ -150,8 +115,7 @@ pub mod models {
         )]
         use super::*;
         /// The `Event` schema.
-        #[derive(Clone, Debug, PartialEq, ::icr_api::__private::serde::Serialize)]
-        #[serde(crate = "::icr_api::__private::serde", untagged)]
+        #[derive(Clone, Debug, PartialEq)]
         pub enum Event {
             /// `type`: `created`.
             Created(Created),
@@ -180,13 +144,7 @@ pub mod models {
             }
         }
         /// The `Created` schema.
-        #[derive(
-            Clone,
-            Debug,
-            PartialEq,
-            ::icr_api::__private::serde::Serialize,
-            ::icr_api::__private::serde::Deserialize
-        )]
+        #[derive(Clone, Debug, PartialEq, ::icr_api::__private::serde::Deserialize)]
         #[serde(crate = "::icr_api::__private::serde")]
         pub struct Created {
             /// `type`.
@@ -207,32 +165,16 @@ pub mod models {
             }
         }
         /// The schema at `/components/schemas/Created/allOf/1/properties/type`.
-        #[derive(
-            Clone,
-            Debug,
-            PartialEq,
-            Eq,
-            Hash,
-            ::icr_api::__private::serde::Serialize,
-            ::icr_api::__private::serde::Deserialize
-        )]
-        #[serde(crate = "::icr_api::__private::serde")]
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         pub enum CreatedType {
             /// `created`
-            #[serde(rename = "created")]
             Created,
             /// A value this description of the API does not list, kept as it came.
-            #[serde(untagged)]
             Other(::std::string::String),
         }
+        ::icr_api::__private::wire_enum!(CreatedType { Created = "created" });
         /// The `Deleted` schema.
-        #[derive(
-            Clone,
-            Debug,
-            PartialEq,
-            ::icr_api::__private::serde::Serialize,
-            ::icr_api::__private::serde::Deserialize
-        )]
+        #[derive(Clone, Debug, PartialEq, ::icr_api::__private::serde::Deserialize)]
         #[serde(crate = "::icr_api::__private::serde")]
         pub struct Deleted {
             /// `type`.
@@ -247,24 +189,14 @@ pub mod models {
             }
         }
         /// The schema at `/components/schemas/Deleted/allOf/1/properties/type`.
-        #[derive(
-            Clone,
-            Debug,
-            PartialEq,
-            Eq,
-            Hash,
-            ::icr_api::__private::serde::Serialize,
-            ::icr_api::__private::serde::Deserialize
-        )]
-        #[serde(crate = "::icr_api::__private::serde")]
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         pub enum DeletedType {
             /// `deleted`
-            #[serde(rename = "deleted")]
             Deleted,
             /// A value this description of the API does not list, kept as it came.
-            #[serde(untagged)]
             Other(::std::string::String),
         }
+        ::icr_api::__private::wire_enum!(DeletedType { Deleted = "deleted" });
     }
     pub use boards::*;
 }
@@ -558,9 +490,11 @@ pub mod notes {
                 ::icr_api::__private::ArrayStyle::Join(","),
             )
             .query("perPage", &options.per_page);
-        ::std::boxed::Box::pin(async move {
-            client.send::<super::permissions::needs::NotesRead>(request).await?.json()
-        })
+        client
+            .call::<
+                super::permissions::needs::NotesRead,
+                _,
+            >(request, ::icr_api::__private::Response::json)
     }
     /// The optional parameters of [`create_note`].
     #[derive(Clone, Debug, Default, PartialEq)]
@@ -594,9 +528,11 @@ pub mod notes {
             .path("boardId", &board_id)
             .idempotency_key(&options.idempotency_key)
             .json(body);
-        ::std::boxed::Box::pin(async move {
-            client.send::<super::permissions::needs::NotesWrite>(request).await?.json()
-        })
+        client
+            .call::<
+                super::permissions::needs::NotesWrite,
+                _,
+            >(request, ::icr_api::__private::Response::json)
     }
     /// Returns a note. Works with ICR Apps.
     ///
@@ -620,12 +556,11 @@ pub mod notes {
             .operation("notes/getNote")
             .path("boardId", &board_id)
             .path("noteId", &note_id);
-        ::std::boxed::Box::pin(async move {
-            client
-                .send::<super::permissions::needs::BoardsReadOrNotesRead>(request)
-                .await?
-                .json()
-        })
+        client
+            .call::<
+                super::permissions::needs::BoardsReadOrNotesRead,
+                _,
+            >(request, ::icr_api::__private::Response::json)
     }
     /// Deletes a note. Works with ICR Apps.
     ///
@@ -650,17 +585,14 @@ pub mod notes {
             .operation("notes/deleteNote")
             .path("boardId", &board_id)
             .path("noteId", &note_id);
-        ::std::boxed::Box::pin(async move {
-            client
-                .send::<
-                    ::icr_api::grants::And<
-                        super::permissions::needs::BoardsAdmin,
-                        super::permissions::needs::NotesWrite,
-                    >,
-                >(request)
-                .await?
-                .empty()
-        })
+        client
+            .call::<
+                ::icr_api::grants::And<
+                    super::permissions::needs::BoardsAdmin,
+                    super::permissions::needs::NotesWrite,
+                >,
+                _,
+            >(request, ::icr_api::__private::Response::empty)
     }
 }
 pub mod boards {
@@ -691,9 +623,11 @@ pub mod boards {
             )
             .operation("boards/listEvents")
             .path("boardId", &board_id);
-        ::std::boxed::Box::pin(async move {
-            client.send::<super::permissions::needs::BoardsRead>(request).await?.json()
-        })
+        client
+            .call::<
+                super::permissions::needs::BoardsRead,
+                _,
+            >(request, ::icr_api::__private::Response::json)
     }
     /// The success answers of [`export_board`].
     #[derive(Clone, Debug, PartialEq)]
@@ -726,21 +660,23 @@ pub mod boards {
             .operation("boards/exportBoard")
             .path("boardId", &board_id)
             .accept("text/csv, application/json");
-        ::std::boxed::Box::pin(async move {
-            let response = client
-                .send::<super::permissions::needs::BoardsRead>(request)
-                .await?;
-            match response.status() {
-                200 if response.has_media("text/csv") => {
-                    response.text().map(ExportBoardResponse::OkCsv)
-                }
-                200 if response.has_media("application/json") => {
-                    response.json().map(ExportBoardResponse::OkJson)
-                }
-                202 => ::core::result::Result::Ok(ExportBoardResponse::Accepted),
-                _ => ::core::result::Result::Err(response.unexpected()),
-            }
-        })
+        client
+            .call::<
+                super::permissions::needs::BoardsRead,
+                _,
+            >(
+                request,
+                |response| match response.status() {
+                    200 if response.has_media("text/csv") => {
+                        response.text().map(ExportBoardResponse::OkCsv)
+                    }
+                    200 if response.has_media("application/json") => {
+                        response.json().map(ExportBoardResponse::OkJson)
+                    }
+                    202 => ::core::result::Result::Ok(ExportBoardResponse::Accepted),
+                    _ => ::core::result::Result::Err(response.unexpected()),
+                },
+            )
     }
     /// Boards the app can see. Takes the app's JWT.
     ///
@@ -757,7 +693,7 @@ pub mod boards {
                 "/app/boards",
             )
             .operation("boards/listAppBoards");
-        ::std::boxed::Box::pin(async move { client.send(request).await?.json() })
+        client.call(request, ::icr_api::__private::Response::json)
     }
 }
 /// The runtime these bindings run on, for `permissions!`

@@ -12,7 +12,7 @@
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct App {
@@ -78,7 +78,7 @@ impl App {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct SimpleOrganization {
@@ -113,86 +113,61 @@ pub type PermissionMap = ::std::collections::BTreeMap<
     PermissionLevel,
 >;
 /// How much of a permission is held. `write` includes `read`; `admin` includes both.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum PermissionLevel {
     /// `read`
-    #[serde(rename = "read")]
     Read,
     /// `write`
-    #[serde(rename = "write")]
     Write,
     /// `admin`
-    #[serde(rename = "admin")]
     Admin,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    PermissionLevel { Read = "read", Write = "write", Admin = "admin" }
+);
 /// A kind of webhook event; `*` stands for every kind.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum WebhookEventName {
     /// `*`
-    #[serde(rename = "*")]
     Star,
     /// `installation`
-    #[serde(rename = "installation")]
     Installation,
     /// `installationProjects`
-    #[serde(rename = "installationProjects")]
     InstallationProjects,
     /// `issues`
-    #[serde(rename = "issues")]
     Issues,
     /// `issueComment`
-    #[serde(rename = "issueComment")]
     IssueComment,
     /// `label`
-    #[serde(rename = "label")]
     Label,
     /// `member`
-    #[serde(rename = "member")]
     Member,
     /// `milestone`
-    #[serde(rename = "milestone")]
     Milestone,
     /// `ping`
-    #[serde(rename = "ping")]
     Ping,
     /// `project`
-    #[serde(rename = "project")]
     Project,
     /// `team`
-    #[serde(rename = "team")]
     Team,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    WebhookEventName { Star = "*", Installation = "installation", InstallationProjects =
+    "installationProjects", Issues = "issues", IssueComment = "issueComment", Label =
+    "label", Member = "member", Milestone = "milestone", Ping = "ping", Project =
+    "project", Team = "team" }
+);
 /// One installation of an app on one organization.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct Installation {
@@ -229,8 +204,8 @@ pub struct Installation {
     #[serde(
         rename = "suspendedBy",
         default,
-        skip_serializing_if = "::core::option::Option::is_none",
         deserialize_with = "::icr_api::__private::double_option",
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub suspended_by: ::core::option::Option<::core::option::Option<SimpleUser>>,
 }
@@ -265,34 +240,25 @@ impl Installation {
     }
 }
 /// Whether the installation reaches every project of the organization or a chosen few.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum InstallationProjectSelection {
     /// `all`
-    #[serde(rename = "all")]
     All,
     /// `selected`
-    #[serde(rename = "selected")]
     Selected,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    InstallationProjectSelection { All = "all", Selected = "selected" }
+);
 /// A user, as shown wherever one is referenced.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct SimpleUser {
@@ -331,27 +297,16 @@ impl SimpleUser {
     }
 }
 /// A person, or the bot account through which an app acts.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum SimpleUserType {
     /// `user`
-    #[serde(rename = "user")]
     User,
     /// `bot`
-    #[serde(rename = "bot")]
     Bot,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(SimpleUserType { User = "user", Bot = "bot" });
 /// Narrows a new installation access token. Without a body the token carries every permission of the installation and reaches every project the installation reaches.
 #[derive(
     Clone,
@@ -359,17 +314,16 @@ pub enum SimpleUserType {
     Default,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct AccessTokenRequest {
     /// `permissions`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub permissions: ::core::option::Option<PermissionMap>,
     /// Only these projects; each must be reachable by the installation.
     #[serde(
         rename = "projectIds",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub project_ids: ::core::option::Option<::std::vec::Vec<i64>>,
@@ -380,7 +334,7 @@ pub struct AccessTokenRequest {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct InstallationAccessToken {
@@ -395,11 +349,10 @@ pub struct InstallationAccessToken {
     pub organization: SimpleOrganization,
     /// `projectSelection`.
     #[serde(rename = "projectSelection")]
-    pub project_selection: InstallationAccessTokenProjectSelection,
+    pub project_selection: InstallationProjectSelection,
     /// The projects the token reaches, when `projectSelection` is `selected`.
     #[serde(
         rename = "projectIds",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub project_ids: ::core::option::Option<::std::vec::Vec<i64>>,
@@ -411,7 +364,7 @@ impl InstallationAccessToken {
         expires_at: ::icr_api::DateTime,
         permissions: PermissionMap,
         organization: SimpleOrganization,
-        project_selection: InstallationAccessTokenProjectSelection,
+        project_selection: InstallationProjectSelection,
     ) -> Self {
         Self {
             token,
@@ -424,34 +377,14 @@ impl InstallationAccessToken {
     }
 }
 /// The schema at `/components/schemas/InstallationAccessToken/properties/projectSelection`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
-pub enum InstallationAccessTokenProjectSelection {
-    /// `all`
-    #[serde(rename = "all")]
-    All,
-    /// `selected`
-    #[serde(rename = "selected")]
-    Selected,
-    /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
-    Other(::std::string::String),
-}
+pub type InstallationAccessTokenProjectSelection = InstallationProjectSelection;
 /// The `WebhookConfig` schema.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct WebhookConfig {
@@ -479,49 +412,29 @@ impl WebhookConfig {
     }
 }
 /// The schema at `/components/schemas/WebhookConfig/properties/contentType`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum WebhookConfigContentType {
     /// `json`
-    #[serde(rename = "json")]
     Json,
     /// `form`
-    #[serde(rename = "form")]
     Form,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    WebhookConfigContentType { Json = "json", Form = "form" }
+);
 /// `"1"` skips TLS certificate checks when delivering; `"0"` (the default) does not.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum WebhookConfigInsecureSsl {
     /// `0`
-    #[serde(rename = "0")]
     V0,
     /// `1`
-    #[serde(rename = "1")]
     V1,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(WebhookConfigInsecureSsl { V0 = "0", V1 = "1" });
 /// The `WebhookConfigUpdate` schema.
 #[derive(
     Clone,
@@ -529,104 +442,53 @@ pub enum WebhookConfigInsecureSsl {
     Default,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct WebhookConfigUpdate {
     /// `url`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub url: ::core::option::Option<::std::string::String>,
     /// `contentType`.
     #[serde(
         rename = "contentType",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub content_type: ::core::option::Option<WebhookConfigUpdateContentType>,
+    pub content_type: ::core::option::Option<WebhookConfigContentType>,
     /// The secret deliveries are signed with (at least 16 characters); never returned.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub secret: ::core::option::Option<::icr_api::SecretToken>,
     /// `insecureSsl`.
     #[serde(
         rename = "insecureSsl",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub insecure_ssl: ::core::option::Option<WebhookConfigUpdateInsecureSsl>,
+    pub insecure_ssl: ::core::option::Option<WebhookConfigInsecureSsl>,
 }
 /// The schema at `/components/schemas/WebhookConfigUpdate/properties/contentType`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
-pub enum WebhookConfigUpdateContentType {
-    /// `json`
-    #[serde(rename = "json")]
-    Json,
-    /// `form`
-    #[serde(rename = "form")]
-    Form,
-    /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
-    Other(::std::string::String),
-}
+pub type WebhookConfigUpdateContentType = WebhookConfigContentType;
 /// The schema at `/components/schemas/WebhookConfigUpdate/properties/insecureSsl`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
-pub enum WebhookConfigUpdateInsecureSsl {
-    /// `0`
-    #[serde(rename = "0")]
-    V0,
-    /// `1`
-    #[serde(rename = "1")]
-    V1,
-    /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
-    Other(::std::string::String),
-}
+pub type WebhookConfigUpdateInsecureSsl = WebhookConfigInsecureSsl;
 /// The schema at `/paths/~1app~1hook~1deliveries/get/parameters/0/schema`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum AppsListWebhookDeliveriesStatus {
     /// `success`
-    #[serde(rename = "success")]
     Success,
     /// `failure`
-    #[serde(rename = "failure")]
     Failure,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    AppsListWebhookDeliveriesStatus { Success = "success", Failure = "failure" }
+);
 /// One attempt to deliver a webhook event.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct WebhookDelivery {
@@ -690,7 +552,7 @@ impl WebhookDelivery {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct WebhookDeliveryDetail {
@@ -766,7 +628,7 @@ impl WebhookDeliveryDetail {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct WebhookDeliveryDetailRequest {
@@ -800,7 +662,7 @@ impl WebhookDeliveryDetailRequest {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct WebhookDeliveryDetailResponse {
@@ -832,7 +694,7 @@ impl WebhookDeliveryDetailResponse {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct InstallationProjects {
@@ -854,7 +716,7 @@ impl InstallationProjects {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct Project {
@@ -873,8 +735,8 @@ pub struct Project {
     /// `homepage`.
     #[serde(
         default,
-        skip_serializing_if = "::core::option::Option::is_none",
         deserialize_with = "::icr_api::__private::double_option",
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub homepage: ::core::option::Option<::core::option::Option<::std::string::String>>,
     /// `topics`.
@@ -934,27 +796,17 @@ impl Project {
     }
 }
 /// Who can see a project.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Visibility {
     /// `public`
-    #[serde(rename = "public")]
     Public,
     /// `private`
-    #[serde(rename = "private")]
     Private,
     /// `internal`
-    #[serde(rename = "internal")]
     Internal,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    Visibility { Public = "public", Private = "private", Internal = "internal" }
+);

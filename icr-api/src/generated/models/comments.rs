@@ -13,7 +13,7 @@ use super::*;
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct IssueComment {
@@ -39,7 +39,7 @@ pub struct IssueComment {
     #[serde(rename = "updatedAt")]
     pub updated_at: ::icr_api::DateTime,
     /// `reactions`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub reactions: ::core::option::Option<ReactionRollup>,
     /// `performedViaApp`.
     #[serde(rename = "performedViaApp")]
@@ -72,43 +72,32 @@ impl IssueComment {
     }
 }
 /// The schema at `/components/schemas/IssueComment/properties/authorAssociation`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum IssueCommentAuthorAssociation {
     /// `owner`
-    #[serde(rename = "owner")]
     Owner,
     /// `member`
-    #[serde(rename = "member")]
     Member,
     /// `collaborator`
-    #[serde(rename = "collaborator")]
     Collaborator,
     /// `contributor`
-    #[serde(rename = "contributor")]
     Contributor,
     /// `none`
-    #[serde(rename = "none")]
     None,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    IssueCommentAuthorAssociation { Owner = "owner", Member = "member", Collaborator =
+    "collaborator", Contributor = "contributor", None = "none" }
+);
 /// Reactions to a comment: the total, and the count of each reaction that was used, keyed by its content (`+1`, `-1`, `laugh`, `heart`…).
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ReactionRollup {
@@ -134,7 +123,7 @@ impl ReactionRollup {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct CommentBody {
@@ -148,24 +137,15 @@ impl CommentBody {
     }
 }
 /// The schema at `/paths/~1projects~1{projectId}~1comments/get/parameters/1/schema`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ListProjectCommentsSort {
     /// `created`
-    #[serde(rename = "created")]
     Created,
     /// `updated`
-    #[serde(rename = "updated")]
     Updated,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    ListProjectCommentsSort { Created = "created", Updated = "updated" }
+);

@@ -13,7 +13,7 @@ use super::*;
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct InstallationEvent {
@@ -47,43 +47,33 @@ impl InstallationEvent {
     }
 }
 /// What happened to the installation.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum InstallationEventAction {
     /// `created`
-    #[serde(rename = "created")]
     Created,
     /// `deleted`
-    #[serde(rename = "deleted")]
     Deleted,
     /// `suspend`
-    #[serde(rename = "suspend")]
     Suspend,
     /// `unsuspend`
-    #[serde(rename = "unsuspend")]
     Unsuspend,
     /// `newPermissionsAccepted`
-    #[serde(rename = "newPermissionsAccepted")]
     NewPermissionsAccepted,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    InstallationEventAction { Created = "created", Deleted = "deleted", Suspend =
+    "suspend", Unsuspend = "unsuspend", NewPermissionsAccepted = "newPermissionsAccepted"
+    }
+);
 /// Projects were added to or removed from an installation that reaches selected projects.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct InstallationProjectsEvent {
@@ -99,7 +89,7 @@ pub struct InstallationProjectsEvent {
     pub sender: SimpleUser,
     /// Whether the installation now reaches all projects or the selected ones.
     #[serde(rename = "projectSelection")]
-    pub project_selection: InstallationProjectsEventProjectSelection,
+    pub project_selection: InstallationProjectSelection,
     /// The projects added.
     #[serde(rename = "projectsAdded")]
     pub projects_added: ::std::vec::Vec<Project>,
@@ -115,7 +105,7 @@ impl InstallationProjectsEvent {
         installation: WebhookInstallation,
         organization: SimpleOrganization,
         sender: SimpleUser,
-        project_selection: InstallationProjectsEventProjectSelection,
+        project_selection: InstallationProjectSelection,
         projects_added: ::std::vec::Vec<Project>,
         projects_removed: ::std::vec::Vec<Project>,
     ) -> Self {
@@ -132,34 +122,25 @@ impl InstallationProjectsEvent {
     }
 }
 /// Whether projects were added or removed.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum InstallationProjectsEventAction {
     /// `added`
-    #[serde(rename = "added")]
     Added,
     /// `removed`
-    #[serde(rename = "removed")]
     Removed,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    InstallationProjectsEventAction { Added = "added", Removed = "removed" }
+);
 /// The installation a delivery was made for.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct WebhookInstallation {
@@ -173,34 +154,14 @@ impl WebhookInstallation {
     }
 }
 /// Whether the installation now reaches all projects or the selected ones.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
-pub enum InstallationProjectsEventProjectSelection {
-    /// `all`
-    #[serde(rename = "all")]
-    All,
-    /// `selected`
-    #[serde(rename = "selected")]
-    Selected,
-    /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
-    Other(::std::string::String),
-}
+pub type InstallationProjectsEventProjectSelection = InstallationProjectSelection;
 /// An issue was opened, edited, closed, reopened, deleted, labeled or unlabeled, assigned or unassigned, locked or unlocked.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct IssuesEvent {
@@ -219,13 +180,13 @@ pub struct IssuesEvent {
     /// `issue`.
     pub issue: Issue,
     /// `label`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub label: ::core::option::Option<Label>,
     /// `assignee`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub assignee: ::core::option::Option<SimpleUser>,
     /// `changes`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub changes: ::core::option::Option<WebhookChanges>,
 }
 impl IssuesEvent {
@@ -254,85 +215,53 @@ impl IssuesEvent {
     }
 }
 /// What happened to the issue.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum IssuesEventAction {
     /// `opened`
-    #[serde(rename = "opened")]
     Opened,
     /// `edited`
-    #[serde(rename = "edited")]
     Edited,
     /// `closed`
-    #[serde(rename = "closed")]
     Closed,
     /// `reopened`
-    #[serde(rename = "reopened")]
     Reopened,
     /// `deleted`
-    #[serde(rename = "deleted")]
     Deleted,
     /// `labeled`
-    #[serde(rename = "labeled")]
     Labeled,
     /// `unlabeled`
-    #[serde(rename = "unlabeled")]
     Unlabeled,
     /// `assigned`
-    #[serde(rename = "assigned")]
     Assigned,
     /// `unassigned`
-    #[serde(rename = "unassigned")]
     Unassigned,
     /// `locked`
-    #[serde(rename = "locked")]
     Locked,
     /// `unlocked`
-    #[serde(rename = "unlocked")]
     Unlocked,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    IssuesEventAction { Opened = "opened", Edited = "edited", Closed = "closed", Reopened
+    = "reopened", Deleted = "deleted", Labeled = "labeled", Unlabeled = "unlabeled",
+    Assigned = "assigned", Unassigned = "unassigned", Locked = "locked", Unlocked =
+    "unlocked" }
+);
 /// The previous value of each field an edit changed, by field name.
 pub type WebhookChanges = ::std::collections::BTreeMap<
     ::std::string::String,
-    WebhookChangesValue,
+    ProjectEditedEventChangesValue,
 >;
 /// The schema at `/components/schemas/WebhookChanges/additionalProperties`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
-pub struct WebhookChangesValue {
-    /// The field's value before the change, of any type, `null` included.
-    pub from: ::icr_api::JsonValue,
-}
-impl WebhookChangesValue {
-    /// A value with these fields.
-    pub fn new(from: ::icr_api::JsonValue) -> Self {
-        Self { from }
-    }
-}
+pub type WebhookChangesValue = ProjectEditedEventChangesValue;
 /// A comment on an issue was created, edited or deleted.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct IssueCommentEvent {
@@ -353,7 +282,7 @@ pub struct IssueCommentEvent {
     /// `comment`.
     pub comment: IssueComment,
     /// `changes`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub changes: ::core::option::Option<WebhookChanges>,
 }
 impl IssueCommentEvent {
@@ -382,44 +311,35 @@ impl IssueCommentEvent {
     }
 }
 /// What happened to the comment.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum IssueCommentEventAction {
     /// `created`
-    #[serde(rename = "created")]
     Created,
     /// `edited`
-    #[serde(rename = "edited")]
     Edited,
     /// `deleted`
-    #[serde(rename = "deleted")]
     Deleted,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    IssueCommentEventAction { Created = "created", Edited = "edited", Deleted = "deleted"
+    }
+);
 /// A project's label was created, edited or deleted.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct LabelEvent {
     /// The event's name, `label`, the same as `X-ICR-Event`: inside the signed body, so that a delivery cannot be passed off as another event by changing the unsigned header.
     pub event: ::std::string::String,
     /// What happened to the label.
-    pub action: LabelEventAction,
+    pub action: IssueCommentEventAction,
     /// `installation`.
     pub installation: WebhookInstallation,
     /// `organization`.
@@ -431,14 +351,14 @@ pub struct LabelEvent {
     /// `label`.
     pub label: Label,
     /// `changes`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub changes: ::core::option::Option<WebhookChanges>,
 }
 impl LabelEvent {
     /// A value with the fields that must be given; the others are left out (`None`).
     pub fn new(
         event: impl ::core::convert::Into<::std::string::String>,
-        action: LabelEventAction,
+        action: IssueCommentEventAction,
         installation: WebhookInstallation,
         organization: SimpleOrganization,
         sender: SimpleUser,
@@ -458,37 +378,14 @@ impl LabelEvent {
     }
 }
 /// What happened to the label.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
-pub enum LabelEventAction {
-    /// `created`
-    #[serde(rename = "created")]
-    Created,
-    /// `edited`
-    #[serde(rename = "edited")]
-    Edited,
-    /// `deleted`
-    #[serde(rename = "deleted")]
-    Deleted,
-    /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
-    Other(::std::string::String),
-}
+pub type LabelEventAction = IssueCommentEventAction;
 /// A project's milestone was created, edited, closed, opened or deleted.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct MilestoneEvent {
@@ -507,7 +404,7 @@ pub struct MilestoneEvent {
     /// `milestone`.
     pub milestone: Milestone,
     /// `changes`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub changes: ::core::option::Option<WebhookChanges>,
 }
 impl MilestoneEvent {
@@ -534,50 +431,39 @@ impl MilestoneEvent {
     }
 }
 /// What happened to the milestone.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum MilestoneEventAction {
     /// `created`
-    #[serde(rename = "created")]
     Created,
     /// `edited`
-    #[serde(rename = "edited")]
     Edited,
     /// `closed`
-    #[serde(rename = "closed")]
     Closed,
     /// `opened`
-    #[serde(rename = "opened")]
     Opened,
     /// `deleted`
-    #[serde(rename = "deleted")]
     Deleted,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    MilestoneEventAction { Created = "created", Edited = "edited", Closed = "closed",
+    Opened = "opened", Deleted = "deleted" }
+);
 /// A project was created, edited or deleted.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ProjectEvent {
     /// The event's name, `project`, the same as `X-ICR-Event`: inside the signed body, so that a delivery cannot be passed off as another event by changing the unsigned header.
     pub event: ::std::string::String,
     /// What happened to the project.
-    pub action: ProjectEventAction,
+    pub action: IssueCommentEventAction,
     /// `installation`.
     pub installation: WebhookInstallation,
     /// `organization`.
@@ -587,14 +473,14 @@ pub struct ProjectEvent {
     /// `project`.
     pub project: Project,
     /// `changes`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub changes: ::core::option::Option<WebhookChanges>,
 }
 impl ProjectEvent {
     /// A value with the fields that must be given; the others are left out (`None`).
     pub fn new(
         event: impl ::core::convert::Into<::std::string::String>,
-        action: ProjectEventAction,
+        action: IssueCommentEventAction,
         installation: WebhookInstallation,
         organization: SimpleOrganization,
         sender: SimpleUser,
@@ -612,37 +498,14 @@ impl ProjectEvent {
     }
 }
 /// What happened to the project.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
-pub enum ProjectEventAction {
-    /// `created`
-    #[serde(rename = "created")]
-    Created,
-    /// `edited`
-    #[serde(rename = "edited")]
-    Edited,
-    /// `deleted`
-    #[serde(rename = "deleted")]
-    Deleted,
-    /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
-    Other(::std::string::String),
-}
+pub type ProjectEventAction = IssueCommentEventAction;
 /// A person joined or left the organization, or their role changed.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct MemberEvent {
@@ -684,59 +547,38 @@ impl MemberEvent {
     }
 }
 /// What happened to the membership.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum MemberEventAction {
     /// `added`
-    #[serde(rename = "added")]
     Added,
     /// `edited`
-    #[serde(rename = "edited")]
     Edited,
     /// `removed`
-    #[serde(rename = "removed")]
     Removed,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    MemberEventAction { Added = "added", Edited = "edited", Removed = "removed" }
+);
 /// The member's role after the change (before it, for `removed`).
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum MemberEventRole {
     /// `admin`
-    #[serde(rename = "admin")]
     Admin,
     /// `member`
-    #[serde(rename = "member")]
     Member,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(MemberEventRole { Admin = "admin", Member = "member" });
 /// Sent when the app's webhook is set up or its URL changes, to check that the receiver answers.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct PingEvent {

@@ -8,62 +8,30 @@
 )]
 use super::*;
 /// The schema at `/paths/~1projects~1{projectId}~1issues/get/parameters/1/schema`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
-pub enum ListProjectIssuesState {
-    /// `open`
-    #[serde(rename = "open")]
-    Open,
-    /// `closed`
-    #[serde(rename = "closed")]
-    Closed,
-    /// `all`
-    #[serde(rename = "all")]
-    All,
-    /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
-    Other(::std::string::String),
-}
+pub type ListProjectIssuesState = ListOrganizationIssuesState;
 /// The schema at `/paths/~1projects~1{projectId}~1issues/get/parameters/5/schema`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ListProjectIssuesSort {
     /// `created`
-    #[serde(rename = "created")]
     Created,
     /// `updated`
-    #[serde(rename = "updated")]
     Updated,
     /// `comments`
-    #[serde(rename = "comments")]
     Comments,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    ListProjectIssuesSort { Created = "created", Updated = "updated", Comments =
+    "comments" }
+);
 /// An issue of a project.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct Issue {
@@ -114,8 +82,8 @@ pub struct Issue {
     #[serde(
         rename = "closedBy",
         default,
-        skip_serializing_if = "::core::option::Option::is_none",
         deserialize_with = "::icr_api::__private::double_option",
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub closed_by: ::core::option::Option<::core::option::Option<SimpleUser>>,
     /// The app that created the issue, when an installation did.
@@ -164,87 +132,57 @@ impl Issue {
     }
 }
 /// The `IssueState` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum IssueState {
     /// `open`
-    #[serde(rename = "open")]
     Open,
     /// `closed`
-    #[serde(rename = "closed")]
     Closed,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(IssueState { Open = "open", Closed = "closed" });
 /// Why an issue is in its state; `null` when no reason was given.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum StateReason {
     /// `completed`
-    #[serde(rename = "completed")]
     Completed,
     /// `notPlanned`
-    #[serde(rename = "notPlanned")]
     NotPlanned,
     /// `reopened`
-    #[serde(rename = "reopened")]
     Reopened,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    StateReason { Completed = "completed", NotPlanned = "notPlanned", Reopened =
+    "reopened" }
+);
 /// The `LockReason` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum LockReason {
     /// `offTopic`
-    #[serde(rename = "offTopic")]
     OffTopic,
     /// `tooHeated`
-    #[serde(rename = "tooHeated")]
     TooHeated,
     /// `resolved`
-    #[serde(rename = "resolved")]
     Resolved,
     /// `spam`
-    #[serde(rename = "spam")]
     Spam,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    LockReason { OffTopic = "offTopic", TooHeated = "tooHeated", Resolved = "resolved",
+    Spam = "spam" }
+);
 /// The `Label` schema.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct Label {
@@ -282,7 +220,7 @@ impl Label {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct Milestone {
@@ -352,7 +290,7 @@ impl Milestone {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct SimpleApp {
@@ -388,23 +326,23 @@ impl SimpleApp {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct IssueCreate {
     /// `title`.
     pub title: ::std::string::String,
     /// `body`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub body: ::core::option::Option<::std::string::String>,
     /// `assignees`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub assignees: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
     /// `labels`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub labels: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
     /// The number of the milestone to put the issue in.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub milestone: ::core::option::Option<i64>,
 }
 impl IssueCreate {
@@ -420,58 +358,38 @@ impl IssueCreate {
     }
 }
 /// The schema at `/paths/~1organizations~1{organizationId}~1issues/get/parameters/1/schema`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ListOrganizationIssuesFilter {
     /// `assigned`
-    #[serde(rename = "assigned")]
     Assigned,
     /// `created`
-    #[serde(rename = "created")]
     Created,
     /// `mentioned`
-    #[serde(rename = "mentioned")]
     Mentioned,
     /// `all`
-    #[serde(rename = "all")]
     All,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    ListOrganizationIssuesFilter { Assigned = "assigned", Created = "created", Mentioned
+    = "mentioned", All = "all" }
+);
 /// The schema at `/paths/~1organizations~1{organizationId}~1issues/get/parameters/2/schema`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ListOrganizationIssuesState {
     /// `open`
-    #[serde(rename = "open")]
     Open,
     /// `closed`
-    #[serde(rename = "closed")]
     Closed,
     /// `all`
-    #[serde(rename = "all")]
     All,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    ListOrganizationIssuesState { Open = "open", Closed = "closed", All = "all" }
+);
 /// The issue fields to change; a field left out keeps its value.
 #[derive(
     Clone,
@@ -479,42 +397,42 @@ pub enum ListOrganizationIssuesState {
     Default,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct IssueUpdate {
     /// `title`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub title: ::core::option::Option<::std::string::String>,
     /// The new body; `null` clears it.
     #[serde(
         default,
-        skip_serializing_if = "::core::option::Option::is_none",
         deserialize_with = "::icr_api::__private::double_option",
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub body: ::core::option::Option<::core::option::Option<::std::string::String>>,
     /// `state`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub state: ::core::option::Option<IssueState>,
     /// `stateReason`.
     #[serde(
         rename = "stateReason",
         default,
-        skip_serializing_if = "::core::option::Option::is_none",
         deserialize_with = "::icr_api::__private::double_option",
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub state_reason: ::core::option::Option<::core::option::Option<StateReason>>,
     /// Replaces every assignee; an empty list removes them all.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub assignees: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Replaces every label; an empty list removes them all.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub labels: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
     /// The number of the new milestone; `null` takes the issue out of its milestone.
     #[serde(
         default,
-        skip_serializing_if = "::core::option::Option::is_none",
         deserialize_with = "::icr_api::__private::double_option",
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub milestone: ::core::option::Option<::core::option::Option<i64>>,
 }
@@ -525,14 +443,13 @@ pub struct IssueUpdate {
     Default,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct IssueLock {
     /// `lockReason`.
     #[serde(
         rename = "lockReason",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub lock_reason: ::core::option::Option<LockReason>,
@@ -543,7 +460,7 @@ pub struct IssueLock {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct AssigneesRequest {
@@ -562,7 +479,7 @@ impl AssigneesRequest {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct IssueTransfer {

@@ -8,44 +8,34 @@
 )]
 use super::*;
 /// The schema at `/paths/~1organizations~1{organizationId}~1members/get/parameters/1/schema`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ListMembersRole {
     /// `all`
-    #[serde(rename = "all")]
     All,
     /// `admin`
-    #[serde(rename = "admin")]
     Admin,
     /// `member`
-    #[serde(rename = "member")]
     Member,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    ListMembersRole { All = "all", Admin = "admin", Member = "member" }
+);
 /// A user's membership in an organization.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct OrganizationMembership {
     /// `state`.
     pub state: OrganizationMembershipState,
     /// `role`.
-    pub role: OrganizationMembershipRole,
+    pub role: InvitationRole,
     /// `user`.
     pub user: SimpleUser,
     /// `organization`.
@@ -55,7 +45,7 @@ impl OrganizationMembership {
     /// A value with these fields.
     pub fn new(
         state: OrganizationMembershipState,
-        role: OrganizationMembershipRole,
+        role: InvitationRole,
         user: SimpleUser,
         organization: SimpleOrganization,
     ) -> Self {
@@ -68,100 +58,48 @@ impl OrganizationMembership {
     }
 }
 /// The schema at `/components/schemas/OrganizationMembership/properties/state`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum OrganizationMembershipState {
     /// `active`
-    #[serde(rename = "active")]
     Active,
     /// `pending`
-    #[serde(rename = "pending")]
     Pending,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    OrganizationMembershipState { Active = "active", Pending = "pending" }
+);
 /// The schema at `/components/schemas/OrganizationMembership/properties/role`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
-pub enum OrganizationMembershipRole {
-    /// `admin`
-    #[serde(rename = "admin")]
-    Admin,
-    /// `member`
-    #[serde(rename = "member")]
-    Member,
-    /// `billingManager`
-    #[serde(rename = "billingManager")]
-    BillingManager,
-    /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
-    Other(::std::string::String),
-}
+pub type OrganizationMembershipRole = InvitationRole;
 /// The role to give; a user who is not yet a member is invited.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct MembershipUpdate {
     /// `role`.
-    pub role: MembershipUpdateRole,
+    pub role: MemberEventRole,
 }
 impl MembershipUpdate {
     /// A value with these fields.
-    pub fn new(role: MembershipUpdateRole) -> Self {
+    pub fn new(role: MemberEventRole) -> Self {
         Self { role }
     }
 }
 /// The schema at `/components/schemas/MembershipUpdate/properties/role`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
-pub enum MembershipUpdateRole {
-    /// `admin`
-    #[serde(rename = "admin")]
-    Admin,
-    /// `member`
-    #[serde(rename = "member")]
-    Member,
-    /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
-    Other(::std::string::String),
-}
+pub type MembershipUpdateRole = MemberEventRole;
 /// An invitation to join an organization.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct Invitation {
@@ -203,30 +141,21 @@ impl Invitation {
     }
 }
 /// The schema at `/components/schemas/Invitation/properties/role`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum InvitationRole {
     /// `admin`
-    #[serde(rename = "admin")]
     Admin,
     /// `member`
-    #[serde(rename = "member")]
     Member,
     /// `billingManager`
-    #[serde(rename = "billingManager")]
     BillingManager,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    InvitationRole { Admin = "admin", Member = "member", BillingManager =
+    "billingManager" }
+);
 /// Whom to invite, by user id or by email address, and into which teams.
 #[derive(
     Clone,
@@ -234,53 +163,25 @@ pub enum InvitationRole {
     Default,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct InvitationCreate {
     /// `inviteeId`.
     #[serde(
         rename = "inviteeId",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub invitee_id: ::core::option::Option<i64>,
     /// `email`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub email: ::core::option::Option<::std::string::String>,
     /// `role`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
-    pub role: ::core::option::Option<InvitationCreateRole>,
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
+    pub role: ::core::option::Option<InvitationRole>,
     /// `teamIds`.
-    #[serde(
-        rename = "teamIds",
-        default,
-        skip_serializing_if = "::core::option::Option::is_none",
-    )]
+    #[serde(rename = "teamIds", skip_serializing_if = "::core::option::Option::is_none")]
     pub team_ids: ::core::option::Option<::std::vec::Vec<i64>>,
 }
 /// The schema at `/components/schemas/InvitationCreate/properties/role`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
-pub enum InvitationCreateRole {
-    /// `admin`
-    #[serde(rename = "admin")]
-    Admin,
-    /// `member`
-    #[serde(rename = "member")]
-    Member,
-    /// `billingManager`
-    #[serde(rename = "billingManager")]
-    BillingManager,
-    /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
-    Other(::std::string::String),
-}
+pub type InvitationCreateRole = InvitationRole;

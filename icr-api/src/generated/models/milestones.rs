@@ -8,76 +8,40 @@
 )]
 use super::*;
 /// The schema at `/paths/~1projects~1{projectId}~1milestones/get/parameters/0/schema`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
-pub enum ListMilestonesState {
-    /// `open`
-    #[serde(rename = "open")]
-    Open,
-    /// `closed`
-    #[serde(rename = "closed")]
-    Closed,
-    /// `all`
-    #[serde(rename = "all")]
-    All,
-    /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
-    Other(::std::string::String),
-}
+pub type ListMilestonesState = ListOrganizationIssuesState;
 /// The schema at `/paths/~1projects~1{projectId}~1milestones/get/parameters/1/schema`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ListMilestonesSort {
     /// `dueOn`
-    #[serde(rename = "dueOn")]
     DueOn,
     /// `completeness`
-    #[serde(rename = "completeness")]
     Completeness,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    ListMilestonesSort { DueOn = "dueOn", Completeness = "completeness" }
+);
 /// The `MilestoneCreate` schema.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct MilestoneCreate {
     /// `title`.
     pub title: ::std::string::String,
     /// `description`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub description: ::core::option::Option<::std::string::String>,
     /// `state`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub state: ::core::option::Option<IssueState>,
     /// `dueOn`.
-    #[serde(
-        rename = "dueOn",
-        default,
-        skip_serializing_if = "::core::option::Option::is_none",
-    )]
+    #[serde(rename = "dueOn", skip_serializing_if = "::core::option::Option::is_none")]
     pub due_on: ::core::option::Option<::icr_api::DateTime>,
 }
 impl MilestoneCreate {
@@ -98,31 +62,31 @@ impl MilestoneCreate {
     Default,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct MilestoneUpdate {
     /// `title`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub title: ::core::option::Option<::std::string::String>,
     /// `description`.
     #[serde(
         default,
-        skip_serializing_if = "::core::option::Option::is_none",
         deserialize_with = "::icr_api::__private::double_option",
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub description: ::core::option::Option<
         ::core::option::Option<::std::string::String>,
     >,
     /// `state`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub state: ::core::option::Option<IssueState>,
     /// `dueOn`.
     #[serde(
         rename = "dueOn",
         default,
-        skip_serializing_if = "::core::option::Option::is_none",
         deserialize_with = "::icr_api::__private::double_option",
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub due_on: ::core::option::Option<::core::option::Option<::icr_api::DateTime>>,
 }

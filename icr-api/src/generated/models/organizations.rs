@@ -12,7 +12,7 @@
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct Organization {
@@ -81,33 +81,23 @@ impl Organization {
     }
 }
 /// The access every member has to every project.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum OrganizationDefaultProjectPermission {
     /// `none`
-    #[serde(rename = "none")]
     None,
     /// `read`
-    #[serde(rename = "read")]
     Read,
     /// `write`
-    #[serde(rename = "write")]
     Write,
     /// `admin`
-    #[serde(rename = "admin")]
     Admin,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    OrganizationDefaultProjectPermission { None = "none", Read = "read", Write = "write",
+    Admin = "admin" }
+);
 /// The organization fields to change; a field left out keeps its value.
 #[derive(
     Clone,
@@ -115,18 +105,18 @@ pub enum OrganizationDefaultProjectPermission {
     Default,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct OrganizationUpdate {
     /// `name`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub name: ::core::option::Option<::std::string::String>,
     /// The new description; `null` clears it.
     #[serde(
         default,
-        skip_serializing_if = "::core::option::Option::is_none",
         deserialize_with = "::icr_api::__private::double_option",
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub description: ::core::option::Option<
         ::core::option::Option<::std::string::String>,
@@ -134,94 +124,56 @@ pub struct OrganizationUpdate {
     /// `email`.
     #[serde(
         default,
-        skip_serializing_if = "::core::option::Option::is_none",
         deserialize_with = "::icr_api::__private::double_option",
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub email: ::core::option::Option<::core::option::Option<::std::string::String>>,
     /// `location`.
     #[serde(
         default,
-        skip_serializing_if = "::core::option::Option::is_none",
         deserialize_with = "::icr_api::__private::double_option",
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub location: ::core::option::Option<::core::option::Option<::std::string::String>>,
     /// `defaultProjectPermission`.
     #[serde(
         rename = "defaultProjectPermission",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub default_project_permission: ::core::option::Option<
-        OrganizationUpdateDefaultProjectPermission,
+        OrganizationDefaultProjectPermission,
     >,
     /// `membersCanCreateProjects`.
     #[serde(
         rename = "membersCanCreateProjects",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub members_can_create_projects: ::core::option::Option<bool>,
 }
 /// The schema at `/components/schemas/OrganizationUpdate/properties/defaultProjectPermission`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
-pub enum OrganizationUpdateDefaultProjectPermission {
-    /// `none`
-    #[serde(rename = "none")]
-    None,
-    /// `read`
-    #[serde(rename = "read")]
-    Read,
-    /// `write`
-    #[serde(rename = "write")]
-    Write,
-    /// `admin`
-    #[serde(rename = "admin")]
-    Admin,
-    /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
-    Other(::std::string::String),
-}
+pub type OrganizationUpdateDefaultProjectPermission = OrganizationDefaultProjectPermission;
 /// The schema at `/paths/~1organizations~1{organizationId}~1auditLog/get/parameters/2/schema`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum OrganizationsListAuditLogInclude {
     /// `web`
-    #[serde(rename = "web")]
     Web,
     /// `api`
-    #[serde(rename = "api")]
     Api,
     /// `all`
-    #[serde(rename = "all")]
     All,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    OrganizationsListAuditLogInclude { Web = "web", Api = "api", All = "all" }
+);
 /// One entry of an organization's audit log.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct AuditLogEntry {

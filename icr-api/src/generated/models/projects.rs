@@ -8,87 +8,57 @@
 )]
 use super::*;
 /// The schema at `/paths/~1organizations~1{organizationId}~1projects/get/parameters/0/schema`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ListOrganizationProjectsVisibility {
     /// `all`
-    #[serde(rename = "all")]
     All,
     /// `public`
-    #[serde(rename = "public")]
     Public,
     /// `private`
-    #[serde(rename = "private")]
     Private,
     /// `internal`
-    #[serde(rename = "internal")]
     Internal,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    ListOrganizationProjectsVisibility { All = "all", Public = "public", Private =
+    "private", Internal = "internal" }
+);
 /// The schema at `/paths/~1organizations~1{organizationId}~1projects/get/parameters/1/schema`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ListOrganizationProjectsSort {
     /// `created`
-    #[serde(rename = "created")]
     Created,
     /// `updated`
-    #[serde(rename = "updated")]
     Updated,
     /// `name`
-    #[serde(rename = "name")]
     Name,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    ListOrganizationProjectsSort { Created = "created", Updated = "updated", Name =
+    "name" }
+);
 /// The schema at `/components/parameters/direction/schema`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Direction {
     /// `asc`
-    #[serde(rename = "asc")]
     Asc,
     /// `desc`
-    #[serde(rename = "desc")]
     Desc,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(Direction { Asc = "asc", Desc = "desc" });
 /// The `ProjectCreate` schema.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ProjectCreate {
@@ -97,23 +67,21 @@ pub struct ProjectCreate {
     /// `shortDescription`.
     #[serde(
         rename = "shortDescription",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub short_description: ::core::option::Option<::std::string::String>,
     /// `homepage`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub homepage: ::core::option::Option<::std::string::String>,
     /// `visibility`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub visibility: ::core::option::Option<Visibility>,
     /// `topics`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub topics: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
     /// `hasIssues`.
     #[serde(
         rename = "hasIssues",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub has_issues: ::core::option::Option<bool>,
@@ -138,19 +106,19 @@ impl ProjectCreate {
     Default,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ProjectUpdate {
     /// `name`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub name: ::core::option::Option<::std::string::String>,
     /// The new short description; `null` clears it.
     #[serde(
         rename = "shortDescription",
         default,
-        skip_serializing_if = "::core::option::Option::is_none",
         deserialize_with = "::icr_api::__private::double_option",
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub short_description: ::core::option::Option<
         ::core::option::Option<::std::string::String>,
@@ -158,20 +126,19 @@ pub struct ProjectUpdate {
     /// `homepage`.
     #[serde(
         default,
-        skip_serializing_if = "::core::option::Option::is_none",
         deserialize_with = "::icr_api::__private::double_option",
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub homepage: ::core::option::Option<::core::option::Option<::std::string::String>>,
     /// `visibility`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub visibility: ::core::option::Option<Visibility>,
     /// `archived`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub archived: ::core::option::Option<bool>,
     /// `hasIssues`.
     #[serde(
         rename = "hasIssues",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub has_issues: ::core::option::Option<bool>,
@@ -182,7 +149,7 @@ pub struct ProjectUpdate {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ProjectTopics {
@@ -203,7 +170,7 @@ pub type ProjectLanguages = ::std::collections::BTreeMap<::std::string::String, 
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct Contributor {
@@ -251,7 +218,7 @@ impl Contributor {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ProjectReadme {
@@ -285,27 +252,18 @@ impl ProjectReadme {
     }
 }
 /// The schema at `/components/schemas/ProjectReadme/properties/encoding`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ProjectReadmeEncoding {
     /// `base64`
-    #[serde(rename = "base64")]
     Base64,
     /// `utf8`
-    #[serde(rename = "utf8")]
     Utf8,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    ProjectReadmeEncoding { Base64 = "base64", Utf8 = "utf8" }
+);
 /// The `ProjectExportRequest` schema.
 #[derive(
     Clone,
@@ -313,21 +271,19 @@ pub enum ProjectReadmeEncoding {
     Default,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ProjectExportRequest {
     /// `includeIssues`.
     #[serde(
         rename = "includeIssues",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub include_issues: ::core::option::Option<bool>,
     /// `includeComments`.
     #[serde(
         rename = "includeComments",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub include_comments: ::core::option::Option<bool>,
@@ -338,7 +294,7 @@ pub struct ProjectExportRequest {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ProjectExport {
@@ -369,40 +325,30 @@ impl ProjectExport {
     }
 }
 /// The schema at `/components/schemas/ProjectExport/properties/state`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ProjectExportState {
     /// `pending`
-    #[serde(rename = "pending")]
     Pending,
     /// `running`
-    #[serde(rename = "running")]
     Running,
     /// `done`
-    #[serde(rename = "done")]
     Done,
     /// `failed`
-    #[serde(rename = "failed")]
     Failed,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    ProjectExportState { Pending = "pending", Running = "running", Done = "done", Failed
+    = "failed" }
+);
 /// The `ProjectTransfer` schema.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ProjectTransfer {
@@ -410,11 +356,7 @@ pub struct ProjectTransfer {
     #[serde(rename = "newOrganizationId")]
     pub new_organization_id: i64,
     /// A new name, if the old one is taken in the target organization.
-    #[serde(
-        rename = "newName",
-        default,
-        skip_serializing_if = "::core::option::Option::is_none",
-    )]
+    #[serde(rename = "newName", skip_serializing_if = "::core::option::Option::is_none")]
     pub new_name: ::core::option::Option<::std::string::String>,
 }
 impl ProjectTransfer {

@@ -8,56 +8,27 @@
 )]
 use super::*;
 /// The schema at `/paths/~1search~1projects/get/parameters/1/schema`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum SearchProjectsSort {
     /// `updated`
-    #[serde(rename = "updated")]
     Updated,
     /// `openIssues`
-    #[serde(rename = "openIssues")]
     OpenIssues,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    SearchProjectsSort { Updated = "updated", OpenIssues = "openIssues" }
+);
 /// The schema at `/components/parameters/searchOrder/schema`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
-pub enum SearchOrder {
-    /// `asc`
-    #[serde(rename = "asc")]
-    Asc,
-    /// `desc`
-    #[serde(rename = "desc")]
-    Desc,
-    /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
-    Other(::std::string::String),
-}
+pub type SearchOrder = Direction;
 /// The `ProjectSearchResults` schema.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ProjectSearchResults {
@@ -90,7 +61,7 @@ impl ProjectSearchResults {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct TextMatch {
@@ -121,7 +92,7 @@ impl TextMatch {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct TextMatchMatch {
@@ -145,7 +116,7 @@ impl TextMatchMatch {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ProjectSearchResultsItem {
@@ -164,8 +135,8 @@ pub struct ProjectSearchResultsItem {
     /// `homepage`.
     #[serde(
         default,
-        skip_serializing_if = "::core::option::Option::is_none",
         deserialize_with = "::icr_api::__private::double_option",
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub homepage: ::core::option::Option<::core::option::Option<::std::string::String>>,
     /// `topics`.
@@ -194,7 +165,6 @@ pub struct ProjectSearchResultsItem {
     /// `textMatches`.
     #[serde(
         rename = "textMatches",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub text_matches: ::core::option::Option<::std::vec::Vec<TextMatch>>,
@@ -237,37 +207,14 @@ impl ProjectSearchResultsItem {
     }
 }
 /// The schema at `/paths/~1search~1issues/get/parameters/1/schema`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
-pub enum SearchIssuesSort {
-    /// `created`
-    #[serde(rename = "created")]
-    Created,
-    /// `updated`
-    #[serde(rename = "updated")]
-    Updated,
-    /// `comments`
-    #[serde(rename = "comments")]
-    Comments,
-    /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
-    Other(::std::string::String),
-}
+pub type SearchIssuesSort = ListProjectIssuesSort;
 /// The `IssueSearchResults` schema.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct IssueSearchResults {
@@ -300,7 +247,7 @@ impl IssueSearchResults {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct IssueSearchResultsItem {
@@ -351,8 +298,8 @@ pub struct IssueSearchResultsItem {
     #[serde(
         rename = "closedBy",
         default,
-        skip_serializing_if = "::core::option::Option::is_none",
         deserialize_with = "::icr_api::__private::double_option",
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub closed_by: ::core::option::Option<::core::option::Option<SimpleUser>>,
     /// The app that created the issue, when an installation did.
@@ -363,7 +310,6 @@ pub struct IssueSearchResultsItem {
     /// `textMatches`.
     #[serde(
         rename = "textMatches",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub text_matches: ::core::option::Option<::std::vec::Vec<TextMatch>>,
@@ -418,7 +364,7 @@ impl IssueSearchResultsItem {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct UserSearchResults {
@@ -451,7 +397,7 @@ impl UserSearchResults {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct UserSearchResultsItem {
@@ -474,7 +420,6 @@ pub struct UserSearchResultsItem {
     /// `textMatches`.
     #[serde(
         rename = "textMatches",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub text_matches: ::core::option::Option<::std::vec::Vec<TextMatch>>,
@@ -507,7 +452,7 @@ impl UserSearchResultsItem {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct LabelSearchResults {
@@ -540,7 +485,7 @@ impl LabelSearchResults {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct LabelSearchResultsItem {
@@ -559,7 +504,6 @@ pub struct LabelSearchResultsItem {
     /// `textMatches`.
     #[serde(
         rename = "textMatches",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub text_matches: ::core::option::Option<::std::vec::Vec<TextMatch>>,

@@ -6,13 +6,14 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
+use super::*;
 /// A team inside an organization; teams nest.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct Team {
@@ -28,7 +29,7 @@ pub struct Team {
     pub privacy: TeamPrivacy,
     /// The access the team gets to a project it is added to, unless the grant says otherwise.
     #[serde(rename = "projectPermission")]
-    pub project_permission: TeamProjectPermission,
+    pub project_permission: PermissionLevel,
     /// `membersCount`.
     #[serde(rename = "membersCount")]
     pub members_count: i64,
@@ -42,7 +43,7 @@ impl Team {
         slug: impl ::core::convert::Into<::std::string::String>,
         name: impl ::core::convert::Into<::std::string::String>,
         privacy: TeamPrivacy,
-        project_permission: TeamProjectPermission,
+        project_permission: PermissionLevel,
         members_count: i64,
     ) -> Self {
         Self {
@@ -58,80 +59,46 @@ impl Team {
     }
 }
 /// The schema at `/components/schemas/Team/properties/privacy`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum TeamPrivacy {
     /// `secret`
-    #[serde(rename = "secret")]
     Secret,
     /// `visible`
-    #[serde(rename = "visible")]
     Visible,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(TeamPrivacy { Secret = "secret", Visible = "visible" });
 /// The access the team gets to a project it is added to, unless the grant says otherwise.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
-pub enum TeamProjectPermission {
-    /// `read`
-    #[serde(rename = "read")]
-    Read,
-    /// `write`
-    #[serde(rename = "write")]
-    Write,
-    /// `admin`
-    #[serde(rename = "admin")]
-    Admin,
-    /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
-    Other(::std::string::String),
-}
+pub type TeamProjectPermission = PermissionLevel;
 /// The `TeamCreate` schema.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct TeamCreate {
     /// `name`.
     pub name: ::std::string::String,
     /// `description`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub description: ::core::option::Option<::std::string::String>,
     /// `privacy`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
-    pub privacy: ::core::option::Option<TeamCreatePrivacy>,
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
+    pub privacy: ::core::option::Option<TeamPrivacy>,
     /// `parentTeamId`.
     #[serde(
         rename = "parentTeamId",
         default,
-        skip_serializing_if = "::core::option::Option::is_none",
         deserialize_with = "::icr_api::__private::double_option",
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub parent_team_id: ::core::option::Option<::core::option::Option<i64>>,
     /// Logins of the team's first maintainers.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub maintainers: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 impl TeamCreate {
@@ -147,27 +114,7 @@ impl TeamCreate {
     }
 }
 /// The schema at `/components/schemas/TeamCreate/properties/privacy`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
-pub enum TeamCreatePrivacy {
-    /// `secret`
-    #[serde(rename = "secret")]
-    Secret,
-    /// `visible`
-    #[serde(rename = "visible")]
-    Visible,
-    /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
-    Other(::std::string::String),
-}
+pub type TeamCreatePrivacy = TeamPrivacy;
 /// The `TeamUpdate` schema.
 #[derive(
     Clone,
@@ -175,81 +122,51 @@ pub enum TeamCreatePrivacy {
     Default,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct TeamUpdate {
     /// `name`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub name: ::core::option::Option<::std::string::String>,
     /// `description`.
     #[serde(
         default,
-        skip_serializing_if = "::core::option::Option::is_none",
         deserialize_with = "::icr_api::__private::double_option",
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub description: ::core::option::Option<
         ::core::option::Option<::std::string::String>,
     >,
     /// `privacy`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
-    pub privacy: ::core::option::Option<TeamUpdatePrivacy>,
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
+    pub privacy: ::core::option::Option<TeamPrivacy>,
     /// The new parent team; `null` makes the team top-level.
     #[serde(
         rename = "parentTeamId",
         default,
-        skip_serializing_if = "::core::option::Option::is_none",
         deserialize_with = "::icr_api::__private::double_option",
+        skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub parent_team_id: ::core::option::Option<::core::option::Option<i64>>,
 }
 /// The schema at `/components/schemas/TeamUpdate/properties/privacy`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
-pub enum TeamUpdatePrivacy {
-    /// `secret`
-    #[serde(rename = "secret")]
-    Secret,
-    /// `visible`
-    #[serde(rename = "visible")]
-    Visible,
-    /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
-    Other(::std::string::String),
-}
+pub type TeamUpdatePrivacy = TeamPrivacy;
 /// The schema at `/paths/~1teams~1{teamId}~1members/get/parameters/1/schema`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ListTeamMembersRole {
     /// `member`
-    #[serde(rename = "member")]
     Member,
     /// `maintainer`
-    #[serde(rename = "maintainer")]
     Maintainer,
     /// `all`
-    #[serde(rename = "all")]
     All,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    ListTeamMembersRole { Member = "member", Maintainer = "maintainer", All = "all" }
+);
 /// The `TeamMembershipUpdate` schema.
 #[derive(
     Clone,
@@ -257,101 +174,52 @@ pub enum ListTeamMembersRole {
     Default,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct TeamMembershipUpdate {
     /// `role`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
-    pub role: ::core::option::Option<TeamMembershipUpdateRole>,
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
+    pub role: ::core::option::Option<TeamMembershipRole>,
 }
 /// The schema at `/components/schemas/TeamMembershipUpdate/properties/role`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
-pub enum TeamMembershipUpdateRole {
-    /// `member`
-    #[serde(rename = "member")]
-    Member,
-    /// `maintainer`
-    #[serde(rename = "maintainer")]
-    Maintainer,
-    /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
-    Other(::std::string::String),
-}
+pub type TeamMembershipUpdateRole = TeamMembershipRole;
 /// The `TeamMembership` schema.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct TeamMembership {
     /// `role`.
     pub role: TeamMembershipRole,
     /// `state`.
-    pub state: TeamMembershipState,
+    pub state: OrganizationMembershipState,
 }
 impl TeamMembership {
     /// A value with these fields.
-    pub fn new(role: TeamMembershipRole, state: TeamMembershipState) -> Self {
+    pub fn new(role: TeamMembershipRole, state: OrganizationMembershipState) -> Self {
         Self { role, state }
     }
 }
 /// The schema at `/components/schemas/TeamMembership/properties/role`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum TeamMembershipRole {
     /// `member`
-    #[serde(rename = "member")]
     Member,
     /// `maintainer`
-    #[serde(rename = "maintainer")]
     Maintainer,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    TeamMembershipRole { Member = "member", Maintainer = "maintainer" }
+);
 /// The schema at `/components/schemas/TeamMembership/properties/state`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
-pub enum TeamMembershipState {
-    /// `active`
-    #[serde(rename = "active")]
-    Active,
-    /// `pending`
-    #[serde(rename = "pending")]
-    Pending,
-    /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
-    Other(::std::string::String),
-}
+pub type TeamMembershipState = OrganizationMembershipState;
 /// The `TeamProjectGrant` schema.
 #[derive(
     Clone,
@@ -359,36 +227,13 @@ pub enum TeamMembershipState {
     Default,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct TeamProjectGrant {
     /// The access the team gets; the team's `projectPermission` when left out.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
-    pub permission: ::core::option::Option<TeamProjectGrantPermission>,
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
+    pub permission: ::core::option::Option<PermissionLevel>,
 }
 /// The access the team gets; the team's `projectPermission` when left out.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
-pub enum TeamProjectGrantPermission {
-    /// `read`
-    #[serde(rename = "read")]
-    Read,
-    /// `write`
-    #[serde(rename = "write")]
-    Write,
-    /// `admin`
-    #[serde(rename = "admin")]
-    Admin,
-    /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
-    Other(::std::string::String),
-}
+pub type TeamProjectGrantPermission = PermissionLevel;

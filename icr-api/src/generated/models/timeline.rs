@@ -8,7 +8,8 @@
 )]
 use super::*;
 /// One event of an issue's or a project's timeline.
-#[derive(Clone, Debug, PartialEq, ::icr_api::__private::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[derive(::icr_api::__private::serde::Serialize)]
 #[serde(crate = "::icr_api::__private::serde", untagged)]
 pub enum TimelineEvent {
     /// `event`: `labeled`.
@@ -88,7 +89,7 @@ impl<'de> ::icr_api::__private::serde::Deserialize<'de> for TimelineEvent {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct LabeledEvent {
@@ -104,7 +105,6 @@ pub struct LabeledEvent {
     /// The issue the event happened to; absent for events of the project itself.
     #[serde(
         rename = "issueNumber",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub issue_number: ::core::option::Option<i64>,
@@ -135,31 +135,21 @@ impl LabeledEvent {
     }
 }
 /// The schema at `/components/schemas/LabeledEvent/allOf/1/properties/event`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum LabeledEventEvent {
     /// `labeled`
-    #[serde(rename = "labeled")]
     Labeled,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(LabeledEventEvent { Labeled = "labeled" });
 /// The `LabelRef` schema.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct LabelRef {
@@ -186,7 +176,7 @@ impl LabelRef {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct UnlabeledEvent {
@@ -202,7 +192,6 @@ pub struct UnlabeledEvent {
     /// The issue the event happened to; absent for events of the project itself.
     #[serde(
         rename = "issueNumber",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub issue_number: ::core::option::Option<i64>,
@@ -233,31 +222,21 @@ impl UnlabeledEvent {
     }
 }
 /// The schema at `/components/schemas/UnlabeledEvent/allOf/1/properties/event`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum UnlabeledEventEvent {
     /// `unlabeled`
-    #[serde(rename = "unlabeled")]
     Unlabeled,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(UnlabeledEventEvent { Unlabeled = "unlabeled" });
 /// The `AssignedEvent` schema.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct AssignedEvent {
@@ -273,7 +252,6 @@ pub struct AssignedEvent {
     /// The issue the event happened to; absent for events of the project itself.
     #[serde(
         rename = "issueNumber",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub issue_number: ::core::option::Option<i64>,
@@ -304,31 +282,21 @@ impl AssignedEvent {
     }
 }
 /// The schema at `/components/schemas/AssignedEvent/allOf/1/properties/event`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum AssignedEventEvent {
     /// `assigned`
-    #[serde(rename = "assigned")]
     Assigned,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(AssignedEventEvent { Assigned = "assigned" });
 /// The `UnassignedEvent` schema.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct UnassignedEvent {
@@ -344,7 +312,6 @@ pub struct UnassignedEvent {
     /// The issue the event happened to; absent for events of the project itself.
     #[serde(
         rename = "issueNumber",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub issue_number: ::core::option::Option<i64>,
@@ -375,31 +342,21 @@ impl UnassignedEvent {
     }
 }
 /// The schema at `/components/schemas/UnassignedEvent/allOf/1/properties/event`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum UnassignedEventEvent {
     /// `unassigned`
-    #[serde(rename = "unassigned")]
     Unassigned,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(UnassignedEventEvent { Unassigned = "unassigned" });
 /// The `CommentedEvent` schema.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct CommentedEvent {
@@ -415,7 +372,6 @@ pub struct CommentedEvent {
     /// The issue the event happened to; absent for events of the project itself.
     #[serde(
         rename = "issueNumber",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub issue_number: ::core::option::Option<i64>,
@@ -451,31 +407,21 @@ impl CommentedEvent {
     }
 }
 /// The schema at `/components/schemas/CommentedEvent/allOf/1/properties/event`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum CommentedEventEvent {
     /// `commented`
-    #[serde(rename = "commented")]
     Commented,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(CommentedEventEvent { Commented = "commented" });
 /// The `ClosedEvent` schema.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ClosedEvent {
@@ -491,7 +437,6 @@ pub struct ClosedEvent {
     /// The issue the event happened to; absent for events of the project itself.
     #[serde(
         rename = "issueNumber",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub issue_number: ::core::option::Option<i64>,
@@ -522,31 +467,21 @@ impl ClosedEvent {
     }
 }
 /// The schema at `/components/schemas/ClosedEvent/allOf/1/properties/event`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ClosedEventEvent {
     /// `closed`
-    #[serde(rename = "closed")]
     Closed,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(ClosedEventEvent { Closed = "closed" });
 /// The `ReopenedEvent` schema.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ReopenedEvent {
@@ -562,7 +497,6 @@ pub struct ReopenedEvent {
     /// The issue the event happened to; absent for events of the project itself.
     #[serde(
         rename = "issueNumber",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub issue_number: ::core::option::Option<i64>,
@@ -589,31 +523,21 @@ impl ReopenedEvent {
     }
 }
 /// The schema at `/components/schemas/ReopenedEvent/allOf/1/properties/event`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ReopenedEventEvent {
     /// `reopened`
-    #[serde(rename = "reopened")]
     Reopened,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(ReopenedEventEvent { Reopened = "reopened" });
 /// The `RenamedEvent` schema.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct RenamedEvent {
@@ -629,7 +553,6 @@ pub struct RenamedEvent {
     /// The issue the event happened to; absent for events of the project itself.
     #[serde(
         rename = "issueNumber",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub issue_number: ::core::option::Option<i64>,
@@ -660,31 +583,21 @@ impl RenamedEvent {
     }
 }
 /// The schema at `/components/schemas/RenamedEvent/allOf/1/properties/event`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum RenamedEventEvent {
     /// `renamed`
-    #[serde(rename = "renamed")]
     Renamed,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(RenamedEventEvent { Renamed = "renamed" });
 /// The schema at `/components/schemas/RenamedEvent/allOf/1/properties/rename`.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct RenamedEventRename {
@@ -711,7 +624,7 @@ impl RenamedEventRename {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct LockedEvent {
@@ -727,7 +640,6 @@ pub struct LockedEvent {
     /// The issue the event happened to; absent for events of the project itself.
     #[serde(
         rename = "issueNumber",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub issue_number: ::core::option::Option<i64>,
@@ -758,31 +670,21 @@ impl LockedEvent {
     }
 }
 /// The schema at `/components/schemas/LockedEvent/allOf/1/properties/event`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum LockedEventEvent {
     /// `locked`
-    #[serde(rename = "locked")]
     Locked,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(LockedEventEvent { Locked = "locked" });
 /// The `UnlockedEvent` schema.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct UnlockedEvent {
@@ -798,7 +700,6 @@ pub struct UnlockedEvent {
     /// The issue the event happened to; absent for events of the project itself.
     #[serde(
         rename = "issueNumber",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub issue_number: ::core::option::Option<i64>,
@@ -825,31 +726,21 @@ impl UnlockedEvent {
     }
 }
 /// The schema at `/components/schemas/UnlockedEvent/allOf/1/properties/event`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum UnlockedEventEvent {
     /// `unlocked`
-    #[serde(rename = "unlocked")]
     Unlocked,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(UnlockedEventEvent { Unlocked = "unlocked" });
 /// The `ProjectEditedEvent` schema.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ProjectEditedEvent {
@@ -865,7 +756,6 @@ pub struct ProjectEditedEvent {
     /// The issue the event happened to; absent for events of the project itself.
     #[serde(
         rename = "issueNumber",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub issue_number: ::core::option::Option<i64>,
@@ -902,31 +792,23 @@ impl ProjectEditedEvent {
     }
 }
 /// The schema at `/components/schemas/ProjectEditedEvent/allOf/1/properties/event`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ProjectEditedEventEvent {
     /// `projectEdited`
-    #[serde(rename = "projectEdited")]
     ProjectEdited,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(
+    ProjectEditedEventEvent { ProjectEdited = "projectEdited" }
+);
 /// The schema at `/components/schemas/ProjectEditedEvent/allOf/1/properties/changes/additionalProperties`.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct ProjectEditedEventChangesValue {

@@ -13,7 +13,7 @@ use super::*;
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct User {

@@ -13,7 +13,7 @@ use super::*;
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct Webhook {
@@ -72,31 +72,21 @@ impl Webhook {
     }
 }
 /// The schema at `/components/schemas/Webhook/properties/name`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum WebhookName {
     /// `web`
-    #[serde(rename = "web")]
     Web,
     /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
     Other(::std::string::String),
 }
+::icr_api::__private::wire_enum!(WebhookName { Web = "web" });
 /// The `WebhookLastResponse` schema.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct WebhookLastResponse {
@@ -123,18 +113,18 @@ impl WebhookLastResponse {
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct WebhookCreate {
     /// `name`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
-    pub name: ::core::option::Option<WebhookCreateName>,
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<WebhookName>,
     /// `active`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub active: ::core::option::Option<bool>,
     /// `events`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub events: ::core::option::Option<::std::vec::Vec<WebhookEventName>>,
     /// `config`.
     pub config: WebhookCreateConfig,
@@ -151,31 +141,14 @@ impl WebhookCreate {
     }
 }
 /// The schema at `/components/schemas/WebhookCreate/properties/name`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
-pub enum WebhookCreateName {
-    /// `web`
-    #[serde(rename = "web")]
-    Web,
-    /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
-    Other(::std::string::String),
-}
+pub type WebhookCreateName = WebhookName;
 /// The schema at `/components/schemas/WebhookCreate/properties/config`.
 #[derive(
     Clone,
     Debug,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct WebhookCreateConfig {
@@ -184,20 +157,18 @@ pub struct WebhookCreateConfig {
     /// `contentType`.
     #[serde(
         rename = "contentType",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub content_type: ::core::option::Option<WebhookConfigUpdateContentType>,
+    pub content_type: ::core::option::Option<WebhookConfigContentType>,
     /// The secret deliveries are signed with (at least 16 characters); never returned.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub secret: ::core::option::Option<::icr_api::SecretToken>,
     /// `insecureSsl`.
     #[serde(
         rename = "insecureSsl",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub insecure_ssl: ::core::option::Option<WebhookConfigUpdateInsecureSsl>,
+    pub insecure_ssl: ::core::option::Option<WebhookConfigInsecureSsl>,
 }
 impl WebhookCreateConfig {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -217,50 +188,28 @@ impl WebhookCreateConfig {
     Default,
     PartialEq,
     ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
+    ::icr_api::__private::serde::Deserialize,
 )]
 #[serde(crate = "::icr_api::__private::serde")]
 pub struct WebhookUpdate {
     /// `active`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub active: ::core::option::Option<bool>,
     /// Replaces the list of events.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub events: ::core::option::Option<::std::vec::Vec<WebhookEventName>>,
     /// `addEvents`.
     #[serde(
         rename = "addEvents",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub add_events: ::core::option::Option<::std::vec::Vec<WebhookEventName>>,
     /// `removeEvents`.
     #[serde(
         rename = "removeEvents",
-        default,
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub remove_events: ::core::option::Option<::std::vec::Vec<WebhookEventName>>,
 }
 /// The schema at `/paths/~1organizations~1{organizationId}~1hooks~1{hookId}~1deliveries/get/parameters/2/schema`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize
-)]
-#[serde(crate = "::icr_api::__private::serde")]
-pub enum WebhooksListDeliveriesStatus {
-    /// `success`
-    #[serde(rename = "success")]
-    Success,
-    /// `failure`
-    #[serde(rename = "failure")]
-    Failure,
-    /// A value this description of the API does not list, kept as it came.
-    #[serde(untagged)]
-    Other(::std::string::String),
-}
+pub type WebhooksListDeliveriesStatus = AppsListWebhookDeliveriesStatus;

@@ -1,0 +1,143 @@
+//! Structurally identical types defined once. A large API repeats small
+//! inline schemas (a permission level `read | write` under every
+//! permission, the same `{selected_repository_ids}` body in three tags):
+//! each would be a type of its own, with its derives, and compile as many
+//! times. Types with the same shape (fields with their names, types,
+//! optionality and boxing; enum values; union variants), once the types
+//! they contain are merged too, become one definition, and every other
+//! name stays, as a `type` alias of it, so code that names any of them
+//! keeps compiling.
+//!
+//! Which one is defined is fixed by the group, not by the order of the
+//! spec: a component before an inline type, then the first JSON pointer.
+
+use std::collections::HashMap;
+
+use crate::model::{Event, Operation, ResponseShape, Ty, TypeDef, TypeKind};
+
+/// Merges the identical types among `types`, and points every use in
+/// `operations` and `events` at the one kept.
+pub(crate) fn identical_types(
+    types: &mut [TypeDef],
+    operations: &mut [Operation],
+    events: &mut [Event],
+) {
+    let count = types.len();
+    // The type each one stands for; each starts as itself.
+    let mut canon: Vec<usize> = (0..count).collect();
+    // Merging children can make parents identical: repeat to a fixpoint.
+    loop {
+        let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+        for (id, def) in types.iter().enumerate() {
+            if canon[id] != id || matches!(def.kind, TypeKind::Alias { .. }) {
+                continue;
+            }
+            groups.entry(shape(&def.kind, &canon)).or_default().push(id);
+        }
+        let mut merged = false;
+        for members in groups.into_values().filter(|m| m.len() > 1) {
+            let kept = *members
+                .iter()
+                .min_by(|&&a, &&b| rank(&types[a]).cmp(&rank(&types[b])))
+                .unwrap_or(&members[0]);
+            for &id in &members {
+                if id != kept {
+                    canon[id] = kept;
+                    merged = true;
+                }
+            }
+        }
+        if !merged {
+            break;
+        }
+    }
+    // Chains (a merged into b, then b into c) end at the last.
+    for id in 0..count {
+        let mut target = canon[id];
+        while canon[target] != target {
+            target = canon[target];
+        }
+        canon[id] = target;
+    }
+    for def in types.iter_mut() {
+        rewrite_kind(&mut def.kind, &canon);
+    }
+    for (id, &kept) in canon.iter().enumerate() {
+        if kept != id {
+            types[id].kind = TypeKind::Alias {
+                ty: Ty::Named(kept),
+                newtype: false,
+            };
+        }
+    }
+    for op in operations {
+        for param in op
+            .args
+            .iter_mut()
+            .chain(op.options.iter_mut().flat_map(|o| &mut o.params))
+        {
+            rewrite(&mut param.ty, &canon);
+        }
+        if let Some(body) = &mut op.body {
+            rewrite(&mut body.ty, &canon);
+        }
+        match &mut op.response {
+            ResponseShape::Single { ty, .. } => rewrite(ty, &canon),
+            ResponseShape::Enum { variants, .. } => {
+                for variant in variants {
+                    rewrite(&mut variant.ty, &canon);
+                }
+            }
+        }
+    }
+    for event in events {
+        rewrite(&mut event.payload, &canon);
+    }
+}
+
+/// Which of a group is defined: components first (their names are the
+/// API's), then the first pointer.
+fn rank(def: &TypeDef) -> (bool, &str) {
+    (def.api_name.is_none(), def.pointer.as_str())
+}
+
+/// What makes two types the same, with the types they name read as the
+/// ones those stand for; documentation does not count.
+fn shape(kind: &TypeKind, canon: &[usize]) -> String {
+    let mut kind = kind.clone();
+    rewrite_kind(&mut kind, canon);
+    if let TypeKind::Struct { fields, .. } = &mut kind {
+        for field in fields {
+            field.doc = None;
+        }
+    }
+    format!("{kind:?}")
+}
+
+fn rewrite_kind(kind: &mut TypeKind, canon: &[usize]) {
+    match kind {
+        TypeKind::Struct { fields, additional } => {
+            for field in fields {
+                rewrite(&mut field.ty, canon);
+            }
+            if let Some(ty) = additional {
+                rewrite(ty, canon);
+            }
+        }
+        TypeKind::Union { variants, .. } => {
+            for variant in variants {
+                rewrite(&mut variant.ty, canon);
+            }
+        }
+        TypeKind::Alias { ty, .. } => rewrite(ty, canon),
+        TypeKind::Enum { .. } => {}
+    }
+}
+
+fn rewrite(ty: &mut Ty, canon: &[usize]) {
+    match ty {
+        Ty::Named(id) => *id = canon[*id],
+        Ty::Vec(inner) | Ty::Map(inner) | Ty::Option(inner) => rewrite(inner, canon),
+        Ty::Prim(_) | Ty::Unit => {}
+    }
+}

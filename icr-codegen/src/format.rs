@@ -31,9 +31,60 @@ pub struct File {
 /// `lib.rs`). Fails only when the generator produced tokens that are not
 /// Rust, which is a bug of the generator.
 pub fn files(root: &Module, root_file: &str, command: &str) -> Result<Vec<File>, syn::Error> {
-    let mut out = Vec::new();
-    write_module(root, PathBuf::from(root_file), &header(command), &mut out)?;
-    Ok(out)
+    let mut sources = Vec::new();
+    collect_module(root, PathBuf::from(root_file), &mut sources);
+    // Parsing and printing is most of the time of a large API's
+    // generation: the files are formatted on every core. Token streams
+    // stay on this thread (they are not `Send`); their text travels.
+    let header = header(command);
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(sources.len().max(1));
+    // The largest first, each taken by the next free worker.
+    let mut order: Vec<usize> = (0..sources.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(sources[i].1.len()));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let formatted: Vec<(usize, Result<File, syn::Error>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let (header, sources, order, next) = (&header, &sources, &order, &next);
+                scope.spawn(move || {
+                    let mut done = Vec::new();
+                    loop {
+                        let taken = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&index) = order.get(taken) else {
+                            break done;
+                        };
+                        let (path, text) = &sources[index];
+                        let file = syn::parse_str::<syn::File>(text).map(|file| File {
+                            path: path.clone(),
+                            text: format!("{header}{}", prettyplease::unparse(&file)),
+                        });
+                        done.push((index, file));
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| {
+                handle.join().unwrap_or_else(|_| {
+                    vec![(
+                        0,
+                        Err(syn::Error::new(
+                            proc_macro2::Span::call_site(),
+                            "formatting a generated file panicked",
+                        )),
+                    )]
+                })
+            })
+            .collect()
+    });
+    let mut slots: Vec<Option<File>> = vec![None; sources.len()];
+    for (index, file) in formatted {
+        slots[index] = Some(file?);
+    }
+    Ok(slots.into_iter().flatten().collect())
 }
 
 /// One file of `items`, with the generated header and `doc` as its `//!`
@@ -62,17 +113,17 @@ fn module_doc(doc: &str) -> TokenStream {
     quote!(#(#lines)*)
 }
 
-fn write_module(
-    module: &Module,
-    path: PathBuf,
-    header: &str,
-    out: &mut Vec<File>,
-) -> Result<(), syn::Error> {
+/// Every module of the tree as a file to write: its path and its tokens'
+/// text, in the order of the tree.
+fn collect_module(module: &Module, path: PathBuf, out: &mut Vec<(PathBuf, String)>) {
     let doc = module_doc(&module.doc);
     let declarations = module.children.iter().map(|child| {
         let name = ident(&child.name);
         if module.flatten_children {
-            quote!(mod #name; pub use #name::*;)
+            let allow = module.children_may_be_empty.then(|| {
+                quote!(#[allow(unused_imports, reason = "every type there may be compiled out")])
+            });
+            quote!(mod #name; #allow pub use #name::*;)
         } else {
             quote!(pub mod #name;)
         }
@@ -83,11 +134,7 @@ fn write_module(
         #(#declarations)*
         #items
     };
-    let file: syn::File = syn::parse2(tokens)?;
-    out.push(File {
-        path: path.clone(),
-        text: format!("{header}{}", prettyplease::unparse(&file)),
-    });
+    out.push((path.clone(), tokens.to_string()));
     let folder = match path.file_name().and_then(|n| n.to_str()) {
         Some("mod.rs" | "lib.rs") => path.parent().map(PathBuf::from).unwrap_or_default(),
         _ => path.with_extension(""),
@@ -100,9 +147,8 @@ fn write_module(
         } else {
             folder.join(file_name).join("mod.rs")
         };
-        write_module(child, child_path, header, out)?;
+        collect_module(child, child_path, out);
     }
-    Ok(())
 }
 
 /// The module tree as nested inline modules, for a macro to expand where it

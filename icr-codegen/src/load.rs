@@ -7,6 +7,7 @@
 
 use std::path::Path;
 
+use serde::Deserialize as _;
 use serde_json::Value;
 
 use crate::error::ErrorKind;
@@ -149,7 +150,9 @@ impl Document {
                 ));
             }
         }
-        serde_json::from_value(self.raw.clone()).map_err(|err| {
+        // Read from the tree in place (`&Value` is a deserializer), not
+        // from a copy of it.
+        openapiv3::OpenAPI::deserialize(&self.raw).map_err(|err| {
             // Find the deepest node that does not fit, and the operation it is in.
             let (pointer, message) = crate::shape::locate(&self.raw)
                 .unwrap_or_else(|| (JsonPointer::root(), err.to_string()));

@@ -192,7 +192,8 @@ impl<'a> Lowerer<'a> {
 
     /// Reads a node of the raw document as a typed OpenAPI object.
     fn parse<T: DeserializeOwned>(&mut self, value: &Value, at: &JsonPointer) -> Option<T> {
-        match serde_json::from_value(value.clone()) {
+        // Read from the tree in place (`&Value` is a deserializer).
+        match T::deserialize(value) {
             Ok(parsed) => Some(parsed),
             Err(err) => {
                 self.error(

@@ -1,5 +1,6 @@
-//! `generate_api!`: parses `spec = "path"` (and `at = module::path`), runs
-//! `icr-codegen` on the spec and expands to its modules, inline.
+//! `generate_api!`: parses `spec = "path"` (and `at = module::path`,
+//! `tags = ["issues", …]`), runs `icr-codegen` on the spec and expands to
+//! its modules, inline.
 
 use std::path::{Path, PathBuf};
 
@@ -11,15 +12,18 @@ use syn::{LitStr, Token};
 mod kw {
     syn::custom_keyword!(spec);
     syn::custom_keyword!(at);
+    syn::custom_keyword!(tags);
 }
 
 /// The macro's input: `spec = "path"`, then optionally `at = path`, the
 /// path of the module the macro is called in (`crate` when left out), which
 /// the generated `permissions!` needs to name the `permissions` module from
-/// anywhere in the crate.
+/// anywhere in the crate, and `tags = ["issues", …]`, the only tags whose
+/// operations (and the models they use) are generated.
 struct Input {
     spec: LitStr,
     at: syn::Path,
+    tags: Option<Vec<LitStr>>,
 }
 
 impl Parse for Input {
@@ -27,14 +31,31 @@ impl Parse for Input {
         input.parse::<kw::spec>()?;
         input.parse::<Token![=]>()?;
         let spec = input.parse()?;
-        let mut at: syn::Path = syn::parse_quote!(crate);
-        if input.parse::<Option<Token![,]>>()?.is_some() && input.peek(kw::at) {
-            input.parse::<kw::at>()?;
-            input.parse::<Token![=]>()?;
-            at = input.call(syn::Path::parse_mod_style)?;
-            input.parse::<Option<Token![,]>>()?;
+        let mut at: Option<syn::Path> = None;
+        let mut tags: Option<Vec<LitStr>> = None;
+        while input.parse::<Option<Token![,]>>()?.is_some() && !input.is_empty() {
+            let lookahead = input.lookahead1();
+            if lookahead.peek(kw::at) && at.is_none() {
+                input.parse::<kw::at>()?;
+                input.parse::<Token![=]>()?;
+                at = Some(input.call(syn::Path::parse_mod_style)?);
+            } else if lookahead.peek(kw::tags) && tags.is_none() {
+                input.parse::<kw::tags>()?;
+                input.parse::<Token![=]>()?;
+                let list;
+                syn::bracketed!(list in input);
+                let names =
+                    syn::punctuated::Punctuated::<LitStr, Token![,]>::parse_terminated(&list)?;
+                tags = Some(names.into_iter().collect());
+            } else {
+                return Err(lookahead.error());
+            }
         }
-        Ok(Self { spec, at })
+        Ok(Self {
+            spec,
+            at: at.unwrap_or_else(|| syn::parse_quote!(crate)),
+            tags,
+        })
     }
 }
 
@@ -45,16 +66,26 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     let base = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(PathBuf::from)
         .unwrap_or_default();
-    expand_at(&input.spec, &base, &input.at)
+    expand_at(&input.spec, &base, &input.at, input.tags.as_deref())
 }
 
-/// Expands for a spec path relative to `base`, called in module `at`.
-fn expand_at(spec: &LitStr, base: &Path, at: &syn::Path) -> syn::Result<TokenStream> {
+/// Expands for a spec path relative to `base`, called in module `at`, for
+/// the operations of `tags` only (all when `None`).
+fn expand_at(
+    spec: &LitStr,
+    base: &Path,
+    at: &syn::Path,
+    tags: Option<&[LitStr]>,
+) -> syn::Result<TokenStream> {
     let path = base.join(spec.value());
     let doc = icr_codegen::Document::read(&path)
         .map_err(|err| syn::Error::new(spec.span(), err.to_string()))?;
+    if let Some(tags) = tags {
+        check_tags(&doc, tags)?;
+    }
     let options = icr_codegen::emit::Options {
         placement: icr_codegen::emit::Placement::Module(quote!(#at)),
+        only_tags: tags.map(|tags| tags.iter().map(LitStr::value).collect()),
         ..Default::default()
     };
     let generated = icr_codegen::generate(&doc, &options).map_err(|errors| {
@@ -81,6 +112,48 @@ fn expand_at(spec: &LitStr, base: &Path, at: &syn::Path) -> syn::Result<TokenStr
         const _: &[u8] = include_bytes!(#tracked);
         #modules
     })
+}
+
+/// Every tag asked for is one the spec's operations have: a tag that is
+/// not is an error at its name, listing the tags there are.
+fn check_tags(doc: &icr_codegen::Document, tags: &[LitStr]) -> syn::Result<()> {
+    let mut known: Vec<String> = Vec::new();
+    for operation in doc.operations() {
+        let first = operation
+            .value
+            .get("tags")
+            .and_then(|tags| tags.get(0))
+            .and_then(|tag| tag.as_str())
+            .unwrap_or("default");
+        if !known.iter().any(|k| k == first) {
+            known.push(first.to_owned());
+        }
+    }
+    let mut errors: Option<syn::Error> = None;
+    for tag in tags {
+        let name = tag.value();
+        let found = known
+            .iter()
+            .any(|k| *k == name || icr_codegen::naming::snake(k) == name);
+        if !found {
+            let error = syn::Error::new(
+                tag.span(),
+                format!(
+                    "the spec has no tag `{name}`; its tags are {}",
+                    known
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+            match &mut errors {
+                Some(errors) => errors.combine(error),
+                None => errors = Some(error),
+            }
+        }
+    }
+    errors.map_or(Ok(()), Err)
 }
 
 #[cfg(test)]
@@ -135,6 +208,7 @@ mod tests {
             &LitStr::new(spec, Span::call_site()),
             &workspace(),
             &syn::parse_quote!(crate),
+            None,
         )
         .unwrap();
         let expansion: syn::File = syn::parse2(expansion).unwrap();
@@ -177,6 +251,46 @@ mod tests {
     }
 
     #[test]
+    fn only_the_tags_asked_for_are_generated() {
+        let spec = LitStr::new("icr-codegen/tests/fixtures/golden.yaml", Span::call_site());
+        let tags = [LitStr::new("notes", Span::call_site())];
+        let expansion =
+            expand_at(&spec, &workspace(), &syn::parse_quote!(crate), Some(&tags)).unwrap();
+        let file: syn::File = syn::parse2(expansion).unwrap();
+        let modules: Vec<String> = file
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                syn::Item::Mod(module) => Some(module.ident.to_string()),
+                _ => None,
+            })
+            .collect();
+        assert!(modules.contains(&"notes".to_owned()), "{modules:?}");
+        assert!(!modules.contains(&"boards".to_owned()), "{modules:?}");
+        // `Event`, the answer of a `boards` operation only, is left out;
+        // `Note`, which `notes` answers, is there.
+        let text = prettyplease::unparse(&file);
+        assert!(text.contains("pub struct Note "), "{text}");
+        assert!(!text.contains("pub enum Event "), "{text}");
+
+        // A tag the spec does not have: an error at it, listing those it has.
+        let unknown = [LitStr::new("nots", Span::call_site())];
+        let error = expand_at(
+            &spec,
+            &workspace(),
+            &syn::parse_quote!(crate),
+            Some(&unknown),
+        )
+        .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("the spec has no tag `nots`; its tags are `notes`, `boards`"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn a_spec_problem_is_an_error_at_the_path_naming_pointer_and_operation() {
         let dir = std::env::temp_dir().join(format!("icr-macros-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -189,6 +303,7 @@ mod tests {
             &LitStr::new("broken.yaml", Span::call_site()),
             &dir,
             &syn::parse_quote!(crate),
+            None,
         )
         .unwrap_err();
         let messages: Vec<String> = error.into_iter().map(|e| e.to_string()).collect();
@@ -201,6 +316,7 @@ mod tests {
             &LitStr::new("absent.yaml", Span::call_site()),
             &dir,
             &syn::parse_quote!(crate),
+            None,
         )
         .unwrap_err();
         assert!(

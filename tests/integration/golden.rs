@@ -28,6 +28,15 @@ mod from_macro {
     );
 }
 
+/// One tag of it: `notes`, and the models its operations use.
+mod notes_only {
+    icr_api::generate_api!(
+        spec = "../icr-codegen/tests/fixtures/golden.yaml",
+        at = crate::golden::notes_only,
+        tags = ["notes"],
+    );
+}
+
 const FIXTURE: &str = "icr-codegen/tests/fixtures/golden.yaml";
 const SNAPSHOT: &str = "icr-codegen/tests/golden/golden.rs";
 
@@ -70,6 +79,26 @@ fn the_generated_code_matches_the_reviewed_snapshot() {
 from_macro::permissions! {
     /// Notes and boards, through the macro's own catalog.
     Notes { notes: write, boards: admin }
+}
+
+notes_only::permissions! {
+    /// Notes, through the one-tag bindings.
+    NotesOnly { notes: write }
+}
+
+/// The one-tag bindings work as the whole do, for their tag; the other
+/// tag's functions and the models only it uses are not generated
+/// (`generate_api::tests::only_the_tags_asked_for_are_generated`).
+#[tokio::test]
+async fn bindings_of_one_tag_work_over_http() {
+    let note = json!({"id": 1, "text": "buy milk", "kind": "check-list", "createdAt": "2026-11-24T10:00:00Z", "editedAt": null});
+    let recorder = Recorder::start(vec![Answer::json(200, &note)]).await;
+    let client = Client::new(ClientConfig::with_base_url(&recorder.base_url)).unwrap();
+    let client: InstallationClient<NotesOnly> =
+        InstallationClient::with_token_unchecked(client, SecretToken::new("t"));
+    let read: notes_only::models::Note = notes_only::notes::get_note(&client, 7, 1).await.unwrap();
+    assert_eq!(read.text, "buy milk");
+    assert_eq!(recorder.single().method, "GET");
 }
 
 #[tokio::test]

@@ -15,7 +15,7 @@ use crate::model::{
     Api, ArrayStyle, ClientKind, Encoding, Field, Location, Operation, Paging, Param, Prim,
     ResponseShape, Ty, TypeDef, TypeKind,
 };
-use crate::naming::ident;
+use crate::naming::{ident, snake};
 
 mod events;
 mod permissions;
@@ -35,6 +35,61 @@ pub struct Options {
     /// requests in (`icr-api`'s). Otherwise a model derives what its uses
     /// need (see [`Usage`]).
     pub serde_both_ways: bool,
+    /// Each tag's module is compiled only with the cargo feature named
+    /// after it ([`tag_feature`]), and each model only with a feature of a
+    /// tag that uses it: for a crate of its own (`--out`), whose users
+    /// compile only the tags they use.
+    pub tag_features: bool,
+    /// Only these tags' operations, and the models they use (tags by name
+    /// or module name): `generate_api!(tags = [...])`. `None` for all.
+    pub only_tags: Option<Vec<String>>,
+}
+
+/// The cargo feature of the tag whose module is `module`: its name (a raw
+/// `r#type` without its prefix), but `default`, which cargo reserves, is
+/// `default-tag`.
+pub fn tag_feature(module: &str) -> String {
+    match module.trim_start_matches("r#") {
+        "default" => "default-tag".to_owned(),
+        name => name.to_owned(),
+    }
+}
+
+/// `#[cfg(any(feature = "a", …))]` for the items of a type the tags
+/// `modules` use.
+fn tag_cfg(modules: &std::collections::BTreeSet<String>) -> TokenStream {
+    let features = modules.iter().map(|module| tag_feature(module));
+    quote!(#[cfg(any(#(feature = #features),*))])
+}
+
+/// `items` with `cfg` on each of them.
+fn with_cfg(items: TokenStream, cfg: &TokenStream) -> TokenStream {
+    let Ok(file) = syn::parse2::<syn::File>(items.clone()) else {
+        return items;
+    };
+    let attribute =
+        syn::parse::Parser::parse2(syn::Attribute::parse_outer, cfg.clone()).unwrap_or_default();
+    let mut out = TokenStream::new();
+    for mut item in file.items {
+        if let Some(attrs) = item_attrs(&mut item) {
+            attrs.extend(attribute.iter().cloned());
+        }
+        out.extend(quote!(#item));
+    }
+    out
+}
+
+fn item_attrs(item: &mut syn::Item) -> Option<&mut Vec<syn::Attribute>> {
+    match item {
+        syn::Item::Struct(item) => Some(&mut item.attrs),
+        syn::Item::Enum(item) => Some(&mut item.attrs),
+        syn::Item::Impl(item) => Some(&mut item.attrs),
+        syn::Item::Type(item) => Some(&mut item.attrs),
+        syn::Item::Macro(item) => Some(&mut item.attrs),
+        syn::Item::Const(item) => Some(&mut item.attrs),
+        syn::Item::Fn(item) => Some(&mut item.attrs),
+        _ => None,
+    }
 }
 
 /// A Rust module of generated code.
@@ -51,6 +106,9 @@ pub struct Module {
     /// Whether the children are private and their items re-exported here
     /// (`mod x; pub use x::*;`), as the per-tag files of `models` are.
     pub flatten_children: bool,
+    /// Whether a child's items may all be compiled out (by tag features),
+    /// so that its re-export may import nothing.
+    pub children_may_be_empty: bool,
 }
 
 /// Lints that the API description, not this generator, decides about.
@@ -68,12 +126,29 @@ fn allowed_lints() -> TokenStream {
 /// Emits every module of `api`, as `options` say.
 pub fn emit(api: &Api, options: &Options) -> Module {
     let placement = &options.placement;
+    let type_tags = usage::tags_of_types(api);
+    // The tags asked for, by name or module name.
+    let selected = |module: &str| match &options.only_tags {
+        None => true,
+        Some(only) => only.iter().any(|tag| tag == module || snake(tag) == module),
+    };
+    let type_selected = |id: usize| match (&type_tags[id], &options.only_tags) {
+        (None, _) | (_, None) => true,
+        (Some(modules), Some(_)) => modules.iter().any(|module| selected(module)),
+    };
     let mut tags: Vec<&str> = Vec::new();
     for name in api
         .operations
         .iter()
+        .filter(|o| selected(&o.module))
         .map(|o| o.module.as_str())
-        .chain(api.types.iter().map(|t| t.module.as_str()))
+        .chain(
+            api.types
+                .iter()
+                .enumerate()
+                .filter(|(id, _)| type_selected(*id))
+                .map(|(_, t)| t.module.as_str()),
+        )
     {
         if !tags.contains(&name) {
             tags.push(name);
@@ -91,18 +166,28 @@ pub fn emit(api: &Api, options: &Options) -> Module {
             .types
             .iter()
             .enumerate()
-            .filter(|(_, t)| t.module == *tag)
+            .filter(|(id, t)| t.module == *tag && type_selected(*id))
             .collect();
         if types.is_empty() {
             continue;
         }
         let reaches_siblings = types.iter().any(|(_, t)| emitter.names_other_module(t));
         let glob = reaches_siblings.then(|| {
+            let allow = options.tag_features.then(
+                || quote!(#[allow(unused_imports, reason = "every type here may be compiled out")]),
+            );
             quote!(
+                #allow
                 use super::*;
             )
         });
-        let definitions = types.iter().map(|(id, t)| emitter.type_def(*id, t));
+        let definitions = types.iter().map(|(id, t)| {
+            let definition = emitter.type_def(*id, t);
+            match (&type_tags[*id], options.tag_features) {
+                (Some(modules), true) => with_cfg(definition, &tag_cfg(modules)),
+                _ => definition,
+            }
+        });
         let lints = allowed_lints();
         model_modules.push(Module {
             name: (*tag).to_owned(),
@@ -110,6 +195,7 @@ pub fn emit(api: &Api, options: &Options) -> Module {
             items: quote! { #lints #glob #(#definitions)* },
             children: Vec::new(),
             flatten_children: false,
+            children_may_be_empty: false,
         });
     }
     let mut children = vec![
@@ -120,6 +206,7 @@ pub fn emit(api: &Api, options: &Options) -> Module {
             items: TokenStream::new(),
             children: model_modules,
             flatten_children: true,
+            children_may_be_empty: options.tag_features,
         },
         Module {
             name: "permissions".to_owned(),
@@ -127,6 +214,7 @@ pub fn emit(api: &Api, options: &Options) -> Module {
             items: permissions::module_items(api),
             children: Vec::new(),
             flatten_children: false,
+            children_may_be_empty: false,
         },
     ];
     if !api.events.is_empty() {
@@ -138,22 +226,39 @@ pub fn emit(api: &Api, options: &Options) -> Module {
             items: quote! { #lints #items },
             children: Vec::new(),
             flatten_children: false,
+            children_may_be_empty: false,
         });
     }
     for tag in &tags {
-        let operations: Vec<&Operation> =
-            api.operations.iter().filter(|o| o.module == *tag).collect();
+        let operations: Vec<&Operation> = api
+            .operations
+            .iter()
+            .filter(|o| o.module == *tag && selected(&o.module))
+            .collect();
         if operations.is_empty() {
             continue;
         }
         let functions = operations.iter().map(|o| emitter.operation(o));
         let lints = allowed_lints();
+        let cfg = options.tag_features.then(|| {
+            let feature = tag_feature(tag);
+            quote!(#![cfg(feature = #feature)])
+        });
+        let doc = if options.tag_features {
+            format!(
+                "The `{tag}` operations: one request function each. Compiled with the `{}` feature.",
+                tag_feature(tag)
+            )
+        } else {
+            format!("The `{tag}` operations: one request function each.")
+        };
         children.push(Module {
             name: (*tag).to_owned(),
-            doc: format!("The `{tag}` operations: one request function each."),
-            items: quote! { #lints #(#functions)* },
+            doc,
+            items: quote! { #cfg #lints #(#functions)* },
             children: Vec::new(),
             flatten_children: false,
+            children_may_be_empty: false,
         });
     }
     Module {
@@ -175,6 +280,7 @@ pub fn emit(api: &Api, options: &Options) -> Module {
         },
         children,
         flatten_children: false,
+        children_may_be_empty: false,
     }
 }
 

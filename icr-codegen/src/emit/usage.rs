@@ -1,10 +1,13 @@
-//! Which way each generated type crosses the wire: sent (a request body or
-//! parameter, so it needs `Serialize`), received (an answer or a webhook
-//! payload, so it needs `Deserialize`), or both. A type derives only what
-//! its uses need, which halves the serde code of a large API, whose types
-//! are mostly answers.
+//! How each generated type is used. Which way it crosses the wire: sent (a
+//! request body or parameter, so it needs `Serialize`), received (an
+//! answer or a webhook payload, so it needs `Deserialize`), or both; a type
+//! derives only what its uses need, which halves the serde code of a large
+//! API, whose types are mostly answers. And which tags' operations use it:
+//! a type is compiled when any of them is.
 
-use crate::model::{Api, ResponseShape, Ty, TypeKind};
+use std::collections::BTreeSet;
+
+use crate::model::{Api, Operation, ResponseShape, Ty, TypeKind};
 
 /// How one type is used.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -32,23 +35,11 @@ pub(crate) fn usages(api: &Api, both: bool) -> Vec<Usage> {
     let mut sent = vec![false; api.types.len()];
     let mut received = vec![false; api.types.len()];
     for op in &api.operations {
-        let parameters = op
-            .args
-            .iter()
-            .chain(op.options.iter().flat_map(|o| &o.params));
-        for param in parameters {
-            reach(api, &param.ty, &mut sent);
+        for ty in sent_types(op) {
+            reach(api, ty, &mut sent);
         }
-        if let Some(body) = &op.body {
-            reach(api, &body.ty, &mut sent);
-        }
-        match &op.response {
-            ResponseShape::Single { ty, .. } => reach(api, ty, &mut received),
-            ResponseShape::Enum { variants, .. } => {
-                for variant in variants {
-                    reach(api, &variant.ty, &mut received);
-                }
-            }
+        for ty in received_types(op) {
+            reach(api, ty, &mut received);
         }
     }
     for event in &api.events {
@@ -67,6 +58,64 @@ pub(crate) fn usages(api: &Api, both: bool) -> Vec<Usage> {
             }
         })
         .collect()
+}
+
+/// The tags (by module) whose operations use each type, by index; `None`
+/// for a type that every build needs: one a webhook event carries (the
+/// events are always compiled) or one no operation reaches.
+pub(crate) fn tags_of_types(api: &Api) -> Vec<Option<BTreeSet<String>>> {
+    let mut tags: Vec<Option<BTreeSet<String>>> = vec![Some(BTreeSet::new()); api.types.len()];
+    let mut modules: Vec<&str> = api.operations.iter().map(|o| o.module.as_str()).collect();
+    modules.sort_unstable();
+    modules.dedup();
+    for module in modules {
+        let mut marks = vec![false; api.types.len()];
+        for op in api.operations.iter().filter(|o| o.module == module) {
+            for ty in sent_types(op).chain(received_types(op)) {
+                reach(api, ty, &mut marks);
+            }
+        }
+        for (id, marked) in marks.into_iter().enumerate() {
+            if let (true, Some(set)) = (marked, &mut tags[id]) {
+                set.insert(module.to_owned());
+            }
+        }
+    }
+    // Always compiled: what the events carry, what no operation reaches,
+    // and everything those contain.
+    let mut always = vec![false; api.types.len()];
+    for event in &api.events {
+        reach(api, &event.payload, &mut always);
+    }
+    for (id, set) in tags.iter().enumerate() {
+        if set.as_ref().is_some_and(BTreeSet::is_empty) {
+            reach(api, &Ty::Named(id), &mut always);
+        }
+    }
+    for (id, set) in tags.iter_mut().enumerate() {
+        if always[id] {
+            *set = None;
+        }
+    }
+    tags
+}
+
+/// The types an operation sends: its parameters' and its body's.
+fn sent_types(op: &Operation) -> impl Iterator<Item = &Ty> {
+    op.args
+        .iter()
+        .chain(op.options.iter().flat_map(|o| &o.params))
+        .map(|param| &param.ty)
+        .chain(op.body.iter().map(|body| &body.ty))
+}
+
+/// The types an operation receives: its answers'.
+fn received_types(op: &Operation) -> impl Iterator<Item = &Ty> {
+    let (single, variants) = match &op.response {
+        ResponseShape::Single { ty, .. } => (Some(ty), &[][..]),
+        ResponseShape::Enum { variants, .. } => (None, variants.as_slice()),
+    };
+    single.into_iter().chain(variants.iter().map(|v| &v.ty))
 }
 
 /// Marks every type `ty` contains, itself included, in `marks`.

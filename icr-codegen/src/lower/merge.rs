@@ -12,6 +12,7 @@
 //! spec: a component before an inline type, then the first JSON pointer.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use crate::model::{Event, Operation, ResponseShape, Ty, TypeDef, TypeKind};
 
@@ -101,17 +102,79 @@ fn rank(def: &TypeDef) -> (bool, &str) {
     (def.api_name.is_none(), def.pointer.as_str())
 }
 
-/// What makes two types the same, with the types they name read as the
-/// ones those stand for; documentation does not count.
+/// What makes two types the same, written out, with the types they name
+/// read as the ones those stand for; documentation does not count.
 fn shape(kind: &TypeKind, canon: &[usize]) -> String {
-    let mut kind = kind.clone();
-    rewrite_kind(&mut kind, canon);
-    if let TypeKind::Struct { fields, .. } = &mut kind {
-        for field in fields {
-            field.doc = None;
+    let mut key = String::new();
+    match kind {
+        TypeKind::Struct { fields, additional } => {
+            key.push('S');
+            for field in fields {
+                let _ = write!(
+                    key,
+                    "{{{}|{}|{}{}{}|",
+                    field.api_name,
+                    field.name,
+                    u8::from(field.required),
+                    u8::from(field.nullable),
+                    u8::from(field.boxed)
+                );
+                ty_key(&field.ty, canon, &mut key);
+                key.push('}');
+            }
+            if let Some(ty) = additional {
+                key.push('+');
+                ty_key(ty, canon, &mut key);
+            }
+        }
+        TypeKind::Enum { variants } => {
+            key.push('E');
+            for variant in variants {
+                let _ = write!(key, "{{{}={}}}", variant.name, variant.wire);
+            }
+        }
+        TypeKind::Union { tag, variants } => {
+            let _ = write!(key, "U{tag:?}");
+            for variant in variants {
+                let _ = write!(
+                    key,
+                    "{{{}|{:?}|{}|",
+                    variant.name,
+                    variant.tags,
+                    u8::from(variant.boxed)
+                );
+                ty_key(&variant.ty, canon, &mut key);
+                key.push('}');
+            }
+        }
+        TypeKind::Alias { ty, newtype } => {
+            let _ = write!(key, "A{}", u8::from(*newtype));
+            ty_key(ty, canon, &mut key);
         }
     }
-    format!("{kind:?}")
+    key
+}
+
+/// A type, written into a shape's key.
+fn ty_key(ty: &Ty, canon: &[usize], key: &mut String) {
+    match ty {
+        Ty::Named(id) => {
+            let _ = write!(key, "#{}", canon[*id]);
+        }
+        Ty::Prim(prim) => {
+            let _ = write!(key, "{prim:?}");
+        }
+        Ty::Vec(inner) | Ty::Map(inner) | Ty::Option(inner) => {
+            key.push(match ty {
+                Ty::Vec(_) => '[',
+                Ty::Map(_) => '{',
+                _ => '?',
+            });
+            ty_key(inner, canon, key);
+            key.push(';');
+        }
+        Ty::Unit => key.push_str("()"),
+    }
 }
 
 fn rewrite_kind(kind: &mut TypeKind, canon: &[usize]) {

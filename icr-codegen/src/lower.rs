@@ -2021,6 +2021,13 @@ mod tests {
         )
     }
 
+    /// The text of every file generated from `doc` with `options`.
+    fn generated_text(doc: &Document, options: &crate::emit::Options) -> String {
+        let generated = generate(doc, options).unwrap();
+        let files = crate::format::files(&generated.root, "lib.rs", "test").unwrap();
+        files.iter().map(|f| f.text.as_str()).collect()
+    }
+
     /// An operation `POST /{tag}` with id `{tag}/create`, an inline body
     /// whose `title` is a string or an integer, and an inline answer.
     fn create_in(tag: &str) -> String {
@@ -2118,9 +2125,7 @@ mod tests {
                 ),
             )
             .unwrap();
-            let generated = generate(&doc, &Default::default()).unwrap();
-            let files = crate::format::files(&generated.root, "lib.rs", "test").unwrap();
-            files.iter().map(|f| f.text.clone()).collect::<String>()
+            generated_text(&doc, &Default::default())
         };
         let named = wording(&HEAD.replace("info:", "x-icr-platform: Acme\ninfo:"));
         assert!(
@@ -2170,9 +2175,7 @@ mod tests {
                 None
             ]
         );
-        let generated = generate(&doc, &Default::default()).unwrap();
-        let files = crate::format::files(&generated.root, "lib.rs", "test").unwrap();
-        let text: String = files.iter().map(|f| f.text.as_str()).collect();
+        let text = generated_text(&doc, &Default::default());
         assert!(
             text.contains(".server(\"https://uploads.example\")"),
             "{text}"
@@ -2229,9 +2232,7 @@ mod tests {
             );
         }
         // The bindings still name both.
-        let generated = generate(&doc, &Default::default()).unwrap();
-        let files = crate::format::files(&generated.root, "lib.rs", "test").unwrap();
-        let text: String = files.iter().map(|f| f.text.as_str()).collect();
+        let text = generated_text(&doc, &Default::default());
         assert!(
             text.contains("pub type ProjectsCreateBody = IssuesCreateBody;"),
             "{text}"
@@ -2240,17 +2241,14 @@ mod tests {
 
     #[test]
     fn types_derive_what_their_uses_need() {
-        let generated = generate(
+        let text = generated_text(
             &Document::parse(
                 "case.yaml",
                 &format!("{HEAD}paths:\n{}", create_in("issues")),
             )
             .unwrap(),
             &Default::default(),
-        )
-        .unwrap();
-        let files = crate::format::files(&generated.root, "lib.rs", "test").unwrap();
-        let text: String = files.iter().map(|f| f.text.as_str()).collect();
+        );
         let derives = |name: &str| {
             let at = text.find(&format!("pub struct {name} ")).unwrap();
             let start = text[..at].rfind("#[derive(").unwrap();
@@ -2277,9 +2275,7 @@ mod tests {
             &format!("{HEAD}paths:\n{}", create_in("issues")),
         )
         .unwrap();
-        let both = generate(&doc, &options).unwrap();
-        let files = crate::format::files(&both.root, "lib.rs", "test").unwrap();
-        let text: String = files.iter().map(|f| f.text.as_str()).collect();
+        let text = generated_text(&doc, &options);
         let at = text.find("pub struct IssuesCreateBody ").unwrap();
         let derives = &text[text[..at].rfind("#[derive(").unwrap()..at];
         assert!(
@@ -2353,9 +2349,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         // The function sends the body with its media type and decodes JSON.
-        let generated = generate(&doc, &Default::default()).unwrap();
-        let files = crate::format::files(&generated.root, "lib.rs", "test").unwrap();
-        let text: String = files.iter().map(|f| f.text.as_str()).collect();
+        let text = generated_text(&doc, &Default::default());
         assert!(
             text.contains(".json_as(body, \"application/vnd.example.object\")"),
             "{text}"

@@ -63,8 +63,9 @@ pub struct ClientConfig {
     pub retry: RetryPolicy,
     /// Where operations that the API description sends to a server of
     /// their own (an upload host, say) go instead, by that server's URL as
-    /// the description writes it. Unlisted ones go to the described
-    /// server; see [`server`](Self::server).
+    /// the bindings hold it (the description's, its variables at their
+    /// defaults; a trailing `/` does not matter). Unlisted ones go to the
+    /// described server; see [`server`](Self::server).
     pub servers: std::collections::BTreeMap<String, String>,
 }
 
@@ -167,16 +168,24 @@ impl ClientConfig {
     }
 }
 
-/// A URL as it may be shown: without the user name and password it may
-/// hold.
+/// A URL as it may be shown: without the user name, password, query and
+/// fragment it may hold (any of them may carry a secret: `?api_key=`).
 fn shown(url: &str) -> String {
     match reqwest::Url::parse(url) {
-        Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+        Ok(mut parsed) => {
+            let hidden = !parsed.username().is_empty()
+                || parsed.password().is_some()
+                || parsed.query().is_some()
+                || parsed.fragment().is_some();
+            if !hidden {
+                return url.to_owned();
+            }
             let _ = parsed.set_username("");
             let _ = parsed.set_password(None);
-            format!("{parsed} (credentials removed)")
+            parsed.set_query(None);
+            parsed.set_fragment(None);
+            format!("{parsed} (credentials, query and fragment removed)")
         }
-        Ok(_) => url.to_owned(),
         Err(_) => "(not a URL)".to_owned(),
     }
 }
@@ -198,7 +207,7 @@ pub(crate) fn server_url(text: &str, what: &str) -> Result<reqwest::Url> {
             "{what} holds a user name or password; give it without them"
         )));
     }
-    let shown = url.as_str();
+    let shown = shown(text);
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid(format!(
             "{what} `{shown}` has a query or fragment; give it without"
@@ -259,7 +268,11 @@ impl Client {
         let mut servers = HashMap::new();
         for (named, base) in &config.servers {
             let what = format!("the base URL for the server `{}`", shown(named));
-            servers.insert(named.clone(), server_url(base, &what)?);
+            // `https://uploads.icr.dev` and `…/` are the same server.
+            servers.insert(
+                named.trim_end_matches('/').to_owned(),
+                server_url(base, &what)?,
+            );
         }
         let http = match &config.http {
             Some(http) => http.clone(),
@@ -290,7 +303,8 @@ impl Client {
     /// the configuration's for it, else `server` itself (a path replaces
     /// the base URL's path).
     pub(crate) fn server_base(&self, server: &str, request: &Request) -> Result<reqwest::Url> {
-        if let Some(mapped) = self.inner.servers.get(server) {
+        let key = server.trim_end_matches('/');
+        if let Some(mapped) = self.inner.servers.get(key) {
             return Ok(mapped.clone());
         }
         let invalid = |error: Error| match error {

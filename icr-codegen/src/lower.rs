@@ -35,9 +35,9 @@ pub const SKIPPED_UNMARKED: &str =
 
 /// The reason recorded for operations that answer nothing a typed
 /// function can return: no `2XX` and no `default` answer, only a redirect
-/// to elsewhere (`302` to a download) or a protocol switch (`101`).
+/// to elsewhere (`302` to a download), a protocol switch (`101`) or errors.
 pub const SKIPPED_NO_SUCCESS: &str =
-    "no success (2xx or default) answer to return, only a redirect (3xx) or protocol switch (101)";
+    "no success (2xx or default) answer to return (only redirects, protocol switches or errors)";
 
 const COMPONENT_SCHEMAS: &str = "#/components/schemas/";
 
@@ -269,6 +269,21 @@ impl<'a> Lowerer<'a> {
                 .push(label);
             return;
         };
+        // Decided before anything of it is lowered, so that a skipped
+        // operation leaves no types and takes no names.
+        let answers_something = operation.responses.default.is_some()
+            || operation.responses.responses.keys().any(|code| match code {
+                StatusCode::Code(code) => (200..300).contains(code),
+                StatusCode::Range(range) => *range == 2,
+            });
+        if !answers_something {
+            self.summary
+                .skipped
+                .entry(SKIPPED_NO_SUCCESS.to_owned())
+                .or_default()
+                .push(label);
+            return;
+        }
         let requirement = if marked {
             match self.catalog.requirement(self.doc, operation_ref) {
                 Ok(Some(requirement)) => Some(requirement),
@@ -326,19 +341,6 @@ impl<'a> Lowerer<'a> {
         let mut response = self.responses(&operation, &at.join("responses"), &hint);
         let server = self.operation_server(operation_ref, &operation);
         if self.errors.len() > errors_before {
-            return;
-        }
-        let answers_something = operation.responses.default.is_some()
-            || operation.responses.responses.keys().any(|code| match code {
-                StatusCode::Code(code) => (200..300).contains(code),
-                StatusCode::Range(range) => *range == 2,
-            });
-        if !answers_something {
-            self.summary
-                .skipped
-                .entry(SKIPPED_NO_SUCCESS.to_owned())
-                .or_default()
-                .push(label);
             return;
         }
         // The options struct and answer enum sit beside the function in its
@@ -418,10 +420,7 @@ impl<'a> Lowerer<'a> {
                 (self.parse::<openapiv3::Server>(&first, &at)?, at)
             }
         };
-        let mut url = server.url.clone();
-        for (name, variable) in server.variables.iter().flatten() {
-            url = url.replace(&format!("{{{name}}}"), &variable.default);
-        }
+        let url = with_defaults(&server);
         if url.contains('{') {
             self.error(
                 ErrorKind::Structure,
@@ -433,12 +432,25 @@ impl<'a> Lowerer<'a> {
             );
             return None;
         }
-        let absolute = url.starts_with("https://") || url.starts_with("http://");
-        if !absolute && !url.starts_with('/') {
+        if let Err(problem) = check_server_url(&url) {
+            self.error(ErrorKind::Structure, at.join("url"), problem);
+            return None;
+        }
+        // The API's own server, repeated: the client's base URL (which an
+        // emulator or a proxy may replace), not a server of its own.
+        let roots: Vec<String> = self.openapi.servers.iter().map(with_defaults).collect();
+        let same = |root: &String| root.trim_end_matches('/') == url.trim_end_matches('/');
+        if roots.iter().any(same) {
+            return None;
+        }
+        // A token sent over plain HTTP where the API's own server is HTTPS.
+        if url.starts_with("http://") && roots.iter().any(|root| root.starts_with("https://")) {
             self.error(
                 ErrorKind::Structure,
                 at.join("url"),
-                format!("the server URL `{url}` is neither an http(s) URL nor a path"),
+                format!(
+                    "the server `{url}` is plain HTTP while the API's server is HTTPS; the installation token would travel unencrypted"
+                ),
             );
             return None;
         }
@@ -811,6 +823,14 @@ impl<'a> Lowerer<'a> {
             &media_at,
             &format!("{hint}Body"),
         )?;
+        // JSON sent under a type of its own (`application/merge-patch+json`)
+        // says so: a server may refuse it as plain `application/json`.
+        let encoding = match encoding {
+            Encoding::Json if !media_type.eq_ignore_ascii_case("application/json") => {
+                Encoding::VendorJson(media_type.clone())
+            }
+            other => other,
+        };
         Some(Body {
             ty,
             encoding,
@@ -1209,8 +1229,12 @@ impl<'a> Lowerer<'a> {
                         }))
                     } else {
                         let mut names = Names::with_reserved(["Other"]);
+                        // A value listed twice is one variant: a second
+                        // would never be read back.
+                        let mut seen = HashSet::new();
                         let variants = values
                             .into_iter()
+                            .filter(|wire| seen.insert(*wire))
                             .map(|wire| EnumVariant {
                                 name: names.unique(pascal(wire)),
                                 wire: wire.clone(),
@@ -1754,6 +1778,61 @@ fn variant_stem(schema: &Schema, members: &[ReferenceOr<Schema>]) -> Option<Stri
     Some(stem)
 }
 
+/// A server's URL with its variables at their defaults.
+fn with_defaults(server: &openapiv3::Server) -> String {
+    let mut url = server.url.clone();
+    for (name, variable) in server.variables.iter().flatten() {
+        url = url.replace(&format!("{{{name}}}"), &variable.default);
+    }
+    url
+}
+
+/// Whether `url` is a server an installation token may be sent to: an
+/// `http(s)` URL with a host and without credentials, query or fragment,
+/// or a plain path (`/v2`) on the client's own server. The runtime holds
+/// URLs to the same rules; refusing here makes a bad one a spec error
+/// rather than every call's.
+fn check_server_url(url: &str) -> Result<(), String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    if url.contains(['?', '#']) {
+        return Err(format!(
+            "the server URL `{url}` has a query or fragment; a server is a place, not a request"
+        ));
+    }
+    match rest {
+        Some(rest) => {
+            let authority = rest.split('/').next().unwrap_or_default();
+            if authority.is_empty() {
+                return Err(format!("the server URL `{url}` has no host"));
+            }
+            if authority.contains('@') {
+                return Err(format!(
+                    "the server URL `{url}` holds credentials; the client sends its token instead"
+                ));
+            }
+            Ok(())
+        }
+        None if url.starts_with('/') && !url.starts_with("//") => {
+            let odd = url.split('/').any(|segment| {
+                let decoded = segment.replace("%2e", ".").replace("%2E", ".");
+                matches!(decoded.as_str(), "." | "..") || segment.contains('%')
+            });
+            if odd {
+                Err(format!(
+                    "the server path `{url}` has `.`, `..` or escaped segments; give it plainly"
+                ))
+            } else {
+                Ok(())
+            }
+        }
+        None => Err(format!(
+            "the server URL `{url}` is neither an http(s) URL nor a path"
+        )),
+    }
+}
+
 /// The platform's name, for the wording of diagnostics: the root's
 /// `x-icr-platform` (`ICR`), or else the first word of the title.
 fn platform(doc: &Document, title: &str) -> String {
@@ -2180,6 +2259,47 @@ mod tests {
             text.contains(".server(\"https://uploads.example\")"),
             "{text}"
         );
+        // The API's own server, repeated on an operation, is the client's
+        // base URL (which an emulator or proxy replaces), not a server of
+        // its own.
+        let repeated = format!(
+            "servers: [{{url: 'https://api.example/'}}]\npaths:\n  /x:\n{}",
+            get("x", "      servers: [{url: 'https://api.example'}]\n")
+        );
+        let doc = Document::parse("case.yaml", &format!("{HEAD}{repeated}")).unwrap();
+        assert_eq!(super::lower(&doc).unwrap().operations[0].server, None);
+        // Places no token should go, refused when generating, at the URL.
+        for (url, says) in [
+            ("'//evil.example/p'", "neither an http(s) URL nor a path"),
+            ("'http://'", "has no host"),
+            ("'https://uploads.example/?v=1'", "has a query or fragment"),
+            ("'https://user:pw@uploads.example/'", "holds credentials"),
+            ("'/v2?x=1#f'", "has a query or fragment"),
+            ("'/%2e%2e/x'", "escaped segments"),
+            ("'/a/../b'", "`..`"),
+        ] {
+            check(
+                &format!(
+                    "paths:\n  /x:\n{}",
+                    get("x", &format!("      servers: [{{url: {url}}}]\n"))
+                ),
+                ErrorKind::Structure,
+                "/paths/~1x/get/servers/0/url",
+                Some("t/x"),
+                says,
+            );
+        }
+        // Plain HTTP beside an HTTPS API: the token would travel in clear.
+        check(
+            &format!(
+                "servers: [{{url: 'https://api.example'}}]\npaths:\n  /x:\n{}",
+                get("x", "      servers: [{url: 'http://uploads.example'}]\n")
+            ),
+            ErrorKind::Structure,
+            "/paths/~1x/get/servers/0/url",
+            Some("t/x"),
+            "plain HTTP while the API's server is HTTPS",
+        );
         // A variable without a value is an error at the server's URL.
         check(
             &format!(
@@ -2309,10 +2429,13 @@ mod tests {
                 "  /{path}:\n    get:\n      operationId: t/{path}\n      description: Works with ICR Apps.\n      x-icr-permissions: [{{things: read}}]\n      responses:\n        '{status}': {{description: elsewhere}}\n        '404': {{description: missing}}\n"
             )
         };
+        // Errors only, with an inline body and an inline parameter: skipped
+        // before any of it is lowered, so no type is left behind.
+        let errors_only = "  /refused:\n    post:\n      operationId: t/refused\n      description: Works with ICR Apps.\n      x-icr-permissions: [{things: read}]\n      parameters: [{name: mode, in: query, schema: {type: string, enum: [a, b]}}]\n      requestBody: {content: {application/json: {schema: {type: object, properties: {x: {type: string}}}}}}\n      responses:\n        '400': {description: refused}\n";
         let doc = Document::parse(
             "case.yaml",
             &format!(
-                "{HEAD}paths:\n{}{}",
+                "{HEAD}paths:\n{}{}{errors_only}",
                 redirect("download", "302"),
                 redirect("upgrade", "101")
             ),
@@ -2320,10 +2443,78 @@ mod tests {
         .unwrap();
         let api = super::lower(&doc).unwrap();
         assert!(api.operations.is_empty(), "{:?}", api.operations);
+        assert!(api.types.is_empty(), "{:?}", api.types);
         assert_eq!(
             api.summary.skipped[super::SKIPPED_NO_SUCCESS],
-            ["t/download", "t/upgrade"]
+            ["t/download", "t/upgrade", "t/refused"]
         );
+    }
+
+    #[test]
+    fn enum_values_listed_twice_are_one_variant_and_numbered_names_stay_pascal() {
+        let doc = Document::parse(
+            "case.yaml",
+            &format!(
+                "{HEAD}{}",
+                op("      parameters: [{name: e, in: query, schema: {type: string, enum: [dup, dup, self, Self]}}]\n      responses: {'204': {description: none}}\n")
+            ),
+        )
+        .unwrap();
+        let api = super::lower(&doc).unwrap();
+        let crate::model::TypeKind::Enum { variants } = &api.types[0].kind else {
+            panic!("{:?}", api.types);
+        };
+        let names: Vec<(&str, &str)> = variants
+            .iter()
+            .map(|v| (v.name.as_str(), v.wire.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [("Dup", "dup"), ("Self_", "self"), ("Self2", "Self")]
+        );
+    }
+
+    #[test]
+    fn json_under_a_type_of_its_own_is_sent_with_it() {
+        let paths = "paths:\n  /a:\n    patch:\n      operationId: t/patchA\n      description: Works with ICR Apps.\n      x-icr-permissions: [{things: read}]\n      requestBody:\n        required: true\n        content:\n          application/merge-patch+json: {schema: {type: object, properties: {name: {type: string, nullable: true}}}}\n      responses: {'204': {description: none}}\n";
+        let doc = Document::parse("case.yaml", &format!("{HEAD}{paths}")).unwrap();
+        let text = generated_text(&doc, &Default::default());
+        assert!(
+            text.contains(".json_as(body, \"application/merge-patch+json\")"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn merged_types_are_compiled_with_the_tags_of_every_name() {
+        let doc = Document::parse(
+            "case.yaml",
+            &format!(
+                "{HEAD}paths:\n{}{}",
+                create_in("issues"),
+                create_in("projects")
+            ),
+        )
+        .unwrap();
+        let options = crate::emit::Options {
+            tag_features: true,
+            ..Default::default()
+        };
+        let text = generated_text(&doc, &options);
+        let item = |name: &str| {
+            let at = text.find(name).unwrap();
+            let end = at + text[at..].find(';').unwrap_or(0);
+            let start = text[..at].rfind("\n\n").map_or(0, |s| s);
+            text[start..end].to_owned()
+        };
+        // The alias named by `projects` only, the struct by both.
+        let alias = item("pub type ProjectsCreateBody = IssuesCreateBody;");
+        assert!(
+            alias.contains("feature = \"issues\"") && alias.contains("feature = \"projects\""),
+            "{alias}"
+        );
+        let kept = item("pub struct IssuesCreateBody ");
+        assert!(kept.contains("feature = \"projects\""), "{kept}");
     }
 
     #[test]
@@ -2505,7 +2696,7 @@ mod tests {
         );
         check(
             &op(
-                "      parameters: [{name: q, in: query, required: maybe, schema: {type: string}}]\n      responses: {}\n",
+                "      parameters: [{name: q, in: query, required: maybe, schema: {type: string}}]\n      responses: {'204': {description: none}}\n",
             ),
             ErrorKind::Structure,
             // `required` is in a flattened struct of `openapiv3`: the parameter
@@ -2515,7 +2706,7 @@ mod tests {
             "invalid type: string \"maybe\", expected a boolean",
         );
         check(
-            "paths:\n  /a:\n    get:\n      operationId: t/getA\n      description: Works with ICR Apps.\n      x-icr-permissions: [{thing: read}]\n      responses: {}\n",
+            "paths:\n  /a:\n    get:\n      operationId: t/getA\n      description: Works with ICR Apps.\n      x-icr-permissions: [{thing: read}]\n      responses: {'204': {description: none}}\n",
             ErrorKind::Permission,
             "/paths/~1a/get/x-icr-permissions/0/thing",
             Some("t/getA"),

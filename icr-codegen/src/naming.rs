@@ -100,7 +100,13 @@ impl Names {
         if self.taken.insert(name.clone()) {
             return name;
         }
-        let base = name.strip_prefix("r#").unwrap_or(&name);
+        // `Self_` (a keyword made safe) numbered is `Self2`, not `Self_2`,
+        // which is not `PascalCase`.
+        let raw = name.strip_prefix("r#").unwrap_or(&name);
+        let base = match raw.trim_end_matches('_') {
+            "" => raw,
+            trimmed => trimmed,
+        };
         (2..)
             .map(|n| format!("{base}{n}"))
             .find(|candidate| self.taken.insert(candidate.clone()))

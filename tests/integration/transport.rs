@@ -399,6 +399,7 @@ async fn an_operation_with_a_server_of_its_own_goes_there_or_where_it_is_mapped(
     let api = Recorder::start(vec![
         Answer::json(200, &project()),
         Answer::json(200, &project()),
+        Answer::json(200, &project()),
     ])
     .await;
     let uploads = Recorder::start(vec![Answer::json(200, &project())]).await;
@@ -437,6 +438,15 @@ async fn an_operation_with_a_server_of_its_own_goes_there_or_where_it_is_mapped(
     assert_eq!(uris, ["/mapped/projects/3001", "/v2/projects/3001"]);
     assert_eq!(uploads.requests().len(), 1);
 
+    // The mapping does not care for a trailing `/` on either side.
+    let slashed: &'static str = Box::leak(format!("{uploads_url}/").into_boxed_str());
+    mapped
+        .send::<icr_api::permissions::needs::ProjectsRead>(request().server(slashed))
+        .await
+        .unwrap();
+    assert_eq!(api.requests().len(), 3);
+    assert_eq!(uploads.requests().len(), 1);
+
     // Credentials in a server URL, or another scheme: refused, unsent.
     for bad in ["http://user:secret@127.0.0.1:9", "ftp://127.0.0.1:9"] {
         let bad: &'static str = Box::leak(bad.to_owned().into_boxed_str());
@@ -447,7 +457,19 @@ async fn an_operation_with_a_server_of_its_own_goes_there_or_where_it_is_mapped(
         assert!(matches!(error, Error::InvalidRequest { .. }), "{error:?}");
         assert!(!error.to_string().contains("secret"), "{error}");
     }
-    assert_eq!(api.requests().len(), 2);
+    assert_eq!(api.requests().len(), 3);
+    // Secrets in a URL's query or fragment are shown neither in the
+    // configuration's `Debug` nor in errors.
+    let config = ClientConfig::with_base_url("https://api.icr.example/?api_key=SUPERSECRET")
+        .server(uploads_url, "https://uploads.example/#token=SECRET2");
+    let shown = format!("{config:?}");
+    let error = Client::new(config).unwrap_err().to_string();
+    for text in [&shown, &error] {
+        assert!(
+            !text.contains("SUPERSECRET") && !text.contains("SECRET2"),
+            "{text}"
+        );
+    }
     // A mapping to a base URL that is not one fails when the client is made.
     let error = Client::new(ClientConfig::default().server(uploads_url, "not a url")).unwrap_err();
     assert!(

@@ -121,8 +121,9 @@ pub struct Permission {
     pub description: &'static str,
     /// The levels it can be granted at, lowest first.
     pub levels: &'static [Level],
-    /// Whether every installation holds it (at its highest level), asked
-    /// for or not, as ICR's `metadata` is.
+    /// Whether every installation holds it, asked for or not, as ICR's
+    /// `metadata: read` is: a token may carry it undeclared, and
+    /// `permissions!` implies it, at its lowest level, in every declaration.
     pub always_held: bool,
 }
 

@@ -81,6 +81,30 @@ pub(crate) fn tags_of_types(api: &Api) -> Vec<Option<BTreeSet<String>>> {
             }
         }
     }
+    // An alias no operation names (a type merged into another, whose uses
+    // now name that one) comes with the type it names.
+    loop {
+        let mut changed = false;
+        for (id, def) in api.types.iter().enumerate() {
+            let TypeKind::Alias {
+                ty: Ty::Named(target),
+                ..
+            } = def.kind
+            else {
+                continue;
+            };
+            if target != id
+                && tags[id].as_ref().is_some_and(BTreeSet::is_empty)
+                && tags[target].as_ref().is_some_and(|set| !set.is_empty())
+            {
+                tags[id] = tags[target].clone();
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
     // Always compiled: what the events carry, what no operation reaches,
     // and everything those contain.
     let mut always = vec![false; api.types.len()];

@@ -846,14 +846,14 @@ impl<'a> Lowerer<'a> {
         let schema = match schema {
             ReferenceOr::Item(schema) => schema,
             ReferenceOr::Reference { reference } => {
-                let target = JsonPointer::from_fragment(reference)
-                    .and_then(|pointer| self.doc.raw().pointer(pointer.as_str()));
-                match target
-                    .map(|node| serde_json::from_value::<Schema>(self.followed(node).clone()))
-                {
-                    Some(Ok(schema)) => return self.is_structured(&ReferenceOr::Item(schema)),
-                    _ => return false,
-                }
+                let target = self
+                    .doc
+                    .resolve(reference)
+                    .map(|(_, node)| self.followed(node));
+                return match target.map(<Schema as serde::Deserialize>::deserialize) {
+                    Some(Ok(schema)) => self.is_structured(&ReferenceOr::Item(schema)),
+                    _ => false,
+                };
             }
         };
         matches!(
@@ -1891,86 +1891,66 @@ fn operation_stem(id: Option<&str>, method: &str, path: &str) -> String {
 /// For schemas that are reached by a reference into a path or a property
 /// rather than through their holder.
 fn pointer_hint(raw: &Value, at: &JsonPointer) -> String {
-    let segments: Vec<String> = at
-        .as_str()
-        .split('/')
-        .skip(1)
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
-        .collect();
-    let (mut hint, rest) = match segments.as_slice() {
-        [root, section, name, rest @ ..] if root == "components" => {
+    let segments = at.segments();
+    let (mut hint, start) = match segments.as_slice() {
+        [root, section, name, ..] if root == "components" => {
             let role = match section.as_str() {
                 "requestBodies" => "Body",
                 "responses" => "Response",
                 _ => "",
             };
-            (format!("{}{role}", pascal(name)), rest)
+            (format!("{}{role}", pascal(name)), 3)
         }
-        [root, path, method, rest @ ..] if root == "paths" => {
+        [root, path, method, ..] if root == "paths" => {
             let id = raw
                 .get("paths")
                 .and_then(|paths| paths.get(path))
                 .and_then(|item| item.get(method))
                 .and_then(|op| op.get("operationId"))
                 .and_then(Value::as_str);
-            (operation_stem(id, method, path), rest)
+            (operation_stem(id, method, path), 3)
         }
         _ => return pascal(&at.last().unwrap_or_default()),
     };
-    // The pointer walked so far, to read a parameter's name at.
-    let escape = |segment: &str| segment.replace('~', "~0").replace('/', "~1");
-    let mut walked: String = segments[..segments.len() - rest.len()]
-        .iter()
-        .map(|segment| format!("/{}", escape(segment)))
-        .collect();
-    let mut rest = rest.iter();
-    while let Some(segment) = rest.next() {
-        walked.push('/');
-        walked.push_str(&escape(segment));
-        match segment.as_str() {
-            "properties" => {
-                if let Some(name) = rest.next() {
-                    walked.push('/');
-                    walked.push_str(&escape(name));
-                    hint.push_str(&pascal(name));
-                }
+    // The pointer to the first `n` segments, to read a parameter's name at.
+    let prefix = |n: usize| {
+        segments[..n]
+            .iter()
+            .fold(JsonPointer::root(), |pointer, segment| {
+                pointer.join(segment)
+            })
+    };
+    let mut i = start;
+    while i < segments.len() {
+        // The segment after a keyword names the member it opens.
+        let next = segments.get(i + 1);
+        match (segments[i].as_str(), next) {
+            ("properties", Some(name)) => hint.push_str(&pascal(name)),
+            ("parameters", Some(_)) => {
+                let name = raw
+                    .pointer(prefix(i + 2).join("name").as_str())
+                    .and_then(Value::as_str)
+                    .unwrap_or("parameter");
+                hint.push_str(&pascal(name));
             }
-            "parameters" => {
-                if let Some(index) = rest.next() {
-                    walked.push('/');
-                    walked.push_str(index);
-                    let name = raw
-                        .pointer(&format!("{walked}/name"))
-                        .and_then(Value::as_str)
-                        .unwrap_or("parameter");
-                    hint.push_str(&pascal(name));
-                }
+            ("allOf" | "oneOf" | "anyOf", Some(index)) => hint.push_str(&format!("Part{index}")),
+            ("responses", Some(_)) => hint.push_str("Response"),
+            ("content", Some(_)) => {}
+            ("requestBody", _) => hint.push_str("Body"),
+            ("items", _) => hint = singular(&hint),
+            ("additionalProperties", _) => hint.push_str("Value"),
+            _ => {
+                i += 1;
+                continue;
             }
-            "requestBody" => hint.push_str("Body"),
-            "responses" => {
-                if let Some(status) = rest.next() {
-                    walked.push('/');
-                    walked.push_str(status);
-                }
-                hint.push_str("Response");
-            }
-            "items" => hint = singular(&hint),
-            "additionalProperties" => hint.push_str("Value"),
-            "content" => {
-                if let Some(media) = rest.next() {
-                    walked.push('/');
-                    walked.push_str(&escape(media));
-                }
-            }
-            "allOf" | "oneOf" | "anyOf" => {
-                if let Some(index) = rest.next() {
-                    walked.push('/');
-                    walked.push_str(index);
-                    hint.push_str(&format!("Part{index}"));
-                }
-            }
-            _ => {}
         }
+        // Keywords with a member take two segments, the others one.
+        i += match segments[i].as_str() {
+            "properties" | "parameters" | "allOf" | "oneOf" | "anyOf" | "responses" | "content" => {
+                2
+            }
+            _ => 1,
+        };
     }
     hint
 }
@@ -2401,6 +2381,44 @@ mod tests {
         assert!(
             derives.contains("Serialize") && derives.contains("Deserialize"),
             "{derives}"
+        );
+    }
+
+    #[test]
+    fn schemas_reached_by_a_reference_into_a_place_are_named_from_it() {
+        let raw: serde_json::Value = serde_json::json!({"paths": {"/a/{id}": {"get": {
+            "operationId": "things/getThing",
+            "parameters": [{"name": "id"}, {"name": "sort-by"}],
+        }}}});
+        let hint = |pointer: &str| {
+            let at = crate::JsonPointer::root();
+            let at = pointer
+                .split('/')
+                .skip(1)
+                .fold(at, |at, s| at.join(s.replace("~1", "/")));
+            super::pointer_hint(&raw, &at)
+        };
+        assert_eq!(
+            hint("/components/schemas/run/properties/status"),
+            "RunStatus"
+        );
+        assert_eq!(
+            hint("/components/requestBodies/run/content/application~1json/schema"),
+            "RunBody"
+        );
+        assert_eq!(
+            hint("/paths/~1a~1{id}/get/parameters/1/schema"),
+            "GetThingSortBy"
+        );
+        assert_eq!(
+            hint(
+                "/paths/~1a~1{id}/get/responses/200/content/application~1json/schema/items/properties/owner"
+            ),
+            "GetThingResponseItemOwner"
+        );
+        assert_eq!(
+            hint("/components/schemas/box/allOf/1/additionalProperties"),
+            "BoxPart1Value"
         );
     }
 

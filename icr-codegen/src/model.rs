@@ -95,6 +95,47 @@ pub struct Operation {
     pub server: Option<String>,
 }
 
+impl Operation {
+    /// The types it sends: its parameters' and its body's.
+    pub fn sent_types(&self) -> impl Iterator<Item = &Ty> {
+        self.args
+            .iter()
+            .chain(self.options.iter().flat_map(|o| &o.params))
+            .map(|param| &param.ty)
+            .chain(self.body.iter().map(|body| &body.ty))
+    }
+
+    /// The types it receives: its answers'.
+    pub fn received_types(&self) -> impl Iterator<Item = &Ty> {
+        let (single, variants) = match &self.response {
+            ResponseShape::Single { ty, .. } => (Some(ty), &[][..]),
+            ResponseShape::Enum { variants, .. } => (None, variants.as_slice()),
+        };
+        single.into_iter().chain(variants.iter().map(|v| &v.ty))
+    }
+
+    /// Every type it sends or receives, to change.
+    pub fn types_mut(&mut self) -> impl Iterator<Item = &mut Ty> {
+        let Self {
+            args,
+            options,
+            body,
+            response,
+            ..
+        } = self;
+        let (single, variants) = match response {
+            ResponseShape::Single { ty, .. } => (Some(ty), &mut [][..]),
+            ResponseShape::Enum { variants, .. } => (None, variants.as_mut_slice()),
+        };
+        args.iter_mut()
+            .chain(options.iter_mut().flat_map(|o| &mut o.params))
+            .map(|param| &mut param.ty)
+            .chain(body.iter_mut().map(|body| &mut body.ty))
+            .chain(single)
+            .chain(variants.iter_mut().map(|v| &mut v.ty))
+    }
+}
+
 /// A list operation: it takes `perPage` and `page`, answers an array, and
 /// says where the other pages are in a `Link` header.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -62,6 +62,15 @@ impl JsonPointer {
         Some(Self(parent.to_owned()))
     }
 
+    /// Every segment, unescaped (`/paths/~1a/get` → `paths`, `/a`, `get`).
+    pub fn segments(&self) -> Vec<String> {
+        self.0
+            .split('/')
+            .skip(1)
+            .map(|segment| segment.replace("~1", "/").replace("~0", "~"))
+            .collect()
+    }
+
     /// The last segment, unescaped; `None` for the root.
     pub fn last(&self) -> Option<String> {
         let (_, last) = self.0.rsplit_once('/')?;

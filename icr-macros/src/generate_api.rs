@@ -80,9 +80,6 @@ fn expand_at(
     let path = base.join(spec.value());
     let doc = icr_codegen::Document::read(&path)
         .map_err(|err| syn::Error::new(spec.span(), err.to_string()))?;
-    if let Some(tags) = tags {
-        check_tags(&doc, tags)?;
-    }
     let options = icr_codegen::emit::Options {
         placement: icr_codegen::emit::Placement::Module(quote!(#at)),
         only_tags: tags.map(|tags| tags.iter().map(LitStr::value).collect()),
@@ -104,6 +101,9 @@ fn expand_at(
             .for_each(|problem| combined.combine(problem));
         combined
     })?;
+    if let Some(tags) = tags {
+        check_tags(&generated.api, tags)?;
+    }
     let modules = icr_codegen::format::inline(&generated.root);
     // Reading the spec through `include_bytes!` makes the compiler rebuild
     // the calling crate whenever the spec changes.
@@ -116,41 +116,33 @@ fn expand_at(
 
 /// Every tag asked for is one the spec's operations have: a tag that is
 /// not is an error at its name, listing the tags there are.
-fn check_tags(doc: &icr_codegen::Document, tags: &[LitStr]) -> syn::Result<()> {
-    let mut known: Vec<String> = Vec::new();
-    for operation in doc.operations() {
-        let first = operation
-            .value
-            .get("tags")
-            .and_then(|tags| tags.get(0))
-            .and_then(|tag| tag.as_str())
-            .unwrap_or("default");
-        if !known.iter().any(|k| k == first) {
-            known.push(first.to_owned());
+fn check_tags(api: &icr_codegen::model::Api, tags: &[LitStr]) -> syn::Result<()> {
+    let mut known: Vec<&str> = Vec::new();
+    for op in &api.operations {
+        if !known.contains(&op.module.as_str()) {
+            known.push(&op.module);
         }
     }
     let mut errors: Option<syn::Error> = None;
     for tag in tags {
         let name = tag.value();
-        let found = known
+        if known
             .iter()
-            .any(|k| *k == name || icr_codegen::naming::snake(k) == name);
-        if !found {
-            let error = syn::Error::new(
-                tag.span(),
-                format!(
-                    "the spec has no tag `{name}`; its tags are {}",
-                    known
-                        .iter()
-                        .map(|k| format!("`{k}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            );
-            match &mut errors {
-                Some(errors) => errors.combine(error),
-                None => errors = Some(error),
-            }
+            .any(|module| icr_codegen::emit::names_tag(&name, module))
+        {
+            continue;
+        }
+        let listed: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
+        let error = syn::Error::new(
+            tag.span(),
+            format!(
+                "the spec has no tag `{name}`; its tags are {}",
+                listed.join(", ")
+            ),
+        );
+        match &mut errors {
+            Some(errors) => errors.combine(error),
+            None => errors = Some(error),
         }
     }
     errors.map_or(Ok(()), Err)

@@ -55,41 +55,17 @@ pub fn tag_feature(module: &str) -> String {
     }
 }
 
+/// Whether `asked`, a tag as a user names it (`Code Scanning` or
+/// `code_scanning`), is the tag whose module is `module`.
+pub fn names_tag(asked: &str, module: &str) -> bool {
+    asked == module || snake(asked) == module
+}
+
 /// `#[cfg(any(feature = "a", …))]` for the items of a type the tags
 /// `modules` use.
 fn tag_cfg(modules: &std::collections::BTreeSet<String>) -> TokenStream {
     let features = modules.iter().map(|module| tag_feature(module));
     quote!(#[cfg(any(#(feature = #features),*))])
-}
-
-/// `items` with `cfg` on each of them.
-fn with_cfg(items: TokenStream, cfg: &TokenStream) -> TokenStream {
-    let Ok(file) = syn::parse2::<syn::File>(items.clone()) else {
-        return items;
-    };
-    let attribute =
-        syn::parse::Parser::parse2(syn::Attribute::parse_outer, cfg.clone()).unwrap_or_default();
-    let mut out = TokenStream::new();
-    for mut item in file.items {
-        if let Some(attrs) = item_attrs(&mut item) {
-            attrs.extend(attribute.iter().cloned());
-        }
-        out.extend(quote!(#item));
-    }
-    out
-}
-
-fn item_attrs(item: &mut syn::Item) -> Option<&mut Vec<syn::Attribute>> {
-    match item {
-        syn::Item::Struct(item) => Some(&mut item.attrs),
-        syn::Item::Enum(item) => Some(&mut item.attrs),
-        syn::Item::Impl(item) => Some(&mut item.attrs),
-        syn::Item::Type(item) => Some(&mut item.attrs),
-        syn::Item::Macro(item) => Some(&mut item.attrs),
-        syn::Item::Const(item) => Some(&mut item.attrs),
-        syn::Item::Fn(item) => Some(&mut item.attrs),
-        _ => None,
-    }
 }
 
 /// A Rust module of generated code.
@@ -130,7 +106,7 @@ pub fn emit(api: &Api, options: &Options) -> Module {
     // The tags asked for, by name or module name.
     let selected = |module: &str| match &options.only_tags {
         None => true,
-        Some(only) => only.iter().any(|tag| tag == module || snake(tag) == module),
+        Some(only) => only.iter().any(|tag| names_tag(tag, module)),
     };
     let type_selected = |id: usize| match (&type_tags[id], &options.only_tags) {
         (None, _) | (_, None) => true,
@@ -182,11 +158,11 @@ pub fn emit(api: &Api, options: &Options) -> Module {
             )
         });
         let definitions = types.iter().map(|(id, t)| {
-            let definition = emitter.type_def(*id, t);
-            match (&type_tags[*id], options.tag_features) {
-                (Some(modules), true) => with_cfg(definition, &tag_cfg(modules)),
-                _ => definition,
-            }
+            let cfg = match (&type_tags[*id], options.tag_features) {
+                (Some(modules), true) => tag_cfg(modules),
+                _ => TokenStream::new(),
+            };
+            emitter.type_def(*id, t, &cfg)
         });
         let lints = allowed_lints();
         model_modules.push(Module {
@@ -370,8 +346,9 @@ impl Emitter<'_> {
 
     // ---- Models -------------------------------------------------------
 
-    /// The definition of type `id` of the API.
-    fn type_def(&self, id: usize, def: &TypeDef) -> TokenStream {
+    /// The definition of type `id` of the API, each of its items under
+    /// `cfg` (empty, or the features of the tags that use it).
+    fn type_def(&self, id: usize, def: &TypeDef, cfg: &TokenStream) -> TokenStream {
         let name = ident(&def.name);
         let usage = self.usages.get(id).copied().unwrap_or(Usage {
             sent: true,
@@ -387,8 +364,10 @@ impl Emitter<'_> {
         match &def.kind {
             TypeKind::Struct { fields, additional } => {
                 let all_optional = fields.iter().all(|f| !f.required || f.nullable);
-                let constructor =
-                    (!all_optional).then(|| self.constructor(&name, fields, additional.is_some()));
+                let constructor = (!all_optional).then(|| {
+                    let constructor = self.constructor(&name, fields, additional.is_some());
+                    quote!(#cfg #constructor)
+                });
                 let flattened = additional.is_some();
                 let fields = fields.iter().map(|f| self.field(f, usage, flattened));
                 let additional = additional.as_ref().map(|ty| {
@@ -403,6 +382,7 @@ impl Emitter<'_> {
                 // `..Default::default()`.
                 let default = all_optional.then(|| quote!(Default,));
                 quote! {
+                    #cfg
                     #doc
                     #[derive(Clone, Debug, #default PartialEq, #serde)]
                     #[serde(crate = "::icr_api::__private::serde")]
@@ -427,6 +407,7 @@ impl Emitter<'_> {
                 // Its text on the wire, `as_str`, `Display` and the serde
                 // impls come from the runtime's `wire_enum!`.
                 quote! {
+                    #cfg
                     #doc
                     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
                     pub enum #name {
@@ -434,6 +415,7 @@ impl Emitter<'_> {
                         /// A value this description of the API does not list, kept as it came.
                         Other(::std::string::String),
                     }
+                    #cfg
                     ::icr_api::__private::wire_enum!(#name { #(#wire),* });
                 }
             }
@@ -462,6 +444,7 @@ impl Emitter<'_> {
                 };
                 match tag {
                     None => quote! {
+                        #cfg
                         #doc
                         #[derive(Clone, Debug, PartialEq, #serde)]
                         #[serde(crate = "::icr_api::__private::serde", untagged)]
@@ -485,6 +468,7 @@ impl Emitter<'_> {
                             }
                         });
                         let deserialize = usage.received.then(|| quote! {
+                            #cfg
                             impl<'de> ::icr_api::__private::serde::Deserialize<'de> for #name {
                                 fn deserialize<D>(deserializer: D) -> ::core::result::Result<Self, D::Error>
                                 where
@@ -499,6 +483,7 @@ impl Emitter<'_> {
                             }
                         });
                         quote! {
+                            #cfg
                             #doc
                             #[derive(Clone, Debug, PartialEq)]
                             #serialize
@@ -510,11 +495,12 @@ impl Emitter<'_> {
             }
             TypeKind::Alias { ty, newtype: false } => {
                 let ty = self.ty(ty, true);
-                quote!(#doc pub type #name = #ty;)
+                quote!(#cfg #doc pub type #name = #ty;)
             }
             TypeKind::Alias { ty, newtype: true } => {
                 let ty = self.ty(ty, true);
                 quote! {
+                    #cfg
                     #doc
                     #[derive(Clone, Debug, PartialEq, #serde)]
                     #[serde(crate = "::icr_api::__private::serde", transparent)]

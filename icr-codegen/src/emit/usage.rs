@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::model::{Api, Operation, ResponseShape, Ty, TypeKind};
+use crate::model::{Api, Ty, TypeKind};
 
 /// How one type is used.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -35,10 +35,10 @@ pub(crate) fn usages(api: &Api, both: bool) -> Vec<Usage> {
     let mut sent = vec![false; api.types.len()];
     let mut received = vec![false; api.types.len()];
     for op in &api.operations {
-        for ty in sent_types(op) {
+        for ty in op.sent_types() {
             reach(api, ty, &mut sent);
         }
-        for ty in received_types(op) {
+        for ty in op.received_types() {
             reach(api, ty, &mut received);
         }
     }
@@ -71,7 +71,7 @@ pub(crate) fn tags_of_types(api: &Api) -> Vec<Option<BTreeSet<String>>> {
     for module in modules {
         let mut marks = vec![false; api.types.len()];
         for op in api.operations.iter().filter(|o| o.module == module) {
-            for ty in sent_types(op).chain(received_types(op)) {
+            for ty in op.sent_types().chain(op.received_types()) {
                 reach(api, ty, &mut marks);
             }
         }
@@ -122,24 +122,6 @@ pub(crate) fn tags_of_types(api: &Api) -> Vec<Option<BTreeSet<String>>> {
         }
     }
     tags
-}
-
-/// The types an operation sends: its parameters' and its body's.
-fn sent_types(op: &Operation) -> impl Iterator<Item = &Ty> {
-    op.args
-        .iter()
-        .chain(op.options.iter().flat_map(|o| &o.params))
-        .map(|param| &param.ty)
-        .chain(op.body.iter().map(|body| &body.ty))
-}
-
-/// The types an operation receives: its answers'.
-fn received_types(op: &Operation) -> impl Iterator<Item = &Ty> {
-    let (single, variants) = match &op.response {
-        ResponseShape::Single { ty, .. } => (Some(ty), &[][..]),
-        ResponseShape::Enum { variants, .. } => (None, variants.as_slice()),
-    };
-    single.into_iter().chain(variants.iter().map(|v| &v.ty))
 }
 
 /// Marks every type `ty` contains, itself included, in `marks`.

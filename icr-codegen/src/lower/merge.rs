@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use crate::model::{Event, Operation, ResponseShape, Ty, TypeDef, TypeKind};
+use crate::model::{Event, Operation, Ty, TypeDef, TypeKind};
 
 /// Merges the identical types among `types`, and points every use in
 /// `operations` and `events` at the one kept.
@@ -72,23 +72,8 @@ pub(crate) fn identical_types(
         }
     }
     for op in operations {
-        for param in op
-            .args
-            .iter_mut()
-            .chain(op.options.iter_mut().flat_map(|o| &mut o.params))
-        {
-            rewrite(&mut param.ty, &canon);
-        }
-        if let Some(body) = &mut op.body {
-            rewrite(&mut body.ty, &canon);
-        }
-        match &mut op.response {
-            ResponseShape::Single { ty, .. } => rewrite(ty, &canon),
-            ResponseShape::Enum { variants, .. } => {
-                for variant in variants {
-                    rewrite(&mut variant.ty, &canon);
-                }
-            }
+        for ty in op.types_mut() {
+            rewrite(ty, &canon);
         }
     }
     for event in events {

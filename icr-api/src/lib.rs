@@ -87,6 +87,7 @@ mod request;
 mod retry;
 mod secret;
 pub mod webhooks;
+mod wire;
 
 pub use app::App;
 pub use client::{
@@ -176,61 +177,6 @@ pub mod __private {
     }
 
     pub use crate::__wire_enum as wire_enum;
-}
-
-/// What a generated string enum is on the wire: its value's text, and any
-/// text it does not list kept in `Other`. The generated enum lists its
-/// variants and calls this with each one's text: `as_str`, `From<String>`
-/// and the serde impls, a few lines each, instead of a serde derive whose
-/// `untagged` fallback is the costliest code serde writes.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __wire_enum {
-    ($name:ident { $($variant:ident = $wire:literal),* $(,)? }) => {
-        impl $name {
-            /// The value as the API writes it.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $(Self::$variant => $wire,)*
-                    Self::Other(other) => other,
-                }
-            }
-        }
-
-        impl ::core::convert::From<::std::string::String> for $name {
-            fn from(wire: ::std::string::String) -> Self {
-                match wire.as_str() {
-                    $($wire => Self::$variant,)*
-                    _ => Self::Other(wire),
-                }
-            }
-        }
-
-        impl ::core::fmt::Display for $name {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl $crate::__private::serde::Serialize for $name {
-            fn serialize<S>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error>
-            where
-                S: $crate::__private::serde::Serializer,
-            {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
-            fn deserialize<D>(deserializer: D) -> ::core::result::Result<Self, D::Error>
-            where
-                D: $crate::__private::serde::Deserializer<'de>,
-            {
-                <::std::string::String as $crate::__private::serde::Deserialize>::deserialize(
-                    deserializer,
-                )
-                .map(Self::from)
-            }
-        }
-    };
+    pub use crate::__wire_struct as wire_struct;
+    pub use crate::wire::{Key, WireStruct, nullable, optional, read, required, visit};
 }

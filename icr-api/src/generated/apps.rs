@@ -6,40 +6,36 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+)]
+#[allow(unused_imports, reason = "a module may not use all of them")]
+use super::{models, permissions};
+use ::icr_api::__private as rt;
 /// Get the authenticated app
 ///
 /// Returns the app whose JWT authenticates the request, with the permissions it asks organizations for and the count of its installations. Takes the app's JWT.
 ///
 /// `GET /app` (operation `apps/getAuthenticatedApp`).
 ///
-/// **Paging:** none; one answer.
-///
 /// Authenticates as the app, with its JWT.
 pub fn get_authenticated_app<'client>(
     client: &'client ::icr_api::AppClient,
-) -> ::icr_api::Call<'client, super::models::App> {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/app",
-        )
+) -> ::icr_api::Call<'client, models::App> {
+    let request = rt::Request::new(rt::Method::GET, "/app")
         .operation("apps/getAuthenticatedApp");
-    client.call(request, ::icr_api::__private::Response::json)
+    client.call(request, rt::Response::json)
 }
 /// The optional parameters of [`list_installations`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListInstallationsOptions {
-    /// How many results a page holds.
-    ///
-    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
-    pub per_page: ::core::option::Option<i64>,
-    /// Which page of results to return, counting from 1.
-    ///
-    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
-    pub page: ::core::option::Option<i64>,
-    /// Only results updated at or after this time.
-    ///
-    /// The `since` query parameter.
-    pub since: ::core::option::Option<::icr_api::DateTime>,
+    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: Option<i64>,
+    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: Option<i64>,
+    /// Only results updated at or after this time. The `since` query parameter.
+    pub since: Option<::icr_api::DateTime>,
 }
 /// List the app's installations
 ///
@@ -53,18 +49,13 @@ pub struct ListInstallationsOptions {
 pub fn list_installations<'client>(
     client: &'client ::icr_api::AppClient,
     options: &ListInstallationsOptions,
-) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Installation>> {
+) -> ::icr_api::Call<'client, Vec<models::Installation>> {
     let request = list_installations_request(options);
-    client.call(request, ::icr_api::__private::Response::json)
+    client.call(request, rt::Response::json)
 }
 /// The request of [`list_installations`], and of each page [`list_installations_pages`] reads.
-fn list_installations_request(
-    options: &ListInstallationsOptions,
-) -> ::icr_api::__private::Request {
-    ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/app/installations",
-        )
+fn list_installations_request(options: &ListInstallationsOptions) -> rt::Request {
+    rt::Request::new(rt::Method::GET, "/app/installations")
         .operation("apps/listInstallations")
         .query("perPage", &options.per_page)
         .query("page", &options.page)
@@ -80,7 +71,7 @@ fn list_installations_request(
 pub fn list_installations_pages<'client>(
     client: &'client ::icr_api::AppClient,
     options: &ListInstallationsOptions,
-) -> ::icr_api::Pages<'client, super::models::Installation> {
+) -> ::icr_api::Pages<'client, models::Installation> {
     let options = ListInstallationsOptions {
         per_page: options.per_page.or(::core::option::Option::Some(100i64)),
         ..options.clone()
@@ -97,20 +88,18 @@ pub fn list_installations_pages<'client>(
 /// **Arguments:**
 /// - `installation_id`: The installation's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// Authenticates as the app, with its JWT.
 pub fn get_installation<'client>(
     client: &'client ::icr_api::AppClient,
     installation_id: i64,
-) -> ::icr_api::Call<'client, super::models::Installation> {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
+) -> ::icr_api::Call<'client, models::Installation> {
+    let request = rt::Request::new(
+            rt::Method::GET,
             "/app/installations/{installationId}",
         )
         .operation("apps/getInstallation")
         .path("installationId", &installation_id);
-    client.call(request, ::icr_api::__private::Response::json)
+    client.call(request, rt::Response::json)
 }
 /// Uninstall the app from an organization
 ///
@@ -121,20 +110,18 @@ pub fn get_installation<'client>(
 /// **Arguments:**
 /// - `installation_id`: The installation's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// Authenticates as the app, with its JWT.
 pub fn delete_installation<'client>(
     client: &'client ::icr_api::AppClient,
     installation_id: i64,
 ) -> ::icr_api::Call<'client, ()> {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::DELETE,
+    let request = rt::Request::new(
+            rt::Method::DELETE,
             "/app/installations/{installationId}",
         )
         .operation("apps/deleteInstallation")
         .path("installationId", &installation_id);
-    client.call(request, ::icr_api::__private::Response::empty)
+    client.call(request, rt::Response::empty)
 }
 /// Get the app's installation on an organization
 ///
@@ -145,20 +132,18 @@ pub fn delete_installation<'client>(
 /// **Arguments:**
 /// - `organization_id`: The organization's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// Authenticates as the app, with its JWT.
 pub fn get_organization_installation<'client>(
     client: &'client ::icr_api::AppClient,
     organization_id: i64,
-) -> ::icr_api::Call<'client, super::models::Installation> {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
+) -> ::icr_api::Call<'client, models::Installation> {
+    let request = rt::Request::new(
+            rt::Method::GET,
             "/app/organizations/{organizationId}/installation",
         )
         .operation("apps/getOrganizationInstallation")
         .path("organizationId", &organization_id);
-    client.call(request, ::icr_api::__private::Response::json)
+    client.call(request, rt::Response::json)
 }
 /// Create an installation access token
 ///
@@ -169,22 +154,20 @@ pub fn get_organization_installation<'client>(
 /// **Arguments:**
 /// - `installation_id`: The installation's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// Authenticates as the app, with its JWT.
 pub fn create_installation_access_token<'client>(
     client: &'client ::icr_api::AppClient,
     installation_id: i64,
-    body: ::core::option::Option<&super::models::AccessTokenRequest>,
-) -> ::icr_api::Call<'client, super::models::InstallationAccessToken> {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::POST,
+    body: Option<&models::AccessTokenRequest>,
+) -> ::icr_api::Call<'client, models::InstallationAccessToken> {
+    let request = rt::Request::new(
+            rt::Method::POST,
             "/app/installations/{installationId}/accessTokens",
         )
         .operation("apps/createInstallationAccessToken")
         .path("installationId", &installation_id)
-        .optional(body, ::icr_api::__private::Request::json);
-    client.call(request, ::icr_api::__private::Response::json)
+        .optional(body, rt::Request::json);
+    client.call(request, rt::Response::json)
 }
 /// Get the app's webhook configuration
 ///
@@ -192,18 +175,13 @@ pub fn create_installation_access_token<'client>(
 ///
 /// `GET /app/hook/config` (operation `apps/getWebhookConfig`).
 ///
-/// **Paging:** none; one answer.
-///
 /// Authenticates as the app, with its JWT.
 pub fn get_webhook_config<'client>(
     client: &'client ::icr_api::AppClient,
-) -> ::icr_api::Call<'client, super::models::WebhookConfig> {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/app/hook/config",
-        )
+) -> ::icr_api::Call<'client, models::WebhookConfig> {
+    let request = rt::Request::new(rt::Method::GET, "/app/hook/config")
         .operation("apps/getWebhookConfig");
-    client.call(request, ::icr_api::__private::Response::json)
+    client.call(request, rt::Response::json)
 }
 /// Update the app's webhook configuration
 ///
@@ -211,36 +189,25 @@ pub fn get_webhook_config<'client>(
 ///
 /// `PATCH /app/hook/config` (operation `apps/updateWebhookConfig`).
 ///
-/// **Paging:** none; one answer.
-///
 /// Authenticates as the app, with its JWT.
 pub fn update_webhook_config<'client>(
     client: &'client ::icr_api::AppClient,
-    body: &super::models::WebhookConfigUpdate,
-) -> ::icr_api::Call<'client, super::models::WebhookConfig> {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::PATCH,
-            "/app/hook/config",
-        )
+    body: &models::WebhookConfigUpdate,
+) -> ::icr_api::Call<'client, models::WebhookConfig> {
+    let request = rt::Request::new(rt::Method::PATCH, "/app/hook/config")
         .operation("apps/updateWebhookConfig")
         .json(body);
-    client.call(request, ::icr_api::__private::Response::json)
+    client.call(request, rt::Response::json)
 }
 /// The optional parameters of [`list_webhook_deliveries`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListWebhookDeliveriesOptions {
-    /// Only deliveries that succeeded, or only those that failed.
-    ///
-    /// The `status` query parameter. One of `success`, `failure`.
-    pub status: ::core::option::Option<super::models::AppsListWebhookDeliveriesStatus>,
-    /// How many results a page holds.
-    ///
-    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
-    pub per_page: ::core::option::Option<i64>,
-    /// Which page of results to return, counting from 1.
-    ///
-    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
-    pub page: ::core::option::Option<i64>,
+    /// Only deliveries that succeeded, or only those that failed. The `status` query parameter. One of `success`, `failure`.
+    pub status: Option<models::AppsListWebhookDeliveriesStatus>,
+    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: Option<i64>,
+    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: Option<i64>,
 }
 /// List the app's webhook deliveries
 ///
@@ -254,18 +221,15 @@ pub struct ListWebhookDeliveriesOptions {
 pub fn list_webhook_deliveries<'client>(
     client: &'client ::icr_api::AppClient,
     options: &ListWebhookDeliveriesOptions,
-) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::WebhookDelivery>> {
+) -> ::icr_api::Call<'client, Vec<models::WebhookDelivery>> {
     let request = list_webhook_deliveries_request(options);
-    client.call(request, ::icr_api::__private::Response::json)
+    client.call(request, rt::Response::json)
 }
 /// The request of [`list_webhook_deliveries`], and of each page [`list_webhook_deliveries_pages`] reads.
 fn list_webhook_deliveries_request(
     options: &ListWebhookDeliveriesOptions,
-) -> ::icr_api::__private::Request {
-    ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/app/hook/deliveries",
-        )
+) -> rt::Request {
+    rt::Request::new(rt::Method::GET, "/app/hook/deliveries")
         .operation("apps/listWebhookDeliveries")
         .query("status", &options.status)
         .query("perPage", &options.per_page)
@@ -281,7 +245,7 @@ fn list_webhook_deliveries_request(
 pub fn list_webhook_deliveries_pages<'client>(
     client: &'client ::icr_api::AppClient,
     options: &ListWebhookDeliveriesOptions,
-) -> ::icr_api::Pages<'client, super::models::WebhookDelivery> {
+) -> ::icr_api::Pages<'client, models::WebhookDelivery> {
     let options = ListWebhookDeliveriesOptions {
         per_page: options.per_page.or(::core::option::Option::Some(100i64)),
         ..options.clone()
@@ -298,20 +262,15 @@ pub fn list_webhook_deliveries_pages<'client>(
 /// **Arguments:**
 /// - `delivery_id`: The delivery's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// Authenticates as the app, with its JWT.
 pub fn get_webhook_delivery<'client>(
     client: &'client ::icr_api::AppClient,
     delivery_id: i64,
-) -> ::icr_api::Call<'client, super::models::WebhookDeliveryDetail> {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/app/hook/deliveries/{deliveryId}",
-        )
+) -> ::icr_api::Call<'client, models::WebhookDeliveryDetail> {
+    let request = rt::Request::new(rt::Method::GET, "/app/hook/deliveries/{deliveryId}")
         .operation("apps/getWebhookDelivery")
         .path("deliveryId", &delivery_id);
-    client.call(request, ::icr_api::__private::Response::json)
+    client.call(request, rt::Response::json)
 }
 /// Redeliver one of the app's webhook deliveries
 ///
@@ -322,32 +281,26 @@ pub fn get_webhook_delivery<'client>(
 /// **Arguments:**
 /// - `delivery_id`: The delivery's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// Authenticates as the app, with its JWT.
 pub fn redeliver_webhook_delivery<'client>(
     client: &'client ::icr_api::AppClient,
     delivery_id: i64,
 ) -> ::icr_api::Call<'client, ()> {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::POST,
+    let request = rt::Request::new(
+            rt::Method::POST,
             "/app/hook/deliveries/{deliveryId}/attempts",
         )
         .operation("apps/redeliverWebhookDelivery")
         .path("deliveryId", &delivery_id);
-    client.call(request, ::icr_api::__private::Response::empty)
+    client.call(request, rt::Response::empty)
 }
 /// The optional parameters of [`list_installation_projects`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListInstallationProjectsOptions {
-    /// How many results a page holds.
-    ///
-    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
-    pub per_page: ::core::option::Option<i64>,
-    /// Which page of results to return, counting from 1.
-    ///
-    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
-    pub page: ::core::option::Option<i64>,
+    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: Option<i64>,
+    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: Option<i64>,
 }
 /// List the projects an installation can reach
 ///
@@ -361,20 +314,13 @@ pub struct ListInstallationProjectsOptions {
 pub fn list_installation_projects<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     options: &ListInstallationProjectsOptions,
-) -> ::icr_api::Call<'client, super::models::InstallationProjects>
+) -> ::icr_api::Call<'client, models::InstallationProjects>
 where
-    P: super::permissions::MetadataRead,
+    P: permissions::MetadataRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/installation/projects",
-        )
+    let request = rt::Request::new(rt::Method::GET, "/installation/projects")
         .operation("apps/listInstallationProjects")
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    client
-        .call::<
-            super::permissions::needs::MetadataRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::MetadataRead, _>(request, rt::Response::json)
 }

@@ -6,21 +6,22 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+)]
+#[allow(unused_imports, reason = "a module may not use all of them")]
+use super::{models, permissions};
+use ::icr_api::__private as rt;
 /// The optional parameters of [`list_issue_comments`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListIssueCommentsOptions {
-    /// Only results updated at or after this time.
-    ///
-    /// The `since` query parameter.
-    pub since: ::core::option::Option<::icr_api::DateTime>,
-    /// How many results a page holds.
-    ///
-    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
-    pub per_page: ::core::option::Option<i64>,
-    /// Which page of results to return, counting from 1.
-    ///
-    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
-    pub page: ::core::option::Option<i64>,
+    /// Only results updated at or after this time. The `since` query parameter.
+    pub since: Option<::icr_api::DateTime>,
+    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: Option<i64>,
+    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: Option<i64>,
 }
 /// List an issue's comments
 ///
@@ -40,25 +41,21 @@ pub fn list_issue_comments<'client, P>(
     project_id: i64,
     issue_number: i64,
     options: &ListIssueCommentsOptions,
-) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::IssueComment>>
+) -> ::icr_api::Call<'client, Vec<models::IssueComment>>
 where
-    P: super::permissions::IssuesRead,
+    P: permissions::IssuesRead,
 {
     let request = list_issue_comments_request(project_id, issue_number, options);
-    client
-        .call::<
-            super::permissions::needs::IssuesRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::IssuesRead, _>(request, rt::Response::json)
 }
 /// The request of [`list_issue_comments`], and of each page [`list_issue_comments_pages`] reads.
 fn list_issue_comments_request(
     project_id: i64,
     issue_number: i64,
     options: &ListIssueCommentsOptions,
-) -> ::icr_api::__private::Request {
-    ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
+) -> rt::Request {
+    rt::Request::new(
+            rt::Method::GET,
             "/projects/{projectId}/issues/{issueNumber}/comments",
         )
         .operation("comments/listIssueComments")
@@ -84,24 +81,22 @@ pub fn list_issue_comments_pages<'client, P>(
     project_id: i64,
     issue_number: i64,
     options: &ListIssueCommentsOptions,
-) -> ::icr_api::Pages<'client, super::models::IssueComment>
+) -> ::icr_api::Pages<'client, models::IssueComment>
 where
-    P: super::permissions::IssuesRead,
+    P: permissions::IssuesRead,
 {
     let options = ListIssueCommentsOptions {
         per_page: options.per_page.or(::core::option::Option::Some(100i64)),
         ..options.clone()
     };
     let request = list_issue_comments_request(project_id, issue_number, &options);
-    client.pages::<super::permissions::needs::IssuesRead, _>(request)
+    client.pages::<permissions::needs::IssuesRead, _>(request)
 }
 /// The optional parameters of [`create_comment`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateCommentOptions {
-    /// A key chosen by the client. A repeated request with the same key within 24 hours returns the first request's result instead of creating a second resource, so a create can be retried safely.
-    ///
-    /// The `Idempotency-Key` header parameter. From 1 to 255 characters. When `None`, a random key is sent: the same one on every attempt of the call, so retries never act twice.
-    pub idempotency_key: ::core::option::Option<::std::string::String>,
+    /// A key chosen by the client. A repeated request with the same key within 24 hours returns the first request's result instead of creating a second resource, so a create can be retried safely. The `Idempotency-Key` header parameter. From 1 to 255 characters. When `None`, a random key is sent: the same one on every attempt of the call, so retries never act twice.
+    pub idempotency_key: Option<String>,
 }
 /// Comment on an issue
 ///
@@ -113,21 +108,19 @@ pub struct CreateCommentOptions {
 /// - `project_id`: The project's id. At least 1.
 /// - `issue_number`: The issue's number inside its project. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `issues: write`.
 pub fn create_comment<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     issue_number: i64,
-    body: &super::models::CommentBody,
+    body: &models::CommentBody,
     options: &CreateCommentOptions,
-) -> ::icr_api::Call<'client, super::models::IssueComment>
+) -> ::icr_api::Call<'client, models::IssueComment>
 where
-    P: super::permissions::IssuesWrite,
+    P: permissions::IssuesWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::POST,
+    let request = rt::Request::new(
+            rt::Method::POST,
             "/projects/{projectId}/issues/{issueNumber}/comments",
         )
         .operation("comments/createComment")
@@ -135,33 +128,21 @@ where
         .path("issueNumber", &issue_number)
         .idempotency_key(&options.idempotency_key)
         .json(body);
-    client
-        .call::<
-            super::permissions::needs::IssuesWrite,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::IssuesWrite, _>(request, rt::Response::json)
 }
 /// The optional parameters of [`list_project_comments`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListProjectCommentsOptions {
     /// The `sort` query parameter. One of `created`, `updated`; default `created` (the server's, when left out).
-    pub sort: ::core::option::Option<super::models::ListProjectCommentsSort>,
-    /// The order of the results.
-    ///
-    /// The `direction` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
-    pub direction: ::core::option::Option<super::models::Direction>,
-    /// Only results updated at or after this time.
-    ///
-    /// The `since` query parameter.
-    pub since: ::core::option::Option<::icr_api::DateTime>,
-    /// How many results a page holds.
-    ///
-    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
-    pub per_page: ::core::option::Option<i64>,
-    /// Which page of results to return, counting from 1.
-    ///
-    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
-    pub page: ::core::option::Option<i64>,
+    pub sort: Option<models::ListProjectCommentsSort>,
+    /// The order of the results. The `direction` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
+    pub direction: Option<models::Direction>,
+    /// Only results updated at or after this time. The `since` query parameter.
+    pub since: Option<::icr_api::DateTime>,
+    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: Option<i64>,
+    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: Option<i64>,
 }
 /// List the comments of a project
 ///
@@ -179,26 +160,19 @@ pub fn list_project_comments<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     options: &ListProjectCommentsOptions,
-) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::IssueComment>>
+) -> ::icr_api::Call<'client, Vec<models::IssueComment>>
 where
-    P: super::permissions::IssuesRead,
+    P: permissions::IssuesRead,
 {
     let request = list_project_comments_request(project_id, options);
-    client
-        .call::<
-            super::permissions::needs::IssuesRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::IssuesRead, _>(request, rt::Response::json)
 }
 /// The request of [`list_project_comments`], and of each page [`list_project_comments_pages`] reads.
 fn list_project_comments_request(
     project_id: i64,
     options: &ListProjectCommentsOptions,
-) -> ::icr_api::__private::Request {
-    ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/projects/{projectId}/comments",
-        )
+) -> rt::Request {
+    rt::Request::new(rt::Method::GET, "/projects/{projectId}/comments")
         .operation("comments/listProjectComments")
         .path("projectId", &project_id)
         .query("sort", &options.sort)
@@ -221,16 +195,16 @@ pub fn list_project_comments_pages<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     options: &ListProjectCommentsOptions,
-) -> ::icr_api::Pages<'client, super::models::IssueComment>
+) -> ::icr_api::Pages<'client, models::IssueComment>
 where
-    P: super::permissions::IssuesRead,
+    P: permissions::IssuesRead,
 {
     let options = ListProjectCommentsOptions {
         per_page: options.per_page.or(::core::option::Option::Some(100i64)),
         ..options.clone()
     };
     let request = list_project_comments_request(project_id, &options);
-    client.pages::<super::permissions::needs::IssuesRead, _>(request)
+    client.pages::<permissions::needs::IssuesRead, _>(request)
 }
 /// Get a comment
 ///
@@ -242,29 +216,23 @@ where
 /// - `project_id`: The project's id. At least 1.
 /// - `comment_id`: The comment's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `issues: read`.
 pub fn get_comment<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     comment_id: i64,
-) -> ::icr_api::Call<'client, super::models::IssueComment>
+) -> ::icr_api::Call<'client, models::IssueComment>
 where
-    P: super::permissions::IssuesRead,
+    P: permissions::IssuesRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
+    let request = rt::Request::new(
+            rt::Method::GET,
             "/projects/{projectId}/comments/{commentId}",
         )
         .operation("comments/getComment")
         .path("projectId", &project_id)
         .path("commentId", &comment_id);
-    client
-        .call::<
-            super::permissions::needs::IssuesRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::IssuesRead, _>(request, rt::Response::json)
 }
 /// Delete a comment
 ///
@@ -276,8 +244,6 @@ where
 /// - `project_id`: The project's id. At least 1.
 /// - `comment_id`: The comment's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `issues: write`.
 pub fn delete_comment<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -285,20 +251,16 @@ pub fn delete_comment<'client, P>(
     comment_id: i64,
 ) -> ::icr_api::Call<'client, ()>
 where
-    P: super::permissions::IssuesWrite,
+    P: permissions::IssuesWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::DELETE,
+    let request = rt::Request::new(
+            rt::Method::DELETE,
             "/projects/{projectId}/comments/{commentId}",
         )
         .operation("comments/deleteComment")
         .path("projectId", &project_id)
         .path("commentId", &comment_id);
-    client
-        .call::<
-            super::permissions::needs::IssuesWrite,
-            _,
-        >(request, ::icr_api::__private::Response::empty)
+    client.call::<permissions::needs::IssuesWrite, _>(request, rt::Response::empty)
 }
 /// Edit a comment
 ///
@@ -310,29 +272,23 @@ where
 /// - `project_id`: The project's id. At least 1.
 /// - `comment_id`: The comment's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `issues: write`.
 pub fn update_comment<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     comment_id: i64,
-    body: &super::models::CommentBody,
-) -> ::icr_api::Call<'client, super::models::IssueComment>
+    body: &models::CommentBody,
+) -> ::icr_api::Call<'client, models::IssueComment>
 where
-    P: super::permissions::IssuesWrite,
+    P: permissions::IssuesWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::PATCH,
+    let request = rt::Request::new(
+            rt::Method::PATCH,
             "/projects/{projectId}/comments/{commentId}",
         )
         .operation("comments/updateComment")
         .path("projectId", &project_id)
         .path("commentId", &comment_id)
         .json(body);
-    client
-        .call::<
-            super::permissions::needs::IssuesWrite,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::IssuesWrite, _>(request, rt::Response::json)
 }

@@ -6,6 +6,13 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+)]
+#[allow(unused_imports, reason = "a module may not use all of them")]
+use super::{models, permissions};
+use ::icr_api::__private as rt;
 /// `installation` events: Installation events.
 ///
 /// The app was installed on an organization, uninstalled, suspended or resumed, or the organization accepted the permissions the app asks for now. Sent to every app, whatever it was granted.
@@ -15,10 +22,10 @@
 /// **Permissions:** `metadata: read`; a handler for these events compiles only for a declaration that holds them ([`ReceivesInstallation`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Installation;
-impl ::icr_api::__private::unsupported::EventSeal for Installation {}
+impl rt::unsupported::EventSeal for Installation {}
 impl ::icr_api::webhooks::EventKind for Installation {
     const NAME: &'static str = "installation";
-    type Payload = super::models::InstallationEvent;
+    type Payload = models::InstallationEvent;
 }
 /// Held by declarations granted what `installation` events need: `metadata: read`.
 #[diagnostic::on_unimplemented(
@@ -30,7 +37,7 @@ pub trait ReceivesInstallation: ::icr_api::grants::Declaration {}
 #[diagnostic::do_not_recommend]
 impl<P> ReceivesInstallation for P
 where
-    P: super::permissions::MetadataRead,
+    P: permissions::MetadataRead,
 {}
 impl<P: ReceivesInstallation> ::icr_api::webhooks::Receivable<P> for Installation {}
 /// `installationProjects` events: Installation project events.
@@ -42,10 +49,10 @@ impl<P: ReceivesInstallation> ::icr_api::webhooks::Receivable<P> for Installatio
 /// **Permissions:** `metadata: read`; a handler for these events compiles only for a declaration that holds them ([`ReceivesInstallationProjects`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct InstallationProjects;
-impl ::icr_api::__private::unsupported::EventSeal for InstallationProjects {}
+impl rt::unsupported::EventSeal for InstallationProjects {}
 impl ::icr_api::webhooks::EventKind for InstallationProjects {
     const NAME: &'static str = "installationProjects";
-    type Payload = super::models::InstallationProjectsEvent;
+    type Payload = models::InstallationProjectsEvent;
 }
 /// Held by declarations granted what `installationProjects` events need: `metadata: read`.
 #[diagnostic::on_unimplemented(
@@ -57,7 +64,7 @@ pub trait ReceivesInstallationProjects: ::icr_api::grants::Declaration {}
 #[diagnostic::do_not_recommend]
 impl<P> ReceivesInstallationProjects for P
 where
-    P: super::permissions::MetadataRead,
+    P: permissions::MetadataRead,
 {}
 impl<P: ReceivesInstallationProjects> ::icr_api::webhooks::Receivable<P>
 for InstallationProjects {}
@@ -70,10 +77,10 @@ for InstallationProjects {}
 /// **Permissions:** `issues: read`; a handler for these events compiles only for a declaration that holds them ([`ReceivesIssues`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Issues;
-impl ::icr_api::__private::unsupported::EventSeal for Issues {}
+impl rt::unsupported::EventSeal for Issues {}
 impl ::icr_api::webhooks::EventKind for Issues {
     const NAME: &'static str = "issues";
-    type Payload = super::models::IssuesEvent;
+    type Payload = models::IssuesEvent;
 }
 /// Held by declarations granted what `issues` events need: `issues: read`.
 #[diagnostic::on_unimplemented(
@@ -85,7 +92,7 @@ pub trait ReceivesIssues: ::icr_api::grants::Declaration {}
 #[diagnostic::do_not_recommend]
 impl<P> ReceivesIssues for P
 where
-    P: super::permissions::IssuesRead,
+    P: permissions::IssuesRead,
 {}
 impl<P: ReceivesIssues> ::icr_api::webhooks::Receivable<P> for Issues {}
 /// `issueComment` events: Issue comment events.
@@ -97,10 +104,10 @@ impl<P: ReceivesIssues> ::icr_api::webhooks::Receivable<P> for Issues {}
 /// **Permissions:** `issues: read`; a handler for these events compiles only for a declaration that holds them ([`ReceivesIssueComment`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct IssueComment;
-impl ::icr_api::__private::unsupported::EventSeal for IssueComment {}
+impl rt::unsupported::EventSeal for IssueComment {}
 impl ::icr_api::webhooks::EventKind for IssueComment {
     const NAME: &'static str = "issueComment";
-    type Payload = super::models::IssueCommentEvent;
+    type Payload = models::IssueCommentEvent;
 }
 /// Held by declarations granted what `issueComment` events need: `issues: read`.
 #[diagnostic::on_unimplemented(
@@ -112,7 +119,7 @@ pub trait ReceivesIssueComment: ::icr_api::grants::Declaration {}
 #[diagnostic::do_not_recommend]
 impl<P> ReceivesIssueComment for P
 where
-    P: super::permissions::IssuesRead,
+    P: permissions::IssuesRead,
 {}
 impl<P: ReceivesIssueComment> ::icr_api::webhooks::Receivable<P> for IssueComment {}
 /// `label` events: Label events.
@@ -124,10 +131,10 @@ impl<P: ReceivesIssueComment> ::icr_api::webhooks::Receivable<P> for IssueCommen
 /// **Permissions:** `issues: read`; a handler for these events compiles only for a declaration that holds them ([`ReceivesLabel`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Label;
-impl ::icr_api::__private::unsupported::EventSeal for Label {}
+impl rt::unsupported::EventSeal for Label {}
 impl ::icr_api::webhooks::EventKind for Label {
     const NAME: &'static str = "label";
-    type Payload = super::models::LabelEvent;
+    type Payload = models::LabelEvent;
 }
 /// Held by declarations granted what `label` events need: `issues: read`.
 #[diagnostic::on_unimplemented(
@@ -139,7 +146,7 @@ pub trait ReceivesLabel: ::icr_api::grants::Declaration {}
 #[diagnostic::do_not_recommend]
 impl<P> ReceivesLabel for P
 where
-    P: super::permissions::IssuesRead,
+    P: permissions::IssuesRead,
 {}
 impl<P: ReceivesLabel> ::icr_api::webhooks::Receivable<P> for Label {}
 /// `milestone` events: Milestone events.
@@ -151,10 +158,10 @@ impl<P: ReceivesLabel> ::icr_api::webhooks::Receivable<P> for Label {}
 /// **Permissions:** `issues: read`; a handler for these events compiles only for a declaration that holds them ([`ReceivesMilestone`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Milestone;
-impl ::icr_api::__private::unsupported::EventSeal for Milestone {}
+impl rt::unsupported::EventSeal for Milestone {}
 impl ::icr_api::webhooks::EventKind for Milestone {
     const NAME: &'static str = "milestone";
-    type Payload = super::models::MilestoneEvent;
+    type Payload = models::MilestoneEvent;
 }
 /// Held by declarations granted what `milestone` events need: `issues: read`.
 #[diagnostic::on_unimplemented(
@@ -166,7 +173,7 @@ pub trait ReceivesMilestone: ::icr_api::grants::Declaration {}
 #[diagnostic::do_not_recommend]
 impl<P> ReceivesMilestone for P
 where
-    P: super::permissions::IssuesRead,
+    P: permissions::IssuesRead,
 {}
 impl<P: ReceivesMilestone> ::icr_api::webhooks::Receivable<P> for Milestone {}
 /// `project` events: Project events.
@@ -178,10 +185,10 @@ impl<P: ReceivesMilestone> ::icr_api::webhooks::Receivable<P> for Milestone {}
 /// **Permissions:** `projects: read`; a handler for these events compiles only for a declaration that holds them ([`ReceivesProject`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Project;
-impl ::icr_api::__private::unsupported::EventSeal for Project {}
+impl rt::unsupported::EventSeal for Project {}
 impl ::icr_api::webhooks::EventKind for Project {
     const NAME: &'static str = "project";
-    type Payload = super::models::ProjectEvent;
+    type Payload = models::ProjectEvent;
 }
 /// Held by declarations granted what `project` events need: `projects: read`.
 #[diagnostic::on_unimplemented(
@@ -193,7 +200,7 @@ pub trait ReceivesProject: ::icr_api::grants::Declaration {}
 #[diagnostic::do_not_recommend]
 impl<P> ReceivesProject for P
 where
-    P: super::permissions::ProjectsRead,
+    P: permissions::ProjectsRead,
 {}
 impl<P: ReceivesProject> ::icr_api::webhooks::Receivable<P> for Project {}
 /// `member` events: Member events.
@@ -205,10 +212,10 @@ impl<P: ReceivesProject> ::icr_api::webhooks::Receivable<P> for Project {}
 /// **Permissions:** `members: read`; a handler for these events compiles only for a declaration that holds them ([`ReceivesMember`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Member;
-impl ::icr_api::__private::unsupported::EventSeal for Member {}
+impl rt::unsupported::EventSeal for Member {}
 impl ::icr_api::webhooks::EventKind for Member {
     const NAME: &'static str = "member";
-    type Payload = super::models::MemberEvent;
+    type Payload = models::MemberEvent;
 }
 /// Held by declarations granted what `member` events need: `members: read`.
 #[diagnostic::on_unimplemented(
@@ -220,7 +227,7 @@ pub trait ReceivesMember: ::icr_api::grants::Declaration {}
 #[diagnostic::do_not_recommend]
 impl<P> ReceivesMember for P
 where
-    P: super::permissions::MembersRead,
+    P: permissions::MembersRead,
 {}
 impl<P: ReceivesMember> ::icr_api::webhooks::Receivable<P> for Member {}
 /// `ping` events: Ping events.
@@ -230,10 +237,10 @@ impl<P: ReceivesMember> ::icr_api::webhooks::Receivable<P> for Member {}
 /// **Permissions:** `metadata: read`; a handler for these events compiles only for a declaration that holds them ([`ReceivesPing`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Ping;
-impl ::icr_api::__private::unsupported::EventSeal for Ping {}
+impl rt::unsupported::EventSeal for Ping {}
 impl ::icr_api::webhooks::EventKind for Ping {
     const NAME: &'static str = "ping";
-    type Payload = super::models::PingEvent;
+    type Payload = models::PingEvent;
 }
 /// Held by declarations granted what `ping` events need: `metadata: read`.
 #[diagnostic::on_unimplemented(
@@ -245,7 +252,7 @@ pub trait ReceivesPing: ::icr_api::grants::Declaration {}
 #[diagnostic::do_not_recommend]
 impl<P> ReceivesPing for P
 where
-    P: super::permissions::MetadataRead,
+    P: permissions::MetadataRead,
 {}
 impl<P: ReceivesPing> ::icr_api::webhooks::Receivable<P> for Ping {}
 /// One webhook delivery's event, decoded by the name in its
@@ -253,23 +260,23 @@ impl<P: ReceivesPing> ::icr_api::webhooks::Receivable<P> for Ping {}
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
     /// `installation` events: see [`Installation`].
-    Installation(::std::boxed::Box<super::models::InstallationEvent>),
+    Installation(::std::boxed::Box<models::InstallationEvent>),
     /// `installationProjects` events: see [`InstallationProjects`].
-    InstallationProjects(::std::boxed::Box<super::models::InstallationProjectsEvent>),
+    InstallationProjects(::std::boxed::Box<models::InstallationProjectsEvent>),
     /// `issues` events: see [`Issues`].
-    Issues(::std::boxed::Box<super::models::IssuesEvent>),
+    Issues(::std::boxed::Box<models::IssuesEvent>),
     /// `issueComment` events: see [`IssueComment`].
-    IssueComment(::std::boxed::Box<super::models::IssueCommentEvent>),
+    IssueComment(::std::boxed::Box<models::IssueCommentEvent>),
     /// `label` events: see [`Label`].
-    Label(::std::boxed::Box<super::models::LabelEvent>),
+    Label(::std::boxed::Box<models::LabelEvent>),
     /// `milestone` events: see [`Milestone`].
-    Milestone(::std::boxed::Box<super::models::MilestoneEvent>),
+    Milestone(::std::boxed::Box<models::MilestoneEvent>),
     /// `project` events: see [`Project`].
-    Project(::std::boxed::Box<super::models::ProjectEvent>),
+    Project(::std::boxed::Box<models::ProjectEvent>),
     /// `member` events: see [`Member`].
-    Member(::std::boxed::Box<super::models::MemberEvent>),
+    Member(::std::boxed::Box<models::MemberEvent>),
     /// `ping` events: see [`Ping`].
-    Ping(::std::boxed::Box<super::models::PingEvent>),
+    Ping(::std::boxed::Box<models::PingEvent>),
     /// An event these bindings do not know (a newer server's),
     /// kept as it came.
     Other {
@@ -312,45 +319,45 @@ impl ::icr_api::webhooks::Events for Event {
     fn decode(name: &str, body: &[u8]) -> ::icr_api::Result<Self> {
         match name {
             "installation" => {
-                ::icr_api::__private::decode_event(name, body)
+                rt::decode_event(name, body)
                     .map(|payload| Self::Installation(::std::boxed::Box::new(payload)))
             }
             "installationProjects" => {
-                ::icr_api::__private::decode_event(name, body)
+                rt::decode_event(name, body)
                     .map(|payload| Self::InstallationProjects(
                         ::std::boxed::Box::new(payload),
                     ))
             }
             "issues" => {
-                ::icr_api::__private::decode_event(name, body)
+                rt::decode_event(name, body)
                     .map(|payload| Self::Issues(::std::boxed::Box::new(payload)))
             }
             "issueComment" => {
-                ::icr_api::__private::decode_event(name, body)
+                rt::decode_event(name, body)
                     .map(|payload| Self::IssueComment(::std::boxed::Box::new(payload)))
             }
             "label" => {
-                ::icr_api::__private::decode_event(name, body)
+                rt::decode_event(name, body)
                     .map(|payload| Self::Label(::std::boxed::Box::new(payload)))
             }
             "milestone" => {
-                ::icr_api::__private::decode_event(name, body)
+                rt::decode_event(name, body)
                     .map(|payload| Self::Milestone(::std::boxed::Box::new(payload)))
             }
             "project" => {
-                ::icr_api::__private::decode_event(name, body)
+                rt::decode_event(name, body)
                     .map(|payload| Self::Project(::std::boxed::Box::new(payload)))
             }
             "member" => {
-                ::icr_api::__private::decode_event(name, body)
+                rt::decode_event(name, body)
                     .map(|payload| Self::Member(::std::boxed::Box::new(payload)))
             }
             "ping" => {
-                ::icr_api::__private::decode_event(name, body)
+                rt::decode_event(name, body)
                     .map(|payload| Self::Ping(::std::boxed::Box::new(payload)))
             }
             _ => {
-                ::icr_api::__private::decode_event(name, body)
+                rt::decode_event(name, body)
                     .map(|payload| Self::Other {
                         name: ::std::borrow::ToOwned::to_owned(name),
                         payload,

@@ -6,43 +6,36 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+)]
+#[allow(unused_imports, reason = "a module may not use all of them")]
+use super::{models, permissions};
+use ::icr_api::__private as rt;
 /// The optional parameters of [`list_project_issues`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListProjectIssuesOptions {
-    /// A milestone number, `*` for issues in any milestone, or `none` for issues in none.
-    ///
-    /// The `milestone` query parameter.
-    pub milestone: ::core::option::Option<::std::string::String>,
+    /// A milestone number, `*` for issues in any milestone, or `none` for issues in none. The `milestone` query parameter.
+    pub milestone: Option<String>,
     /// The `state` query parameter. One of `open`, `closed`, `all`; default `open` (the server's, when left out).
-    pub state: ::core::option::Option<super::models::ListOrganizationIssuesState>,
-    /// A login, `*` for issues assigned to anyone, or `none` for unassigned issues.
-    ///
-    /// The `assignee` query parameter.
-    pub assignee: ::core::option::Option<::std::string::String>,
+    pub state: Option<models::ListOrganizationIssuesState>,
+    /// A login, `*` for issues assigned to anyone, or `none` for unassigned issues. The `assignee` query parameter.
+    pub assignee: Option<String>,
     /// The `creator` query parameter.
-    pub creator: ::core::option::Option<::std::string::String>,
-    /// Only issues that carry every one of these labels.
-    ///
-    /// The `labels` query parameter.
-    pub labels: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub creator: Option<String>,
+    /// Only issues that carry every one of these labels. The `labels` query parameter.
+    pub labels: Option<Vec<String>>,
     /// The `sort` query parameter. One of `created`, `updated`, `comments`; default `created` (the server's, when left out).
-    pub sort: ::core::option::Option<super::models::ListProjectIssuesSort>,
-    /// The order of the results.
-    ///
-    /// The `direction` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
-    pub direction: ::core::option::Option<super::models::Direction>,
-    /// Only results updated at or after this time.
-    ///
-    /// The `since` query parameter.
-    pub since: ::core::option::Option<::icr_api::DateTime>,
-    /// How many results a page holds.
-    ///
-    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
-    pub per_page: ::core::option::Option<i64>,
-    /// Which page of results to return, counting from 1.
-    ///
-    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
-    pub page: ::core::option::Option<i64>,
+    pub sort: Option<models::ListProjectIssuesSort>,
+    /// The order of the results. The `direction` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
+    pub direction: Option<models::Direction>,
+    /// Only results updated at or after this time. The `since` query parameter.
+    pub since: Option<::icr_api::DateTime>,
+    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: Option<i64>,
+    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: Option<i64>,
 }
 /// List a project's issues
 ///
@@ -60,37 +53,26 @@ pub fn list_project_issues<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     options: &ListProjectIssuesOptions,
-) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Issue>>
+) -> ::icr_api::Call<'client, Vec<models::Issue>>
 where
-    P: super::permissions::IssuesRead,
+    P: permissions::IssuesRead,
 {
     let request = list_project_issues_request(project_id, options);
-    client
-        .call::<
-            super::permissions::needs::IssuesRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::IssuesRead, _>(request, rt::Response::json)
 }
 /// The request of [`list_project_issues`], and of each page [`list_project_issues_pages`] reads.
 fn list_project_issues_request(
     project_id: i64,
     options: &ListProjectIssuesOptions,
-) -> ::icr_api::__private::Request {
-    ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/projects/{projectId}/issues",
-        )
+) -> rt::Request {
+    rt::Request::new(rt::Method::GET, "/projects/{projectId}/issues")
         .operation("issues/listProjectIssues")
         .path("projectId", &project_id)
         .query("milestone", &options.milestone)
         .query("state", &options.state)
         .query("assignee", &options.assignee)
         .query("creator", &options.creator)
-        .query_list(
-            "labels",
-            &options.labels,
-            ::icr_api::__private::ArrayStyle::Join(","),
-        )
+        .query_list("labels", &options.labels, rt::ArrayStyle::Join(","))
         .query("sort", &options.sort)
         .query("direction", &options.direction)
         .query("since", &options.since)
@@ -111,24 +93,22 @@ pub fn list_project_issues_pages<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     options: &ListProjectIssuesOptions,
-) -> ::icr_api::Pages<'client, super::models::Issue>
+) -> ::icr_api::Pages<'client, models::Issue>
 where
-    P: super::permissions::IssuesRead,
+    P: permissions::IssuesRead,
 {
     let options = ListProjectIssuesOptions {
         per_page: options.per_page.or(::core::option::Option::Some(100i64)),
         ..options.clone()
     };
     let request = list_project_issues_request(project_id, &options);
-    client.pages::<super::permissions::needs::IssuesRead, _>(request)
+    client.pages::<permissions::needs::IssuesRead, _>(request)
 }
 /// The optional parameters of [`create_issue`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateIssueOptions {
-    /// A key chosen by the client. A repeated request with the same key within 24 hours returns the first request's result instead of creating a second resource, so a create can be retried safely.
-    ///
-    /// The `Idempotency-Key` header parameter. From 1 to 255 characters. When `None`, a random key is sent: the same one on every attempt of the call, so retries never act twice.
-    pub idempotency_key: ::core::option::Option<::std::string::String>,
+    /// A key chosen by the client. A repeated request with the same key within 24 hours returns the first request's result instead of creating a second resource, so a create can be retried safely. The `Idempotency-Key` header parameter. From 1 to 255 characters. When `None`, a random key is sent: the same one on every attempt of the call, so retries never act twice.
+    pub idempotency_key: Option<String>,
 }
 /// Create an issue
 ///
@@ -139,59 +119,40 @@ pub struct CreateIssueOptions {
 /// **Arguments:**
 /// - `project_id`: The project's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `issues: write`.
 pub fn create_issue<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
-    body: &super::models::IssueCreate,
+    body: &models::IssueCreate,
     options: &CreateIssueOptions,
-) -> ::icr_api::Call<'client, super::models::Issue>
+) -> ::icr_api::Call<'client, models::Issue>
 where
-    P: super::permissions::IssuesWrite,
+    P: permissions::IssuesWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::POST,
-            "/projects/{projectId}/issues",
-        )
+    let request = rt::Request::new(rt::Method::POST, "/projects/{projectId}/issues")
         .operation("issues/createIssue")
         .path("projectId", &project_id)
         .idempotency_key(&options.idempotency_key)
         .json(body);
-    client
-        .call::<
-            super::permissions::needs::IssuesWrite,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::IssuesWrite, _>(request, rt::Response::json)
 }
 /// The optional parameters of [`list_organization_issues`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListOrganizationIssuesOptions {
     /// The `filter` query parameter. One of `assigned`, `created`, `mentioned`, `all`; default `all` (the server's, when left out).
-    pub filter: ::core::option::Option<super::models::ListOrganizationIssuesFilter>,
+    pub filter: Option<models::ListOrganizationIssuesFilter>,
     /// The `state` query parameter. One of `open`, `closed`, `all`; default `open` (the server's, when left out).
-    pub state: ::core::option::Option<super::models::ListOrganizationIssuesState>,
-    /// Only issues that carry every one of these labels.
-    ///
-    /// The `labels` query parameter.
-    pub labels: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
-    /// The order of the results.
-    ///
-    /// The `direction` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
-    pub direction: ::core::option::Option<super::models::Direction>,
-    /// Only results updated at or after this time.
-    ///
-    /// The `since` query parameter.
-    pub since: ::core::option::Option<::icr_api::DateTime>,
-    /// How many results a page holds.
-    ///
-    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
-    pub per_page: ::core::option::Option<i64>,
-    /// Which page of results to return, counting from 1.
-    ///
-    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
-    pub page: ::core::option::Option<i64>,
+    pub state: Option<models::ListOrganizationIssuesState>,
+    /// Only issues that carry every one of these labels. The `labels` query parameter.
+    pub labels: Option<Vec<String>>,
+    /// The order of the results. The `direction` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
+    pub direction: Option<models::Direction>,
+    /// Only results updated at or after this time. The `since` query parameter.
+    pub since: Option<::icr_api::DateTime>,
+    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: Option<i64>,
+    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: Option<i64>,
 }
 /// List issues across an organization
 ///
@@ -209,35 +170,24 @@ pub fn list_organization_issues<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     options: &ListOrganizationIssuesOptions,
-) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Issue>>
+) -> ::icr_api::Call<'client, Vec<models::Issue>>
 where
-    P: super::permissions::IssuesRead,
+    P: permissions::IssuesRead,
 {
     let request = list_organization_issues_request(organization_id, options);
-    client
-        .call::<
-            super::permissions::needs::IssuesRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::IssuesRead, _>(request, rt::Response::json)
 }
 /// The request of [`list_organization_issues`], and of each page [`list_organization_issues_pages`] reads.
 fn list_organization_issues_request(
     organization_id: i64,
     options: &ListOrganizationIssuesOptions,
-) -> ::icr_api::__private::Request {
-    ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/organizations/{organizationId}/issues",
-        )
+) -> rt::Request {
+    rt::Request::new(rt::Method::GET, "/organizations/{organizationId}/issues")
         .operation("issues/listOrganizationIssues")
         .path("organizationId", &organization_id)
         .query("filter", &options.filter)
         .query("state", &options.state)
-        .query_list(
-            "labels",
-            &options.labels,
-            ::icr_api::__private::ArrayStyle::Join(","),
-        )
+        .query_list("labels", &options.labels, rt::ArrayStyle::Join(","))
         .query("direction", &options.direction)
         .query("since", &options.since)
         .query("perPage", &options.per_page)
@@ -257,16 +207,16 @@ pub fn list_organization_issues_pages<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     options: &ListOrganizationIssuesOptions,
-) -> ::icr_api::Pages<'client, super::models::Issue>
+) -> ::icr_api::Pages<'client, models::Issue>
 where
-    P: super::permissions::IssuesRead,
+    P: permissions::IssuesRead,
 {
     let options = ListOrganizationIssuesOptions {
         per_page: options.per_page.or(::core::option::Option::Some(100i64)),
         ..options.clone()
     };
     let request = list_organization_issues_request(organization_id, &options);
-    client.pages::<super::permissions::needs::IssuesRead, _>(request)
+    client.pages::<permissions::needs::IssuesRead, _>(request)
 }
 /// Get an issue
 ///
@@ -278,29 +228,23 @@ where
 /// - `project_id`: The project's id. At least 1.
 /// - `issue_number`: The issue's number inside its project. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `issues: read`.
 pub fn get_issue<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     issue_number: i64,
-) -> ::icr_api::Call<'client, super::models::Issue>
+) -> ::icr_api::Call<'client, models::Issue>
 where
-    P: super::permissions::IssuesRead,
+    P: permissions::IssuesRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
+    let request = rt::Request::new(
+            rt::Method::GET,
             "/projects/{projectId}/issues/{issueNumber}",
         )
         .operation("issues/getIssue")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number);
-    client
-        .call::<
-            super::permissions::needs::IssuesRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::IssuesRead, _>(request, rt::Response::json)
 }
 /// Update an issue
 ///
@@ -312,31 +256,25 @@ where
 /// - `project_id`: The project's id. At least 1.
 /// - `issue_number`: The issue's number inside its project. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `issues: write`.
 pub fn update_issue<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     issue_number: i64,
-    body: &super::models::IssueUpdate,
-) -> ::icr_api::Call<'client, super::models::Issue>
+    body: &models::IssueUpdate,
+) -> ::icr_api::Call<'client, models::Issue>
 where
-    P: super::permissions::IssuesWrite,
+    P: permissions::IssuesWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::PATCH,
+    let request = rt::Request::new(
+            rt::Method::PATCH,
             "/projects/{projectId}/issues/{issueNumber}",
         )
         .operation("issues/updateIssue")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .json(body);
-    client
-        .call::<
-            super::permissions::needs::IssuesWrite,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::IssuesWrite, _>(request, rt::Response::json)
 }
 /// Lock an issue
 ///
@@ -348,31 +286,25 @@ where
 /// - `project_id`: The project's id. At least 1.
 /// - `issue_number`: The issue's number inside its project. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `issues: write`.
 pub fn lock_issue<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     issue_number: i64,
-    body: ::core::option::Option<&super::models::IssueLock>,
+    body: Option<&models::IssueLock>,
 ) -> ::icr_api::Call<'client, ()>
 where
-    P: super::permissions::IssuesWrite,
+    P: permissions::IssuesWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::PUT,
+    let request = rt::Request::new(
+            rt::Method::PUT,
             "/projects/{projectId}/issues/{issueNumber}/lock",
         )
         .operation("issues/lockIssue")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
-        .optional(body, ::icr_api::__private::Request::json);
-    client
-        .call::<
-            super::permissions::needs::IssuesWrite,
-            _,
-        >(request, ::icr_api::__private::Response::empty)
+        .optional(body, rt::Request::json);
+    client.call::<permissions::needs::IssuesWrite, _>(request, rt::Response::empty)
 }
 /// Unlock an issue
 ///
@@ -384,8 +316,6 @@ where
 /// - `project_id`: The project's id. At least 1.
 /// - `issue_number`: The issue's number inside its project. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `issues: write`.
 pub fn unlock_issue<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -393,32 +323,24 @@ pub fn unlock_issue<'client, P>(
     issue_number: i64,
 ) -> ::icr_api::Call<'client, ()>
 where
-    P: super::permissions::IssuesWrite,
+    P: permissions::IssuesWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::DELETE,
+    let request = rt::Request::new(
+            rt::Method::DELETE,
             "/projects/{projectId}/issues/{issueNumber}/lock",
         )
         .operation("issues/unlockIssue")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number);
-    client
-        .call::<
-            super::permissions::needs::IssuesWrite,
-            _,
-        >(request, ::icr_api::__private::Response::empty)
+    client.call::<permissions::needs::IssuesWrite, _>(request, rt::Response::empty)
 }
 /// The optional parameters of [`list_assignees`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListAssigneesOptions {
-    /// How many results a page holds.
-    ///
-    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
-    pub per_page: ::core::option::Option<i64>,
-    /// Which page of results to return, counting from 1.
-    ///
-    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
-    pub page: ::core::option::Option<i64>,
+    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: Option<i64>,
+    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: Option<i64>,
 }
 /// List the users issues can be assigned to
 ///
@@ -436,26 +358,19 @@ pub fn list_assignees<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     options: &ListAssigneesOptions,
-) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::SimpleUser>>
+) -> ::icr_api::Call<'client, Vec<models::SimpleUser>>
 where
-    P: super::permissions::IssuesRead,
+    P: permissions::IssuesRead,
 {
     let request = list_assignees_request(project_id, options);
-    client
-        .call::<
-            super::permissions::needs::IssuesRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::IssuesRead, _>(request, rt::Response::json)
 }
 /// The request of [`list_assignees`], and of each page [`list_assignees_pages`] reads.
 fn list_assignees_request(
     project_id: i64,
     options: &ListAssigneesOptions,
-) -> ::icr_api::__private::Request {
-    ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/projects/{projectId}/assignees",
-        )
+) -> rt::Request {
+    rt::Request::new(rt::Method::GET, "/projects/{projectId}/assignees")
         .operation("issues/listAssignees")
         .path("projectId", &project_id)
         .query("perPage", &options.per_page)
@@ -475,16 +390,16 @@ pub fn list_assignees_pages<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     options: &ListAssigneesOptions,
-) -> ::icr_api::Pages<'client, super::models::SimpleUser>
+) -> ::icr_api::Pages<'client, models::SimpleUser>
 where
-    P: super::permissions::IssuesRead,
+    P: permissions::IssuesRead,
 {
     let options = ListAssigneesOptions {
         per_page: options.per_page.or(::core::option::Option::Some(100i64)),
         ..options.clone()
     };
     let request = list_assignees_request(project_id, &options);
-    client.pages::<super::permissions::needs::IssuesRead, _>(request)
+    client.pages::<permissions::needs::IssuesRead, _>(request)
 }
 /// Check whether a user can be assigned
 ///
@@ -496,8 +411,6 @@ where
 /// - `project_id`: The project's id. At least 1.
 /// - `username`: The user's login.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `issues: read`.
 pub fn check_assignee<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -505,20 +418,16 @@ pub fn check_assignee<'client, P>(
     username: &str,
 ) -> ::icr_api::Call<'client, ()>
 where
-    P: super::permissions::IssuesRead,
+    P: permissions::IssuesRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
+    let request = rt::Request::new(
+            rt::Method::GET,
             "/projects/{projectId}/assignees/{username}",
         )
         .operation("issues/checkAssignee")
         .path("projectId", &project_id)
         .path("username", &username);
-    client
-        .call::<
-            super::permissions::needs::IssuesRead,
-            _,
-        >(request, ::icr_api::__private::Response::empty)
+    client.call::<permissions::needs::IssuesRead, _>(request, rt::Response::empty)
 }
 /// Assign users to an issue
 ///
@@ -530,31 +439,25 @@ where
 /// - `project_id`: The project's id. At least 1.
 /// - `issue_number`: The issue's number inside its project. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `issues: write`.
 pub fn add_assignees<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     issue_number: i64,
-    body: &super::models::AssigneesRequest,
-) -> ::icr_api::Call<'client, super::models::Issue>
+    body: &models::AssigneesRequest,
+) -> ::icr_api::Call<'client, models::Issue>
 where
-    P: super::permissions::IssuesWrite,
+    P: permissions::IssuesWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::POST,
+    let request = rt::Request::new(
+            rt::Method::POST,
             "/projects/{projectId}/issues/{issueNumber}/assignees",
         )
         .operation("issues/addAssignees")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .json(body);
-    client
-        .call::<
-            super::permissions::needs::IssuesWrite,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::IssuesWrite, _>(request, rt::Response::json)
 }
 /// Unassign users from an issue
 ///
@@ -566,31 +469,25 @@ where
 /// - `project_id`: The project's id. At least 1.
 /// - `issue_number`: The issue's number inside its project. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `issues: write`.
 pub fn remove_assignees<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     issue_number: i64,
-    body: &super::models::AssigneesRequest,
-) -> ::icr_api::Call<'client, super::models::Issue>
+    body: &models::AssigneesRequest,
+) -> ::icr_api::Call<'client, models::Issue>
 where
-    P: super::permissions::IssuesWrite,
+    P: permissions::IssuesWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::DELETE,
+    let request = rt::Request::new(
+            rt::Method::DELETE,
             "/projects/{projectId}/issues/{issueNumber}/assignees",
         )
         .operation("issues/removeAssignees")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .json(body);
-    client
-        .call::<
-            super::permissions::needs::IssuesWrite,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::IssuesWrite, _>(request, rt::Response::json)
 }
 /// Move an issue to another project
 ///
@@ -602,20 +499,18 @@ where
 /// - `project_id`: The project's id. At least 1.
 /// - `issue_number`: The issue's number inside its project. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `issues: write and projects: read`.
 pub fn transfer_issue<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     issue_number: i64,
-    body: &super::models::IssueTransfer,
-) -> ::icr_api::Call<'client, super::models::Issue>
+    body: &models::IssueTransfer,
+) -> ::icr_api::Call<'client, models::Issue>
 where
-    P: super::permissions::IssuesWrite + super::permissions::ProjectsRead,
+    P: permissions::IssuesWrite + permissions::ProjectsRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::POST,
+    let request = rt::Request::new(
+            rt::Method::POST,
             "/projects/{projectId}/issues/{issueNumber}/transfer",
         )
         .operation("issues/transferIssue")
@@ -625,9 +520,9 @@ where
     client
         .call::<
             ::icr_api::grants::And<
-                super::permissions::needs::IssuesWrite,
-                super::permissions::needs::ProjectsRead,
+                permissions::needs::IssuesWrite,
+                permissions::needs::ProjectsRead,
             >,
             _,
-        >(request, ::icr_api::__private::Response::json)
+        >(request, rt::Response::json)
 }

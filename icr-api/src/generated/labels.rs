@@ -6,17 +6,20 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+)]
+#[allow(unused_imports, reason = "a module may not use all of them")]
+use super::{models, permissions};
+use ::icr_api::__private as rt;
 /// The optional parameters of [`list_project_labels`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListProjectLabelsOptions {
-    /// How many results a page holds.
-    ///
-    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
-    pub per_page: ::core::option::Option<i64>,
-    /// Which page of results to return, counting from 1.
-    ///
-    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
-    pub page: ::core::option::Option<i64>,
+    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: Option<i64>,
+    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: Option<i64>,
 }
 /// List a project's labels
 ///
@@ -34,26 +37,23 @@ pub fn list_project_labels<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     options: &ListProjectLabelsOptions,
-) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Label>>
+) -> ::icr_api::Call<'client, Vec<models::Label>>
 where
-    P: super::permissions::IssuesReadOrProjectsRead,
+    P: permissions::IssuesReadOrProjectsRead,
 {
     let request = list_project_labels_request(project_id, options);
     client
         .call::<
-            super::permissions::needs::IssuesReadOrProjectsRead,
+            permissions::needs::IssuesReadOrProjectsRead,
             _,
-        >(request, ::icr_api::__private::Response::json)
+        >(request, rt::Response::json)
 }
 /// The request of [`list_project_labels`], and of each page [`list_project_labels_pages`] reads.
 fn list_project_labels_request(
     project_id: i64,
     options: &ListProjectLabelsOptions,
-) -> ::icr_api::__private::Request {
-    ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/projects/{projectId}/labels",
-        )
+) -> rt::Request {
+    rt::Request::new(rt::Method::GET, "/projects/{projectId}/labels")
         .operation("labels/listProjectLabels")
         .path("projectId", &project_id)
         .query("perPage", &options.per_page)
@@ -73,16 +73,16 @@ pub fn list_project_labels_pages<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     options: &ListProjectLabelsOptions,
-) -> ::icr_api::Pages<'client, super::models::Label>
+) -> ::icr_api::Pages<'client, models::Label>
 where
-    P: super::permissions::IssuesReadOrProjectsRead,
+    P: permissions::IssuesReadOrProjectsRead,
 {
     let options = ListProjectLabelsOptions {
         per_page: options.per_page.or(::core::option::Option::Some(100i64)),
         ..options.clone()
     };
     let request = list_project_labels_request(project_id, &options);
-    client.pages::<super::permissions::needs::IssuesReadOrProjectsRead, _>(request)
+    client.pages::<permissions::needs::IssuesReadOrProjectsRead, _>(request)
 }
 /// Create a label
 ///
@@ -93,29 +93,24 @@ where
 /// **Arguments:**
 /// - `project_id`: The project's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** any one of `issues: write or projects: write`.
 pub fn create_label<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
-    body: &super::models::LabelCreate,
-) -> ::icr_api::Call<'client, super::models::Label>
+    body: &models::LabelCreate,
+) -> ::icr_api::Call<'client, models::Label>
 where
-    P: super::permissions::IssuesWriteOrProjectsWrite,
+    P: permissions::IssuesWriteOrProjectsWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::POST,
-            "/projects/{projectId}/labels",
-        )
+    let request = rt::Request::new(rt::Method::POST, "/projects/{projectId}/labels")
         .operation("labels/createLabel")
         .path("projectId", &project_id)
         .json(body);
     client
         .call::<
-            super::permissions::needs::IssuesWriteOrProjectsWrite,
+            permissions::needs::IssuesWriteOrProjectsWrite,
             _,
-        >(request, ::icr_api::__private::Response::json)
+        >(request, rt::Response::json)
 }
 /// Get a label
 ///
@@ -127,19 +122,17 @@ where
 /// - `project_id`: The project's id. At least 1.
 /// - `label_name`: The label's name, unique inside its project.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** any one of `issues: read or projects: read`.
 pub fn get_label<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     label_name: &str,
-) -> ::icr_api::Call<'client, super::models::Label>
+) -> ::icr_api::Call<'client, models::Label>
 where
-    P: super::permissions::IssuesReadOrProjectsRead,
+    P: permissions::IssuesReadOrProjectsRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
+    let request = rt::Request::new(
+            rt::Method::GET,
             "/projects/{projectId}/labels/{labelName}",
         )
         .operation("labels/getLabel")
@@ -147,9 +140,9 @@ where
         .path("labelName", &label_name);
     client
         .call::<
-            super::permissions::needs::IssuesReadOrProjectsRead,
+            permissions::needs::IssuesReadOrProjectsRead,
             _,
-        >(request, ::icr_api::__private::Response::json)
+        >(request, rt::Response::json)
 }
 /// Delete a label
 ///
@@ -161,8 +154,6 @@ where
 /// - `project_id`: The project's id. At least 1.
 /// - `label_name`: The label's name, unique inside its project.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** any one of `issues: write or projects: write`.
 pub fn delete_label<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -170,10 +161,10 @@ pub fn delete_label<'client, P>(
     label_name: &str,
 ) -> ::icr_api::Call<'client, ()>
 where
-    P: super::permissions::IssuesWriteOrProjectsWrite,
+    P: permissions::IssuesWriteOrProjectsWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::DELETE,
+    let request = rt::Request::new(
+            rt::Method::DELETE,
             "/projects/{projectId}/labels/{labelName}",
         )
         .operation("labels/deleteLabel")
@@ -181,9 +172,9 @@ where
         .path("labelName", &label_name);
     client
         .call::<
-            super::permissions::needs::IssuesWriteOrProjectsWrite,
+            permissions::needs::IssuesWriteOrProjectsWrite,
             _,
-        >(request, ::icr_api::__private::Response::empty)
+        >(request, rt::Response::empty)
 }
 /// Update a label
 ///
@@ -195,20 +186,18 @@ where
 /// - `project_id`: The project's id. At least 1.
 /// - `label_name`: The label's name, unique inside its project.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** any one of `issues: write or projects: write`.
 pub fn update_label<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     label_name: &str,
-    body: &super::models::LabelUpdate,
-) -> ::icr_api::Call<'client, super::models::Label>
+    body: &models::LabelUpdate,
+) -> ::icr_api::Call<'client, models::Label>
 where
-    P: super::permissions::IssuesWriteOrProjectsWrite,
+    P: permissions::IssuesWriteOrProjectsWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::PATCH,
+    let request = rt::Request::new(
+            rt::Method::PATCH,
             "/projects/{projectId}/labels/{labelName}",
         )
         .operation("labels/updateLabel")
@@ -217,9 +206,9 @@ where
         .json(body);
     client
         .call::<
-            super::permissions::needs::IssuesWriteOrProjectsWrite,
+            permissions::needs::IssuesWriteOrProjectsWrite,
             _,
-        >(request, ::icr_api::__private::Response::json)
+        >(request, rt::Response::json)
 }
 /// List the labels on an issue
 ///
@@ -231,29 +220,23 @@ where
 /// - `project_id`: The project's id. At least 1.
 /// - `issue_number`: The issue's number inside its project. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `issues: read`.
 pub fn list_issue_labels<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     issue_number: i64,
-) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Label>>
+) -> ::icr_api::Call<'client, Vec<models::Label>>
 where
-    P: super::permissions::IssuesRead,
+    P: permissions::IssuesRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
+    let request = rt::Request::new(
+            rt::Method::GET,
             "/projects/{projectId}/issues/{issueNumber}/labels",
         )
         .operation("labels/listIssueLabels")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number);
-    client
-        .call::<
-            super::permissions::needs::IssuesRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::IssuesRead, _>(request, rt::Response::json)
 }
 /// Replace the labels on an issue
 ///
@@ -265,31 +248,25 @@ where
 /// - `project_id`: The project's id. At least 1.
 /// - `issue_number`: The issue's number inside its project. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `issues: write`.
 pub fn set_issue_labels<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     issue_number: i64,
-    body: &super::models::LabelNames,
-) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Label>>
+    body: &models::LabelNames,
+) -> ::icr_api::Call<'client, Vec<models::Label>>
 where
-    P: super::permissions::IssuesWrite,
+    P: permissions::IssuesWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::PUT,
+    let request = rt::Request::new(
+            rt::Method::PUT,
             "/projects/{projectId}/issues/{issueNumber}/labels",
         )
         .operation("labels/setIssueLabels")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .json(body);
-    client
-        .call::<
-            super::permissions::needs::IssuesWrite,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::IssuesWrite, _>(request, rt::Response::json)
 }
 /// Add labels to an issue
 ///
@@ -301,31 +278,25 @@ where
 /// - `project_id`: The project's id. At least 1.
 /// - `issue_number`: The issue's number inside its project. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `issues: write`.
 pub fn add_issue_labels<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     issue_number: i64,
-    body: &super::models::LabelNames,
-) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Label>>
+    body: &models::LabelNames,
+) -> ::icr_api::Call<'client, Vec<models::Label>>
 where
-    P: super::permissions::IssuesWrite,
+    P: permissions::IssuesWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::POST,
+    let request = rt::Request::new(
+            rt::Method::POST,
             "/projects/{projectId}/issues/{issueNumber}/labels",
         )
         .operation("labels/addIssueLabels")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .json(body);
-    client
-        .call::<
-            super::permissions::needs::IssuesWrite,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::IssuesWrite, _>(request, rt::Response::json)
 }
 /// Remove every label from an issue
 ///
@@ -337,8 +308,6 @@ where
 /// - `project_id`: The project's id. At least 1.
 /// - `issue_number`: The issue's number inside its project. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `issues: write`.
 pub fn remove_all_issue_labels<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -346,20 +315,16 @@ pub fn remove_all_issue_labels<'client, P>(
     issue_number: i64,
 ) -> ::icr_api::Call<'client, ()>
 where
-    P: super::permissions::IssuesWrite,
+    P: permissions::IssuesWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::DELETE,
+    let request = rt::Request::new(
+            rt::Method::DELETE,
             "/projects/{projectId}/issues/{issueNumber}/labels",
         )
         .operation("labels/removeAllIssueLabels")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number);
-    client
-        .call::<
-            super::permissions::needs::IssuesWrite,
-            _,
-        >(request, ::icr_api::__private::Response::empty)
+    client.call::<permissions::needs::IssuesWrite, _>(request, rt::Response::empty)
 }
 /// Remove a label from an issue
 ///
@@ -372,43 +337,33 @@ where
 /// - `issue_number`: The issue's number inside its project. At least 1.
 /// - `label_name`: The label's name, unique inside its project.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `issues: write`.
 pub fn remove_issue_label<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     issue_number: i64,
     label_name: &str,
-) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Label>>
+) -> ::icr_api::Call<'client, Vec<models::Label>>
 where
-    P: super::permissions::IssuesWrite,
+    P: permissions::IssuesWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::DELETE,
+    let request = rt::Request::new(
+            rt::Method::DELETE,
             "/projects/{projectId}/issues/{issueNumber}/labels/{labelName}",
         )
         .operation("labels/removeIssueLabel")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
         .path("labelName", &label_name);
-    client
-        .call::<
-            super::permissions::needs::IssuesWrite,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::IssuesWrite, _>(request, rt::Response::json)
 }
 /// The optional parameters of [`list_milestone_labels`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListMilestoneLabelsOptions {
-    /// How many results a page holds.
-    ///
-    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
-    pub per_page: ::core::option::Option<i64>,
-    /// Which page of results to return, counting from 1.
-    ///
-    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
-    pub page: ::core::option::Option<i64>,
+    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: Option<i64>,
+    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: Option<i64>,
 }
 /// List the labels of a milestone's issues
 ///
@@ -428,25 +383,21 @@ pub fn list_milestone_labels<'client, P>(
     project_id: i64,
     milestone_number: i64,
     options: &ListMilestoneLabelsOptions,
-) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Label>>
+) -> ::icr_api::Call<'client, Vec<models::Label>>
 where
-    P: super::permissions::IssuesRead,
+    P: permissions::IssuesRead,
 {
     let request = list_milestone_labels_request(project_id, milestone_number, options);
-    client
-        .call::<
-            super::permissions::needs::IssuesRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::IssuesRead, _>(request, rt::Response::json)
 }
 /// The request of [`list_milestone_labels`], and of each page [`list_milestone_labels_pages`] reads.
 fn list_milestone_labels_request(
     project_id: i64,
     milestone_number: i64,
     options: &ListMilestoneLabelsOptions,
-) -> ::icr_api::__private::Request {
-    ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
+) -> rt::Request {
+    rt::Request::new(
+            rt::Method::GET,
             "/projects/{projectId}/milestones/{milestoneNumber}/labels",
         )
         .operation("labels/listMilestoneLabels")
@@ -471,14 +422,14 @@ pub fn list_milestone_labels_pages<'client, P>(
     project_id: i64,
     milestone_number: i64,
     options: &ListMilestoneLabelsOptions,
-) -> ::icr_api::Pages<'client, super::models::Label>
+) -> ::icr_api::Pages<'client, models::Label>
 where
-    P: super::permissions::IssuesRead,
+    P: permissions::IssuesRead,
 {
     let options = ListMilestoneLabelsOptions {
         per_page: options.per_page.or(::core::option::Option::Some(100i64)),
         ..options.clone()
     };
     let request = list_milestone_labels_request(project_id, milestone_number, &options);
-    client.pages::<super::permissions::needs::IssuesRead, _>(request)
+    client.pages::<permissions::needs::IssuesRead, _>(request)
 }

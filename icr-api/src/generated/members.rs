@@ -6,21 +6,22 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+)]
+#[allow(unused_imports, reason = "a module may not use all of them")]
+use super::{models, permissions};
+use ::icr_api::__private as rt;
 /// The optional parameters of [`list_members`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListMembersOptions {
-    /// Only members with this role.
-    ///
-    /// The `role` query parameter. One of `all`, `admin`, `member`; default `all` (the server's, when left out).
-    pub role: ::core::option::Option<super::models::ListMembersRole>,
-    /// How many results a page holds.
-    ///
-    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
-    pub per_page: ::core::option::Option<i64>,
-    /// Which page of results to return, counting from 1.
-    ///
-    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
-    pub page: ::core::option::Option<i64>,
+    /// Only members with this role. The `role` query parameter. One of `all`, `admin`, `member`; default `all` (the server's, when left out).
+    pub role: Option<models::ListMembersRole>,
+    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: Option<i64>,
+    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: Option<i64>,
 }
 /// List organization members
 ///
@@ -38,26 +39,19 @@ pub fn list_members<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     options: &ListMembersOptions,
-) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::SimpleUser>>
+) -> ::icr_api::Call<'client, Vec<models::SimpleUser>>
 where
-    P: super::permissions::MembersRead,
+    P: permissions::MembersRead,
 {
     let request = list_members_request(organization_id, options);
-    client
-        .call::<
-            super::permissions::needs::MembersRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::MembersRead, _>(request, rt::Response::json)
 }
 /// The request of [`list_members`], and of each page [`list_members_pages`] reads.
 fn list_members_request(
     organization_id: i64,
     options: &ListMembersOptions,
-) -> ::icr_api::__private::Request {
-    ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/organizations/{organizationId}/members",
-        )
+) -> rt::Request {
+    rt::Request::new(rt::Method::GET, "/organizations/{organizationId}/members")
         .operation("members/listMembers")
         .path("organizationId", &organization_id)
         .query("role", &options.role)
@@ -78,16 +72,16 @@ pub fn list_members_pages<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     options: &ListMembersOptions,
-) -> ::icr_api::Pages<'client, super::models::SimpleUser>
+) -> ::icr_api::Pages<'client, models::SimpleUser>
 where
-    P: super::permissions::MembersRead,
+    P: permissions::MembersRead,
 {
     let options = ListMembersOptions {
         per_page: options.per_page.or(::core::option::Option::Some(100i64)),
         ..options.clone()
     };
     let request = list_members_request(organization_id, &options);
-    client.pages::<super::permissions::needs::MembersRead, _>(request)
+    client.pages::<permissions::needs::MembersRead, _>(request)
 }
 /// Check whether a user is a member
 ///
@@ -99,8 +93,6 @@ where
 /// - `organization_id`: The organization's id. At least 1.
 /// - `username`: The user's login.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `members: read`.
 pub fn check_member<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -108,20 +100,16 @@ pub fn check_member<'client, P>(
     username: &str,
 ) -> ::icr_api::Call<'client, ()>
 where
-    P: super::permissions::MembersRead,
+    P: permissions::MembersRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
+    let request = rt::Request::new(
+            rt::Method::GET,
             "/organizations/{organizationId}/members/{username}",
         )
         .operation("members/checkMember")
         .path("organizationId", &organization_id)
         .path("username", &username);
-    client
-        .call::<
-            super::permissions::needs::MembersRead,
-            _,
-        >(request, ::icr_api::__private::Response::empty)
+    client.call::<permissions::needs::MembersRead, _>(request, rt::Response::empty)
 }
 /// Remove a member
 ///
@@ -133,8 +121,6 @@ where
 /// - `organization_id`: The organization's id. At least 1.
 /// - `username`: The user's login.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `members: write`.
 pub fn remove_member<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -142,20 +128,16 @@ pub fn remove_member<'client, P>(
     username: &str,
 ) -> ::icr_api::Call<'client, ()>
 where
-    P: super::permissions::MembersWrite,
+    P: permissions::MembersWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::DELETE,
+    let request = rt::Request::new(
+            rt::Method::DELETE,
             "/organizations/{organizationId}/members/{username}",
         )
         .operation("members/removeMember")
         .path("organizationId", &organization_id)
         .path("username", &username);
-    client
-        .call::<
-            super::permissions::needs::MembersWrite,
-            _,
-        >(request, ::icr_api::__private::Response::empty)
+    client.call::<permissions::needs::MembersWrite, _>(request, rt::Response::empty)
 }
 /// Get a user's membership
 ///
@@ -167,29 +149,23 @@ where
 /// - `organization_id`: The organization's id. At least 1.
 /// - `username`: The user's login.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `members: read`.
 pub fn get_membership<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     username: &str,
-) -> ::icr_api::Call<'client, super::models::OrganizationMembership>
+) -> ::icr_api::Call<'client, models::OrganizationMembership>
 where
-    P: super::permissions::MembersRead,
+    P: permissions::MembersRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
+    let request = rt::Request::new(
+            rt::Method::GET,
             "/organizations/{organizationId}/memberships/{username}",
         )
         .operation("members/getMembership")
         .path("organizationId", &organization_id)
         .path("username", &username);
-    client
-        .call::<
-            super::permissions::needs::MembersRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::MembersRead, _>(request, rt::Response::json)
 }
 /// Set a user's membership
 ///
@@ -201,43 +177,33 @@ where
 /// - `organization_id`: The organization's id. At least 1.
 /// - `username`: The user's login.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `members: write`.
 pub fn set_membership<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     username: &str,
-    body: &super::models::MembershipUpdate,
-) -> ::icr_api::Call<'client, super::models::OrganizationMembership>
+    body: &models::MembershipUpdate,
+) -> ::icr_api::Call<'client, models::OrganizationMembership>
 where
-    P: super::permissions::MembersWrite,
+    P: permissions::MembersWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::PUT,
+    let request = rt::Request::new(
+            rt::Method::PUT,
             "/organizations/{organizationId}/memberships/{username}",
         )
         .operation("members/setMembership")
         .path("organizationId", &organization_id)
         .path("username", &username)
         .json(body);
-    client
-        .call::<
-            super::permissions::needs::MembersWrite,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::MembersWrite, _>(request, rt::Response::json)
 }
 /// The optional parameters of [`list_invitations`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListInvitationsOptions {
-    /// How many results a page holds.
-    ///
-    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
-    pub per_page: ::core::option::Option<i64>,
-    /// Which page of results to return, counting from 1.
-    ///
-    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
-    pub page: ::core::option::Option<i64>,
+    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: Option<i64>,
+    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: Option<i64>,
 }
 /// List pending invitations
 ///
@@ -255,26 +221,19 @@ pub fn list_invitations<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     options: &ListInvitationsOptions,
-) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Invitation>>
+) -> ::icr_api::Call<'client, Vec<models::Invitation>>
 where
-    P: super::permissions::MembersRead,
+    P: permissions::MembersRead,
 {
     let request = list_invitations_request(organization_id, options);
-    client
-        .call::<
-            super::permissions::needs::MembersRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::MembersRead, _>(request, rt::Response::json)
 }
 /// The request of [`list_invitations`], and of each page [`list_invitations_pages`] reads.
 fn list_invitations_request(
     organization_id: i64,
     options: &ListInvitationsOptions,
-) -> ::icr_api::__private::Request {
-    ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/organizations/{organizationId}/invitations",
-        )
+) -> rt::Request {
+    rt::Request::new(rt::Method::GET, "/organizations/{organizationId}/invitations")
         .operation("members/listInvitations")
         .path("organizationId", &organization_id)
         .query("perPage", &options.per_page)
@@ -294,16 +253,16 @@ pub fn list_invitations_pages<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     options: &ListInvitationsOptions,
-) -> ::icr_api::Pages<'client, super::models::Invitation>
+) -> ::icr_api::Pages<'client, models::Invitation>
 where
-    P: super::permissions::MembersRead,
+    P: permissions::MembersRead,
 {
     let options = ListInvitationsOptions {
         per_page: options.per_page.or(::core::option::Option::Some(100i64)),
         ..options.clone()
     };
     let request = list_invitations_request(organization_id, &options);
-    client.pages::<super::permissions::needs::MembersRead, _>(request)
+    client.pages::<permissions::needs::MembersRead, _>(request)
 }
 /// Invite someone to the organization
 ///
@@ -314,29 +273,23 @@ where
 /// **Arguments:**
 /// - `organization_id`: The organization's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `members: write`.
 pub fn create_invitation<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
-    body: &super::models::InvitationCreate,
-) -> ::icr_api::Call<'client, super::models::Invitation>
+    body: &models::InvitationCreate,
+) -> ::icr_api::Call<'client, models::Invitation>
 where
-    P: super::permissions::MembersWrite,
+    P: permissions::MembersWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::POST,
+    let request = rt::Request::new(
+            rt::Method::POST,
             "/organizations/{organizationId}/invitations",
         )
         .operation("members/createInvitation")
         .path("organizationId", &organization_id)
         .json(body);
-    client
-        .call::<
-            super::permissions::needs::MembersWrite,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::MembersWrite, _>(request, rt::Response::json)
 }
 /// Cancel an invitation
 ///
@@ -348,8 +301,6 @@ where
 /// - `organization_id`: The organization's id. At least 1.
 /// - `invitation_id`: The invitation's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `members: write`.
 pub fn cancel_invitation<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -357,18 +308,14 @@ pub fn cancel_invitation<'client, P>(
     invitation_id: i64,
 ) -> ::icr_api::Call<'client, ()>
 where
-    P: super::permissions::MembersWrite,
+    P: permissions::MembersWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::DELETE,
+    let request = rt::Request::new(
+            rt::Method::DELETE,
             "/organizations/{organizationId}/invitations/{invitationId}",
         )
         .operation("members/cancelInvitation")
         .path("organizationId", &organization_id)
         .path("invitationId", &invitation_id);
-    client
-        .call::<
-            super::permissions::needs::MembersWrite,
-            _,
-        >(request, ::icr_api::__private::Response::empty)
+    client.call::<permissions::needs::MembersWrite, _>(request, rt::Response::empty)
 }

@@ -6,31 +6,28 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+)]
+#[allow(unused_imports, reason = "a module may not use all of them")]
+use super::{models, permissions};
+use ::icr_api::__private as rt;
 /// Get information about the API
 ///
 /// Returns the API versions the server speaks, where webhook deliveries come from, and the server's SSH key fingerprints. Works with ICR Apps.
 ///
 /// `GET /meta` (operation `meta/getMeta`).
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `metadata: read`.
 pub fn get_meta<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
-) -> ::icr_api::Call<'client, super::models::Meta>
+) -> ::icr_api::Call<'client, models::Meta>
 where
-    P: super::permissions::MetadataRead,
+    P: permissions::MetadataRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/meta",
-        )
-        .operation("meta/getMeta");
-    client
-        .call::<
-            super::permissions::needs::MetadataRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    let request = rt::Request::new(rt::Method::GET, "/meta").operation("meta/getMeta");
+    client.call::<permissions::needs::MetadataRead, _>(request, rt::Response::json)
 }
 /// List API versions
 ///
@@ -38,25 +35,16 @@ where
 ///
 /// `GET /versions` (operation `meta/listVersions`).
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `metadata: read`.
 pub fn list_versions<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
-) -> ::icr_api::Call<'client, ::std::vec::Vec<::icr_api::Date>>
+) -> ::icr_api::Call<'client, Vec<::icr_api::Date>>
 where
-    P: super::permissions::MetadataRead,
+    P: permissions::MetadataRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/versions",
-        )
+    let request = rt::Request::new(rt::Method::GET, "/versions")
         .operation("meta/listVersions");
-    client
-        .call::<
-            super::permissions::needs::MetadataRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::MetadataRead, _>(request, rt::Response::json)
 }
 /// Get a line of design advice
 ///
@@ -64,24 +52,15 @@ where
 ///
 /// `GET /zen` (operation `meta/getZen`).
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `metadata: read`.
 pub fn get_zen<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
-) -> ::icr_api::Call<'client, ::std::string::String>
+) -> ::icr_api::Call<'client, String>
 where
-    P: super::permissions::MetadataRead,
+    P: permissions::MetadataRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/zen",
-        )
+    let request = rt::Request::new(rt::Method::GET, "/zen")
         .operation("meta/getZen")
         .accept("text/plain");
-    client
-        .call::<
-            super::permissions::needs::MetadataRead,
-            _,
-        >(request, ::icr_api::__private::Response::text)
+    client.call::<permissions::needs::MetadataRead, _>(request, rt::Response::text)
 }

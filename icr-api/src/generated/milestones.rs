@@ -6,25 +6,26 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+)]
+#[allow(unused_imports, reason = "a module may not use all of them")]
+use super::{models, permissions};
+use ::icr_api::__private as rt;
 /// The optional parameters of [`list_milestones`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListMilestonesOptions {
     /// The `state` query parameter. One of `open`, `closed`, `all`; default `open` (the server's, when left out).
-    pub state: ::core::option::Option<super::models::ListOrganizationIssuesState>,
+    pub state: Option<models::ListOrganizationIssuesState>,
     /// The `sort` query parameter. One of `dueOn`, `completeness`; default `dueOn` (the server's, when left out).
-    pub sort: ::core::option::Option<super::models::ListMilestonesSort>,
-    /// The order of the results.
-    ///
-    /// The `direction` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
-    pub direction: ::core::option::Option<super::models::Direction>,
-    /// How many results a page holds.
-    ///
-    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
-    pub per_page: ::core::option::Option<i64>,
-    /// Which page of results to return, counting from 1.
-    ///
-    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
-    pub page: ::core::option::Option<i64>,
+    pub sort: Option<models::ListMilestonesSort>,
+    /// The order of the results. The `direction` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
+    pub direction: Option<models::Direction>,
+    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: Option<i64>,
+    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: Option<i64>,
 }
 /// List milestones
 ///
@@ -42,26 +43,19 @@ pub fn list_milestones<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     options: &ListMilestonesOptions,
-) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Milestone>>
+) -> ::icr_api::Call<'client, Vec<models::Milestone>>
 where
-    P: super::permissions::IssuesRead,
+    P: permissions::IssuesRead,
 {
     let request = list_milestones_request(project_id, options);
-    client
-        .call::<
-            super::permissions::needs::IssuesRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::IssuesRead, _>(request, rt::Response::json)
 }
 /// The request of [`list_milestones`], and of each page [`list_milestones_pages`] reads.
 fn list_milestones_request(
     project_id: i64,
     options: &ListMilestonesOptions,
-) -> ::icr_api::__private::Request {
-    ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/projects/{projectId}/milestones",
-        )
+) -> rt::Request {
+    rt::Request::new(rt::Method::GET, "/projects/{projectId}/milestones")
         .operation("milestones/listMilestones")
         .path("projectId", &project_id)
         .query("state", &options.state)
@@ -84,16 +78,16 @@ pub fn list_milestones_pages<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     options: &ListMilestonesOptions,
-) -> ::icr_api::Pages<'client, super::models::Milestone>
+) -> ::icr_api::Pages<'client, models::Milestone>
 where
-    P: super::permissions::IssuesRead,
+    P: permissions::IssuesRead,
 {
     let options = ListMilestonesOptions {
         per_page: options.per_page.or(::core::option::Option::Some(100i64)),
         ..options.clone()
     };
     let request = list_milestones_request(project_id, &options);
-    client.pages::<super::permissions::needs::IssuesRead, _>(request)
+    client.pages::<permissions::needs::IssuesRead, _>(request)
 }
 /// Create a milestone
 ///
@@ -104,29 +98,20 @@ where
 /// **Arguments:**
 /// - `project_id`: The project's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `issues: write`.
 pub fn create_milestone<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
-    body: &super::models::MilestoneCreate,
-) -> ::icr_api::Call<'client, super::models::Milestone>
+    body: &models::MilestoneCreate,
+) -> ::icr_api::Call<'client, models::Milestone>
 where
-    P: super::permissions::IssuesWrite,
+    P: permissions::IssuesWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::POST,
-            "/projects/{projectId}/milestones",
-        )
+    let request = rt::Request::new(rt::Method::POST, "/projects/{projectId}/milestones")
         .operation("milestones/createMilestone")
         .path("projectId", &project_id)
         .json(body);
-    client
-        .call::<
-            super::permissions::needs::IssuesWrite,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::IssuesWrite, _>(request, rt::Response::json)
 }
 /// Get a milestone
 ///
@@ -138,29 +123,23 @@ where
 /// - `project_id`: The project's id. At least 1.
 /// - `milestone_number`: The milestone's number inside its project. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `issues: read`.
 pub fn get_milestone<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     milestone_number: i64,
-) -> ::icr_api::Call<'client, super::models::Milestone>
+) -> ::icr_api::Call<'client, models::Milestone>
 where
-    P: super::permissions::IssuesRead,
+    P: permissions::IssuesRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
+    let request = rt::Request::new(
+            rt::Method::GET,
             "/projects/{projectId}/milestones/{milestoneNumber}",
         )
         .operation("milestones/getMilestone")
         .path("projectId", &project_id)
         .path("milestoneNumber", &milestone_number);
-    client
-        .call::<
-            super::permissions::needs::IssuesRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::IssuesRead, _>(request, rt::Response::json)
 }
 /// Delete a milestone
 ///
@@ -172,8 +151,6 @@ where
 /// - `project_id`: The project's id. At least 1.
 /// - `milestone_number`: The milestone's number inside its project. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `issues: write`.
 pub fn delete_milestone<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -181,20 +158,16 @@ pub fn delete_milestone<'client, P>(
     milestone_number: i64,
 ) -> ::icr_api::Call<'client, ()>
 where
-    P: super::permissions::IssuesWrite,
+    P: permissions::IssuesWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::DELETE,
+    let request = rt::Request::new(
+            rt::Method::DELETE,
             "/projects/{projectId}/milestones/{milestoneNumber}",
         )
         .operation("milestones/deleteMilestone")
         .path("projectId", &project_id)
         .path("milestoneNumber", &milestone_number);
-    client
-        .call::<
-            super::permissions::needs::IssuesWrite,
-            _,
-        >(request, ::icr_api::__private::Response::empty)
+    client.call::<permissions::needs::IssuesWrite, _>(request, rt::Response::empty)
 }
 /// Update a milestone
 ///
@@ -206,29 +179,23 @@ where
 /// - `project_id`: The project's id. At least 1.
 /// - `milestone_number`: The milestone's number inside its project. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `issues: write`.
 pub fn update_milestone<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     milestone_number: i64,
-    body: &super::models::MilestoneUpdate,
-) -> ::icr_api::Call<'client, super::models::Milestone>
+    body: &models::MilestoneUpdate,
+) -> ::icr_api::Call<'client, models::Milestone>
 where
-    P: super::permissions::IssuesWrite,
+    P: permissions::IssuesWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::PATCH,
+    let request = rt::Request::new(
+            rt::Method::PATCH,
             "/projects/{projectId}/milestones/{milestoneNumber}",
         )
         .operation("milestones/updateMilestone")
         .path("projectId", &project_id)
         .path("milestoneNumber", &milestone_number)
         .json(body);
-    client
-        .call::<
-            super::permissions::needs::IssuesWrite,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::IssuesWrite, _>(request, rt::Response::json)
 }

@@ -6,6 +6,13 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+)]
+#[allow(unused_imports, reason = "a module may not use all of them")]
+use super::{models, permissions};
+use ::icr_api::__private as rt;
 /// Get an organization
 ///
 /// Returns an organization's profile and settings. Works with ICR Apps.
@@ -15,27 +22,18 @@
 /// **Arguments:**
 /// - `organization_id`: The organization's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `metadata: read`.
 pub fn get_organization<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
-) -> ::icr_api::Call<'client, super::models::Organization>
+) -> ::icr_api::Call<'client, models::Organization>
 where
-    P: super::permissions::MetadataRead,
+    P: permissions::MetadataRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/organizations/{organizationId}",
-        )
+    let request = rt::Request::new(rt::Method::GET, "/organizations/{organizationId}")
         .operation("organizations/getOrganization")
         .path("organizationId", &organization_id);
-    client
-        .call::<
-            super::permissions::needs::MetadataRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::MetadataRead, _>(request, rt::Response::json)
 }
 /// Update an organization
 ///
@@ -46,49 +44,32 @@ where
 /// **Arguments:**
 /// - `organization_id`: The organization's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `organization: write`.
 pub fn update_organization<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
-    body: &super::models::OrganizationUpdate,
-) -> ::icr_api::Call<'client, super::models::Organization>
+    body: &models::OrganizationUpdate,
+) -> ::icr_api::Call<'client, models::Organization>
 where
-    P: super::permissions::OrganizationWrite,
+    P: permissions::OrganizationWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::PATCH,
-            "/organizations/{organizationId}",
-        )
+    let request = rt::Request::new(rt::Method::PATCH, "/organizations/{organizationId}")
         .operation("organizations/updateOrganization")
         .path("organizationId", &organization_id)
         .json(body);
-    client
-        .call::<
-            super::permissions::needs::OrganizationWrite,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::OrganizationWrite, _>(request, rt::Response::json)
 }
 /// The optional parameters of [`list_audit_log`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListAuditLogOptions {
-    /// Only entries matching this search phrase, e.g. `action:project.create`.
-    ///
-    /// The `phrase` query parameter.
-    pub phrase: ::core::option::Option<::std::string::String>,
-    /// Which sources of events to include.
-    ///
-    /// The `include` query parameter. One of `web`, `api`, `all`; default `all` (the server's, when left out).
-    pub include: ::core::option::Option<super::models::OrganizationsListAuditLogInclude>,
-    /// How many results a page holds.
-    ///
-    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
-    pub per_page: ::core::option::Option<i64>,
-    /// Which page of results to return, counting from 1.
-    ///
-    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
-    pub page: ::core::option::Option<i64>,
+    /// Only entries matching this search phrase, e.g. `action:project.create`. The `phrase` query parameter.
+    pub phrase: Option<String>,
+    /// Which sources of events to include. The `include` query parameter. One of `web`, `api`, `all`; default `all` (the server's, when left out).
+    pub include: Option<models::OrganizationsListAuditLogInclude>,
+    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: Option<i64>,
+    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: Option<i64>,
 }
 /// List the organization's audit log
 ///
@@ -106,26 +87,19 @@ pub fn list_audit_log<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     options: &ListAuditLogOptions,
-) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::AuditLogEntry>>
+) -> ::icr_api::Call<'client, Vec<models::AuditLogEntry>>
 where
-    P: super::permissions::OrganizationAdmin,
+    P: permissions::OrganizationAdmin,
 {
     let request = list_audit_log_request(organization_id, options);
-    client
-        .call::<
-            super::permissions::needs::OrganizationAdmin,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::OrganizationAdmin, _>(request, rt::Response::json)
 }
 /// The request of [`list_audit_log`], and of each page [`list_audit_log_pages`] reads.
 fn list_audit_log_request(
     organization_id: i64,
     options: &ListAuditLogOptions,
-) -> ::icr_api::__private::Request {
-    ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/organizations/{organizationId}/auditLog",
-        )
+) -> rt::Request {
+    rt::Request::new(rt::Method::GET, "/organizations/{organizationId}/auditLog")
         .operation("organizations/listAuditLog")
         .path("organizationId", &organization_id)
         .query("phrase", &options.phrase)
@@ -147,14 +121,14 @@ pub fn list_audit_log_pages<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     options: &ListAuditLogOptions,
-) -> ::icr_api::Pages<'client, super::models::AuditLogEntry>
+) -> ::icr_api::Pages<'client, models::AuditLogEntry>
 where
-    P: super::permissions::OrganizationAdmin,
+    P: permissions::OrganizationAdmin,
 {
     let options = ListAuditLogOptions {
         per_page: options.per_page.or(::core::option::Option::Some(100i64)),
         ..options.clone()
     };
     let request = list_audit_log_request(organization_id, &options);
-    client.pages::<super::permissions::needs::OrganizationAdmin, _>(request)
+    client.pages::<permissions::needs::OrganizationAdmin, _>(request)
 }

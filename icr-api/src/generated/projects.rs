@@ -6,27 +6,26 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+)]
+#[allow(unused_imports, reason = "a module may not use all of them")]
+use super::{models, permissions};
+use ::icr_api::__private as rt;
 /// The optional parameters of [`list_organization_projects`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListOrganizationProjectsOptions {
     /// The `visibility` query parameter. One of `all`, `public`, `private`, `internal`; default `all` (the server's, when left out).
-    pub visibility: ::core::option::Option<
-        super::models::ListOrganizationProjectsVisibility,
-    >,
+    pub visibility: Option<models::ListOrganizationProjectsVisibility>,
     /// The `sort` query parameter. One of `created`, `updated`, `name`; default `created` (the server's, when left out).
-    pub sort: ::core::option::Option<super::models::ListOrganizationProjectsSort>,
-    /// The order of the results.
-    ///
-    /// The `direction` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
-    pub direction: ::core::option::Option<super::models::Direction>,
-    /// How many results a page holds.
-    ///
-    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
-    pub per_page: ::core::option::Option<i64>,
-    /// Which page of results to return, counting from 1.
-    ///
-    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
-    pub page: ::core::option::Option<i64>,
+    pub sort: Option<models::ListOrganizationProjectsSort>,
+    /// The order of the results. The `direction` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
+    pub direction: Option<models::Direction>,
+    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: Option<i64>,
+    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: Option<i64>,
 }
 /// List an organization's projects
 ///
@@ -44,26 +43,19 @@ pub fn list_organization_projects<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     options: &ListOrganizationProjectsOptions,
-) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Project>>
+) -> ::icr_api::Call<'client, Vec<models::Project>>
 where
-    P: super::permissions::ProjectsRead,
+    P: permissions::ProjectsRead,
 {
     let request = list_organization_projects_request(organization_id, options);
-    client
-        .call::<
-            super::permissions::needs::ProjectsRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::ProjectsRead, _>(request, rt::Response::json)
 }
 /// The request of [`list_organization_projects`], and of each page [`list_organization_projects_pages`] reads.
 fn list_organization_projects_request(
     organization_id: i64,
     options: &ListOrganizationProjectsOptions,
-) -> ::icr_api::__private::Request {
-    ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/organizations/{organizationId}/projects",
-        )
+) -> rt::Request {
+    rt::Request::new(rt::Method::GET, "/organizations/{organizationId}/projects")
         .operation("projects/listOrganizationProjects")
         .path("organizationId", &organization_id)
         .query("visibility", &options.visibility)
@@ -86,16 +78,16 @@ pub fn list_organization_projects_pages<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     options: &ListOrganizationProjectsOptions,
-) -> ::icr_api::Pages<'client, super::models::Project>
+) -> ::icr_api::Pages<'client, models::Project>
 where
-    P: super::permissions::ProjectsRead,
+    P: permissions::ProjectsRead,
 {
     let options = ListOrganizationProjectsOptions {
         per_page: options.per_page.or(::core::option::Option::Some(100i64)),
         ..options.clone()
     };
     let request = list_organization_projects_request(organization_id, &options);
-    client.pages::<super::permissions::needs::ProjectsRead, _>(request)
+    client.pages::<permissions::needs::ProjectsRead, _>(request)
 }
 /// Create a project
 ///
@@ -106,29 +98,23 @@ where
 /// **Arguments:**
 /// - `organization_id`: The organization's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `projects: admin`.
 pub fn create_project<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
-    body: &super::models::ProjectCreate,
-) -> ::icr_api::Call<'client, super::models::Project>
+    body: &models::ProjectCreate,
+) -> ::icr_api::Call<'client, models::Project>
 where
-    P: super::permissions::ProjectsAdmin,
+    P: permissions::ProjectsAdmin,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::POST,
+    let request = rt::Request::new(
+            rt::Method::POST,
             "/organizations/{organizationId}/projects",
         )
         .operation("projects/createProject")
         .path("organizationId", &organization_id)
         .json(body);
-    client
-        .call::<
-            super::permissions::needs::ProjectsAdmin,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::ProjectsAdmin, _>(request, rt::Response::json)
 }
 /// Get a project
 ///
@@ -139,27 +125,18 @@ where
 /// **Arguments:**
 /// - `project_id`: The project's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `projects: read`.
 pub fn get_project<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
-) -> ::icr_api::Call<'client, super::models::Project>
+) -> ::icr_api::Call<'client, models::Project>
 where
-    P: super::permissions::ProjectsRead,
+    P: permissions::ProjectsRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/projects/{projectId}",
-        )
+    let request = rt::Request::new(rt::Method::GET, "/projects/{projectId}")
         .operation("projects/getProject")
         .path("projectId", &project_id);
-    client
-        .call::<
-            super::permissions::needs::ProjectsRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::ProjectsRead, _>(request, rt::Response::json)
 }
 /// Delete a project
 ///
@@ -170,27 +147,18 @@ where
 /// **Arguments:**
 /// - `project_id`: The project's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `projects: admin`.
 pub fn delete_project<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
 ) -> ::icr_api::Call<'client, ()>
 where
-    P: super::permissions::ProjectsAdmin,
+    P: permissions::ProjectsAdmin,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::DELETE,
-            "/projects/{projectId}",
-        )
+    let request = rt::Request::new(rt::Method::DELETE, "/projects/{projectId}")
         .operation("projects/deleteProject")
         .path("projectId", &project_id);
-    client
-        .call::<
-            super::permissions::needs::ProjectsAdmin,
-            _,
-        >(request, ::icr_api::__private::Response::empty)
+    client.call::<permissions::needs::ProjectsAdmin, _>(request, rt::Response::empty)
 }
 /// Update a project
 ///
@@ -201,29 +169,20 @@ where
 /// **Arguments:**
 /// - `project_id`: The project's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `projects: write`.
 pub fn update_project<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
-    body: &super::models::ProjectUpdate,
-) -> ::icr_api::Call<'client, super::models::Project>
+    body: &models::ProjectUpdate,
+) -> ::icr_api::Call<'client, models::Project>
 where
-    P: super::permissions::ProjectsWrite,
+    P: permissions::ProjectsWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::PATCH,
-            "/projects/{projectId}",
-        )
+    let request = rt::Request::new(rt::Method::PATCH, "/projects/{projectId}")
         .operation("projects/updateProject")
         .path("projectId", &project_id)
         .json(body);
-    client
-        .call::<
-            super::permissions::needs::ProjectsWrite,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::ProjectsWrite, _>(request, rt::Response::json)
 }
 /// List a project's topics
 ///
@@ -234,27 +193,18 @@ where
 /// **Arguments:**
 /// - `project_id`: The project's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `projects: read`.
 pub fn list_topics<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
-) -> ::icr_api::Call<'client, super::models::ProjectTopics>
+) -> ::icr_api::Call<'client, models::ProjectTopics>
 where
-    P: super::permissions::ProjectsRead,
+    P: permissions::ProjectsRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/projects/{projectId}/topics",
-        )
+    let request = rt::Request::new(rt::Method::GET, "/projects/{projectId}/topics")
         .operation("projects/listTopics")
         .path("projectId", &project_id);
-    client
-        .call::<
-            super::permissions::needs::ProjectsRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::ProjectsRead, _>(request, rt::Response::json)
 }
 /// Replace a project's topics
 ///
@@ -265,29 +215,20 @@ where
 /// **Arguments:**
 /// - `project_id`: The project's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `projects: write`.
 pub fn replace_topics<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
-    body: &super::models::ProjectTopics,
-) -> ::icr_api::Call<'client, super::models::ProjectTopics>
+    body: &models::ProjectTopics,
+) -> ::icr_api::Call<'client, models::ProjectTopics>
 where
-    P: super::permissions::ProjectsWrite,
+    P: permissions::ProjectsWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::PUT,
-            "/projects/{projectId}/topics",
-        )
+    let request = rt::Request::new(rt::Method::PUT, "/projects/{projectId}/topics")
         .operation("projects/replaceTopics")
         .path("projectId", &project_id)
         .json(body);
-    client
-        .call::<
-            super::permissions::needs::ProjectsWrite,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::ProjectsWrite, _>(request, rt::Response::json)
 }
 /// List a project's languages
 ///
@@ -298,45 +239,32 @@ where
 /// **Arguments:**
 /// - `project_id`: The project's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `projects: read`.
 pub fn list_languages<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
-) -> ::icr_api::Call<'client, super::models::ProjectLanguages>
+) -> ::icr_api::Call<'client, models::ProjectLanguages>
 where
-    P: super::permissions::ProjectsRead,
+    P: permissions::ProjectsRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/projects/{projectId}/languages",
-        )
+    let request = rt::Request::new(rt::Method::GET, "/projects/{projectId}/languages")
         .operation("projects/listLanguages")
         .path("projectId", &project_id);
-    client
-        .call::<
-            super::permissions::needs::ProjectsRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::ProjectsRead, _>(request, rt::Response::json)
 }
 /// The optional parameters of [`list_contributors`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListContributorsOptions {
-    /// How many results a page holds.
-    ///
-    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
-    pub per_page: ::core::option::Option<i64>,
-    /// Which page of results to return, counting from 1.
-    ///
-    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
-    pub page: ::core::option::Option<i64>,
+    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: Option<i64>,
+    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: Option<i64>,
 }
 /// The success answers of [`list_contributors`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum ListContributorsResponse {
     /// Status 200.
-    Ok(::std::vec::Vec<super::models::Contributor>),
+    Ok(Vec<models::Contributor>),
     /// Status 204.
     NoContent,
 }
@@ -358,12 +286,12 @@ pub fn list_contributors<'client, P>(
     options: &ListContributorsOptions,
 ) -> ::icr_api::Call<'client, ListContributorsResponse>
 where
-    P: super::permissions::ProjectsRead,
+    P: permissions::ProjectsRead,
 {
     let request = list_contributors_request(project_id, options);
     client
         .call::<
-            super::permissions::needs::ProjectsRead,
+            permissions::needs::ProjectsRead,
             _,
         >(
             request,
@@ -378,11 +306,8 @@ where
 fn list_contributors_request(
     project_id: i64,
     options: &ListContributorsOptions,
-) -> ::icr_api::__private::Request {
-    ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/projects/{projectId}/contributors",
-        )
+) -> rt::Request {
+    rt::Request::new(rt::Method::GET, "/projects/{projectId}/contributors")
         .operation("projects/listContributors")
         .path("projectId", &project_id)
         .query("perPage", &options.per_page)
@@ -402,24 +327,24 @@ pub fn list_contributors_pages<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     options: &ListContributorsOptions,
-) -> ::icr_api::Pages<'client, super::models::Contributor>
+) -> ::icr_api::Pages<'client, models::Contributor>
 where
-    P: super::permissions::ProjectsRead,
+    P: permissions::ProjectsRead,
 {
     let options = ListContributorsOptions {
         per_page: options.per_page.or(::core::option::Option::Some(100i64)),
         ..options.clone()
     };
     let request = list_contributors_request(project_id, &options);
-    client.pages::<super::permissions::needs::ProjectsRead, _>(request)
+    client.pages::<permissions::needs::ProjectsRead, _>(request)
 }
 /// The success answers of [`get_readme`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum GetReadmeResponse {
     /// Status 200, `application/json`.
-    OkJson(super::models::ProjectReadme),
+    OkJson(models::ProjectReadme),
     /// Status 200, `text/markdown`.
-    OkMarkdown(::std::string::String),
+    OkMarkdown(String),
 }
 /// Get a project's readme
 ///
@@ -430,26 +355,21 @@ pub enum GetReadmeResponse {
 /// **Arguments:**
 /// - `project_id`: The project's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `contents: read`.
 pub fn get_readme<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
 ) -> ::icr_api::Call<'client, GetReadmeResponse>
 where
-    P: super::permissions::ContentsRead,
+    P: permissions::ContentsRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/projects/{projectId}/readme",
-        )
+    let request = rt::Request::new(rt::Method::GET, "/projects/{projectId}/readme")
         .operation("projects/getReadme")
         .path("projectId", &project_id)
         .accept("application/json, text/markdown");
     client
         .call::<
-            super::permissions::needs::ContentsRead,
+            permissions::needs::ContentsRead,
             _,
         >(
             request,
@@ -473,32 +393,27 @@ where
 /// **Arguments:**
 /// - `project_id`: The project's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `projects: read and contents: read`.
 pub fn create_export<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
-    body: ::core::option::Option<&super::models::ProjectExportRequest>,
-) -> ::icr_api::Call<'client, super::models::ProjectExport>
+    body: Option<&models::ProjectExportRequest>,
+) -> ::icr_api::Call<'client, models::ProjectExport>
 where
-    P: super::permissions::ContentsRead + super::permissions::ProjectsRead,
+    P: permissions::ContentsRead + permissions::ProjectsRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::POST,
-            "/projects/{projectId}/exports",
-        )
+    let request = rt::Request::new(rt::Method::POST, "/projects/{projectId}/exports")
         .operation("projects/createExport")
         .path("projectId", &project_id)
-        .optional(body, ::icr_api::__private::Request::json);
+        .optional(body, rt::Request::json);
     client
         .call::<
             ::icr_api::grants::And<
-                super::permissions::needs::ContentsRead,
-                super::permissions::needs::ProjectsRead,
+                permissions::needs::ContentsRead,
+                permissions::needs::ProjectsRead,
             >,
             _,
-        >(request, ::icr_api::__private::Response::json)
+        >(request, rt::Response::json)
 }
 /// Get an export
 ///
@@ -510,19 +425,17 @@ where
 /// - `project_id`: The project's id. At least 1.
 /// - `export_id`: The export's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `projects: read and contents: read`.
 pub fn get_export<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     export_id: i64,
-) -> ::icr_api::Call<'client, super::models::ProjectExport>
+) -> ::icr_api::Call<'client, models::ProjectExport>
 where
-    P: super::permissions::ContentsRead + super::permissions::ProjectsRead,
+    P: permissions::ContentsRead + permissions::ProjectsRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
+    let request = rt::Request::new(
+            rt::Method::GET,
             "/projects/{projectId}/exports/{exportId}",
         )
         .operation("projects/getExport")
@@ -531,11 +444,11 @@ where
     client
         .call::<
             ::icr_api::grants::And<
-                super::permissions::needs::ContentsRead,
-                super::permissions::needs::ProjectsRead,
+                permissions::needs::ContentsRead,
+                permissions::needs::ProjectsRead,
             >,
             _,
-        >(request, ::icr_api::__private::Response::json)
+        >(request, rt::Response::json)
 }
 /// The success answers of [`download_export_archive`].
 #[derive(Clone, Debug, PartialEq)]
@@ -543,7 +456,7 @@ pub enum DownloadExportArchiveResponse {
     /// Status 200.
     Ok(::icr_api::Bytes),
     /// Status 202.
-    Accepted(super::models::ProjectExport),
+    Accepted(models::ProjectExport),
 }
 /// Download an export's archive
 ///
@@ -555,8 +468,6 @@ pub enum DownloadExportArchiveResponse {
 /// - `project_id`: The project's id. At least 1.
 /// - `export_id`: The export's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `projects: read and contents: read`.
 pub fn download_export_archive<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -564,10 +475,10 @@ pub fn download_export_archive<'client, P>(
     export_id: i64,
 ) -> ::icr_api::Call<'client, DownloadExportArchiveResponse>
 where
-    P: super::permissions::ContentsRead + super::permissions::ProjectsRead,
+    P: permissions::ContentsRead + permissions::ProjectsRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
+    let request = rt::Request::new(
+            rt::Method::GET,
             "/projects/{projectId}/exports/{exportId}/archive",
         )
         .operation("projects/downloadExportArchive")
@@ -577,8 +488,8 @@ where
     client
         .call::<
             ::icr_api::grants::And<
-                super::permissions::needs::ContentsRead,
-                super::permissions::needs::ProjectsRead,
+                permissions::needs::ContentsRead,
+                permissions::needs::ProjectsRead,
             >,
             _,
         >(
@@ -599,27 +510,18 @@ where
 /// **Arguments:**
 /// - `project_id`: The project's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `projects: admin`.
 pub fn transfer_project<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
-    body: &super::models::ProjectTransfer,
-) -> ::icr_api::Call<'client, super::models::Project>
+    body: &models::ProjectTransfer,
+) -> ::icr_api::Call<'client, models::Project>
 where
-    P: super::permissions::ProjectsAdmin,
+    P: permissions::ProjectsAdmin,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::POST,
-            "/projects/{projectId}/transfer",
-        )
+    let request = rt::Request::new(rt::Method::POST, "/projects/{projectId}/transfer")
         .operation("projects/transferProject")
         .path("projectId", &project_id)
         .json(body);
-    client
-        .call::<
-            super::permissions::needs::ProjectsAdmin,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::ProjectsAdmin, _>(request, rt::Response::json)
 }

@@ -6,29 +6,27 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+)]
+#[allow(unused_imports, reason = "a module may not use all of them")]
+use super::{models, permissions};
+use ::icr_api::__private as rt;
 /// Get the caller's rate limit
 ///
 /// Returns how many requests the caller has left in each group of endpoints. Asking does not count against the limit. Works with ICR Apps.
 ///
 /// `GET /rateLimit` (operation `rateLimit/getRateLimit`).
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `metadata: read`.
 pub fn get_rate_limit<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
-) -> ::icr_api::Call<'client, super::models::RateLimitOverview>
+) -> ::icr_api::Call<'client, models::RateLimitOverview>
 where
-    P: super::permissions::MetadataRead,
+    P: permissions::MetadataRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/rateLimit",
-        )
+    let request = rt::Request::new(rt::Method::GET, "/rateLimit")
         .operation("rateLimit/getRateLimit");
-    client
-        .call::<
-            super::permissions::needs::MetadataRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::MetadataRead, _>(request, rt::Response::json)
 }

@@ -6,25 +6,24 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+)]
+#[allow(unused_imports, reason = "a module may not use all of them")]
+use super::{models, permissions};
+use ::icr_api::__private as rt;
 /// The optional parameters of [`search_projects`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SearchProjectsOptions {
-    /// Sort by this field instead of by best match.
-    ///
-    /// The `sort` query parameter. One of `updated`, `openIssues`.
-    pub sort: ::core::option::Option<super::models::SearchProjectsSort>,
-    /// The order of the results by the `sort` field.
-    ///
-    /// The `order` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
-    pub order: ::core::option::Option<super::models::Direction>,
-    /// How many results a page holds.
-    ///
-    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
-    pub per_page: ::core::option::Option<i64>,
-    /// Which page of results to return, counting from 1.
-    ///
-    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
-    pub page: ::core::option::Option<i64>,
+    /// Sort by this field instead of by best match. The `sort` query parameter. One of `updated`, `openIssues`.
+    pub sort: Option<models::SearchProjectsSort>,
+    /// The order of the results by the `sort` field. The `order` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
+    pub order: Option<models::Direction>,
+    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: Option<i64>,
+    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: Option<i64>,
 }
 /// Search projects
 ///
@@ -42,43 +41,30 @@ pub fn search_projects<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     q: &str,
     options: &SearchProjectsOptions,
-) -> ::icr_api::Call<'client, super::models::ProjectSearchResults>
+) -> ::icr_api::Call<'client, models::ProjectSearchResults>
 where
-    P: super::permissions::MetadataRead,
+    P: permissions::MetadataRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/search/projects",
-        )
+    let request = rt::Request::new(rt::Method::GET, "/search/projects")
         .operation("search/searchProjects")
         .query("q", &q)
         .query("sort", &options.sort)
         .query("order", &options.order)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    client
-        .call::<
-            super::permissions::needs::MetadataRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::MetadataRead, _>(request, rt::Response::json)
 }
 /// The optional parameters of [`search_issues`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SearchIssuesOptions {
     /// The `sort` query parameter. One of `created`, `updated`, `comments`.
-    pub sort: ::core::option::Option<super::models::ListProjectIssuesSort>,
-    /// The order of the results by the `sort` field.
-    ///
-    /// The `order` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
-    pub order: ::core::option::Option<super::models::Direction>,
-    /// How many results a page holds.
-    ///
-    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
-    pub per_page: ::core::option::Option<i64>,
-    /// Which page of results to return, counting from 1.
-    ///
-    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
-    pub page: ::core::option::Option<i64>,
+    pub sort: Option<models::ListProjectIssuesSort>,
+    /// The order of the results by the `sort` field. The `order` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
+    pub order: Option<models::Direction>,
+    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: Option<i64>,
+    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: Option<i64>,
 }
 /// Search issues
 ///
@@ -96,41 +82,28 @@ pub fn search_issues<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     q: &str,
     options: &SearchIssuesOptions,
-) -> ::icr_api::Call<'client, super::models::IssueSearchResults>
+) -> ::icr_api::Call<'client, models::IssueSearchResults>
 where
-    P: super::permissions::IssuesRead,
+    P: permissions::IssuesRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/search/issues",
-        )
+    let request = rt::Request::new(rt::Method::GET, "/search/issues")
         .operation("search/searchIssues")
         .query("q", &q)
         .query("sort", &options.sort)
         .query("order", &options.order)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    client
-        .call::<
-            super::permissions::needs::IssuesRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::IssuesRead, _>(request, rt::Response::json)
 }
 /// The optional parameters of [`search_users`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SearchUsersOptions {
-    /// The order of the results by the `sort` field.
-    ///
-    /// The `order` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
-    pub order: ::core::option::Option<super::models::Direction>,
-    /// How many results a page holds.
-    ///
-    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
-    pub per_page: ::core::option::Option<i64>,
-    /// Which page of results to return, counting from 1.
-    ///
-    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
-    pub page: ::core::option::Option<i64>,
+    /// The order of the results by the `sort` field. The `order` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
+    pub order: Option<models::Direction>,
+    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: Option<i64>,
+    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: Option<i64>,
 }
 /// Search users
 ///
@@ -148,40 +121,27 @@ pub fn search_users<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     q: &str,
     options: &SearchUsersOptions,
-) -> ::icr_api::Call<'client, super::models::UserSearchResults>
+) -> ::icr_api::Call<'client, models::UserSearchResults>
 where
-    P: super::permissions::MetadataRead,
+    P: permissions::MetadataRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/search/users",
-        )
+    let request = rt::Request::new(rt::Method::GET, "/search/users")
         .operation("search/searchUsers")
         .query("q", &q)
         .query("order", &options.order)
         .query("perPage", &options.per_page)
         .query("page", &options.page);
-    client
-        .call::<
-            super::permissions::needs::MetadataRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::MetadataRead, _>(request, rt::Response::json)
 }
 /// The optional parameters of [`search_labels`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SearchLabelsOptions {
-    /// The order of the results by the `sort` field.
-    ///
-    /// The `order` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
-    pub order: ::core::option::Option<super::models::Direction>,
-    /// How many results a page holds.
-    ///
-    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
-    pub per_page: ::core::option::Option<i64>,
-    /// Which page of results to return, counting from 1.
-    ///
-    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
-    pub page: ::core::option::Option<i64>,
+    /// The order of the results by the `sort` field. The `order` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
+    pub order: Option<models::Direction>,
+    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: Option<i64>,
+    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: Option<i64>,
 }
 /// Search a project's labels
 ///
@@ -200,14 +160,11 @@ pub fn search_labels<'client, P>(
     project_id: i64,
     q: &str,
     options: &SearchLabelsOptions,
-) -> ::icr_api::Call<'client, super::models::LabelSearchResults>
+) -> ::icr_api::Call<'client, models::LabelSearchResults>
 where
-    P: super::permissions::IssuesReadOrProjectsRead,
+    P: permissions::IssuesReadOrProjectsRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/search/labels",
-        )
+    let request = rt::Request::new(rt::Method::GET, "/search/labels")
         .operation("search/searchLabels")
         .query("projectId", &project_id)
         .query("q", &q)
@@ -216,7 +173,7 @@ where
         .query("page", &options.page);
     client
         .call::<
-            super::permissions::needs::IssuesReadOrProjectsRead,
+            permissions::needs::IssuesReadOrProjectsRead,
             _,
-        >(request, ::icr_api::__private::Response::json)
+        >(request, rt::Response::json)
 }

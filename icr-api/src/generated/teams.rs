@@ -6,17 +6,20 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+)]
+#[allow(unused_imports, reason = "a module may not use all of them")]
+use super::{models, permissions};
+use ::icr_api::__private as rt;
 /// The optional parameters of [`list_teams`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListTeamsOptions {
-    /// How many results a page holds.
-    ///
-    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
-    pub per_page: ::core::option::Option<i64>,
-    /// Which page of results to return, counting from 1.
-    ///
-    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
-    pub page: ::core::option::Option<i64>,
+    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: Option<i64>,
+    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: Option<i64>,
 }
 /// List teams
 ///
@@ -34,26 +37,16 @@ pub fn list_teams<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     options: &ListTeamsOptions,
-) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Team>>
+) -> ::icr_api::Call<'client, Vec<models::Team>>
 where
-    P: super::permissions::MembersRead,
+    P: permissions::MembersRead,
 {
     let request = list_teams_request(organization_id, options);
-    client
-        .call::<
-            super::permissions::needs::MembersRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::MembersRead, _>(request, rt::Response::json)
 }
 /// The request of [`list_teams`], and of each page [`list_teams_pages`] reads.
-fn list_teams_request(
-    organization_id: i64,
-    options: &ListTeamsOptions,
-) -> ::icr_api::__private::Request {
-    ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/organizations/{organizationId}/teams",
-        )
+fn list_teams_request(organization_id: i64, options: &ListTeamsOptions) -> rt::Request {
+    rt::Request::new(rt::Method::GET, "/organizations/{organizationId}/teams")
         .operation("teams/listTeams")
         .path("organizationId", &organization_id)
         .query("perPage", &options.per_page)
@@ -73,16 +66,16 @@ pub fn list_teams_pages<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     options: &ListTeamsOptions,
-) -> ::icr_api::Pages<'client, super::models::Team>
+) -> ::icr_api::Pages<'client, models::Team>
 where
-    P: super::permissions::MembersRead,
+    P: permissions::MembersRead,
 {
     let options = ListTeamsOptions {
         per_page: options.per_page.or(::core::option::Option::Some(100i64)),
         ..options.clone()
     };
     let request = list_teams_request(organization_id, &options);
-    client.pages::<super::permissions::needs::MembersRead, _>(request)
+    client.pages::<permissions::needs::MembersRead, _>(request)
 }
 /// Create a team
 ///
@@ -93,29 +86,23 @@ where
 /// **Arguments:**
 /// - `organization_id`: The organization's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `members: write`.
 pub fn create_team<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
-    body: &super::models::TeamCreate,
-) -> ::icr_api::Call<'client, super::models::Team>
+    body: &models::TeamCreate,
+) -> ::icr_api::Call<'client, models::Team>
 where
-    P: super::permissions::MembersWrite,
+    P: permissions::MembersWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::POST,
+    let request = rt::Request::new(
+            rt::Method::POST,
             "/organizations/{organizationId}/teams",
         )
         .operation("teams/createTeam")
         .path("organizationId", &organization_id)
         .json(body);
-    client
-        .call::<
-            super::permissions::needs::MembersWrite,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::MembersWrite, _>(request, rt::Response::json)
 }
 /// Get a team by its slug
 ///
@@ -127,30 +114,24 @@ where
 /// - `organization_id`: The organization's id. At least 1.
 /// - `team_slug`: The team's slug, unique inside its organization.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `members: read`.
 #[deprecated(note = "the API description deprecates this operation")]
 pub fn get_team_by_slug<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     team_slug: &str,
-) -> ::icr_api::Call<'client, super::models::Team>
+) -> ::icr_api::Call<'client, models::Team>
 where
-    P: super::permissions::MembersRead,
+    P: permissions::MembersRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
+    let request = rt::Request::new(
+            rt::Method::GET,
             "/organizations/{organizationId}/teams/{teamSlug}",
         )
         .operation("teams/getTeamBySlug")
         .path("organizationId", &organization_id)
         .path("teamSlug", &team_slug);
-    client
-        .call::<
-            super::permissions::needs::MembersRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::MembersRead, _>(request, rt::Response::json)
 }
 /// Get a team
 ///
@@ -161,27 +142,18 @@ where
 /// **Arguments:**
 /// - `team_id`: The team's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `members: read`.
 pub fn get_team<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     team_id: i64,
-) -> ::icr_api::Call<'client, super::models::Team>
+) -> ::icr_api::Call<'client, models::Team>
 where
-    P: super::permissions::MembersRead,
+    P: permissions::MembersRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/teams/{teamId}",
-        )
+    let request = rt::Request::new(rt::Method::GET, "/teams/{teamId}")
         .operation("teams/getTeam")
         .path("teamId", &team_id);
-    client
-        .call::<
-            super::permissions::needs::MembersRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::MembersRead, _>(request, rt::Response::json)
 }
 /// Delete a team
 ///
@@ -192,27 +164,18 @@ where
 /// **Arguments:**
 /// - `team_id`: The team's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `members: write`.
 pub fn delete_team<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     team_id: i64,
 ) -> ::icr_api::Call<'client, ()>
 where
-    P: super::permissions::MembersWrite,
+    P: permissions::MembersWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::DELETE,
-            "/teams/{teamId}",
-        )
+    let request = rt::Request::new(rt::Method::DELETE, "/teams/{teamId}")
         .operation("teams/deleteTeam")
         .path("teamId", &team_id);
-    client
-        .call::<
-            super::permissions::needs::MembersWrite,
-            _,
-        >(request, ::icr_api::__private::Response::empty)
+    client.call::<permissions::needs::MembersWrite, _>(request, rt::Response::empty)
 }
 /// Update a team
 ///
@@ -223,47 +186,32 @@ where
 /// **Arguments:**
 /// - `team_id`: The team's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `members: write`.
 pub fn update_team<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     team_id: i64,
-    body: &super::models::TeamUpdate,
-) -> ::icr_api::Call<'client, super::models::Team>
+    body: &models::TeamUpdate,
+) -> ::icr_api::Call<'client, models::Team>
 where
-    P: super::permissions::MembersWrite,
+    P: permissions::MembersWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::PATCH,
-            "/teams/{teamId}",
-        )
+    let request = rt::Request::new(rt::Method::PATCH, "/teams/{teamId}")
         .operation("teams/updateTeam")
         .path("teamId", &team_id)
         .json(body);
-    client
-        .call::<
-            super::permissions::needs::MembersWrite,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::MembersWrite, _>(request, rt::Response::json)
 }
 /// The optional parameters of [`list_team_members`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListTeamMembersOptions {
     /// The `role` query parameter. One of `member`, `maintainer`, `all`; default `all` (the server's, when left out).
-    pub role: ::core::option::Option<super::models::ListTeamMembersRole>,
-    /// Also list the members of child teams.
-    ///
-    /// The `nested` query parameter. Default `false` (the server's, when left out).
-    pub nested: ::core::option::Option<bool>,
-    /// How many results a page holds.
-    ///
-    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
-    pub per_page: ::core::option::Option<i64>,
-    /// Which page of results to return, counting from 1.
-    ///
-    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
-    pub page: ::core::option::Option<i64>,
+    pub role: Option<models::ListTeamMembersRole>,
+    /// Also list the members of child teams. The `nested` query parameter. Default `false` (the server's, when left out).
+    pub nested: Option<bool>,
+    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: Option<i64>,
+    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: Option<i64>,
 }
 /// List team members
 ///
@@ -281,26 +229,19 @@ pub fn list_team_members<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     team_id: i64,
     options: &ListTeamMembersOptions,
-) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::SimpleUser>>
+) -> ::icr_api::Call<'client, Vec<models::SimpleUser>>
 where
-    P: super::permissions::MembersRead,
+    P: permissions::MembersRead,
 {
     let request = list_team_members_request(team_id, options);
-    client
-        .call::<
-            super::permissions::needs::MembersRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::MembersRead, _>(request, rt::Response::json)
 }
 /// The request of [`list_team_members`], and of each page [`list_team_members_pages`] reads.
 fn list_team_members_request(
     team_id: i64,
     options: &ListTeamMembersOptions,
-) -> ::icr_api::__private::Request {
-    ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/teams/{teamId}/members",
-        )
+) -> rt::Request {
+    rt::Request::new(rt::Method::GET, "/teams/{teamId}/members")
         .operation("teams/listTeamMembers")
         .path("teamId", &team_id)
         .query("role", &options.role)
@@ -322,16 +263,16 @@ pub fn list_team_members_pages<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     team_id: i64,
     options: &ListTeamMembersOptions,
-) -> ::icr_api::Pages<'client, super::models::SimpleUser>
+) -> ::icr_api::Pages<'client, models::SimpleUser>
 where
-    P: super::permissions::MembersRead,
+    P: permissions::MembersRead,
 {
     let options = ListTeamMembersOptions {
         per_page: options.per_page.or(::core::option::Option::Some(100i64)),
         ..options.clone()
     };
     let request = list_team_members_request(team_id, &options);
-    client.pages::<super::permissions::needs::MembersRead, _>(request)
+    client.pages::<permissions::needs::MembersRead, _>(request)
 }
 /// Add a user to a team or change their role
 ///
@@ -343,31 +284,25 @@ where
 /// - `team_id`: The team's id. At least 1.
 /// - `username`: The user's login.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `members: write`.
 pub fn set_team_membership<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     team_id: i64,
     username: &str,
-    body: ::core::option::Option<&super::models::TeamMembershipUpdate>,
-) -> ::icr_api::Call<'client, super::models::TeamMembership>
+    body: Option<&models::TeamMembershipUpdate>,
+) -> ::icr_api::Call<'client, models::TeamMembership>
 where
-    P: super::permissions::MembersWrite,
+    P: permissions::MembersWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::PUT,
+    let request = rt::Request::new(
+            rt::Method::PUT,
             "/teams/{teamId}/memberships/{username}",
         )
         .operation("teams/setTeamMembership")
         .path("teamId", &team_id)
         .path("username", &username)
-        .optional(body, ::icr_api::__private::Request::json);
-    client
-        .call::<
-            super::permissions::needs::MembersWrite,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+        .optional(body, rt::Request::json);
+    client.call::<permissions::needs::MembersWrite, _>(request, rt::Response::json)
 }
 /// Remove a user from a team
 ///
@@ -379,8 +314,6 @@ where
 /// - `team_id`: The team's id. At least 1.
 /// - `username`: The user's login.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `members: write`.
 pub fn remove_team_membership<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -388,32 +321,24 @@ pub fn remove_team_membership<'client, P>(
     username: &str,
 ) -> ::icr_api::Call<'client, ()>
 where
-    P: super::permissions::MembersWrite,
+    P: permissions::MembersWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::DELETE,
+    let request = rt::Request::new(
+            rt::Method::DELETE,
             "/teams/{teamId}/memberships/{username}",
         )
         .operation("teams/removeTeamMembership")
         .path("teamId", &team_id)
         .path("username", &username);
-    client
-        .call::<
-            super::permissions::needs::MembersWrite,
-            _,
-        >(request, ::icr_api::__private::Response::empty)
+    client.call::<permissions::needs::MembersWrite, _>(request, rt::Response::empty)
 }
 /// The optional parameters of [`list_team_projects`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListTeamProjectsOptions {
-    /// How many results a page holds.
-    ///
-    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
-    pub per_page: ::core::option::Option<i64>,
-    /// Which page of results to return, counting from 1.
-    ///
-    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
-    pub page: ::core::option::Option<i64>,
+    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: Option<i64>,
+    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: Option<i64>,
 }
 /// List a team's projects
 ///
@@ -431,29 +356,26 @@ pub fn list_team_projects<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     team_id: i64,
     options: &ListTeamProjectsOptions,
-) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Project>>
+) -> ::icr_api::Call<'client, Vec<models::Project>>
 where
-    P: super::permissions::MembersRead + super::permissions::ProjectsRead,
+    P: permissions::MembersRead + permissions::ProjectsRead,
 {
     let request = list_team_projects_request(team_id, options);
     client
         .call::<
             ::icr_api::grants::And<
-                super::permissions::needs::MembersRead,
-                super::permissions::needs::ProjectsRead,
+                permissions::needs::MembersRead,
+                permissions::needs::ProjectsRead,
             >,
             _,
-        >(request, ::icr_api::__private::Response::json)
+        >(request, rt::Response::json)
 }
 /// The request of [`list_team_projects`], and of each page [`list_team_projects_pages`] reads.
 fn list_team_projects_request(
     team_id: i64,
     options: &ListTeamProjectsOptions,
-) -> ::icr_api::__private::Request {
-    ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/teams/{teamId}/projects",
-        )
+) -> rt::Request {
+    rt::Request::new(rt::Method::GET, "/teams/{teamId}/projects")
         .operation("teams/listTeamProjects")
         .path("teamId", &team_id)
         .query("perPage", &options.per_page)
@@ -473,9 +395,9 @@ pub fn list_team_projects_pages<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     team_id: i64,
     options: &ListTeamProjectsOptions,
-) -> ::icr_api::Pages<'client, super::models::Project>
+) -> ::icr_api::Pages<'client, models::Project>
 where
-    P: super::permissions::MembersRead + super::permissions::ProjectsRead,
+    P: permissions::MembersRead + permissions::ProjectsRead,
 {
     let options = ListTeamProjectsOptions {
         per_page: options.per_page.or(::core::option::Option::Some(100i64)),
@@ -485,8 +407,8 @@ where
     client
         .pages::<
             ::icr_api::grants::And<
-                super::permissions::needs::MembersRead,
-                super::permissions::needs::ProjectsRead,
+                permissions::needs::MembersRead,
+                permissions::needs::ProjectsRead,
             >,
             _,
         >(request)
@@ -501,34 +423,32 @@ where
 /// - `team_id`: The team's id. At least 1.
 /// - `project_id`: The project's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `members: write and projects: admin`.
 pub fn add_team_project<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     team_id: i64,
     project_id: i64,
-    body: ::core::option::Option<&super::models::TeamProjectGrant>,
+    body: Option<&models::TeamProjectGrant>,
 ) -> ::icr_api::Call<'client, ()>
 where
-    P: super::permissions::MembersWrite + super::permissions::ProjectsAdmin,
+    P: permissions::MembersWrite + permissions::ProjectsAdmin,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::PUT,
+    let request = rt::Request::new(
+            rt::Method::PUT,
             "/teams/{teamId}/projects/{projectId}",
         )
         .operation("teams/addTeamProject")
         .path("teamId", &team_id)
         .path("projectId", &project_id)
-        .optional(body, ::icr_api::__private::Request::json);
+        .optional(body, rt::Request::json);
     client
         .call::<
             ::icr_api::grants::And<
-                super::permissions::needs::MembersWrite,
-                super::permissions::needs::ProjectsAdmin,
+                permissions::needs::MembersWrite,
+                permissions::needs::ProjectsAdmin,
             >,
             _,
-        >(request, ::icr_api::__private::Response::empty)
+        >(request, rt::Response::empty)
 }
 /// Take a project away from a team
 ///
@@ -540,8 +460,6 @@ where
 /// - `team_id`: The team's id. At least 1.
 /// - `project_id`: The project's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `members: write and projects: admin`.
 pub fn remove_team_project<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -549,10 +467,10 @@ pub fn remove_team_project<'client, P>(
     project_id: i64,
 ) -> ::icr_api::Call<'client, ()>
 where
-    P: super::permissions::MembersWrite + super::permissions::ProjectsAdmin,
+    P: permissions::MembersWrite + permissions::ProjectsAdmin,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::DELETE,
+    let request = rt::Request::new(
+            rt::Method::DELETE,
             "/teams/{teamId}/projects/{projectId}",
         )
         .operation("teams/removeTeamProject")
@@ -561,9 +479,9 @@ where
     client
         .call::<
             ::icr_api::grants::And<
-                super::permissions::needs::MembersWrite,
-                super::permissions::needs::ProjectsAdmin,
+                permissions::needs::MembersWrite,
+                permissions::needs::ProjectsAdmin,
             >,
             _,
-        >(request, ::icr_api::__private::Response::empty)
+        >(request, rt::Response::empty)
 }

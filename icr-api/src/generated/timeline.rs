@@ -6,17 +6,20 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+)]
+#[allow(unused_imports, reason = "a module may not use all of them")]
+use super::{models, permissions};
+use ::icr_api::__private as rt;
 /// The optional parameters of [`list_issue_timeline`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListIssueTimelineOptions {
-    /// How many results a page holds.
-    ///
-    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
-    pub per_page: ::core::option::Option<i64>,
-    /// Which page of results to return, counting from 1.
-    ///
-    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
-    pub page: ::core::option::Option<i64>,
+    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: Option<i64>,
+    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: Option<i64>,
 }
 /// List an issue's timeline
 ///
@@ -36,25 +39,21 @@ pub fn list_issue_timeline<'client, P>(
     project_id: i64,
     issue_number: i64,
     options: &ListIssueTimelineOptions,
-) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::TimelineEvent>>
+) -> ::icr_api::Call<'client, Vec<models::TimelineEvent>>
 where
-    P: super::permissions::IssuesRead,
+    P: permissions::IssuesRead,
 {
     let request = list_issue_timeline_request(project_id, issue_number, options);
-    client
-        .call::<
-            super::permissions::needs::IssuesRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::IssuesRead, _>(request, rt::Response::json)
 }
 /// The request of [`list_issue_timeline`], and of each page [`list_issue_timeline_pages`] reads.
 fn list_issue_timeline_request(
     project_id: i64,
     issue_number: i64,
     options: &ListIssueTimelineOptions,
-) -> ::icr_api::__private::Request {
-    ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
+) -> rt::Request {
+    rt::Request::new(
+            rt::Method::GET,
             "/projects/{projectId}/issues/{issueNumber}/timeline",
         )
         .operation("timeline/listIssueTimeline")
@@ -79,28 +78,24 @@ pub fn list_issue_timeline_pages<'client, P>(
     project_id: i64,
     issue_number: i64,
     options: &ListIssueTimelineOptions,
-) -> ::icr_api::Pages<'client, super::models::TimelineEvent>
+) -> ::icr_api::Pages<'client, models::TimelineEvent>
 where
-    P: super::permissions::IssuesRead,
+    P: permissions::IssuesRead,
 {
     let options = ListIssueTimelineOptions {
         per_page: options.per_page.or(::core::option::Option::Some(100i64)),
         ..options.clone()
     };
     let request = list_issue_timeline_request(project_id, issue_number, &options);
-    client.pages::<super::permissions::needs::IssuesRead, _>(request)
+    client.pages::<permissions::needs::IssuesRead, _>(request)
 }
 /// The optional parameters of [`list_project_timeline`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListProjectTimelineOptions {
-    /// How many results a page holds.
-    ///
-    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
-    pub per_page: ::core::option::Option<i64>,
-    /// Which page of results to return, counting from 1.
-    ///
-    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
-    pub page: ::core::option::Option<i64>,
+    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: Option<i64>,
+    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: Option<i64>,
 }
 /// List a project's timeline
 ///
@@ -118,26 +113,23 @@ pub fn list_project_timeline<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     options: &ListProjectTimelineOptions,
-) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::TimelineEvent>>
+) -> ::icr_api::Call<'client, Vec<models::TimelineEvent>>
 where
-    P: super::permissions::IssuesReadOrProjectsRead,
+    P: permissions::IssuesReadOrProjectsRead,
 {
     let request = list_project_timeline_request(project_id, options);
     client
         .call::<
-            super::permissions::needs::IssuesReadOrProjectsRead,
+            permissions::needs::IssuesReadOrProjectsRead,
             _,
-        >(request, ::icr_api::__private::Response::json)
+        >(request, rt::Response::json)
 }
 /// The request of [`list_project_timeline`], and of each page [`list_project_timeline_pages`] reads.
 fn list_project_timeline_request(
     project_id: i64,
     options: &ListProjectTimelineOptions,
-) -> ::icr_api::__private::Request {
-    ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/projects/{projectId}/timeline",
-        )
+) -> rt::Request {
+    rt::Request::new(rt::Method::GET, "/projects/{projectId}/timeline")
         .operation("timeline/listProjectTimeline")
         .path("projectId", &project_id)
         .query("perPage", &options.per_page)
@@ -157,16 +149,16 @@ pub fn list_project_timeline_pages<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     options: &ListProjectTimelineOptions,
-) -> ::icr_api::Pages<'client, super::models::TimelineEvent>
+) -> ::icr_api::Pages<'client, models::TimelineEvent>
 where
-    P: super::permissions::IssuesReadOrProjectsRead,
+    P: permissions::IssuesReadOrProjectsRead,
 {
     let options = ListProjectTimelineOptions {
         per_page: options.per_page.or(::core::option::Option::Some(100i64)),
         ..options.clone()
     };
     let request = list_project_timeline_request(project_id, &options);
-    client.pages::<super::permissions::needs::IssuesReadOrProjectsRead, _>(request)
+    client.pages::<permissions::needs::IssuesReadOrProjectsRead, _>(request)
 }
 /// Get a timeline event
 ///
@@ -178,19 +170,17 @@ where
 /// - `project_id`: The project's id. At least 1.
 /// - `event_id`: The timeline event's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** any one of `projects: read or issues: read`.
 pub fn get_timeline_event<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     event_id: i64,
-) -> ::icr_api::Call<'client, super::models::TimelineEvent>
+) -> ::icr_api::Call<'client, models::TimelineEvent>
 where
-    P: super::permissions::IssuesReadOrProjectsRead,
+    P: permissions::IssuesReadOrProjectsRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
+    let request = rt::Request::new(
+            rt::Method::GET,
             "/projects/{projectId}/timeline/{eventId}",
         )
         .operation("timeline/getTimelineEvent")
@@ -198,7 +188,7 @@ where
         .path("eventId", &event_id);
     client
         .call::<
-            super::permissions::needs::IssuesReadOrProjectsRead,
+            permissions::needs::IssuesReadOrProjectsRead,
             _,
-        >(request, ::icr_api::__private::Response::json)
+        >(request, rt::Response::json)
 }

@@ -6,21 +6,22 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+)]
+#[allow(unused_imports, reason = "a module may not use all of them")]
+use super::{models, permissions};
+use ::icr_api::__private as rt;
 /// The optional parameters of [`list_users`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListUsersOptions {
-    /// Only these users; repeat the parameter for each id (`ids=101&ids=102`).
-    ///
-    /// The `ids` query parameter. Each at least 1; at most 100 values.
-    pub ids: ::core::option::Option<::std::vec::Vec<i64>>,
-    /// How many results a page holds.
-    ///
-    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
-    pub per_page: ::core::option::Option<i64>,
-    /// Which page of results to return, counting from 1.
-    ///
-    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
-    pub page: ::core::option::Option<i64>,
+    /// Only these users; repeat the parameter for each id (`ids=101&ids=102`). The `ids` query parameter. Each at least 1; at most 100 values.
+    pub ids: Option<Vec<i64>>,
+    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: Option<i64>,
+    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: Option<i64>,
 }
 /// List users
 ///
@@ -34,22 +35,18 @@ pub struct ListUsersOptions {
 pub fn list_users<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     options: &ListUsersOptions,
-) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::SimpleUser>>
+) -> ::icr_api::Call<'client, Vec<models::SimpleUser>>
 where
-    P: super::permissions::MetadataRead,
+    P: permissions::MetadataRead,
 {
     let request = list_users_request(options);
-    client
-        .call::<
-            super::permissions::needs::MetadataRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::MetadataRead, _>(request, rt::Response::json)
 }
 /// The request of [`list_users`], and of each page [`list_users_pages`] reads.
-fn list_users_request(options: &ListUsersOptions) -> ::icr_api::__private::Request {
-    ::icr_api::__private::Request::new(::icr_api::__private::Method::GET, "/users")
+fn list_users_request(options: &ListUsersOptions) -> rt::Request {
+    rt::Request::new(rt::Method::GET, "/users")
         .operation("users/listUsers")
-        .query_list("ids", &options.ids, ::icr_api::__private::ArrayStyle::Repeat)
+        .query_list("ids", &options.ids, rt::ArrayStyle::Repeat)
         .query("perPage", &options.per_page)
         .query("page", &options.page)
 }
@@ -63,16 +60,16 @@ fn list_users_request(options: &ListUsersOptions) -> ::icr_api::__private::Reque
 pub fn list_users_pages<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     options: &ListUsersOptions,
-) -> ::icr_api::Pages<'client, super::models::SimpleUser>
+) -> ::icr_api::Pages<'client, models::SimpleUser>
 where
-    P: super::permissions::MetadataRead,
+    P: permissions::MetadataRead,
 {
     let options = ListUsersOptions {
         per_page: options.per_page.or(::core::option::Option::Some(100i64)),
         ..options.clone()
     };
     let request = list_users_request(&options);
-    client.pages::<super::permissions::needs::MetadataRead, _>(request)
+    client.pages::<permissions::needs::MetadataRead, _>(request)
 }
 /// Get a user
 ///
@@ -83,25 +80,16 @@ where
 /// **Arguments:**
 /// - `username`: The user's login.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `metadata: read`.
 pub fn get_user<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     username: &str,
-) -> ::icr_api::Call<'client, super::models::User>
+) -> ::icr_api::Call<'client, models::User>
 where
-    P: super::permissions::MetadataRead,
+    P: permissions::MetadataRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/users/{username}",
-        )
+    let request = rt::Request::new(rt::Method::GET, "/users/{username}")
         .operation("users/getUser")
         .path("username", &username);
-    client
-        .call::<
-            super::permissions::needs::MetadataRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::MetadataRead, _>(request, rt::Response::json)
 }

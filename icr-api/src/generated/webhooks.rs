@@ -6,17 +6,20 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+)]
+#[allow(unused_imports, reason = "a module may not use all of them")]
+use super::{models, permissions};
+use ::icr_api::__private as rt;
 /// The optional parameters of [`list_webhooks`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListWebhooksOptions {
-    /// How many results a page holds.
-    ///
-    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
-    pub per_page: ::core::option::Option<i64>,
-    /// Which page of results to return, counting from 1.
-    ///
-    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
-    pub page: ::core::option::Option<i64>,
+    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: Option<i64>,
+    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: Option<i64>,
 }
 /// List the organization's webhooks
 ///
@@ -34,26 +37,19 @@ pub fn list_webhooks<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     options: &ListWebhooksOptions,
-) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Webhook>>
+) -> ::icr_api::Call<'client, Vec<models::Webhook>>
 where
-    P: super::permissions::WebhooksRead,
+    P: permissions::WebhooksRead,
 {
     let request = list_webhooks_request(organization_id, options);
-    client
-        .call::<
-            super::permissions::needs::WebhooksRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::WebhooksRead, _>(request, rt::Response::json)
 }
 /// The request of [`list_webhooks`], and of each page [`list_webhooks_pages`] reads.
 fn list_webhooks_request(
     organization_id: i64,
     options: &ListWebhooksOptions,
-) -> ::icr_api::__private::Request {
-    ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
-            "/organizations/{organizationId}/hooks",
-        )
+) -> rt::Request {
+    rt::Request::new(rt::Method::GET, "/organizations/{organizationId}/hooks")
         .operation("webhooks/listWebhooks")
         .path("organizationId", &organization_id)
         .query("perPage", &options.per_page)
@@ -73,16 +69,16 @@ pub fn list_webhooks_pages<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     options: &ListWebhooksOptions,
-) -> ::icr_api::Pages<'client, super::models::Webhook>
+) -> ::icr_api::Pages<'client, models::Webhook>
 where
-    P: super::permissions::WebhooksRead,
+    P: permissions::WebhooksRead,
 {
     let options = ListWebhooksOptions {
         per_page: options.per_page.or(::core::option::Option::Some(100i64)),
         ..options.clone()
     };
     let request = list_webhooks_request(organization_id, &options);
-    client.pages::<super::permissions::needs::WebhooksRead, _>(request)
+    client.pages::<permissions::needs::WebhooksRead, _>(request)
 }
 /// Create a webhook
 ///
@@ -93,29 +89,23 @@ where
 /// **Arguments:**
 /// - `organization_id`: The organization's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `webhooks: write`.
 pub fn create_webhook<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
-    body: &super::models::WebhookCreate,
-) -> ::icr_api::Call<'client, super::models::Webhook>
+    body: &models::WebhookCreate,
+) -> ::icr_api::Call<'client, models::Webhook>
 where
-    P: super::permissions::WebhooksWrite,
+    P: permissions::WebhooksWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::POST,
+    let request = rt::Request::new(
+            rt::Method::POST,
             "/organizations/{organizationId}/hooks",
         )
         .operation("webhooks/createWebhook")
         .path("organizationId", &organization_id)
         .json(body);
-    client
-        .call::<
-            super::permissions::needs::WebhooksWrite,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::WebhooksWrite, _>(request, rt::Response::json)
 }
 /// Get a webhook
 ///
@@ -127,29 +117,23 @@ where
 /// - `organization_id`: The organization's id. At least 1.
 /// - `hook_id`: The webhook's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `webhooks: read`.
 pub fn get_webhook<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     hook_id: i64,
-) -> ::icr_api::Call<'client, super::models::Webhook>
+) -> ::icr_api::Call<'client, models::Webhook>
 where
-    P: super::permissions::WebhooksRead,
+    P: permissions::WebhooksRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
+    let request = rt::Request::new(
+            rt::Method::GET,
             "/organizations/{organizationId}/hooks/{hookId}",
         )
         .operation("webhooks/getWebhook")
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id);
-    client
-        .call::<
-            super::permissions::needs::WebhooksRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::WebhooksRead, _>(request, rt::Response::json)
 }
 /// Delete a webhook
 ///
@@ -161,8 +145,6 @@ where
 /// - `organization_id`: The organization's id. At least 1.
 /// - `hook_id`: The webhook's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `webhooks: write`.
 pub fn delete_webhook<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -170,20 +152,16 @@ pub fn delete_webhook<'client, P>(
     hook_id: i64,
 ) -> ::icr_api::Call<'client, ()>
 where
-    P: super::permissions::WebhooksWrite,
+    P: permissions::WebhooksWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::DELETE,
+    let request = rt::Request::new(
+            rt::Method::DELETE,
             "/organizations/{organizationId}/hooks/{hookId}",
         )
         .operation("webhooks/deleteWebhook")
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id);
-    client
-        .call::<
-            super::permissions::needs::WebhooksWrite,
-            _,
-        >(request, ::icr_api::__private::Response::empty)
+    client.call::<permissions::needs::WebhooksWrite, _>(request, rt::Response::empty)
 }
 /// Update a webhook
 ///
@@ -195,31 +173,25 @@ where
 /// - `organization_id`: The organization's id. At least 1.
 /// - `hook_id`: The webhook's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `webhooks: write`.
 pub fn update_webhook<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     hook_id: i64,
-    body: &super::models::WebhookUpdate,
-) -> ::icr_api::Call<'client, super::models::Webhook>
+    body: &models::WebhookUpdate,
+) -> ::icr_api::Call<'client, models::Webhook>
 where
-    P: super::permissions::WebhooksWrite,
+    P: permissions::WebhooksWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::PATCH,
+    let request = rt::Request::new(
+            rt::Method::PATCH,
             "/organizations/{organizationId}/hooks/{hookId}",
         )
         .operation("webhooks/updateWebhook")
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id)
         .json(body);
-    client
-        .call::<
-            super::permissions::needs::WebhooksWrite,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::WebhooksWrite, _>(request, rt::Response::json)
 }
 /// Get a webhook's configuration
 ///
@@ -231,29 +203,23 @@ where
 /// - `organization_id`: The organization's id. At least 1.
 /// - `hook_id`: The webhook's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `webhooks: read`.
 pub fn get_webhook_config<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     hook_id: i64,
-) -> ::icr_api::Call<'client, super::models::WebhookConfig>
+) -> ::icr_api::Call<'client, models::WebhookConfig>
 where
-    P: super::permissions::WebhooksRead,
+    P: permissions::WebhooksRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
+    let request = rt::Request::new(
+            rt::Method::GET,
             "/organizations/{organizationId}/hooks/{hookId}/config",
         )
         .operation("webhooks/getWebhookConfig")
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id);
-    client
-        .call::<
-            super::permissions::needs::WebhooksRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::WebhooksRead, _>(request, rt::Response::json)
 }
 /// Update a webhook's configuration
 ///
@@ -265,31 +231,25 @@ where
 /// - `organization_id`: The organization's id. At least 1.
 /// - `hook_id`: The webhook's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `webhooks: write`.
 pub fn update_webhook_config<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     hook_id: i64,
-    body: &super::models::WebhookConfigUpdate,
-) -> ::icr_api::Call<'client, super::models::WebhookConfig>
+    body: &models::WebhookConfigUpdate,
+) -> ::icr_api::Call<'client, models::WebhookConfig>
 where
-    P: super::permissions::WebhooksWrite,
+    P: permissions::WebhooksWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::PATCH,
+    let request = rt::Request::new(
+            rt::Method::PATCH,
             "/organizations/{organizationId}/hooks/{hookId}/config",
         )
         .operation("webhooks/updateWebhookConfig")
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id)
         .json(body);
-    client
-        .call::<
-            super::permissions::needs::WebhooksWrite,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::WebhooksWrite, _>(request, rt::Response::json)
 }
 /// Ping a webhook
 ///
@@ -301,8 +261,6 @@ where
 /// - `organization_id`: The organization's id. At least 1.
 /// - `hook_id`: The webhook's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `webhooks: write`.
 pub fn ping_webhook<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -310,36 +268,26 @@ pub fn ping_webhook<'client, P>(
     hook_id: i64,
 ) -> ::icr_api::Call<'client, ()>
 where
-    P: super::permissions::WebhooksWrite,
+    P: permissions::WebhooksWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::POST,
+    let request = rt::Request::new(
+            rt::Method::POST,
             "/organizations/{organizationId}/hooks/{hookId}/pings",
         )
         .operation("webhooks/pingWebhook")
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id);
-    client
-        .call::<
-            super::permissions::needs::WebhooksWrite,
-            _,
-        >(request, ::icr_api::__private::Response::empty)
+    client.call::<permissions::needs::WebhooksWrite, _>(request, rt::Response::empty)
 }
 /// The optional parameters of [`list_deliveries`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListDeliveriesOptions {
-    /// Only deliveries that succeeded, or only those that failed.
-    ///
-    /// The `status` query parameter. One of `success`, `failure`.
-    pub status: ::core::option::Option<super::models::AppsListWebhookDeliveriesStatus>,
-    /// How many results a page holds.
-    ///
-    /// The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
-    pub per_page: ::core::option::Option<i64>,
-    /// Which page of results to return, counting from 1.
-    ///
-    /// The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
-    pub page: ::core::option::Option<i64>,
+    /// Only deliveries that succeeded, or only those that failed. The `status` query parameter. One of `success`, `failure`.
+    pub status: Option<models::AppsListWebhookDeliveriesStatus>,
+    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: Option<i64>,
+    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: Option<i64>,
 }
 /// List a webhook's deliveries
 ///
@@ -359,25 +307,21 @@ pub fn list_deliveries<'client, P>(
     organization_id: i64,
     hook_id: i64,
     options: &ListDeliveriesOptions,
-) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::WebhookDelivery>>
+) -> ::icr_api::Call<'client, Vec<models::WebhookDelivery>>
 where
-    P: super::permissions::WebhooksRead,
+    P: permissions::WebhooksRead,
 {
     let request = list_deliveries_request(organization_id, hook_id, options);
-    client
-        .call::<
-            super::permissions::needs::WebhooksRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::WebhooksRead, _>(request, rt::Response::json)
 }
 /// The request of [`list_deliveries`], and of each page [`list_deliveries_pages`] reads.
 fn list_deliveries_request(
     organization_id: i64,
     hook_id: i64,
     options: &ListDeliveriesOptions,
-) -> ::icr_api::__private::Request {
-    ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
+) -> rt::Request {
+    rt::Request::new(
+            rt::Method::GET,
             "/organizations/{organizationId}/hooks/{hookId}/deliveries",
         )
         .operation("webhooks/listDeliveries")
@@ -403,16 +347,16 @@ pub fn list_deliveries_pages<'client, P>(
     organization_id: i64,
     hook_id: i64,
     options: &ListDeliveriesOptions,
-) -> ::icr_api::Pages<'client, super::models::WebhookDelivery>
+) -> ::icr_api::Pages<'client, models::WebhookDelivery>
 where
-    P: super::permissions::WebhooksRead,
+    P: permissions::WebhooksRead,
 {
     let options = ListDeliveriesOptions {
         per_page: options.per_page.or(::core::option::Option::Some(100i64)),
         ..options.clone()
     };
     let request = list_deliveries_request(organization_id, hook_id, &options);
-    client.pages::<super::permissions::needs::WebhooksRead, _>(request)
+    client.pages::<permissions::needs::WebhooksRead, _>(request)
 }
 /// Get a delivery
 ///
@@ -425,31 +369,25 @@ where
 /// - `hook_id`: The webhook's id. At least 1.
 /// - `delivery_id`: The delivery's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `webhooks: read`.
 pub fn get_delivery<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     hook_id: i64,
     delivery_id: i64,
-) -> ::icr_api::Call<'client, super::models::WebhookDeliveryDetail>
+) -> ::icr_api::Call<'client, models::WebhookDeliveryDetail>
 where
-    P: super::permissions::WebhooksRead,
+    P: permissions::WebhooksRead,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::GET,
+    let request = rt::Request::new(
+            rt::Method::GET,
             "/organizations/{organizationId}/hooks/{hookId}/deliveries/{deliveryId}",
         )
         .operation("webhooks/getDelivery")
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id)
         .path("deliveryId", &delivery_id);
-    client
-        .call::<
-            super::permissions::needs::WebhooksRead,
-            _,
-        >(request, ::icr_api::__private::Response::json)
+    client.call::<permissions::needs::WebhooksRead, _>(request, rt::Response::json)
 }
 /// Redeliver a delivery
 ///
@@ -462,8 +400,6 @@ where
 /// - `hook_id`: The webhook's id. At least 1.
 /// - `delivery_id`: The delivery's id. At least 1.
 ///
-/// **Paging:** none; one answer.
-///
 /// **Permissions:** `webhooks: write`.
 pub fn redeliver_delivery<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
@@ -472,19 +408,15 @@ pub fn redeliver_delivery<'client, P>(
     delivery_id: i64,
 ) -> ::icr_api::Call<'client, ()>
 where
-    P: super::permissions::WebhooksWrite,
+    P: permissions::WebhooksWrite,
 {
-    let request = ::icr_api::__private::Request::new(
-            ::icr_api::__private::Method::POST,
+    let request = rt::Request::new(
+            rt::Method::POST,
             "/organizations/{organizationId}/hooks/{hookId}/deliveries/{deliveryId}/attempts",
         )
         .operation("webhooks/redeliverDelivery")
         .path("organizationId", &organization_id)
         .path("hookId", &hook_id)
         .path("deliveryId", &delivery_id);
-    client
-        .call::<
-            super::permissions::needs::WebhooksWrite,
-            _,
-        >(request, ::icr_api::__private::Response::empty)
+    client.call::<permissions::needs::WebhooksWrite, _>(request, rt::Response::empty)
 }

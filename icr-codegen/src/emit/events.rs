@@ -29,7 +29,7 @@ impl Emitter<'_> {
             let variant = ident(&event.name);
             let wire = &event.api_name;
             quote! {
-                #wire => ::icr_api::__private::decode_event(name, body)
+                #wire => rt::decode_event(name, body)
                     .map(|payload| Self::#variant(::std::boxed::Box::new(payload))),
             }
         });
@@ -74,7 +74,7 @@ impl Emitter<'_> {
                 fn decode(name: &str, body: &[u8]) -> ::icr_api::Result<Self> {
                     match name {
                         #(#decode_arms)*
-                        _ => ::icr_api::__private::decode_event(name, body).map(|payload| Self::Other {
+                        _ => rt::decode_event(name, body).map(|payload| Self::Other {
                             name: ::std::borrow::ToOwned::to_owned(name),
                             payload,
                         }),
@@ -126,7 +126,7 @@ impl Emitter<'_> {
             #doc
             #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
             pub struct #kind;
-            impl ::icr_api::__private::unsupported::EventSeal for #kind {}
+            impl rt::unsupported::EventSeal for #kind {}
             impl ::icr_api::webhooks::EventKind for #kind {
                 const NAME: &'static str = #wire;
                 type Payload = #payload;

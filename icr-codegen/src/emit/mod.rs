@@ -4,7 +4,7 @@
 //! The tree is the same whichever front-end writes it out: `cargo xtask
 //! codegen` makes a file of each module, `generate_api!` nests them inline.
 //! Generated code is thin: a function describes its request in a few builder
-//! calls on `::icr_api::__private::Request` and decodes the answer with one
+//! calls on `rt::Request` and decodes the answer with one
 //! call; everything else lives once in `icr-api`'s runtime. Every path is
 //! absolute, so the code means the same wherever it is expanded.
 
@@ -96,6 +96,10 @@ fn allowed_lints() -> TokenStream {
             clippy::too_many_arguments,
             reason = "names and shapes come from the API description"
         )]
+        #![allow(
+            unused_qualifications,
+            reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+        )]
     }
 }
 
@@ -132,7 +136,8 @@ pub fn emit(api: &Api, options: &Options) -> Module {
     }
     let emitter = Emitter {
         api,
-        models: quote!(super::models),
+        std: Std::for_api(api),
+        models: quote!(models),
         usages: usage::usages(api, options.serde_both_ways),
     };
 
@@ -148,15 +153,14 @@ pub fn emit(api: &Api, options: &Options) -> Module {
             continue;
         }
         let reaches_siblings = types.iter().any(|(_, t)| emitter.names_other_module(t));
-        let glob = reaches_siblings.then(|| {
-            let allow = options.tag_features.then(
-                || quote!(#[allow(unused_imports, reason = "every type here may be compiled out")]),
-            );
-            quote!(
-                #allow
-                use super::*;
-            )
-        });
+        let allow =
+            quote!(#[allow(unused_imports, reason = "a module's types may all be compiled out")]);
+        let glob = reaches_siblings.then(|| quote!(#allow use super::*;));
+        let imports = quote! {
+            #allow
+            use ::icr_api::__private as rt;
+            #glob
+        };
         let definitions = types.iter().map(|(id, t)| {
             let cfg = match (&type_tags[*id], options.tag_features) {
                 (Some(modules), true) => tag_cfg(modules),
@@ -168,7 +172,7 @@ pub fn emit(api: &Api, options: &Options) -> Module {
         model_modules.push(Module {
             name: (*tag).to_owned(),
             doc: format!("Models first used by the `{tag}` operations."),
-            items: quote! { #lints #glob #(#definitions)* },
+            items: quote! { #lints #imports #(#definitions)* },
             children: Vec::new(),
             flatten_children: false,
             children_may_be_empty: false,
@@ -195,11 +199,12 @@ pub fn emit(api: &Api, options: &Options) -> Module {
     ];
     if !api.events.is_empty() {
         let lints = allowed_lints();
+        let imports = operation_imports();
         let items = emitter.events(&api.events);
         children.push(Module {
             name: crate::lower::EVENTS_MODULE.to_owned(),
             doc: "The webhook events: a marker type for each, naming its payload and the permissions an app needs to be sent it, and `Event`, any one delivery decoded by its name.".to_owned(),
-            items: quote! { #lints #items },
+            items: quote! { #lints #imports #items },
             children: Vec::new(),
             flatten_children: false,
             children_may_be_empty: false,
@@ -216,6 +221,7 @@ pub fn emit(api: &Api, options: &Options) -> Module {
         }
         let functions = operations.iter().map(|o| emitter.operation(o));
         let lints = allowed_lints();
+        let imports = operation_imports();
         let cfg = options.tag_features.then(|| {
             let feature = tag_feature(tag);
             quote!(#![cfg(feature = #feature)])
@@ -231,7 +237,7 @@ pub fn emit(api: &Api, options: &Options) -> Module {
         children.push(Module {
             name: (*tag).to_owned(),
             doc,
-            items: quote! { #cfg #lints #(#functions)* },
+            items: quote! { #cfg #lints #imports #(#functions)* },
             children: Vec::new(),
             flatten_children: false,
             children_may_be_empty: false,
@@ -260,11 +266,74 @@ pub fn emit(api: &Api, options: &Options) -> Module {
     }
 }
 
+/// The standard library's types as generated code names them: by their
+/// prelude names (`Option<String>`), unless the API defines a type of one
+/// of those names, which would shadow it; then by their full paths
+/// everywhere.
+pub(crate) struct Std {
+    pub(crate) option: TokenStream,
+    pub(crate) string: TokenStream,
+    pub(crate) vec: TokenStream,
+    pub(crate) boxed: TokenStream,
+}
+
+impl Std {
+    const PRELUDE: [&'static str; 4] = ["Option", "String", "Vec", "Box"];
+
+    fn for_api(api: &Api) -> Self {
+        let defined = api
+            .types
+            .iter()
+            .map(|t| t.name.as_str())
+            .chain(api.operations.iter().flat_map(|op| {
+                let answer = match &op.response {
+                    ResponseShape::Enum { name, .. } => Some(name.as_str()),
+                    ResponseShape::Single { .. } => None,
+                };
+                op.options.iter().map(|o| o.name.as_str()).chain(answer)
+            }))
+            .chain(api.events.iter().map(|e| e.name.as_str()));
+        let mut shadowed = false;
+        for name in defined {
+            shadowed |= Self::PRELUDE.contains(&name);
+        }
+        if shadowed {
+            Self {
+                option: quote!(::core::option::Option),
+                string: quote!(::std::string::String),
+                vec: quote!(::std::vec::Vec),
+                boxed: quote!(::std::boxed::Box),
+            }
+        } else {
+            Self {
+                option: quote!(Option),
+                string: quote!(String),
+                vec: quote!(Vec),
+                boxed: quote!(Box),
+            }
+        }
+    }
+}
+
+/// What the modules of operations and events name their neighbours and the
+/// runtime by: `models::Issue`, `permissions::IssuesRead`, `rt::Request`
+/// (short paths keep a large API's generated lines few; no generated type
+/// or module can take these lower-case names).
+fn operation_imports() -> TokenStream {
+    quote! {
+        #[allow(unused_imports, reason = "a module may not use all of them")]
+        use super::{models, permissions};
+        use ::icr_api::__private as rt;
+    }
+}
+
 struct Emitter<'a> {
     api: &'a Api,
+    /// How the standard library's types are named.
+    std: Std,
     /// How each type crosses the wire, by index: what it derives.
     usages: Vec<Usage>,
-    /// How code outside `models` names it: `super::models` in the
+    /// How code outside `models` names it: `models` (imported) in the
     /// bindings, `::icr_api::models` in the calls of [`smoke`].
     models: TokenStream,
 }
@@ -306,20 +375,40 @@ impl Emitter<'_> {
                     quote!(#models::#name)
                 }
             }
-            Ty::Prim(prim) => prim_tokens(*prim),
+            Ty::Prim(prim) => self.prim(*prim),
             Ty::Vec(inner) => {
                 let inner = self.ty(inner, in_models);
-                quote!(::std::vec::Vec<#inner>)
+                let vec = &self.std.vec;
+                quote!(#vec<#inner>)
             }
             Ty::Map(inner) => {
                 let inner = self.ty(inner, in_models);
-                quote!(::std::collections::BTreeMap<::std::string::String, #inner>)
+                let string = &self.std.string;
+                quote!(::std::collections::BTreeMap<#string, #inner>)
             }
             Ty::Option(inner) => {
                 let inner = self.ty(inner, in_models);
-                quote!(::core::option::Option<#inner>)
+                let option = &self.std.option;
+                quote!(#option<#inner>)
             }
             Ty::Unit => quote!(()),
+        }
+    }
+
+    /// The tokens of a primitive type.
+    fn prim(&self, prim: Prim) -> TokenStream {
+        match prim {
+            Prim::I32 => quote!(i32),
+            Prim::I64 => quote!(i64),
+            Prim::F32 => quote!(f32),
+            Prim::F64 => quote!(f64),
+            Prim::Bool => quote!(bool),
+            Prim::String => self.std.string.clone(),
+            Prim::DateTime => quote!(::icr_api::DateTime),
+            Prim::Date => quote!(::icr_api::Date),
+            Prim::Secret => quote!(::icr_api::SecretToken),
+            Prim::Bytes => quote!(::icr_api::Bytes),
+            Prim::Json => quote!(::icr_api::JsonValue),
         }
     }
 
@@ -364,33 +453,66 @@ impl Emitter<'_> {
         match &def.kind {
             TypeKind::Struct { fields, additional } => {
                 let all_optional = fields.iter().all(|f| !f.required || f.nullable);
-                let constructor = (!all_optional).then(|| {
+                // A value to send is built; an answer is read (and can be
+                // written as a struct literal where a test needs one).
+                let constructor = (usage.sent && !all_optional).then(|| {
                     let constructor = self.constructor(&name, fields, additional.is_some());
                     quote!(#cfg #constructor)
                 });
-                let flattened = additional.is_some();
-                let fields = fields.iter().map(|f| self.field(f, usage, flattened));
+                // Read by the runtime's `wire_struct!` rather than serde's
+                // derive, which costs a large API most of its compile
+                // memory (see `icr_api::__private::wire`).
+                let read = usage.received.then(|| {
+                    let members = fields.iter().map(|f| {
+                        let field = ident(&f.name);
+                        // The field's own name, unless the API's differs
+                        // (or the field's is raw, `r#type`).
+                        let wire = (f.name != f.api_name).then(|| {
+                            let wire = &f.api_name;
+                            quote!(= #wire)
+                        });
+                        let mode = match (f.required, f.nullable) {
+                            (true, false) => quote!(required),
+                            (true, true) | (false, false) => quote!(optional),
+                            (false, true) => quote!(nullable),
+                        };
+                        quote!(#mode #field #wire)
+                    });
+                    let rest = additional
+                        .is_some()
+                        .then(|| quote!(..additional_properties));
+                    quote! {
+                        #cfg
+                        rt::wire_struct!(#name { #(#members),* } #rest);
+                    }
+                });
+                let fields = fields.iter().map(|f| self.field(f, usage));
                 let additional = additional.as_ref().map(|ty| {
                     let ty = self.ty(ty, true);
+                    let string = &self.std.string;
+                    let flatten = usage.sent.then(|| quote!(#[serde(flatten)]));
                     quote! {
                         /// Members other than the fields above, by name.
-                        #[serde(flatten)]
-                        pub additional_properties: ::std::collections::BTreeMap<::std::string::String, #ty>,
+                        #flatten
+                        pub additional_properties: ::std::collections::BTreeMap<#string, #ty>,
                     }
                 });
                 // A body whose every field may be left out can be built with
                 // `..Default::default()`.
                 let default = all_optional.then(|| quote!(Default,));
+                let serialize = usage.sent.then(|| quote!(rt::serde::Serialize));
+                let serde_crate = usage.sent.then(|| quote!(#[serde(crate = "rt::serde")]));
                 quote! {
                     #cfg
                     #doc
-                    #[derive(Clone, Debug, #default PartialEq, #serde)]
-                    #[serde(crate = "::icr_api::__private::serde")]
+                    #[derive(Clone, Debug, #default PartialEq, #serialize)]
+                    #serde_crate
                     pub struct #name {
                         #(#fields)*
                         #additional
                     }
                     #constructor
+                    #read
                 }
             }
             TypeKind::Enum { variants } => {
@@ -404,6 +526,7 @@ impl Emitter<'_> {
                     let wire = &v.wire;
                     quote!(#variant = #wire)
                 });
+                let string = &self.std.string;
                 // Its text on the wire, `as_str`, `Display` and the serde
                 // impls come from the runtime's `wire_enum!`.
                 quote! {
@@ -413,10 +536,10 @@ impl Emitter<'_> {
                     pub enum #name {
                         #(#definitions)*
                         /// A value this description of the API does not list, kept as it came.
-                        Other(::std::string::String),
+                        Other(#string),
                     }
                     #cfg
-                    ::icr_api::__private::wire_enum!(#name { #(#wire),* });
+                    rt::wire_enum!(#name { #(#wire),* });
                 }
             }
             TypeKind::Union { tag, variants } => {
@@ -424,7 +547,8 @@ impl Emitter<'_> {
                     let variant = ident(&v.name);
                     let inner = self.ty(&v.ty, true);
                     let inner = if v.boxed {
-                        quote!(::std::boxed::Box<#inner>)
+                        let boxed = &self.std.boxed;
+                        quote!(#boxed<#inner>)
                     } else {
                         inner
                     };
@@ -447,35 +571,38 @@ impl Emitter<'_> {
                         #cfg
                         #doc
                         #[derive(Clone, Debug, PartialEq, #serde)]
-                        #[serde(crate = "::icr_api::__private::serde", untagged)]
+                        #[serde(crate = "rt::serde", untagged)]
                         pub enum #name { #(#definitions)* #other }
                     },
                     Some(tag) => {
                         let arms = variants.iter().filter(|v| !v.tags.is_empty()).map(|v| {
                             let variant = ident(&v.name);
-                            let tags = v.tags.iter().map(|t| quote!(::core::option::Option::Some(#t)));
+                            let tags = v
+                                .tags
+                                .iter()
+                                .map(|t| quote!(::core::option::Option::Some(#t)));
                             let wrap = if v.boxed {
                                 quote!(|value| Self::#variant(::std::boxed::Box::new(value)))
                             } else {
                                 quote!(Self::#variant)
                             };
-                            quote!(#(#tags)|* => ::icr_api::__private::from_value(value).map(#wrap),)
+                            quote!(#(#tags)|* => rt::from_value(value).map(#wrap),)
                         });
                         let serialize = usage.sent.then(|| {
                             quote! {
-                                #[derive(::icr_api::__private::serde::Serialize)]
-                                #[serde(crate = "::icr_api::__private::serde", untagged)]
+                                #[derive(rt::serde::Serialize)]
+                                #[serde(crate = "rt::serde", untagged)]
                             }
                         });
                         let deserialize = usage.received.then(|| quote! {
                             #cfg
-                            impl<'de> ::icr_api::__private::serde::Deserialize<'de> for #name {
+                            impl<'de> rt::serde::Deserialize<'de> for #name {
                                 fn deserialize<D>(deserializer: D) -> ::core::result::Result<Self, D::Error>
                                 where
-                                    D: ::icr_api::__private::serde::Deserializer<'de>,
+                                    D: rt::serde::Deserializer<'de>,
                                 {
-                                    let value = <::icr_api::__private::serde_json::Value as ::icr_api::__private::serde::Deserialize>::deserialize(deserializer)?;
-                                    match ::icr_api::__private::tag_of(&value, #tag) {
+                                    let value = <rt::serde_json::Value as rt::serde::Deserialize>::deserialize(deserializer)?;
+                                    match rt::tag_of(&value, #tag) {
                                         #(#arms)*
                                         _ => ::core::result::Result::Ok(Self::Other(value)),
                                     }
@@ -503,7 +630,7 @@ impl Emitter<'_> {
                     #cfg
                     #doc
                     #[derive(Clone, Debug, PartialEq, #serde)]
-                    #[serde(crate = "::icr_api::__private::serde", transparent)]
+                    #[serde(crate = "rt::serde", transparent)]
                     pub struct #name(pub #ty);
                 }
             }
@@ -565,14 +692,13 @@ impl Emitter<'_> {
     }
 
     /// A struct field, with the serde attributes its struct's `usage`
-    /// needs: an absent optional member is `None` (serde's own reading of
-    /// a missing `Option`, unless the struct flattens other members), a
-    /// `None` is left out when sent.
-    fn field(&self, field: &Field, usage: Usage, flattened: bool) -> TokenStream {
+    /// needs to be sent: a `None` is left out. (Reading is `wire_struct!`'s.)
+    fn field(&self, field: &Field, usage: Usage) -> TokenStream {
         let name = ident(&field.name);
         let mut ty = self.ty(&field.ty, true);
         if field.boxed {
-            ty = quote!(::std::boxed::Box<#ty>);
+            let boxed = &self.std.boxed;
+            ty = quote!(#boxed<#ty>);
         }
         let doc = docs(
             field
@@ -580,35 +706,21 @@ impl Emitter<'_> {
                 .as_deref()
                 .unwrap_or(&format!("`{}`.", field.api_name)),
         );
-        let rename = (unraw(&field.name) != field.api_name).then(|| {
-            let api_name = &field.api_name;
-            quote!(rename = #api_name,)
-        });
-        let skip = usage
-            .sent
-            .then(|| quote!(skip_serializing_if = "::core::option::Option::is_none",));
-        let (ty, options) = match (field.required, field.nullable) {
-            (true, false) => (ty, quote!()),
-            (true, true) => (quote!(::core::option::Option<#ty>), quote!()),
-            (false, false) => {
-                let default = (usage.received && flattened).then(|| quote!(default,));
-                (quote!(::core::option::Option<#ty>), quote!(#default #skip))
-            }
-            (false, true) => {
-                let read = usage.received.then(|| {
-                    quote!(
-                        default,
-                        deserialize_with = "::icr_api::__private::double_option",
-                    )
-                });
-                (
-                    quote!(::core::option::Option<::core::option::Option<#ty>>),
-                    quote!(#read #skip),
-                )
-            }
+        let option = &self.std.option;
+        let ty = match (field.required, field.nullable) {
+            (true, false) => ty,
+            (true, true) | (false, false) => quote!(#option<#ty>),
+            (false, true) => quote!(#option<#option<#ty>>),
         };
-        let attribute =
-            (rename.is_some() || !options.is_empty()).then(|| quote!(#[serde(#rename #options)]));
+        let attribute = usage.sent.then(|| {
+            let rename = (unraw(&field.name) != field.api_name).then(|| {
+                let api_name = &field.api_name;
+                quote!(rename = #api_name,)
+            });
+            let skip = (!field.required)
+                .then(|| quote!(skip_serializing_if = "::core::option::Option::is_none",));
+            (rename.is_some() || skip.is_some()).then(|| quote!(#[serde(#rename #skip)]))
+        });
         quote! {
             #doc
             #attribute
@@ -654,7 +766,8 @@ impl Emitter<'_> {
             if body.required {
                 quote!(body: #ty)
             } else {
-                quote!(body: ::core::option::Option<#ty>)
+                let option = &self.std.option;
+                quote!(body: #option<#ty>)
             }
         });
         let options_arg = op.options.as_ref().map(|options| {
@@ -725,10 +838,10 @@ impl Emitter<'_> {
                     quote!(.optional(body, |request, body| request.json_as(body, #media)))
                 }
                 (Encoding::Json | Encoding::Empty, false) => {
-                    quote!(.optional(body, ::icr_api::__private::Request::json))
+                    quote!(.optional(body, rt::Request::json))
                 }
                 (Encoding::Form, false) => {
-                    quote!(.optional(body, ::icr_api::__private::Request::form))
+                    quote!(.optional(body, rt::Request::form))
                 }
                 (Encoding::Text(media), false) => {
                     quote!(.optional(body, |request, body| request.text(body, #media)))
@@ -798,8 +911,8 @@ impl Emitter<'_> {
             ));
             quote! {
                 #helper_doc
-                fn #helper(#(#helper_parameters),*) -> ::icr_api::__private::Request {
-                    ::icr_api::__private::Request::new(::icr_api::__private::Method::#method, #path)
+                fn #helper(#(#helper_parameters),*) -> rt::Request {
+                    rt::Request::new(rt::Method::#method, #path)
                         #operation_call
                         #(#arg_calls)*
                         #(#option_calls)*
@@ -819,7 +932,7 @@ impl Emitter<'_> {
                 quote!(#helper(#(#arg_names),*) #body_call)
             }
             None => quote! {
-                ::icr_api::__private::Request::new(::icr_api::__private::Method::#method, #path)
+                rt::Request::new(rt::Method::#method, #path)
                     #operation_call
                     #(#arg_calls)*
                     #(#option_calls)*
@@ -853,7 +966,7 @@ impl Emitter<'_> {
                 | Prim::Bool
                 | Prim::DateTime
                 | Prim::Date),
-            ) => prim_tokens(*prim),
+            ) => self.prim(*prim),
             Ty::Vec(inner) => {
                 let inner = self.ty(inner, false);
                 quote!(&[#inner])
@@ -884,6 +997,12 @@ impl Emitter<'_> {
                 Location::Path => "path",
             };
             let mut doc = match &p.doc {
+                // One paragraph, what it means and then where it goes, when
+                // the meaning is a line of text (not a list, a table or
+                // code, which the sentence would break).
+                Some(doc) if !doc.trim().contains('\n') && !doc.trim_start().starts_with(['`', '-', '*', '|', '#']) => {
+                    format!("{} The `{}` {place} parameter.", doc.trim(), p.api_name)
+                }
                 Some(doc) => format!("{doc}\n\nThe `{}` {place} parameter.", p.api_name),
                 None => format!("The `{}` {place} parameter.", p.api_name),
             };
@@ -898,7 +1017,8 @@ impl Emitter<'_> {
                 );
             }
             let doc = docs(&doc);
-            quote!(#doc pub #field: ::core::option::Option<#ty>,)
+            let option = &self.std.option;
+            quote!(#doc pub #field: #option<#ty>,)
         });
         quote! {
             #doc
@@ -993,38 +1113,18 @@ impl Emitter<'_> {
 
 /// The serde derives of a type used as `usage` says.
 fn serde_derives(usage: Usage) -> TokenStream {
-    let serialize = usage
-        .sent
-        .then(|| quote!(::icr_api::__private::serde::Serialize,));
-    let deserialize = usage
-        .received
-        .then(|| quote!(::icr_api::__private::serde::Deserialize,));
+    let serialize = usage.sent.then(|| quote!(rt::serde::Serialize,));
+    let deserialize = usage.received.then(|| quote!(rt::serde::Deserialize,));
     quote!(#serialize #deserialize)
-}
-
-fn prim_tokens(prim: Prim) -> TokenStream {
-    match prim {
-        Prim::I32 => quote!(i32),
-        Prim::I64 => quote!(i64),
-        Prim::F32 => quote!(f32),
-        Prim::F64 => quote!(f64),
-        Prim::Bool => quote!(bool),
-        Prim::String => quote!(::std::string::String),
-        Prim::DateTime => quote!(::icr_api::DateTime),
-        Prim::Date => quote!(::icr_api::Date),
-        Prim::Secret => quote!(::icr_api::SecretToken),
-        Prim::Bytes => quote!(::icr_api::Bytes),
-        Prim::Json => quote!(::icr_api::JsonValue),
-    }
 }
 
 /// The runtime's decoder of an answer read as `encoding`.
 fn decoder(encoding: &Encoding) -> TokenStream {
     match encoding {
-        Encoding::Json | Encoding::VendorJson(_) => quote!(::icr_api::__private::Response::json),
-        Encoding::Text(_) | Encoding::Form => quote!(::icr_api::__private::Response::text),
-        Encoding::Binary(_) => quote!(::icr_api::__private::Response::bytes),
-        Encoding::Empty => quote!(::icr_api::__private::Response::empty),
+        Encoding::Json | Encoding::VendorJson(_) => quote!(rt::Response::json),
+        Encoding::Text(_) | Encoding::Form => quote!(rt::Response::text),
+        Encoding::Binary(_) => quote!(rt::Response::bytes),
+        Encoding::Empty => quote!(rt::Response::empty),
     }
 }
 
@@ -1059,9 +1159,9 @@ fn param_call(param: &Param, value: TokenStream) -> TokenStream {
         Location::Query if !is_list(&param.ty) => quote!(.query(#api_name, #value)),
         Location::Query => {
             let style = match param.style {
-                ArrayStyle::Repeat => quote!(::icr_api::__private::ArrayStyle::Repeat),
+                ArrayStyle::Repeat => quote!(rt::ArrayStyle::Repeat),
                 ArrayStyle::Join(delimiter) => {
-                    quote!(::icr_api::__private::ArrayStyle::Join(#delimiter))
+                    quote!(rt::ArrayStyle::Join(#delimiter))
                 }
             };
             quote!(.query_list(#api_name, #value, #style))
@@ -1185,7 +1285,8 @@ fn operation_doc(op: &Operation) -> String {
             "**Paging:** one page per call, chosen by `perPage` and `page`; the answer is not a \
              plain list with `Link`s, so there is no form that reads every page.\n\n",
         ),
-        None => doc.push_str("**Paging:** none; one answer.\n\n"),
+        // One answer: nothing to say.
+        None => {}
     }
     let says_marker = op.description.as_deref().is_some_and(crate::is_marked);
     match (op.client, &op.requirement) {

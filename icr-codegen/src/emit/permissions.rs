@@ -55,11 +55,11 @@ pub(super) fn bounds(requirement: Option<&Requirement>) -> TokenStream {
     };
     if let Some(name) = requirement.trait_name() {
         let name = format_ident!("{name}");
-        return quote!(where P: super::permissions::#name);
+        return quote!(where P: permissions::#name);
     }
     let traits = single_set(requirement).into_iter().map(|grant| {
         let name = format_ident!("{}", grant.trait_name());
-        quote!(super::permissions::#name)
+        quote!(permissions::#name)
     });
     quote!(where P: #(#traits)+*)
 }
@@ -80,11 +80,11 @@ pub(super) fn requirement(requirement: Option<&Requirement>) -> TokenStream {
     };
     if let Some(name) = requirement.trait_name() {
         let name = format_ident!("{name}");
-        return quote!(super::permissions::needs::#name);
+        return quote!(permissions::needs::#name);
     }
     let mut needs = single_set(requirement).into_iter().rev().map(|grant| {
         let name = format_ident!("{}", grant.trait_name());
-        quote!(super::permissions::needs::#name)
+        quote!(permissions::needs::#name)
     });
     let Some(last) = needs.next() else {
         return missing();

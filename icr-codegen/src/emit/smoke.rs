@@ -20,6 +20,7 @@ use crate::naming::ident;
 pub fn every_call(api: &Api) -> TokenStream {
     let emitter = Emitter {
         api,
+        std: super::Std::for_api(api),
         models: quote!(::icr_api::models),
         usages: Vec::new(),
     };

@@ -9,6 +9,12 @@ pub mod models {
             clippy::too_many_arguments,
             reason = "names and shapes come from the API description"
         )]
+        #![allow(
+            unused_qualifications,
+            reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+        )]
+        #[allow(unused_imports, reason = "a module's types may all be compiled out")]
+        use ::icr_api::__private as rt;
         /// The `Kind` schema.
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         pub enum Kind {
@@ -19,79 +25,46 @@ pub mod models {
             /// `+1`
             Plus1,
             /// A value this description of the API does not list, kept as it came.
-            Other(::std::string::String),
+            Other(String),
         }
-        ::icr_api::__private::wire_enum!(
-            Kind { Plain = "plain", CheckList = "check-list", Plus1 = "+1" }
-        );
+        rt::wire_enum!(Kind { Plain = "plain", CheckList = "check-list", Plus1 = "+1" });
         /// A note on a board.
-        #[derive(Clone, Debug, PartialEq, ::icr_api::__private::serde::Deserialize)]
-        #[serde(crate = "::icr_api::__private::serde")]
+        #[derive(Clone, Debug, PartialEq)]
         pub struct Note {
             /// `id`.
             pub id: i64,
             /// What the note says.
-            pub text: ::std::string::String,
+            pub text: String,
             /// `kind`.
             pub kind: Kind,
             /// `createdAt`.
-            #[serde(rename = "createdAt")]
             pub created_at: ::icr_api::DateTime,
             /// `editedAt`.
-            #[serde(rename = "editedAt")]
-            pub edited_at: ::core::option::Option<::icr_api::DateTime>,
+            pub edited_at: Option<::icr_api::DateTime>,
             /// `color`.
-            #[serde(default, deserialize_with = "::icr_api::__private::double_option")]
-            pub color: ::core::option::Option<
-                ::core::option::Option<::std::string::String>,
-            >,
+            pub color: Option<Option<String>>,
             /// `parent`.
-            #[serde(default, deserialize_with = "::icr_api::__private::double_option")]
-            pub parent: ::core::option::Option<
-                ::core::option::Option<::std::boxed::Box<Note>>,
-            >,
+            pub parent: Option<Option<Box<Note>>>,
             /// `attributes`.
-            pub attributes: ::core::option::Option<
-                ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::std::string::String,
-                >,
-            >,
+            pub attributes: Option<::std::collections::BTreeMap<String, String>>,
         }
-        impl Note {
-            /// A value with the fields that must be given; the others are left out (`None`).
-            pub fn new(
-                id: i64,
-                text: impl ::core::convert::Into<::std::string::String>,
-                kind: Kind,
-                created_at: ::icr_api::DateTime,
-            ) -> Self {
-                Self {
-                    id,
-                    text: text.into(),
-                    kind,
-                    created_at,
-                    edited_at: ::core::option::Option::None,
-                    color: ::core::option::Option::None,
-                    parent: ::core::option::Option::None,
-                    attributes: ::core::option::Option::None,
-                }
-            }
-        }
+        rt::wire_struct!(
+            Note { required id, required text, required kind, required created_at =
+            "createdAt", optional edited_at = "editedAt", nullable color, nullable
+            parent, optional attributes }
+        );
         /// The `NoteInput` schema.
-        #[derive(Clone, Debug, PartialEq, ::icr_api::__private::serde::Serialize)]
-        #[serde(crate = "::icr_api::__private::serde")]
+        #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+        #[serde(crate = "rt::serde")]
         pub struct NoteInput {
             /// `text`.
-            pub text: ::std::string::String,
+            pub text: String,
             /// `kind`.
             #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-            pub kind: ::core::option::Option<Kind>,
+            pub kind: Option<Kind>,
             /// `color`.
             #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-            pub color: ::core::option::Option<
-                ::core::option::Option<::std::string::String>,
-            >,
+            pub color: Option<Option<String>>,
         }
         impl NoteInput {
             /// A value with the fields that must be given; the others are left out (`None`).
@@ -113,6 +86,13 @@ pub mod models {
             clippy::too_many_arguments,
             reason = "names and shapes come from the API description"
         )]
+        #![allow(
+            unused_qualifications,
+            reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+        )]
+        #[allow(unused_imports, reason = "a module's types may all be compiled out")]
+        use ::icr_api::__private as rt;
+        #[allow(unused_imports, reason = "a module's types may all be compiled out")]
         use super::*;
         /// The `Event` schema.
         #[derive(Clone, Debug, PartialEq)]
@@ -124,28 +104,27 @@ pub mod models {
             /// A value matching none of the variants above, kept as it came.
             Other(::icr_api::JsonValue),
         }
-        impl<'de> ::icr_api::__private::serde::Deserialize<'de> for Event {
+        impl<'de> rt::serde::Deserialize<'de> for Event {
             fn deserialize<D>(deserializer: D) -> ::core::result::Result<Self, D::Error>
             where
-                D: ::icr_api::__private::serde::Deserializer<'de>,
+                D: rt::serde::Deserializer<'de>,
             {
-                let value = <::icr_api::__private::serde_json::Value as ::icr_api::__private::serde::Deserialize>::deserialize(
+                let value = <rt::serde_json::Value as rt::serde::Deserialize>::deserialize(
                     deserializer,
                 )?;
-                match ::icr_api::__private::tag_of(&value, "type") {
+                match rt::tag_of(&value, "type") {
                     ::core::option::Option::Some("created") => {
-                        ::icr_api::__private::from_value(value).map(Self::Created)
+                        rt::from_value(value).map(Self::Created)
                     }
                     ::core::option::Option::Some("deleted") => {
-                        ::icr_api::__private::from_value(value).map(Self::Deleted)
+                        rt::from_value(value).map(Self::Deleted)
                     }
                     _ => ::core::result::Result::Ok(Self::Other(value)),
                 }
             }
         }
         /// The `Created` schema.
-        #[derive(Clone, Debug, PartialEq, ::icr_api::__private::serde::Deserialize)]
-        #[serde(crate = "::icr_api::__private::serde")]
+        #[derive(Clone, Debug, PartialEq)]
         pub struct Created {
             /// `type`.
             pub r#type: CreatedType,
@@ -154,49 +133,36 @@ pub mod models {
             /// `note`.
             pub note: Note,
         }
-        impl Created {
-            /// A value with these fields.
-            pub fn new(
-                r#type: CreatedType,
-                at: ::icr_api::DateTime,
-                note: Note,
-            ) -> Self {
-                Self { r#type, at, note }
-            }
-        }
+        rt::wire_struct!(
+            Created { required r#type = "type", required at, required note }
+        );
         /// The schema at `/components/schemas/Created/allOf/1/properties/type`.
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         pub enum CreatedType {
             /// `created`
             Created,
             /// A value this description of the API does not list, kept as it came.
-            Other(::std::string::String),
+            Other(String),
         }
-        ::icr_api::__private::wire_enum!(CreatedType { Created = "created" });
+        rt::wire_enum!(CreatedType { Created = "created" });
         /// The `Deleted` schema.
-        #[derive(Clone, Debug, PartialEq, ::icr_api::__private::serde::Deserialize)]
-        #[serde(crate = "::icr_api::__private::serde")]
+        #[derive(Clone, Debug, PartialEq)]
         pub struct Deleted {
             /// `type`.
             pub r#type: DeletedType,
             /// `at`.
             pub at: ::icr_api::DateTime,
         }
-        impl Deleted {
-            /// A value with these fields.
-            pub fn new(r#type: DeletedType, at: ::icr_api::DateTime) -> Self {
-                Self { r#type, at }
-            }
-        }
+        rt::wire_struct!(Deleted { required r#type = "type", required at });
         /// The schema at `/components/schemas/Deleted/allOf/1/properties/type`.
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         pub enum DeletedType {
             /// `deleted`
             Deleted,
             /// A value this description of the API does not list, kept as it came.
-            Other(::std::string::String),
+            Other(String),
         }
-        ::icr_api::__private::wire_enum!(DeletedType { Deleted = "deleted" });
+        rt::wire_enum!(DeletedType { Deleted = "deleted" });
     }
     pub use boards::*;
 }
@@ -450,15 +416,22 @@ pub mod notes {
         clippy::too_many_arguments,
         reason = "names and shapes come from the API description"
     )]
+    #![allow(
+        unused_qualifications,
+        reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+    )]
+    #[allow(unused_imports, reason = "a module may not use all of them")]
+    use super::{models, permissions};
+    use ::icr_api::__private as rt;
     /// The optional parameters of [`list_notes`].
     #[derive(Clone, Debug, Default, PartialEq)]
     pub struct ListNotesOptions {
         /// The `kind` query parameter. One of `plain`, `check-list`, `+1`.
-        pub kind: ::core::option::Option<super::models::Kind>,
+        pub kind: Option<models::Kind>,
         /// The `tags` query parameter.
-        pub tags: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+        pub tags: Option<Vec<String>>,
         /// The `perPage` query parameter.
-        pub per_page: ::core::option::Option<i64>,
+        pub per_page: Option<i64>,
     }
     /// List notes
     ///
@@ -466,41 +439,28 @@ pub mod notes {
     ///
     /// `GET /boards/{boardId}/notes` (operation `notes/listNotes`).
     ///
-    /// **Paging:** none; one answer.
-    ///
     /// **Permissions:** `notes: read`.
     pub fn list_notes<'client, P>(
         client: &'client ::icr_api::InstallationClient<P>,
         board_id: i64,
         options: &ListNotesOptions,
-    ) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Note>>
+    ) -> ::icr_api::Call<'client, Vec<models::Note>>
     where
-        P: super::permissions::NotesRead,
+        P: permissions::NotesRead,
     {
-        let request = ::icr_api::__private::Request::new(
-                ::icr_api::__private::Method::GET,
-                "/boards/{boardId}/notes",
-            )
+        let request = rt::Request::new(rt::Method::GET, "/boards/{boardId}/notes")
             .operation("notes/listNotes")
             .path("boardId", &board_id)
             .query("kind", &options.kind)
-            .query_list(
-                "tags",
-                &options.tags,
-                ::icr_api::__private::ArrayStyle::Join(","),
-            )
+            .query_list("tags", &options.tags, rt::ArrayStyle::Join(","))
             .query("perPage", &options.per_page);
-        client
-            .call::<
-                super::permissions::needs::NotesRead,
-                _,
-            >(request, ::icr_api::__private::Response::json)
+        client.call::<permissions::needs::NotesRead, _>(request, rt::Response::json)
     }
     /// The optional parameters of [`create_note`].
     #[derive(Clone, Debug, Default, PartialEq)]
     pub struct CreateNoteOptions {
         /// The `Idempotency-Key` header parameter. When `None`, a random key is sent: the same one on every attempt of the call, so retries never act twice.
-        pub idempotency_key: ::core::option::Option<::std::string::String>,
+        pub idempotency_key: Option<String>,
     }
     /// Create a note
     ///
@@ -508,49 +468,38 @@ pub mod notes {
     ///
     /// `POST /boards/{boardId}/notes` (operation `notes/createNote`).
     ///
-    /// **Paging:** none; one answer.
-    ///
     /// **Permissions:** `notes: write`.
     pub fn create_note<'client, P>(
         client: &'client ::icr_api::InstallationClient<P>,
         board_id: i64,
-        body: &super::models::NoteInput,
+        body: &models::NoteInput,
         options: &CreateNoteOptions,
-    ) -> ::icr_api::Call<'client, super::models::Note>
+    ) -> ::icr_api::Call<'client, models::Note>
     where
-        P: super::permissions::NotesWrite,
+        P: permissions::NotesWrite,
     {
-        let request = ::icr_api::__private::Request::new(
-                ::icr_api::__private::Method::POST,
-                "/boards/{boardId}/notes",
-            )
+        let request = rt::Request::new(rt::Method::POST, "/boards/{boardId}/notes")
             .operation("notes/createNote")
             .path("boardId", &board_id)
             .idempotency_key(&options.idempotency_key)
             .json(body);
-        client
-            .call::<
-                super::permissions::needs::NotesWrite,
-                _,
-            >(request, ::icr_api::__private::Response::json)
+        client.call::<permissions::needs::NotesWrite, _>(request, rt::Response::json)
     }
     /// Returns a note. Works with ICR Apps.
     ///
     /// `GET /boards/{boardId}/notes/{noteId}` (operation `notes/getNote`).
-    ///
-    /// **Paging:** none; one answer.
     ///
     /// **Permissions:** any one of `notes: read or boards: read`.
     pub fn get_note<'client, P>(
         client: &'client ::icr_api::InstallationClient<P>,
         board_id: i64,
         note_id: i64,
-    ) -> ::icr_api::Call<'client, super::models::Note>
+    ) -> ::icr_api::Call<'client, models::Note>
     where
-        P: super::permissions::BoardsReadOrNotesRead,
+        P: permissions::BoardsReadOrNotesRead,
     {
-        let request = ::icr_api::__private::Request::new(
-                ::icr_api::__private::Method::GET,
+        let request = rt::Request::new(
+                rt::Method::GET,
                 "/boards/{boardId}/notes/{noteId}",
             )
             .operation("notes/getNote")
@@ -558,15 +507,13 @@ pub mod notes {
             .path("noteId", &note_id);
         client
             .call::<
-                super::permissions::needs::BoardsReadOrNotesRead,
+                permissions::needs::BoardsReadOrNotesRead,
                 _,
-            >(request, ::icr_api::__private::Response::json)
+            >(request, rt::Response::json)
     }
     /// Deletes a note. Works with ICR Apps.
     ///
     /// `DELETE /boards/{boardId}/notes/{noteId}` (operation `notes/deleteNote`).
-    ///
-    /// **Paging:** none; one answer.
     ///
     /// **Permissions:** `notes: write and boards: admin`.
     #[deprecated(note = "the API description deprecates this operation")]
@@ -576,10 +523,10 @@ pub mod notes {
         note_id: i64,
     ) -> ::icr_api::Call<'client, ()>
     where
-        P: super::permissions::BoardsAdmin + super::permissions::NotesWrite,
+        P: permissions::BoardsAdmin + permissions::NotesWrite,
     {
-        let request = ::icr_api::__private::Request::new(
-                ::icr_api::__private::Method::DELETE,
+        let request = rt::Request::new(
+                rt::Method::DELETE,
                 "/boards/{boardId}/notes/{noteId}",
             )
             .operation("notes/deleteNote")
@@ -588,11 +535,11 @@ pub mod notes {
         client
             .call::<
                 ::icr_api::grants::And<
-                    super::permissions::needs::BoardsAdmin,
-                    super::permissions::needs::NotesWrite,
+                    permissions::needs::BoardsAdmin,
+                    permissions::needs::NotesWrite,
                 >,
                 _,
-            >(request, ::icr_api::__private::Response::empty)
+            >(request, rt::Response::empty)
     }
 }
 pub mod boards {
@@ -603,39 +550,37 @@ pub mod boards {
         clippy::too_many_arguments,
         reason = "names and shapes come from the API description"
     )]
+    #![allow(
+        unused_qualifications,
+        reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+    )]
+    #[allow(unused_imports, reason = "a module may not use all of them")]
+    use super::{models, permissions};
+    use ::icr_api::__private as rt;
     /// What happened on a board. Works with ICR Apps.
     ///
     /// `GET /boards/{boardId}/events` (operation `boards/listEvents`).
-    ///
-    /// **Paging:** none; one answer.
     ///
     /// **Permissions:** `boards: read`.
     pub fn list_events<'client, P>(
         client: &'client ::icr_api::InstallationClient<P>,
         board_id: i64,
-    ) -> ::icr_api::Call<'client, ::std::vec::Vec<super::models::Event>>
+    ) -> ::icr_api::Call<'client, Vec<models::Event>>
     where
-        P: super::permissions::BoardsRead,
+        P: permissions::BoardsRead,
     {
-        let request = ::icr_api::__private::Request::new(
-                ::icr_api::__private::Method::GET,
-                "/boards/{boardId}/events",
-            )
+        let request = rt::Request::new(rt::Method::GET, "/boards/{boardId}/events")
             .operation("boards/listEvents")
             .path("boardId", &board_id);
-        client
-            .call::<
-                super::permissions::needs::BoardsRead,
-                _,
-            >(request, ::icr_api::__private::Response::json)
+        client.call::<permissions::needs::BoardsRead, _>(request, rt::Response::json)
     }
     /// The success answers of [`export_board`].
     #[derive(Clone, Debug, PartialEq)]
     pub enum ExportBoardResponse {
         /// Status 200, `text/csv`.
-        OkCsv(::std::string::String),
+        OkCsv(String),
         /// Status 200, `application/json`.
-        OkJson(::std::vec::Vec<super::models::Note>),
+        OkJson(Vec<models::Note>),
         /// Status 202.
         Accepted,
     }
@@ -643,26 +588,21 @@ pub mod boards {
     ///
     /// `GET /boards/{boardId}/export` (operation `boards/exportBoard`).
     ///
-    /// **Paging:** none; one answer.
-    ///
     /// **Permissions:** `boards: read`.
     pub fn export_board<'client, P>(
         client: &'client ::icr_api::InstallationClient<P>,
         board_id: i64,
     ) -> ::icr_api::Call<'client, ExportBoardResponse>
     where
-        P: super::permissions::BoardsRead,
+        P: permissions::BoardsRead,
     {
-        let request = ::icr_api::__private::Request::new(
-                ::icr_api::__private::Method::GET,
-                "/boards/{boardId}/export",
-            )
+        let request = rt::Request::new(rt::Method::GET, "/boards/{boardId}/export")
             .operation("boards/exportBoard")
             .path("boardId", &board_id)
             .accept("text/csv, application/json");
         client
             .call::<
-                super::permissions::needs::BoardsRead,
+                permissions::needs::BoardsRead,
                 _,
             >(
                 request,
@@ -682,18 +622,13 @@ pub mod boards {
     ///
     /// `GET /app/boards` (operation `boards/listAppBoards`).
     ///
-    /// **Paging:** none; one answer.
-    ///
     /// Authenticates as the app, with its JWT.
     pub fn list_app_boards<'client>(
         client: &'client ::icr_api::AppClient,
-    ) -> ::icr_api::Call<'client, ::std::vec::Vec<::std::string::String>> {
-        let request = ::icr_api::__private::Request::new(
-                ::icr_api::__private::Method::GET,
-                "/app/boards",
-            )
+    ) -> ::icr_api::Call<'client, Vec<String>> {
+        let request = rt::Request::new(rt::Method::GET, "/app/boards")
             .operation("boards/listAppBoards");
-        client.call(request, ::icr_api::__private::Response::json)
+        client.call(request, rt::Response::json)
     }
 }
 /// The runtime these bindings run on, for `permissions!`

@@ -6,33 +6,33 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
-/// An ICR App, as the app itself sees it.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
 )]
-#[serde(crate = "::icr_api::__private::serde")]
+#[allow(unused_imports, reason = "a module's types may all be compiled out")]
+use ::icr_api::__private as rt;
+/// An ICR App, as the app itself sees it.
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct App {
     /// `id`.
     pub id: i64,
     /// The app's unique, URL-friendly name.
-    pub slug: ::std::string::String,
+    pub slug: String,
     /// `name`.
-    pub name: ::std::string::String,
+    pub name: String,
     /// `htmlUrl`.
     #[serde(rename = "htmlUrl")]
-    pub html_url: ::std::string::String,
+    pub html_url: String,
     /// `description`.
-    pub description: ::core::option::Option<::std::string::String>,
+    pub description: Option<String>,
     /// `owner`.
     pub owner: SimpleOrganization,
     /// `permissions`.
     pub permissions: PermissionMap,
     /// The webhook events the app subscribes to.
-    pub events: ::std::vec::Vec<WebhookEventName>,
+    pub events: Vec<WebhookEventName>,
     /// `installationsCount`.
     #[serde(rename = "installationsCount")]
     pub installations_count: i64,
@@ -52,7 +52,7 @@ impl App {
         html_url: impl ::core::convert::Into<::std::string::String>,
         owner: SimpleOrganization,
         permissions: PermissionMap,
-        events: ::std::vec::Vec<WebhookEventName>,
+        events: Vec<WebhookEventName>,
         installations_count: i64,
         created_at: ::icr_api::DateTime,
         updated_at: ::icr_api::DateTime,
@@ -72,25 +72,25 @@ impl App {
         }
     }
 }
+rt::wire_struct!(
+    App { required id, required slug, required name, required html_url = "htmlUrl",
+    optional description, required owner, required permissions, required events, required
+    installations_count = "installationsCount", required created_at = "createdAt",
+    required updated_at = "updatedAt" }
+);
 /// An organization, as shown wherever one is referenced.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct SimpleOrganization {
     /// `id`.
     pub id: i64,
     /// `login`.
-    pub login: ::std::string::String,
+    pub login: String,
     /// `name`.
-    pub name: ::core::option::Option<::std::string::String>,
+    pub name: Option<String>,
     /// `avatarUrl`.
     #[serde(rename = "avatarUrl")]
-    pub avatar_url: ::std::string::String,
+    pub avatar_url: String,
 }
 impl SimpleOrganization {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -107,11 +107,12 @@ impl SimpleOrganization {
         }
     }
 }
+rt::wire_struct!(
+    SimpleOrganization { required id, required login, optional name, required avatar_url
+    = "avatarUrl" }
+);
 /// Permissions by name (see `x-icr-permission-catalog`), each with the level held.
-pub type PermissionMap = ::std::collections::BTreeMap<
-    ::std::string::String,
-    PermissionLevel,
->;
+pub type PermissionMap = ::std::collections::BTreeMap<String, PermissionLevel>;
 /// How much of a permission is held. `write` includes `read`; `admin` includes both.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum PermissionLevel {
@@ -122,11 +123,9 @@ pub enum PermissionLevel {
     /// `admin`
     Admin,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
-    PermissionLevel { Read = "read", Write = "write", Admin = "admin" }
-);
+rt::wire_enum!(PermissionLevel { Read = "read", Write = "write", Admin = "admin" });
 /// A kind of webhook event; `*` stands for every kind.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum WebhookEventName {
@@ -153,23 +152,17 @@ pub enum WebhookEventName {
     /// `team`
     Team,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
+rt::wire_enum!(
     WebhookEventName { Star = "*", Installation = "installation", InstallationProjects =
     "installationProjects", Issues = "issues", IssueComment = "issueComment", Label =
     "label", Member = "member", Milestone = "milestone", Ping = "ping", Project =
     "project", Team = "team" }
 );
 /// One installation of an app on one organization.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct Installation {
     /// `id`.
     pub id: i64,
@@ -178,19 +171,19 @@ pub struct Installation {
     pub app_id: i64,
     /// `appSlug`.
     #[serde(rename = "appSlug")]
-    pub app_slug: ::std::string::String,
+    pub app_slug: String,
     /// `organization`.
     pub organization: SimpleOrganization,
     /// `permissions`.
     pub permissions: PermissionMap,
     /// `events`.
-    pub events: ::std::vec::Vec<WebhookEventName>,
+    pub events: Vec<WebhookEventName>,
     /// Whether the installation reaches every project of the organization or a chosen few.
     #[serde(rename = "projectSelection")]
     pub project_selection: InstallationProjectSelection,
     /// `accessTokensUrl`.
     #[serde(rename = "accessTokensUrl")]
-    pub access_tokens_url: ::std::string::String,
+    pub access_tokens_url: String,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
@@ -199,15 +192,13 @@ pub struct Installation {
     pub updated_at: ::icr_api::DateTime,
     /// When the organization suspended the installation; `null` while it is active.
     #[serde(rename = "suspendedAt")]
-    pub suspended_at: ::core::option::Option<::icr_api::DateTime>,
+    pub suspended_at: Option<::icr_api::DateTime>,
     /// Who suspended the installation; absent or `null` while it is active.
     #[serde(
         rename = "suspendedBy",
-        default,
-        deserialize_with = "::icr_api::__private::double_option",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub suspended_by: ::core::option::Option<::core::option::Option<SimpleUser>>,
+    pub suspended_by: Option<Option<SimpleUser>>,
 }
 impl Installation {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -217,7 +208,7 @@ impl Installation {
         app_slug: impl ::core::convert::Into<::std::string::String>,
         organization: SimpleOrganization,
         permissions: PermissionMap,
-        events: ::std::vec::Vec<WebhookEventName>,
+        events: Vec<WebhookEventName>,
         project_selection: InstallationProjectSelection,
         access_tokens_url: impl ::core::convert::Into<::std::string::String>,
         created_at: ::icr_api::DateTime,
@@ -239,6 +230,14 @@ impl Installation {
         }
     }
 }
+rt::wire_struct!(
+    Installation { required id, required app_id = "appId", required app_slug = "appSlug",
+    required organization, required permissions, required events, required
+    project_selection = "projectSelection", required access_tokens_url =
+    "accessTokensUrl", required created_at = "createdAt", required updated_at =
+    "updatedAt", optional suspended_at = "suspendedAt", nullable suspended_by =
+    "suspendedBy" }
+);
 /// Whether the installation reaches every project of the organization or a chosen few.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum InstallationProjectSelection {
@@ -247,35 +246,27 @@ pub enum InstallationProjectSelection {
     /// `selected`
     Selected,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
-    InstallationProjectSelection { All = "all", Selected = "selected" }
-);
+rt::wire_enum!(InstallationProjectSelection { All = "all", Selected = "selected" });
 /// A user, as shown wherever one is referenced.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct SimpleUser {
     /// `id`.
     pub id: i64,
     /// `login`.
-    pub login: ::std::string::String,
+    pub login: String,
     /// `name`.
-    pub name: ::core::option::Option<::std::string::String>,
+    pub name: Option<String>,
     /// A person, or the bot account through which an app acts.
     pub r#type: SimpleUserType,
     /// `avatarUrl`.
     #[serde(rename = "avatarUrl")]
-    pub avatar_url: ::std::string::String,
+    pub avatar_url: String,
     /// `htmlUrl`.
     #[serde(rename = "htmlUrl")]
-    pub html_url: ::std::string::String,
+    pub html_url: String,
 }
 impl SimpleUser {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -296,6 +287,10 @@ impl SimpleUser {
         }
     }
 }
+rt::wire_struct!(
+    SimpleUser { required id, required login, optional name, required r#type = "type",
+    required avatar_url = "avatarUrl", required html_url = "htmlUrl" }
+);
 /// A person, or the bot account through which an app acts.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum SimpleUserType {
@@ -304,39 +299,29 @@ pub enum SimpleUserType {
     /// `bot`
     Bot,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(SimpleUserType { User = "user", Bot = "bot" });
+rt::wire_enum!(SimpleUserType { User = "user", Bot = "bot" });
 /// Narrows a new installation access token. Without a body the token carries every permission of the installation and reaches every project the installation reaches.
-#[derive(
-    Clone,
-    Debug,
-    Default,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct AccessTokenRequest {
     /// `permissions`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub permissions: ::core::option::Option<PermissionMap>,
+    pub permissions: Option<PermissionMap>,
     /// Only these projects; each must be reachable by the installation.
     #[serde(
         rename = "projectIds",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub project_ids: ::core::option::Option<::std::vec::Vec<i64>>,
+    pub project_ids: Option<Vec<i64>>,
 }
+rt::wire_struct!(
+    AccessTokenRequest { optional permissions, optional project_ids = "projectIds" }
+);
 /// An installation access token and what it may do.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct InstallationAccessToken {
     /// The token to send as `Authorization: Bearer <token>`.
     pub token: ::icr_api::SecretToken,
@@ -355,7 +340,7 @@ pub struct InstallationAccessToken {
         rename = "projectIds",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub project_ids: ::core::option::Option<::std::vec::Vec<i64>>,
+    pub project_ids: Option<Vec<i64>>,
 }
 impl InstallationAccessToken {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -376,20 +361,19 @@ impl InstallationAccessToken {
         }
     }
 }
+rt::wire_struct!(
+    InstallationAccessToken { required token, required expires_at = "expiresAt", required
+    permissions, required organization, required project_selection = "projectSelection",
+    optional project_ids = "projectIds" }
+);
 /// The schema at `/components/schemas/InstallationAccessToken/properties/projectSelection`.
 pub type InstallationAccessTokenProjectSelection = InstallationProjectSelection;
 /// The `WebhookConfig` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct WebhookConfig {
     /// `url`.
-    pub url: ::std::string::String,
+    pub url: String,
     /// `contentType`.
     #[serde(rename = "contentType")]
     pub content_type: WebhookConfigContentType,
@@ -411,6 +395,10 @@ impl WebhookConfig {
         }
     }
 }
+rt::wire_struct!(
+    WebhookConfig { required url, required content_type = "contentType", required
+    insecure_ssl = "insecureSsl" }
+);
 /// The schema at `/components/schemas/WebhookConfig/properties/contentType`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum WebhookConfigContentType {
@@ -419,11 +407,9 @@ pub enum WebhookConfigContentType {
     /// `form`
     Form,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
-    WebhookConfigContentType { Json = "json", Form = "form" }
-);
+rt::wire_enum!(WebhookConfigContentType { Json = "json", Form = "form" });
 /// `"1"` skips TLS certificate checks when delivering; `"0"` (the default) does not.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum WebhookConfigInsecureSsl {
@@ -432,39 +418,36 @@ pub enum WebhookConfigInsecureSsl {
     /// `1`
     V1,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(WebhookConfigInsecureSsl { V0 = "0", V1 = "1" });
+rt::wire_enum!(WebhookConfigInsecureSsl { V0 = "0", V1 = "1" });
 /// The `WebhookConfigUpdate` schema.
-#[derive(
-    Clone,
-    Debug,
-    Default,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct WebhookConfigUpdate {
     /// `url`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub url: ::core::option::Option<::std::string::String>,
+    pub url: Option<String>,
     /// `contentType`.
     #[serde(
         rename = "contentType",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub content_type: ::core::option::Option<WebhookConfigContentType>,
+    pub content_type: Option<WebhookConfigContentType>,
     /// The secret deliveries are signed with (at least 16 characters); never returned.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub secret: ::core::option::Option<::icr_api::SecretToken>,
+    pub secret: Option<::icr_api::SecretToken>,
     /// `insecureSsl`.
     #[serde(
         rename = "insecureSsl",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub insecure_ssl: ::core::option::Option<WebhookConfigInsecureSsl>,
+    pub insecure_ssl: Option<WebhookConfigInsecureSsl>,
 }
+rt::wire_struct!(
+    WebhookConfigUpdate { optional url, optional content_type = "contentType", optional
+    secret, optional insecure_ssl = "insecureSsl" }
+);
 /// The schema at `/components/schemas/WebhookConfigUpdate/properties/contentType`.
 pub type WebhookConfigUpdateContentType = WebhookConfigContentType;
 /// The schema at `/components/schemas/WebhookConfigUpdate/properties/insecureSsl`.
@@ -477,25 +460,19 @@ pub enum AppsListWebhookDeliveriesStatus {
     /// `failure`
     Failure,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
+rt::wire_enum!(
     AppsListWebhookDeliveriesStatus { Success = "success", Failure = "failure" }
 );
 /// One attempt to deliver a webhook event.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct WebhookDelivery {
     /// `id`.
     pub id: i64,
     /// The id shared by a delivery and its redeliveries.
-    pub guid: ::std::string::String,
+    pub guid: String,
     /// `deliveredAt`.
     #[serde(rename = "deliveredAt")]
     pub delivered_at: ::icr_api::DateTime,
@@ -504,20 +481,20 @@ pub struct WebhookDelivery {
     /// Seconds the receiver took to answer.
     pub duration: f64,
     /// `status`.
-    pub status: ::std::string::String,
+    pub status: String,
     /// `statusCode`.
     #[serde(rename = "statusCode")]
     pub status_code: i64,
     /// `event`.
     pub event: WebhookEventName,
     /// `action`.
-    pub action: ::core::option::Option<::std::string::String>,
+    pub action: Option<String>,
     /// `installationId`.
     #[serde(rename = "installationId")]
-    pub installation_id: ::core::option::Option<i64>,
+    pub installation_id: Option<i64>,
     /// `projectId`.
     #[serde(rename = "projectId")]
-    pub project_id: ::core::option::Option<i64>,
+    pub project_id: Option<i64>,
 }
 impl WebhookDelivery {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -546,20 +523,20 @@ impl WebhookDelivery {
         }
     }
 }
+rt::wire_struct!(
+    WebhookDelivery { required id, required guid, required delivered_at = "deliveredAt",
+    required redelivery, required duration, required status, required status_code =
+    "statusCode", required event, optional action, optional installation_id =
+    "installationId", optional project_id = "projectId" }
+);
 /// A delivery with the request that was sent and the response that came back.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct WebhookDeliveryDetail {
     /// `id`.
     pub id: i64,
     /// The id shared by a delivery and its redeliveries.
-    pub guid: ::std::string::String,
+    pub guid: String,
     /// `deliveredAt`.
     #[serde(rename = "deliveredAt")]
     pub delivered_at: ::icr_api::DateTime,
@@ -568,22 +545,22 @@ pub struct WebhookDeliveryDetail {
     /// Seconds the receiver took to answer.
     pub duration: f64,
     /// `status`.
-    pub status: ::std::string::String,
+    pub status: String,
     /// `statusCode`.
     #[serde(rename = "statusCode")]
     pub status_code: i64,
     /// `event`.
     pub event: WebhookEventName,
     /// `action`.
-    pub action: ::core::option::Option<::std::string::String>,
+    pub action: Option<String>,
     /// `installationId`.
     #[serde(rename = "installationId")]
-    pub installation_id: ::core::option::Option<i64>,
+    pub installation_id: Option<i64>,
     /// `projectId`.
     #[serde(rename = "projectId")]
-    pub project_id: ::core::option::Option<i64>,
+    pub project_id: Option<i64>,
     /// `url`.
-    pub url: ::std::string::String,
+    pub url: String,
     /// `request`.
     pub request: WebhookDeliveryDetailRequest,
     /// `response`.
@@ -622,125 +599,91 @@ impl WebhookDeliveryDetail {
         }
     }
 }
+rt::wire_struct!(
+    WebhookDeliveryDetail { required id, required guid, required delivered_at =
+    "deliveredAt", required redelivery, required duration, required status, required
+    status_code = "statusCode", required event, optional action, optional installation_id
+    = "installationId", optional project_id = "projectId", required url, required
+    request, required response }
+);
 /// The schema at `/components/schemas/WebhookDeliveryDetail/allOf/1/properties/request`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct WebhookDeliveryDetailRequest {
     /// `headers`.
-    pub headers: ::std::collections::BTreeMap<
-        ::std::string::String,
-        ::std::string::String,
-    >,
+    pub headers: ::std::collections::BTreeMap<String, String>,
     /// `payload`.
-    pub payload: ::core::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, ::icr_api::JsonValue>,
-    >,
+    pub payload: Option<::std::collections::BTreeMap<String, ::icr_api::JsonValue>>,
 }
 impl WebhookDeliveryDetailRequest {
     /// A value with the fields that must be given; the others are left out (`None`).
-    pub fn new(
-        headers: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::std::string::String,
-        >,
-    ) -> Self {
+    pub fn new(headers: ::std::collections::BTreeMap<String, String>) -> Self {
         Self {
             headers,
             payload: ::core::option::Option::None,
         }
     }
 }
+rt::wire_struct!(WebhookDeliveryDetailRequest { required headers, optional payload });
 /// The schema at `/components/schemas/WebhookDeliveryDetail/allOf/1/properties/response`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct WebhookDeliveryDetailResponse {
     /// `headers`.
-    pub headers: ::std::collections::BTreeMap<
-        ::std::string::String,
-        ::std::string::String,
-    >,
+    pub headers: ::std::collections::BTreeMap<String, String>,
     /// `payload`.
-    pub payload: ::core::option::Option<::std::string::String>,
+    pub payload: Option<String>,
 }
 impl WebhookDeliveryDetailResponse {
     /// A value with the fields that must be given; the others are left out (`None`).
-    pub fn new(
-        headers: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::std::string::String,
-        >,
-    ) -> Self {
+    pub fn new(headers: ::std::collections::BTreeMap<String, String>) -> Self {
         Self {
             headers,
             payload: ::core::option::Option::None,
         }
     }
 }
+rt::wire_struct!(WebhookDeliveryDetailResponse { required headers, optional payload });
 /// The projects an installation can reach.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct InstallationProjects {
     /// `totalCount`.
     #[serde(rename = "totalCount")]
     pub total_count: i64,
     /// `projects`.
-    pub projects: ::std::vec::Vec<Project>,
+    pub projects: Vec<Project>,
 }
 impl InstallationProjects {
     /// A value with these fields.
-    pub fn new(total_count: i64, projects: ::std::vec::Vec<Project>) -> Self {
+    pub fn new(total_count: i64, projects: Vec<Project>) -> Self {
         Self { total_count, projects }
     }
 }
+rt::wire_struct!(
+    InstallationProjects { required total_count = "totalCount", required projects }
+);
 /// A project of an organization.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct Project {
     /// `id`.
     pub id: i64,
     /// `name`.
-    pub name: ::std::string::String,
+    pub name: String,
     /// The organization's login and the project's name, e.g. `best-organization/compiler`.
     #[serde(rename = "fullName")]
-    pub full_name: ::std::string::String,
+    pub full_name: String,
     /// `organization`.
     pub organization: SimpleOrganization,
     /// One line shown under the project's name.
     #[serde(rename = "shortDescription")]
-    pub short_description: ::core::option::Option<::std::string::String>,
+    pub short_description: Option<String>,
     /// `homepage`.
-    #[serde(
-        default,
-        deserialize_with = "::icr_api::__private::double_option",
-        skip_serializing_if = "::core::option::Option::is_none",
-    )]
-    pub homepage: ::core::option::Option<::core::option::Option<::std::string::String>>,
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
+    pub homepage: Option<Option<String>>,
     /// `topics`.
-    pub topics: ::std::vec::Vec<::std::string::String>,
+    pub topics: Vec<String>,
     /// `visibility`.
     pub visibility: Visibility,
     /// `archived`.
@@ -753,7 +696,7 @@ pub struct Project {
     pub open_issues_count: i64,
     /// `htmlUrl`.
     #[serde(rename = "htmlUrl")]
-    pub html_url: ::std::string::String,
+    pub html_url: String,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
@@ -768,7 +711,7 @@ impl Project {
         name: impl ::core::convert::Into<::std::string::String>,
         full_name: impl ::core::convert::Into<::std::string::String>,
         organization: SimpleOrganization,
-        topics: ::std::vec::Vec<::std::string::String>,
+        topics: Vec<String>,
         visibility: Visibility,
         archived: bool,
         has_issues: bool,
@@ -795,6 +738,13 @@ impl Project {
         }
     }
 }
+rt::wire_struct!(
+    Project { required id, required name, required full_name = "fullName", required
+    organization, optional short_description = "shortDescription", nullable homepage,
+    required topics, required visibility, required archived, required has_issues =
+    "hasIssues", required open_issues_count = "openIssuesCount", required html_url =
+    "htmlUrl", required created_at = "createdAt", required updated_at = "updatedAt" }
+);
 /// Who can see a project.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Visibility {
@@ -805,8 +755,8 @@ pub enum Visibility {
     /// `internal`
     Internal,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
+rt::wire_enum!(
     Visibility { Public = "public", Private = "private", Internal = "internal" }
 );

@@ -6,16 +6,17 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+)]
+#[allow(unused_imports, reason = "a module's types may all be compiled out")]
+use ::icr_api::__private as rt;
+#[allow(unused_imports, reason = "a module's types may all be compiled out")]
 use super::*;
 /// The `IssueComment` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct IssueComment {
     /// `id`.
     pub id: i64,
@@ -23,7 +24,7 @@ pub struct IssueComment {
     #[serde(rename = "issueNumber")]
     pub issue_number: i64,
     /// `body`.
-    pub body: ::std::string::String,
+    pub body: String,
     /// `user`.
     pub user: SimpleUser,
     /// `authorAssociation`.
@@ -31,7 +32,7 @@ pub struct IssueComment {
     pub author_association: IssueCommentAuthorAssociation,
     /// `htmlUrl`.
     #[serde(rename = "htmlUrl")]
-    pub html_url: ::std::string::String,
+    pub html_url: String,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
@@ -40,10 +41,10 @@ pub struct IssueComment {
     pub updated_at: ::icr_api::DateTime,
     /// `reactions`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub reactions: ::core::option::Option<ReactionRollup>,
+    pub reactions: Option<ReactionRollup>,
     /// `performedViaApp`.
     #[serde(rename = "performedViaApp")]
-    pub performed_via_app: ::core::option::Option<SimpleApp>,
+    pub performed_via_app: Option<SimpleApp>,
 }
 impl IssueComment {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -71,6 +72,12 @@ impl IssueComment {
         }
     }
 }
+rt::wire_struct!(
+    IssueComment { required id, required issue_number = "issueNumber", required body,
+    required user, required author_association = "authorAssociation", required html_url =
+    "htmlUrl", required created_at = "createdAt", required updated_at = "updatedAt",
+    optional reactions, optional performed_via_app = "performedViaApp" }
+);
 /// The schema at `/components/schemas/IssueComment/properties/authorAssociation`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum IssueCommentAuthorAssociation {
@@ -85,28 +92,22 @@ pub enum IssueCommentAuthorAssociation {
     /// `none`
     None,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
+rt::wire_enum!(
     IssueCommentAuthorAssociation { Owner = "owner", Member = "member", Collaborator =
     "collaborator", Contributor = "contributor", None = "none" }
 );
 /// Reactions to a comment: the total, and the count of each reaction that was used, keyed by its content (`+1`, `-1`, `laugh`, `heart`…).
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct ReactionRollup {
     /// `totalCount`.
     #[serde(rename = "totalCount")]
     pub total_count: i64,
     /// Members other than the fields above, by name.
     #[serde(flatten)]
-    pub additional_properties: ::std::collections::BTreeMap<::std::string::String, i64>,
+    pub additional_properties: ::std::collections::BTreeMap<String, i64>,
 }
 impl ReactionRollup {
     /// A value with these fields.
@@ -117,18 +118,15 @@ impl ReactionRollup {
         }
     }
 }
+rt::wire_struct!(
+    ReactionRollup { required total_count = "totalCount" } ..additional_properties
+);
 /// The `CommentBody` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct CommentBody {
     /// `body`.
-    pub body: ::std::string::String,
+    pub body: String,
 }
 impl CommentBody {
     /// A value with these fields.
@@ -136,6 +134,7 @@ impl CommentBody {
         Self { body: body.into() }
     }
 }
+rt::wire_struct!(CommentBody { required body });
 /// The schema at `/paths/~1projects~1{projectId}~1comments/get/parameters/1/schema`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ListProjectCommentsSort {
@@ -144,8 +143,6 @@ pub enum ListProjectCommentsSort {
     /// `updated`
     Updated,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
-    ListProjectCommentsSort { Created = "created", Updated = "updated" }
-);
+rt::wire_enum!(ListProjectCommentsSort { Created = "created", Updated = "updated" });

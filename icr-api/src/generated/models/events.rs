@@ -6,19 +6,20 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+)]
+#[allow(unused_imports, reason = "a module's types may all be compiled out")]
+use ::icr_api::__private as rt;
+#[allow(unused_imports, reason = "a module's types may all be compiled out")]
 use super::*;
 /// The app was installed, uninstalled, suspended or resumed on an organization, or the organization accepted new permissions.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct InstallationEvent {
     /// The event's name, `installation`, the same as `X-ICR-Event`: inside the signed body, so that a delivery cannot be passed off as another event by changing the unsigned header.
-    pub event: ::std::string::String,
+    pub event: String,
     /// What happened to the installation.
     pub action: InstallationEventAction,
     /// `installation`.
@@ -46,6 +47,10 @@ impl InstallationEvent {
         }
     }
 }
+rt::wire_struct!(
+    InstallationEvent { required event, required action, required installation, required
+    organization, required sender }
+);
 /// What happened to the installation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum InstallationEventAction {
@@ -60,25 +65,19 @@ pub enum InstallationEventAction {
     /// `newPermissionsAccepted`
     NewPermissionsAccepted,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
+rt::wire_enum!(
     InstallationEventAction { Created = "created", Deleted = "deleted", Suspend =
     "suspend", Unsuspend = "unsuspend", NewPermissionsAccepted = "newPermissionsAccepted"
     }
 );
 /// Projects were added to or removed from an installation that reaches selected projects.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct InstallationProjectsEvent {
     /// The event's name, `installationProjects`, the same as `X-ICR-Event`: inside the signed body, so that a delivery cannot be passed off as another event by changing the unsigned header.
-    pub event: ::std::string::String,
+    pub event: String,
     /// Whether projects were added or removed.
     pub action: InstallationProjectsEventAction,
     /// `installation`.
@@ -92,10 +91,10 @@ pub struct InstallationProjectsEvent {
     pub project_selection: InstallationProjectSelection,
     /// The projects added.
     #[serde(rename = "projectsAdded")]
-    pub projects_added: ::std::vec::Vec<Project>,
+    pub projects_added: Vec<Project>,
     /// The projects removed.
     #[serde(rename = "projectsRemoved")]
-    pub projects_removed: ::std::vec::Vec<Project>,
+    pub projects_removed: Vec<Project>,
 }
 impl InstallationProjectsEvent {
     /// A value with these fields.
@@ -106,8 +105,8 @@ impl InstallationProjectsEvent {
         organization: SimpleOrganization,
         sender: SimpleUser,
         project_selection: InstallationProjectSelection,
-        projects_added: ::std::vec::Vec<Project>,
-        projects_removed: ::std::vec::Vec<Project>,
+        projects_added: Vec<Project>,
+        projects_removed: Vec<Project>,
     ) -> Self {
         Self {
             event: event.into(),
@@ -121,6 +120,12 @@ impl InstallationProjectsEvent {
         }
     }
 }
+rt::wire_struct!(
+    InstallationProjectsEvent { required event, required action, required installation,
+    required organization, required sender, required project_selection =
+    "projectSelection", required projects_added = "projectsAdded", required
+    projects_removed = "projectsRemoved" }
+);
 /// Whether projects were added or removed.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum InstallationProjectsEventAction {
@@ -129,20 +134,12 @@ pub enum InstallationProjectsEventAction {
     /// `removed`
     Removed,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
-    InstallationProjectsEventAction { Added = "added", Removed = "removed" }
-);
+rt::wire_enum!(InstallationProjectsEventAction { Added = "added", Removed = "removed" });
 /// The installation a delivery was made for.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct WebhookInstallation {
     /// The installation's id; a client for it is made from a verified delivery.
     pub id: i64,
@@ -153,20 +150,15 @@ impl WebhookInstallation {
         Self { id }
     }
 }
+rt::wire_struct!(WebhookInstallation { required id });
 /// Whether the installation now reaches all projects or the selected ones.
 pub type InstallationProjectsEventProjectSelection = InstallationProjectSelection;
 /// An issue was opened, edited, closed, reopened, deleted, labeled or unlabeled, assigned or unassigned, locked or unlocked.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct IssuesEvent {
     /// The event's name, `issues`, the same as `X-ICR-Event`: inside the signed body, so that a delivery cannot be passed off as another event by changing the unsigned header.
-    pub event: ::std::string::String,
+    pub event: String,
     /// What happened to the issue.
     pub action: IssuesEventAction,
     /// `installation`.
@@ -181,13 +173,13 @@ pub struct IssuesEvent {
     pub issue: Issue,
     /// `label`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub label: ::core::option::Option<Label>,
+    pub label: Option<Label>,
     /// `assignee`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub assignee: ::core::option::Option<SimpleUser>,
+    pub assignee: Option<SimpleUser>,
     /// `changes`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub changes: ::core::option::Option<WebhookChanges>,
+    pub changes: Option<WebhookChanges>,
 }
 impl IssuesEvent {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -214,6 +206,11 @@ impl IssuesEvent {
         }
     }
 }
+rt::wire_struct!(
+    IssuesEvent { required event, required action, required installation, required
+    organization, required sender, required project, required issue, optional label,
+    optional assignee, optional changes }
+);
 /// What happened to the issue.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum IssuesEventAction {
@@ -240,9 +237,9 @@ pub enum IssuesEventAction {
     /// `unlocked`
     Unlocked,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
+rt::wire_enum!(
     IssuesEventAction { Opened = "opened", Edited = "edited", Closed = "closed", Reopened
     = "reopened", Deleted = "deleted", Labeled = "labeled", Unlabeled = "unlabeled",
     Assigned = "assigned", Unassigned = "unassigned", Locked = "locked", Unlocked =
@@ -250,23 +247,17 @@ pub enum IssuesEventAction {
 );
 /// The previous value of each field an edit changed, by field name.
 pub type WebhookChanges = ::std::collections::BTreeMap<
-    ::std::string::String,
+    String,
     ProjectEditedEventChangesValue,
 >;
 /// The schema at `/components/schemas/WebhookChanges/additionalProperties`.
 pub type WebhookChangesValue = ProjectEditedEventChangesValue;
 /// A comment on an issue was created, edited or deleted.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct IssueCommentEvent {
     /// The event's name, `issueComment`, the same as `X-ICR-Event`: inside the signed body, so that a delivery cannot be passed off as another event by changing the unsigned header.
-    pub event: ::std::string::String,
+    pub event: String,
     /// What happened to the comment.
     pub action: IssueCommentEventAction,
     /// `installation`.
@@ -283,7 +274,7 @@ pub struct IssueCommentEvent {
     pub comment: IssueComment,
     /// `changes`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub changes: ::core::option::Option<WebhookChanges>,
+    pub changes: Option<WebhookChanges>,
 }
 impl IssueCommentEvent {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -310,6 +301,11 @@ impl IssueCommentEvent {
         }
     }
 }
+rt::wire_struct!(
+    IssueCommentEvent { required event, required action, required installation, required
+    organization, required sender, required project, required issue, required comment,
+    optional changes }
+);
 /// What happened to the comment.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum IssueCommentEventAction {
@@ -320,24 +316,18 @@ pub enum IssueCommentEventAction {
     /// `deleted`
     Deleted,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
+rt::wire_enum!(
     IssueCommentEventAction { Created = "created", Edited = "edited", Deleted = "deleted"
     }
 );
 /// A project's label was created, edited or deleted.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct LabelEvent {
     /// The event's name, `label`, the same as `X-ICR-Event`: inside the signed body, so that a delivery cannot be passed off as another event by changing the unsigned header.
-    pub event: ::std::string::String,
+    pub event: String,
     /// What happened to the label.
     pub action: IssueCommentEventAction,
     /// `installation`.
@@ -352,7 +342,7 @@ pub struct LabelEvent {
     pub label: Label,
     /// `changes`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub changes: ::core::option::Option<WebhookChanges>,
+    pub changes: Option<WebhookChanges>,
 }
 impl LabelEvent {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -377,20 +367,18 @@ impl LabelEvent {
         }
     }
 }
+rt::wire_struct!(
+    LabelEvent { required event, required action, required installation, required
+    organization, required sender, required project, required label, optional changes }
+);
 /// What happened to the label.
 pub type LabelEventAction = IssueCommentEventAction;
 /// A project's milestone was created, edited, closed, opened or deleted.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct MilestoneEvent {
     /// The event's name, `milestone`, the same as `X-ICR-Event`: inside the signed body, so that a delivery cannot be passed off as another event by changing the unsigned header.
-    pub event: ::std::string::String,
+    pub event: String,
     /// What happened to the milestone.
     pub action: MilestoneEventAction,
     /// `installation`.
@@ -405,7 +393,7 @@ pub struct MilestoneEvent {
     pub milestone: Milestone,
     /// `changes`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub changes: ::core::option::Option<WebhookChanges>,
+    pub changes: Option<WebhookChanges>,
 }
 impl MilestoneEvent {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -430,6 +418,11 @@ impl MilestoneEvent {
         }
     }
 }
+rt::wire_struct!(
+    MilestoneEvent { required event, required action, required installation, required
+    organization, required sender, required project, required milestone, optional changes
+    }
+);
 /// What happened to the milestone.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum MilestoneEventAction {
@@ -444,24 +437,18 @@ pub enum MilestoneEventAction {
     /// `deleted`
     Deleted,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
+rt::wire_enum!(
     MilestoneEventAction { Created = "created", Edited = "edited", Closed = "closed",
     Opened = "opened", Deleted = "deleted" }
 );
 /// A project was created, edited or deleted.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct ProjectEvent {
     /// The event's name, `project`, the same as `X-ICR-Event`: inside the signed body, so that a delivery cannot be passed off as another event by changing the unsigned header.
-    pub event: ::std::string::String,
+    pub event: String,
     /// What happened to the project.
     pub action: IssueCommentEventAction,
     /// `installation`.
@@ -474,7 +461,7 @@ pub struct ProjectEvent {
     pub project: Project,
     /// `changes`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub changes: ::core::option::Option<WebhookChanges>,
+    pub changes: Option<WebhookChanges>,
 }
 impl ProjectEvent {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -497,20 +484,18 @@ impl ProjectEvent {
         }
     }
 }
+rt::wire_struct!(
+    ProjectEvent { required event, required action, required installation, required
+    organization, required sender, required project, optional changes }
+);
 /// What happened to the project.
 pub type ProjectEventAction = IssueCommentEventAction;
 /// A person joined or left the organization, or their role changed.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct MemberEvent {
     /// The event's name, `member`, the same as `X-ICR-Event`: inside the signed body, so that a delivery cannot be passed off as another event by changing the unsigned header.
-    pub event: ::std::string::String,
+    pub event: String,
     /// What happened to the membership.
     pub action: MemberEventAction,
     /// `installation`.
@@ -546,6 +531,10 @@ impl MemberEvent {
         }
     }
 }
+rt::wire_struct!(
+    MemberEvent { required event, required action, required installation, required
+    organization, required sender, required member, required role }
+);
 /// What happened to the membership.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum MemberEventAction {
@@ -556,9 +545,9 @@ pub enum MemberEventAction {
     /// `removed`
     Removed,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
+rt::wire_enum!(
     MemberEventAction { Added = "added", Edited = "edited", Removed = "removed" }
 );
 /// The member's role after the change (before it, for `removed`).
@@ -569,23 +558,17 @@ pub enum MemberEventRole {
     /// `member`
     Member,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(MemberEventRole { Admin = "admin", Member = "member" });
+rt::wire_enum!(MemberEventRole { Admin = "admin", Member = "member" });
 /// Sent when the app's webhook is set up or its URL changes, to check that the receiver answers.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct PingEvent {
     /// The event's name, `ping`, the same as `X-ICR-Event`: inside the signed body, so that a delivery cannot be passed off as another event by changing the unsigned header.
-    pub event: ::std::string::String,
+    pub event: String,
     /// A short saying; it means nothing.
-    pub zen: ::std::string::String,
+    pub zen: String,
     /// The id of the app's webhook.
     #[serde(rename = "hookId")]
     pub hook_id: i64,
@@ -616,3 +599,7 @@ impl PingEvent {
         }
     }
 }
+rt::wire_struct!(
+    PingEvent { required event, required zen, required hook_id = "hookId", required
+    installation, required organization, required sender }
+);

@@ -6,6 +6,13 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+)]
+#[allow(unused_imports, reason = "a module's types may all be compiled out")]
+use ::icr_api::__private as rt;
+#[allow(unused_imports, reason = "a module's types may all be compiled out")]
 use super::*;
 /// The schema at `/paths/~1projects~1{projectId}~1issues/get/parameters/1/schema`.
 pub type ListProjectIssuesState = ListOrganizationIssuesState;
@@ -19,21 +26,15 @@ pub enum ListProjectIssuesSort {
     /// `comments`
     Comments,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
+rt::wire_enum!(
     ListProjectIssuesSort { Created = "created", Updated = "updated", Comments =
     "comments" }
 );
 /// An issue of a project.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct Issue {
     /// `id`.
     pub id: i64,
@@ -43,32 +44,32 @@ pub struct Issue {
     #[serde(rename = "projectId")]
     pub project_id: i64,
     /// `title`.
-    pub title: ::std::string::String,
+    pub title: String,
     /// `body`.
-    pub body: ::core::option::Option<::std::string::String>,
+    pub body: Option<String>,
     /// `state`.
     pub state: IssueState,
     /// `stateReason`.
     #[serde(rename = "stateReason")]
-    pub state_reason: ::core::option::Option<StateReason>,
+    pub state_reason: Option<StateReason>,
     /// `locked`.
     pub locked: bool,
     /// `activeLockReason`.
     #[serde(rename = "activeLockReason")]
-    pub active_lock_reason: ::core::option::Option<LockReason>,
+    pub active_lock_reason: Option<LockReason>,
     /// `user`.
     pub user: SimpleUser,
     /// `assignees`.
-    pub assignees: ::std::vec::Vec<SimpleUser>,
+    pub assignees: Vec<SimpleUser>,
     /// `labels`.
-    pub labels: ::std::vec::Vec<Label>,
+    pub labels: Vec<Label>,
     /// `milestone`.
-    pub milestone: ::core::option::Option<Milestone>,
+    pub milestone: Option<Milestone>,
     /// `comments`.
     pub comments: i64,
     /// `htmlUrl`.
     #[serde(rename = "htmlUrl")]
-    pub html_url: ::std::string::String,
+    pub html_url: String,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
@@ -77,18 +78,16 @@ pub struct Issue {
     pub updated_at: ::icr_api::DateTime,
     /// `closedAt`.
     #[serde(rename = "closedAt")]
-    pub closed_at: ::core::option::Option<::icr_api::DateTime>,
+    pub closed_at: Option<::icr_api::DateTime>,
     /// `closedBy`.
     #[serde(
         rename = "closedBy",
-        default,
-        deserialize_with = "::icr_api::__private::double_option",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub closed_by: ::core::option::Option<::core::option::Option<SimpleUser>>,
+    pub closed_by: Option<Option<SimpleUser>>,
     /// The app that created the issue, when an installation did.
     #[serde(rename = "performedViaApp")]
-    pub performed_via_app: ::core::option::Option<SimpleApp>,
+    pub performed_via_app: Option<SimpleApp>,
 }
 impl Issue {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -100,8 +99,8 @@ impl Issue {
         state: IssueState,
         locked: bool,
         user: SimpleUser,
-        assignees: ::std::vec::Vec<SimpleUser>,
-        labels: ::std::vec::Vec<Label>,
+        assignees: Vec<SimpleUser>,
+        labels: Vec<Label>,
         comments: i64,
         html_url: impl ::core::convert::Into<::std::string::String>,
         created_at: ::icr_api::DateTime,
@@ -131,6 +130,15 @@ impl Issue {
         }
     }
 }
+rt::wire_struct!(
+    Issue { required id, required number, required project_id = "projectId", required
+    title, optional body, required state, optional state_reason = "stateReason", required
+    locked, optional active_lock_reason = "activeLockReason", required user, required
+    assignees, required labels, optional milestone, required comments, required html_url
+    = "htmlUrl", required created_at = "createdAt", required updated_at = "updatedAt",
+    optional closed_at = "closedAt", nullable closed_by = "closedBy", optional
+    performed_via_app = "performedViaApp" }
+);
 /// The `IssueState` schema.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum IssueState {
@@ -139,9 +147,9 @@ pub enum IssueState {
     /// `closed`
     Closed,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(IssueState { Open = "open", Closed = "closed" });
+rt::wire_enum!(IssueState { Open = "open", Closed = "closed" });
 /// Why an issue is in its state; `null` when no reason was given.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum StateReason {
@@ -152,9 +160,9 @@ pub enum StateReason {
     /// `reopened`
     Reopened,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
+rt::wire_enum!(
     StateReason { Completed = "completed", NotPlanned = "notPlanned", Reopened =
     "reopened" }
 );
@@ -170,30 +178,24 @@ pub enum LockReason {
     /// `spam`
     Spam,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
+rt::wire_enum!(
     LockReason { OffTopic = "offTopic", TooHeated = "tooHeated", Resolved = "resolved",
     Spam = "spam" }
 );
 /// The `Label` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct Label {
     /// `id`.
     pub id: i64,
     /// `name`.
-    pub name: ::std::string::String,
+    pub name: String,
     /// Six hexadecimal digits, without a leading `#`.
-    pub color: ::std::string::String,
+    pub color: String,
     /// `description`.
-    pub description: ::core::option::Option<::std::string::String>,
+    pub description: Option<String>,
     /// Whether ICR created the label with the project.
     pub default: bool,
 }
@@ -214,24 +216,22 @@ impl Label {
         }
     }
 }
+rt::wire_struct!(
+    Label { required id, required name, required color, optional description, required
+    default }
+);
 /// The `Milestone` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct Milestone {
     /// `id`.
     pub id: i64,
     /// `number`.
     pub number: i64,
     /// `title`.
-    pub title: ::std::string::String,
+    pub title: String,
     /// `description`.
-    pub description: ::core::option::Option<::std::string::String>,
+    pub description: Option<String>,
     /// `state`.
     pub state: IssueState,
     /// `openIssues`.
@@ -244,7 +244,7 @@ pub struct Milestone {
     pub creator: SimpleUser,
     /// `dueOn`.
     #[serde(rename = "dueOn")]
-    pub due_on: ::core::option::Option<::icr_api::DateTime>,
+    pub due_on: Option<::icr_api::DateTime>,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
@@ -253,7 +253,7 @@ pub struct Milestone {
     pub updated_at: ::icr_api::DateTime,
     /// `closedAt`.
     #[serde(rename = "closedAt")]
-    pub closed_at: ::core::option::Option<::icr_api::DateTime>,
+    pub closed_at: Option<::icr_api::DateTime>,
 }
 impl Milestone {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -284,25 +284,25 @@ impl Milestone {
         }
     }
 }
+rt::wire_struct!(
+    Milestone { required id, required number, required title, optional description,
+    required state, required open_issues = "openIssues", required closed_issues =
+    "closedIssues", required creator, optional due_on = "dueOn", required created_at =
+    "createdAt", required updated_at = "updatedAt", optional closed_at = "closedAt" }
+);
 /// An ICR App, as shown where it acted.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct SimpleApp {
     /// `id`.
     pub id: i64,
     /// The app's unique, URL-friendly name.
-    pub slug: ::std::string::String,
+    pub slug: String,
     /// `name`.
-    pub name: ::std::string::String,
+    pub name: String,
     /// `htmlUrl`.
     #[serde(rename = "htmlUrl")]
-    pub html_url: ::std::string::String,
+    pub html_url: String,
 }
 impl SimpleApp {
     /// A value with these fields.
@@ -320,30 +320,28 @@ impl SimpleApp {
         }
     }
 }
+rt::wire_struct!(
+    SimpleApp { required id, required slug, required name, required html_url = "htmlUrl"
+    }
+);
 /// The `IssueCreate` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct IssueCreate {
     /// `title`.
-    pub title: ::std::string::String,
+    pub title: String,
     /// `body`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub body: ::core::option::Option<::std::string::String>,
+    pub body: Option<String>,
     /// `assignees`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub assignees: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub assignees: Option<Vec<String>>,
     /// `labels`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub labels: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub labels: Option<Vec<String>>,
     /// The number of the milestone to put the issue in.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub milestone: ::core::option::Option<i64>,
+    pub milestone: Option<i64>,
 }
 impl IssueCreate {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -357,6 +355,10 @@ impl IssueCreate {
         }
     }
 }
+rt::wire_struct!(
+    IssueCreate { required title, optional body, optional assignees, optional labels,
+    optional milestone }
+);
 /// The schema at `/paths/~1organizations~1{organizationId}~1issues/get/parameters/1/schema`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ListOrganizationIssuesFilter {
@@ -369,9 +371,9 @@ pub enum ListOrganizationIssuesFilter {
     /// `all`
     All,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
+rt::wire_enum!(
     ListOrganizationIssuesFilter { Assigned = "assigned", Created = "created", Mentioned
     = "mentioned", All = "all" }
 );
@@ -385,103 +387,73 @@ pub enum ListOrganizationIssuesState {
     /// `all`
     All,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
+rt::wire_enum!(
     ListOrganizationIssuesState { Open = "open", Closed = "closed", All = "all" }
 );
 /// The issue fields to change; a field left out keeps its value.
-#[derive(
-    Clone,
-    Debug,
-    Default,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct IssueUpdate {
     /// `title`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub title: ::core::option::Option<::std::string::String>,
+    pub title: Option<String>,
     /// The new body; `null` clears it.
-    #[serde(
-        default,
-        deserialize_with = "::icr_api::__private::double_option",
-        skip_serializing_if = "::core::option::Option::is_none",
-    )]
-    pub body: ::core::option::Option<::core::option::Option<::std::string::String>>,
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
+    pub body: Option<Option<String>>,
     /// `state`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub state: ::core::option::Option<IssueState>,
+    pub state: Option<IssueState>,
     /// `stateReason`.
     #[serde(
         rename = "stateReason",
-        default,
-        deserialize_with = "::icr_api::__private::double_option",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub state_reason: ::core::option::Option<::core::option::Option<StateReason>>,
+    pub state_reason: Option<Option<StateReason>>,
     /// Replaces every assignee; an empty list removes them all.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub assignees: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub assignees: Option<Vec<String>>,
     /// Replaces every label; an empty list removes them all.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub labels: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub labels: Option<Vec<String>>,
     /// The number of the new milestone; `null` takes the issue out of its milestone.
-    #[serde(
-        default,
-        deserialize_with = "::icr_api::__private::double_option",
-        skip_serializing_if = "::core::option::Option::is_none",
-    )]
-    pub milestone: ::core::option::Option<::core::option::Option<i64>>,
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
+    pub milestone: Option<Option<i64>>,
 }
+rt::wire_struct!(
+    IssueUpdate { optional title, nullable body, optional state, nullable state_reason =
+    "stateReason", optional assignees, optional labels, nullable milestone }
+);
 /// The `IssueLock` schema.
-#[derive(
-    Clone,
-    Debug,
-    Default,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct IssueLock {
     /// `lockReason`.
     #[serde(
         rename = "lockReason",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub lock_reason: ::core::option::Option<LockReason>,
+    pub lock_reason: Option<LockReason>,
 }
+rt::wire_struct!(IssueLock { optional lock_reason = "lockReason" });
 /// The `AssigneesRequest` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct AssigneesRequest {
     /// `assignees`.
-    pub assignees: ::std::vec::Vec<::std::string::String>,
+    pub assignees: Vec<String>,
 }
 impl AssigneesRequest {
     /// A value with these fields.
-    pub fn new(assignees: ::std::vec::Vec<::std::string::String>) -> Self {
+    pub fn new(assignees: Vec<String>) -> Self {
         Self { assignees }
     }
 }
+rt::wire_struct!(AssigneesRequest { required assignees });
 /// The `IssueTransfer` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct IssueTransfer {
     /// `targetProjectId`.
     #[serde(rename = "targetProjectId")]
@@ -493,3 +465,4 @@ impl IssueTransfer {
         Self { target_project_id }
     }
 }
+rt::wire_struct!(IssueTransfer { required target_project_id = "targetProjectId" });

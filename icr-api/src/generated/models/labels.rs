@@ -6,23 +6,23 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
-/// The `LabelCreate` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
 )]
-#[serde(crate = "::icr_api::__private::serde")]
+#[allow(unused_imports, reason = "a module's types may all be compiled out")]
+use ::icr_api::__private as rt;
+/// The `LabelCreate` schema.
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct LabelCreate {
     /// `name`.
-    pub name: ::std::string::String,
+    pub name: String,
     /// `color`.
-    pub color: ::std::string::String,
+    pub color: String,
     /// `description`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub description: ::core::option::Option<::std::string::String>,
+    pub description: Option<String>,
 }
 impl LabelCreate {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -37,49 +37,35 @@ impl LabelCreate {
         }
     }
 }
+rt::wire_struct!(LabelCreate { required name, required color, optional description });
 /// The `LabelUpdate` schema.
-#[derive(
-    Clone,
-    Debug,
-    Default,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct LabelUpdate {
     /// `newName`.
     #[serde(rename = "newName", skip_serializing_if = "::core::option::Option::is_none")]
-    pub new_name: ::core::option::Option<::std::string::String>,
+    pub new_name: Option<String>,
     /// `color`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub color: ::core::option::Option<::std::string::String>,
+    pub color: Option<String>,
     /// `description`.
-    #[serde(
-        default,
-        deserialize_with = "::icr_api::__private::double_option",
-        skip_serializing_if = "::core::option::Option::is_none",
-    )]
-    pub description: ::core::option::Option<
-        ::core::option::Option<::std::string::String>,
-    >,
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
+    pub description: Option<Option<String>>,
 }
+rt::wire_struct!(
+    LabelUpdate { optional new_name = "newName", optional color, nullable description }
+);
 /// The `LabelNames` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct LabelNames {
     /// `labels`.
-    pub labels: ::std::vec::Vec<::std::string::String>,
+    pub labels: Vec<String>,
 }
 impl LabelNames {
     /// A value with these fields.
-    pub fn new(labels: ::std::vec::Vec<::std::string::String>) -> Self {
+    pub fn new(labels: Vec<String>) -> Self {
         Self { labels }
     }
 }
+rt::wire_struct!(LabelNames { required labels });

@@ -6,6 +6,13 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+)]
+#[allow(unused_imports, reason = "a module's types may all be compiled out")]
+use ::icr_api::__private as rt;
+#[allow(unused_imports, reason = "a module's types may all be compiled out")]
 use super::*;
 /// The schema at `/paths/~1organizations~1{organizationId}~1members/get/parameters/1/schema`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -17,20 +24,12 @@ pub enum ListMembersRole {
     /// `member`
     Member,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
-    ListMembersRole { All = "all", Admin = "admin", Member = "member" }
-);
+rt::wire_enum!(ListMembersRole { All = "all", Admin = "admin", Member = "member" });
 /// A user's membership in an organization.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct OrganizationMembership {
     /// `state`.
     pub state: OrganizationMembershipState,
@@ -57,6 +56,10 @@ impl OrganizationMembership {
         }
     }
 }
+rt::wire_struct!(
+    OrganizationMembership { required state, required role, required user, required
+    organization }
+);
 /// The schema at `/components/schemas/OrganizationMembership/properties/state`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum OrganizationMembershipState {
@@ -65,22 +68,14 @@ pub enum OrganizationMembershipState {
     /// `pending`
     Pending,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
-    OrganizationMembershipState { Active = "active", Pending = "pending" }
-);
+rt::wire_enum!(OrganizationMembershipState { Active = "active", Pending = "pending" });
 /// The schema at `/components/schemas/OrganizationMembership/properties/role`.
 pub type OrganizationMembershipRole = InvitationRole;
 /// The role to give; a user who is not yet a member is invited.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct MembershipUpdate {
     /// `role`.
     pub role: MemberEventRole,
@@ -91,24 +86,19 @@ impl MembershipUpdate {
         Self { role }
     }
 }
+rt::wire_struct!(MembershipUpdate { required role });
 /// The schema at `/components/schemas/MembershipUpdate/properties/role`.
 pub type MembershipUpdateRole = MemberEventRole;
 /// An invitation to join an organization.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct Invitation {
     /// `id`.
     pub id: i64,
     /// `login`.
-    pub login: ::core::option::Option<::std::string::String>,
+    pub login: Option<String>,
     /// `email`.
-    pub email: ::core::option::Option<::std::string::String>,
+    pub email: Option<String>,
     /// `role`.
     pub role: InvitationRole,
     /// `createdAt`.
@@ -140,6 +130,10 @@ impl Invitation {
         }
     }
 }
+rt::wire_struct!(
+    Invitation { required id, optional login, optional email, required role, required
+    created_at = "createdAt", required inviter, required team_count = "teamCount" }
+);
 /// The schema at `/components/schemas/Invitation/properties/role`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum InvitationRole {
@@ -150,38 +144,35 @@ pub enum InvitationRole {
     /// `billingManager`
     BillingManager,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
+rt::wire_enum!(
     InvitationRole { Admin = "admin", Member = "member", BillingManager =
     "billingManager" }
 );
 /// Whom to invite, by user id or by email address, and into which teams.
-#[derive(
-    Clone,
-    Debug,
-    Default,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct InvitationCreate {
     /// `inviteeId`.
     #[serde(
         rename = "inviteeId",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub invitee_id: ::core::option::Option<i64>,
+    pub invitee_id: Option<i64>,
     /// `email`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub email: ::core::option::Option<::std::string::String>,
+    pub email: Option<String>,
     /// `role`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub role: ::core::option::Option<InvitationRole>,
+    pub role: Option<InvitationRole>,
     /// `teamIds`.
     #[serde(rename = "teamIds", skip_serializing_if = "::core::option::Option::is_none")]
-    pub team_ids: ::core::option::Option<::std::vec::Vec<i64>>,
+    pub team_ids: Option<Vec<i64>>,
 }
+rt::wire_struct!(
+    InvitationCreate { optional invitee_id = "inviteeId", optional email, optional role,
+    optional team_ids = "teamIds" }
+);
 /// The schema at `/components/schemas/InvitationCreate/properties/role`.
 pub type InvitationCreateRole = InvitationRole;

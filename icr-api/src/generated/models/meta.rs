@@ -6,42 +6,36 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
-/// The `Meta` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
 )]
-#[serde(crate = "::icr_api::__private::serde")]
+#[allow(unused_imports, reason = "a module's types may all be compiled out")]
+use ::icr_api::__private as rt;
+/// The `Meta` schema.
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct Meta {
     /// `installedVersion`.
     #[serde(rename = "installedVersion")]
-    pub installed_version: ::std::string::String,
+    pub installed_version: String,
     /// `apiVersions`.
     #[serde(rename = "apiVersions")]
-    pub api_versions: ::std::vec::Vec<::std::string::String>,
+    pub api_versions: Vec<String>,
     /// The address ranges webhook deliveries come from, in CIDR notation.
     #[serde(rename = "hookAddresses")]
-    pub hook_addresses: ::std::vec::Vec<::std::string::String>,
+    pub hook_addresses: Vec<String>,
     /// `sshKeyFingerprints`.
     #[serde(rename = "sshKeyFingerprints")]
-    pub ssh_key_fingerprints: ::std::collections::BTreeMap<
-        ::std::string::String,
-        ::std::string::String,
-    >,
+    pub ssh_key_fingerprints: ::std::collections::BTreeMap<String, String>,
 }
 impl Meta {
     /// A value with these fields.
     pub fn new(
         installed_version: impl ::core::convert::Into<::std::string::String>,
-        api_versions: ::std::vec::Vec<::std::string::String>,
-        hook_addresses: ::std::vec::Vec<::std::string::String>,
-        ssh_key_fingerprints: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::std::string::String,
-        >,
+        api_versions: Vec<String>,
+        hook_addresses: Vec<String>,
+        ssh_key_fingerprints: ::std::collections::BTreeMap<String, String>,
     ) -> Self {
         Self {
             installed_version: installed_version.into(),
@@ -51,3 +45,8 @@ impl Meta {
         }
     }
 }
+rt::wire_struct!(
+    Meta { required installed_version = "installedVersion", required api_versions =
+    "apiVersions", required hook_addresses = "hookAddresses", required
+    ssh_key_fingerprints = "sshKeyFingerprints" }
+);

@@ -6,6 +6,13 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+)]
+#[allow(unused_imports, reason = "a module's types may all be compiled out")]
+use ::icr_api::__private as rt;
+#[allow(unused_imports, reason = "a module's types may all be compiled out")]
 use super::*;
 /// The schema at `/paths/~1projects~1{projectId}~1milestones/get/parameters/0/schema`.
 pub type ListMilestonesState = ListOrganizationIssuesState;
@@ -17,32 +24,24 @@ pub enum ListMilestonesSort {
     /// `completeness`
     Completeness,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
-    ListMilestonesSort { DueOn = "dueOn", Completeness = "completeness" }
-);
+rt::wire_enum!(ListMilestonesSort { DueOn = "dueOn", Completeness = "completeness" });
 /// The `MilestoneCreate` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct MilestoneCreate {
     /// `title`.
-    pub title: ::std::string::String,
+    pub title: String,
     /// `description`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub description: ::core::option::Option<::std::string::String>,
+    pub description: Option<String>,
     /// `state`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub state: ::core::option::Option<IssueState>,
+    pub state: Option<IssueState>,
     /// `dueOn`.
     #[serde(rename = "dueOn", skip_serializing_if = "::core::option::Option::is_none")]
-    pub due_on: ::core::option::Option<::icr_api::DateTime>,
+    pub due_on: Option<::icr_api::DateTime>,
 }
 impl MilestoneCreate {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -55,38 +54,28 @@ impl MilestoneCreate {
         }
     }
 }
+rt::wire_struct!(
+    MilestoneCreate { required title, optional description, optional state, optional
+    due_on = "dueOn" }
+);
 /// The `MilestoneUpdate` schema.
-#[derive(
-    Clone,
-    Debug,
-    Default,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct MilestoneUpdate {
     /// `title`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub title: ::core::option::Option<::std::string::String>,
+    pub title: Option<String>,
     /// `description`.
-    #[serde(
-        default,
-        deserialize_with = "::icr_api::__private::double_option",
-        skip_serializing_if = "::core::option::Option::is_none",
-    )]
-    pub description: ::core::option::Option<
-        ::core::option::Option<::std::string::String>,
-    >,
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
+    pub description: Option<Option<String>>,
     /// `state`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub state: ::core::option::Option<IssueState>,
+    pub state: Option<IssueState>,
     /// `dueOn`.
-    #[serde(
-        rename = "dueOn",
-        default,
-        deserialize_with = "::icr_api::__private::double_option",
-        skip_serializing_if = "::core::option::Option::is_none",
-    )]
-    pub due_on: ::core::option::Option<::core::option::Option<::icr_api::DateTime>>,
+    #[serde(rename = "dueOn", skip_serializing_if = "::core::option::Option::is_none")]
+    pub due_on: Option<Option<::icr_api::DateTime>>,
 }
+rt::wire_struct!(
+    MilestoneUpdate { optional title, nullable description, optional state, nullable
+    due_on = "dueOn" }
+);

@@ -6,34 +6,34 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
-/// An organization with its profile and settings.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
 )]
-#[serde(crate = "::icr_api::__private::serde")]
+#[allow(unused_imports, reason = "a module's types may all be compiled out")]
+use ::icr_api::__private as rt;
+/// An organization with its profile and settings.
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct Organization {
     /// `id`.
     pub id: i64,
     /// `login`.
-    pub login: ::std::string::String,
+    pub login: String,
     /// `name`.
-    pub name: ::core::option::Option<::std::string::String>,
+    pub name: Option<String>,
     /// `avatarUrl`.
     #[serde(rename = "avatarUrl")]
-    pub avatar_url: ::std::string::String,
+    pub avatar_url: String,
     /// `description`.
-    pub description: ::core::option::Option<::std::string::String>,
+    pub description: Option<String>,
     /// `email`.
-    pub email: ::core::option::Option<::std::string::String>,
+    pub email: Option<String>,
     /// `location`.
-    pub location: ::core::option::Option<::std::string::String>,
+    pub location: Option<String>,
     /// `htmlUrl`.
     #[serde(rename = "htmlUrl")]
-    pub html_url: ::std::string::String,
+    pub html_url: String,
     /// `publicProjects`.
     #[serde(rename = "publicProjects")]
     pub public_projects: i64,
@@ -80,6 +80,14 @@ impl Organization {
         }
     }
 }
+rt::wire_struct!(
+    Organization { required id, required login, optional name, required avatar_url =
+    "avatarUrl", optional description, optional email, optional location, required
+    html_url = "htmlUrl", required public_projects = "publicProjects", required
+    default_project_permission = "defaultProjectPermission", required
+    members_can_create_projects = "membersCanCreateProjects", required created_at =
+    "createdAt", required updated_at = "updatedAt" }
+);
 /// The access every member has to every project.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum OrganizationDefaultProjectPermission {
@@ -92,64 +100,46 @@ pub enum OrganizationDefaultProjectPermission {
     /// `admin`
     Admin,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
+rt::wire_enum!(
     OrganizationDefaultProjectPermission { None = "none", Read = "read", Write = "write",
     Admin = "admin" }
 );
 /// The organization fields to change; a field left out keeps its value.
-#[derive(
-    Clone,
-    Debug,
-    Default,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct OrganizationUpdate {
     /// `name`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub name: ::core::option::Option<::std::string::String>,
+    pub name: Option<String>,
     /// The new description; `null` clears it.
-    #[serde(
-        default,
-        deserialize_with = "::icr_api::__private::double_option",
-        skip_serializing_if = "::core::option::Option::is_none",
-    )]
-    pub description: ::core::option::Option<
-        ::core::option::Option<::std::string::String>,
-    >,
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
+    pub description: Option<Option<String>>,
     /// `email`.
-    #[serde(
-        default,
-        deserialize_with = "::icr_api::__private::double_option",
-        skip_serializing_if = "::core::option::Option::is_none",
-    )]
-    pub email: ::core::option::Option<::core::option::Option<::std::string::String>>,
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
+    pub email: Option<Option<String>>,
     /// `location`.
-    #[serde(
-        default,
-        deserialize_with = "::icr_api::__private::double_option",
-        skip_serializing_if = "::core::option::Option::is_none",
-    )]
-    pub location: ::core::option::Option<::core::option::Option<::std::string::String>>,
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
+    pub location: Option<Option<String>>,
     /// `defaultProjectPermission`.
     #[serde(
         rename = "defaultProjectPermission",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub default_project_permission: ::core::option::Option<
-        OrganizationDefaultProjectPermission,
-    >,
+    pub default_project_permission: Option<OrganizationDefaultProjectPermission>,
     /// `membersCanCreateProjects`.
     #[serde(
         rename = "membersCanCreateProjects",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub members_can_create_projects: ::core::option::Option<bool>,
+    pub members_can_create_projects: Option<bool>,
 }
+rt::wire_struct!(
+    OrganizationUpdate { optional name, nullable description, nullable email, nullable
+    location, optional default_project_permission = "defaultProjectPermission", optional
+    members_can_create_projects = "membersCanCreateProjects" }
+);
 /// The schema at `/components/schemas/OrganizationUpdate/properties/defaultProjectPermission`.
 pub type OrganizationUpdateDefaultProjectPermission = OrganizationDefaultProjectPermission;
 /// The schema at `/paths/~1organizations~1{organizationId}~1auditLog/get/parameters/2/schema`.
@@ -162,33 +152,27 @@ pub enum OrganizationsListAuditLogInclude {
     /// `all`
     All,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
+rt::wire_enum!(
     OrganizationsListAuditLogInclude { Web = "web", Api = "api", All = "all" }
 );
 /// One entry of an organization's audit log.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct AuditLogEntry {
     /// `id`.
-    pub id: ::std::string::String,
+    pub id: String,
     /// What was done, e.g. `project.create`.
-    pub action: ::std::string::String,
+    pub action: String,
     /// Who did it; `null` when ICR itself acted.
     #[serde(rename = "actorLogin")]
-    pub actor_login: ::core::option::Option<::std::string::String>,
+    pub actor_login: Option<String>,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
     /// Details that depend on the action.
-    pub data: ::std::collections::BTreeMap<::std::string::String, ::icr_api::JsonValue>,
+    pub data: ::std::collections::BTreeMap<String, ::icr_api::JsonValue>,
 }
 impl AuditLogEntry {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -196,7 +180,7 @@ impl AuditLogEntry {
         id: impl ::core::convert::Into<::std::string::String>,
         action: impl ::core::convert::Into<::std::string::String>,
         created_at: ::icr_api::DateTime,
-        data: ::std::collections::BTreeMap<::std::string::String, ::icr_api::JsonValue>,
+        data: ::std::collections::BTreeMap<String, ::icr_api::JsonValue>,
     ) -> Self {
         Self {
             id: id.into(),
@@ -207,3 +191,7 @@ impl AuditLogEntry {
         }
     }
 }
+rt::wire_struct!(
+    AuditLogEntry { required id, required action, optional actor_login = "actorLogin",
+    required created_at = "createdAt", required data }
+);

@@ -6,6 +6,13 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+)]
+#[allow(unused_imports, reason = "a module's types may all be compiled out")]
+use ::icr_api::__private as rt;
+#[allow(unused_imports, reason = "a module's types may all be compiled out")]
 use super::*;
 /// The schema at `/paths/~1organizations~1{organizationId}~1projects/get/parameters/0/schema`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -19,9 +26,9 @@ pub enum ListOrganizationProjectsVisibility {
     /// `internal`
     Internal,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
+rt::wire_enum!(
     ListOrganizationProjectsVisibility { All = "all", Public = "public", Private =
     "private", Internal = "internal" }
 );
@@ -35,9 +42,9 @@ pub enum ListOrganizationProjectsSort {
     /// `name`
     Name,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
+rt::wire_enum!(
     ListOrganizationProjectsSort { Created = "created", Updated = "updated", Name =
     "name" }
 );
@@ -49,42 +56,36 @@ pub enum Direction {
     /// `desc`
     Desc,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(Direction { Asc = "asc", Desc = "desc" });
+rt::wire_enum!(Direction { Asc = "asc", Desc = "desc" });
 /// The `ProjectCreate` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct ProjectCreate {
     /// `name`.
-    pub name: ::std::string::String,
+    pub name: String,
     /// `shortDescription`.
     #[serde(
         rename = "shortDescription",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub short_description: ::core::option::Option<::std::string::String>,
+    pub short_description: Option<String>,
     /// `homepage`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub homepage: ::core::option::Option<::std::string::String>,
+    pub homepage: Option<String>,
     /// `visibility`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub visibility: ::core::option::Option<Visibility>,
+    pub visibility: Option<Visibility>,
     /// `topics`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub topics: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub topics: Option<Vec<String>>,
     /// `hasIssues`.
     #[serde(
         rename = "hasIssues",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub has_issues: ::core::option::Option<bool>,
+    pub has_issues: Option<bool>,
 }
 impl ProjectCreate {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -99,95 +100,79 @@ impl ProjectCreate {
         }
     }
 }
+rt::wire_struct!(
+    ProjectCreate { required name, optional short_description = "shortDescription",
+    optional homepage, optional visibility, optional topics, optional has_issues =
+    "hasIssues" }
+);
 /// The project fields to change; a field left out keeps its value.
-#[derive(
-    Clone,
-    Debug,
-    Default,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct ProjectUpdate {
     /// `name`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub name: ::core::option::Option<::std::string::String>,
+    pub name: Option<String>,
     /// The new short description; `null` clears it.
     #[serde(
         rename = "shortDescription",
-        default,
-        deserialize_with = "::icr_api::__private::double_option",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub short_description: ::core::option::Option<
-        ::core::option::Option<::std::string::String>,
-    >,
+    pub short_description: Option<Option<String>>,
     /// `homepage`.
-    #[serde(
-        default,
-        deserialize_with = "::icr_api::__private::double_option",
-        skip_serializing_if = "::core::option::Option::is_none",
-    )]
-    pub homepage: ::core::option::Option<::core::option::Option<::std::string::String>>,
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
+    pub homepage: Option<Option<String>>,
     /// `visibility`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub visibility: ::core::option::Option<Visibility>,
+    pub visibility: Option<Visibility>,
     /// `archived`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub archived: ::core::option::Option<bool>,
+    pub archived: Option<bool>,
     /// `hasIssues`.
     #[serde(
         rename = "hasIssues",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub has_issues: ::core::option::Option<bool>,
+    pub has_issues: Option<bool>,
 }
+rt::wire_struct!(
+    ProjectUpdate { optional name, nullable short_description = "shortDescription",
+    nullable homepage, optional visibility, optional archived, optional has_issues =
+    "hasIssues" }
+);
 /// The `ProjectTopics` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct ProjectTopics {
     /// `names`.
-    pub names: ::std::vec::Vec<::std::string::String>,
+    pub names: Vec<String>,
 }
 impl ProjectTopics {
     /// A value with these fields.
-    pub fn new(names: ::std::vec::Vec<::std::string::String>) -> Self {
+    pub fn new(names: Vec<String>) -> Self {
         Self { names }
     }
 }
+rt::wire_struct!(ProjectTopics { required names });
 /// Bytes of code in the project, by language name.
-pub type ProjectLanguages = ::std::collections::BTreeMap<::std::string::String, i64>;
+pub type ProjectLanguages = ::std::collections::BTreeMap<String, i64>;
 /// A user who contributed to a project, with the count of contributions.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct Contributor {
     /// `id`.
     pub id: i64,
     /// `login`.
-    pub login: ::std::string::String,
+    pub login: String,
     /// `name`.
-    pub name: ::core::option::Option<::std::string::String>,
+    pub name: Option<String>,
     /// A person, or the bot account through which an app acts.
     pub r#type: SimpleUserType,
     /// `avatarUrl`.
     #[serde(rename = "avatarUrl")]
-    pub avatar_url: ::std::string::String,
+    pub avatar_url: String,
     /// `htmlUrl`.
     #[serde(rename = "htmlUrl")]
-    pub html_url: ::std::string::String,
+    pub html_url: String,
     /// `contributions`.
     pub contributions: i64,
 }
@@ -212,26 +197,25 @@ impl Contributor {
         }
     }
 }
+rt::wire_struct!(
+    Contributor { required id, required login, optional name, required r#type = "type",
+    required avatar_url = "avatarUrl", required html_url = "htmlUrl", required
+    contributions }
+);
 /// The `ProjectReadme` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct ProjectReadme {
     /// `name`.
-    pub name: ::std::string::String,
+    pub name: String,
     /// `path`.
-    pub path: ::std::string::String,
+    pub path: String,
     /// `size`.
     pub size: i64,
     /// `encoding`.
     pub encoding: ProjectReadmeEncoding,
     /// `content`.
-    pub content: ::std::string::String,
+    pub content: String,
 }
 impl ProjectReadme {
     /// A value with these fields.
@@ -251,6 +235,10 @@ impl ProjectReadme {
         }
     }
 }
+rt::wire_struct!(
+    ProjectReadme { required name, required path, required size, required encoding,
+    required content }
+);
 /// The schema at `/components/schemas/ProjectReadme/properties/encoding`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ProjectReadmeEncoding {
@@ -259,44 +247,33 @@ pub enum ProjectReadmeEncoding {
     /// `utf8`
     Utf8,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
-    ProjectReadmeEncoding { Base64 = "base64", Utf8 = "utf8" }
-);
+rt::wire_enum!(ProjectReadmeEncoding { Base64 = "base64", Utf8 = "utf8" });
 /// The `ProjectExportRequest` schema.
-#[derive(
-    Clone,
-    Debug,
-    Default,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct ProjectExportRequest {
     /// `includeIssues`.
     #[serde(
         rename = "includeIssues",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub include_issues: ::core::option::Option<bool>,
+    pub include_issues: Option<bool>,
     /// `includeComments`.
     #[serde(
         rename = "includeComments",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub include_comments: ::core::option::Option<bool>,
+    pub include_comments: Option<bool>,
 }
+rt::wire_struct!(
+    ProjectExportRequest { optional include_issues = "includeIssues", optional
+    include_comments = "includeComments" }
+);
 /// An export of a project's files and, optionally, its issues.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct ProjectExport {
     /// `id`.
     pub id: i64,
@@ -307,7 +284,7 @@ pub struct ProjectExport {
     pub created_at: ::icr_api::DateTime,
     /// Where to download the archive; `null` until the export is done.
     #[serde(rename = "archiveUrl")]
-    pub archive_url: ::core::option::Option<::std::string::String>,
+    pub archive_url: Option<String>,
 }
 impl ProjectExport {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -324,6 +301,10 @@ impl ProjectExport {
         }
     }
 }
+rt::wire_struct!(
+    ProjectExport { required id, required state, required created_at = "createdAt",
+    optional archive_url = "archiveUrl" }
+);
 /// The schema at `/components/schemas/ProjectExport/properties/state`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ProjectExportState {
@@ -336,28 +317,22 @@ pub enum ProjectExportState {
     /// `failed`
     Failed,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
+rt::wire_enum!(
     ProjectExportState { Pending = "pending", Running = "running", Done = "done", Failed
     = "failed" }
 );
 /// The `ProjectTransfer` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct ProjectTransfer {
     /// `newOrganizationId`.
     #[serde(rename = "newOrganizationId")]
     pub new_organization_id: i64,
     /// A new name, if the old one is taken in the target organization.
     #[serde(rename = "newName", skip_serializing_if = "::core::option::Option::is_none")]
-    pub new_name: ::core::option::Option<::std::string::String>,
+    pub new_name: Option<String>,
 }
 impl ProjectTransfer {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -368,3 +343,7 @@ impl ProjectTransfer {
         }
     }
 }
+rt::wire_struct!(
+    ProjectTransfer { required new_organization_id = "newOrganizationId", optional
+    new_name = "newName" }
+);

@@ -6,39 +6,34 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
-/// The `RateLimitOverview` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
 )]
-#[serde(crate = "::icr_api::__private::serde")]
+#[allow(unused_imports, reason = "a module's types may all be compiled out")]
+use ::icr_api::__private as rt;
+/// The `RateLimitOverview` schema.
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct RateLimitOverview {
     /// The limit of each group of endpoints, by group name.
-    pub resources: ::std::collections::BTreeMap<::std::string::String, RateLimit>,
+    pub resources: ::std::collections::BTreeMap<String, RateLimit>,
     /// `rate`.
     pub rate: RateLimit,
 }
 impl RateLimitOverview {
     /// A value with these fields.
     pub fn new(
-        resources: ::std::collections::BTreeMap<::std::string::String, RateLimit>,
+        resources: ::std::collections::BTreeMap<String, RateLimit>,
         rate: RateLimit,
     ) -> Self {
         Self { resources, rate }
     }
 }
+rt::wire_struct!(RateLimitOverview { required resources, required rate });
 /// The `RateLimit` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct RateLimit {
     /// `limit`.
     pub limit: i64,
@@ -60,3 +55,6 @@ impl RateLimit {
         }
     }
 }
+rt::wire_struct!(
+    RateLimit { required limit, required remaining, required reset, required used }
+);

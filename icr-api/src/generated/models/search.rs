@@ -6,6 +6,13 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+)]
+#[allow(unused_imports, reason = "a module's types may all be compiled out")]
+use ::icr_api::__private as rt;
+#[allow(unused_imports, reason = "a module's types may all be compiled out")]
 use super::*;
 /// The schema at `/paths/~1search~1projects/get/parameters/1/schema`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -15,22 +22,14 @@ pub enum SearchProjectsSort {
     /// `openIssues`
     OpenIssues,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
-    SearchProjectsSort { Updated = "updated", OpenIssues = "openIssues" }
-);
+rt::wire_enum!(SearchProjectsSort { Updated = "updated", OpenIssues = "openIssues" });
 /// The schema at `/components/parameters/searchOrder/schema`.
 pub type SearchOrder = Direction;
 /// The `ProjectSearchResults` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct ProjectSearchResults {
     /// `totalCount`.
     #[serde(rename = "totalCount")]
@@ -39,14 +38,14 @@ pub struct ProjectSearchResults {
     #[serde(rename = "incompleteResults")]
     pub incomplete_results: bool,
     /// `items`.
-    pub items: ::std::vec::Vec<ProjectSearchResultsItem>,
+    pub items: Vec<ProjectSearchResultsItem>,
 }
 impl ProjectSearchResults {
     /// A value with these fields.
     pub fn new(
         total_count: i64,
         incomplete_results: bool,
-        items: ::std::vec::Vec<ProjectSearchResultsItem>,
+        items: Vec<ProjectSearchResultsItem>,
     ) -> Self {
         Self {
             total_count,
@@ -55,29 +54,27 @@ impl ProjectSearchResults {
         }
     }
 }
+rt::wire_struct!(
+    ProjectSearchResults { required total_count = "totalCount", required
+    incomplete_results = "incompleteResults", required items }
+);
 /// Where the search terms matched inside one field.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct TextMatch {
     /// `property`.
-    pub property: ::std::string::String,
+    pub property: String,
     /// `fragment`.
-    pub fragment: ::std::string::String,
+    pub fragment: String,
     /// `matches`.
-    pub matches: ::std::vec::Vec<TextMatchMatch>,
+    pub matches: Vec<TextMatchMatch>,
 }
 impl TextMatch {
     /// A value with these fields.
     pub fn new(
         property: impl ::core::convert::Into<::std::string::String>,
         fragment: impl ::core::convert::Into<::std::string::String>,
-        matches: ::std::vec::Vec<TextMatchMatch>,
+        matches: Vec<TextMatchMatch>,
     ) -> Self {
         Self {
             property: property.into(),
@@ -86,61 +83,47 @@ impl TextMatch {
         }
     }
 }
+rt::wire_struct!(TextMatch { required property, required fragment, required matches });
 /// The schema at `/components/schemas/TextMatch/properties/matches/items`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct TextMatchMatch {
     /// `text`.
-    pub text: ::std::string::String,
+    pub text: String,
     /// `indices`.
-    pub indices: ::std::vec::Vec<i64>,
+    pub indices: Vec<i64>,
 }
 impl TextMatchMatch {
     /// A value with these fields.
     pub fn new(
         text: impl ::core::convert::Into<::std::string::String>,
-        indices: ::std::vec::Vec<i64>,
+        indices: Vec<i64>,
     ) -> Self {
         Self { text: text.into(), indices }
     }
 }
+rt::wire_struct!(TextMatchMatch { required text, required indices });
 /// The schema at `/components/schemas/ProjectSearchResults/properties/items/items`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct ProjectSearchResultsItem {
     /// `id`.
     pub id: i64,
     /// `name`.
-    pub name: ::std::string::String,
+    pub name: String,
     /// The organization's login and the project's name, e.g. `best-organization/compiler`.
     #[serde(rename = "fullName")]
-    pub full_name: ::std::string::String,
+    pub full_name: String,
     /// `organization`.
     pub organization: SimpleOrganization,
     /// One line shown under the project's name.
     #[serde(rename = "shortDescription")]
-    pub short_description: ::core::option::Option<::std::string::String>,
+    pub short_description: Option<String>,
     /// `homepage`.
-    #[serde(
-        default,
-        deserialize_with = "::icr_api::__private::double_option",
-        skip_serializing_if = "::core::option::Option::is_none",
-    )]
-    pub homepage: ::core::option::Option<::core::option::Option<::std::string::String>>,
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
+    pub homepage: Option<Option<String>>,
     /// `topics`.
-    pub topics: ::std::vec::Vec<::std::string::String>,
+    pub topics: Vec<String>,
     /// `visibility`.
     pub visibility: Visibility,
     /// `archived`.
@@ -153,7 +136,7 @@ pub struct ProjectSearchResultsItem {
     pub open_issues_count: i64,
     /// `htmlUrl`.
     #[serde(rename = "htmlUrl")]
-    pub html_url: ::std::string::String,
+    pub html_url: String,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
@@ -167,7 +150,7 @@ pub struct ProjectSearchResultsItem {
         rename = "textMatches",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub text_matches: ::core::option::Option<::std::vec::Vec<TextMatch>>,
+    pub text_matches: Option<Vec<TextMatch>>,
 }
 impl ProjectSearchResultsItem {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -176,7 +159,7 @@ impl ProjectSearchResultsItem {
         name: impl ::core::convert::Into<::std::string::String>,
         full_name: impl ::core::convert::Into<::std::string::String>,
         organization: SimpleOrganization,
-        topics: ::std::vec::Vec<::std::string::String>,
+        topics: Vec<String>,
         visibility: Visibility,
         archived: bool,
         has_issues: bool,
@@ -206,17 +189,19 @@ impl ProjectSearchResultsItem {
         }
     }
 }
+rt::wire_struct!(
+    ProjectSearchResultsItem { required id, required name, required full_name =
+    "fullName", required organization, optional short_description = "shortDescription",
+    nullable homepage, required topics, required visibility, required archived, required
+    has_issues = "hasIssues", required open_issues_count = "openIssuesCount", required
+    html_url = "htmlUrl", required created_at = "createdAt", required updated_at =
+    "updatedAt", required score, optional text_matches = "textMatches" }
+);
 /// The schema at `/paths/~1search~1issues/get/parameters/1/schema`.
 pub type SearchIssuesSort = ListProjectIssuesSort;
 /// The `IssueSearchResults` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct IssueSearchResults {
     /// `totalCount`.
     #[serde(rename = "totalCount")]
@@ -225,14 +210,14 @@ pub struct IssueSearchResults {
     #[serde(rename = "incompleteResults")]
     pub incomplete_results: bool,
     /// `items`.
-    pub items: ::std::vec::Vec<IssueSearchResultsItem>,
+    pub items: Vec<IssueSearchResultsItem>,
 }
 impl IssueSearchResults {
     /// A value with these fields.
     pub fn new(
         total_count: i64,
         incomplete_results: bool,
-        items: ::std::vec::Vec<IssueSearchResultsItem>,
+        items: Vec<IssueSearchResultsItem>,
     ) -> Self {
         Self {
             total_count,
@@ -241,15 +226,13 @@ impl IssueSearchResults {
         }
     }
 }
+rt::wire_struct!(
+    IssueSearchResults { required total_count = "totalCount", required incomplete_results
+    = "incompleteResults", required items }
+);
 /// The schema at `/components/schemas/IssueSearchResults/properties/items/items`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct IssueSearchResultsItem {
     /// `id`.
     pub id: i64,
@@ -259,32 +242,32 @@ pub struct IssueSearchResultsItem {
     #[serde(rename = "projectId")]
     pub project_id: i64,
     /// `title`.
-    pub title: ::std::string::String,
+    pub title: String,
     /// `body`.
-    pub body: ::core::option::Option<::std::string::String>,
+    pub body: Option<String>,
     /// `state`.
     pub state: IssueState,
     /// `stateReason`.
     #[serde(rename = "stateReason")]
-    pub state_reason: ::core::option::Option<StateReason>,
+    pub state_reason: Option<StateReason>,
     /// `locked`.
     pub locked: bool,
     /// `activeLockReason`.
     #[serde(rename = "activeLockReason")]
-    pub active_lock_reason: ::core::option::Option<LockReason>,
+    pub active_lock_reason: Option<LockReason>,
     /// `user`.
     pub user: SimpleUser,
     /// `assignees`.
-    pub assignees: ::std::vec::Vec<SimpleUser>,
+    pub assignees: Vec<SimpleUser>,
     /// `labels`.
-    pub labels: ::std::vec::Vec<Label>,
+    pub labels: Vec<Label>,
     /// `milestone`.
-    pub milestone: ::core::option::Option<Milestone>,
+    pub milestone: Option<Milestone>,
     /// `comments`.
     pub comments: i64,
     /// `htmlUrl`.
     #[serde(rename = "htmlUrl")]
-    pub html_url: ::std::string::String,
+    pub html_url: String,
     /// `createdAt`.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
@@ -293,18 +276,16 @@ pub struct IssueSearchResultsItem {
     pub updated_at: ::icr_api::DateTime,
     /// `closedAt`.
     #[serde(rename = "closedAt")]
-    pub closed_at: ::core::option::Option<::icr_api::DateTime>,
+    pub closed_at: Option<::icr_api::DateTime>,
     /// `closedBy`.
     #[serde(
         rename = "closedBy",
-        default,
-        deserialize_with = "::icr_api::__private::double_option",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub closed_by: ::core::option::Option<::core::option::Option<SimpleUser>>,
+    pub closed_by: Option<Option<SimpleUser>>,
     /// The app that created the issue, when an installation did.
     #[serde(rename = "performedViaApp")]
-    pub performed_via_app: ::core::option::Option<SimpleApp>,
+    pub performed_via_app: Option<SimpleApp>,
     /// `score`.
     pub score: f64,
     /// `textMatches`.
@@ -312,7 +293,7 @@ pub struct IssueSearchResultsItem {
         rename = "textMatches",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub text_matches: ::core::option::Option<::std::vec::Vec<TextMatch>>,
+    pub text_matches: Option<Vec<TextMatch>>,
 }
 impl IssueSearchResultsItem {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -324,8 +305,8 @@ impl IssueSearchResultsItem {
         state: IssueState,
         locked: bool,
         user: SimpleUser,
-        assignees: ::std::vec::Vec<SimpleUser>,
-        labels: ::std::vec::Vec<Label>,
+        assignees: Vec<SimpleUser>,
+        labels: Vec<Label>,
         comments: i64,
         html_url: impl ::core::convert::Into<::std::string::String>,
         created_at: ::icr_api::DateTime,
@@ -358,15 +339,19 @@ impl IssueSearchResultsItem {
         }
     }
 }
+rt::wire_struct!(
+    IssueSearchResultsItem { required id, required number, required project_id =
+    "projectId", required title, optional body, required state, optional state_reason =
+    "stateReason", required locked, optional active_lock_reason = "activeLockReason",
+    required user, required assignees, required labels, optional milestone, required
+    comments, required html_url = "htmlUrl", required created_at = "createdAt", required
+    updated_at = "updatedAt", optional closed_at = "closedAt", nullable closed_by =
+    "closedBy", optional performed_via_app = "performedViaApp", required score, optional
+    text_matches = "textMatches" }
+);
 /// The `UserSearchResults` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct UserSearchResults {
     /// `totalCount`.
     #[serde(rename = "totalCount")]
@@ -375,14 +360,14 @@ pub struct UserSearchResults {
     #[serde(rename = "incompleteResults")]
     pub incomplete_results: bool,
     /// `items`.
-    pub items: ::std::vec::Vec<UserSearchResultsItem>,
+    pub items: Vec<UserSearchResultsItem>,
 }
 impl UserSearchResults {
     /// A value with these fields.
     pub fn new(
         total_count: i64,
         incomplete_results: bool,
-        items: ::std::vec::Vec<UserSearchResultsItem>,
+        items: Vec<UserSearchResultsItem>,
     ) -> Self {
         Self {
             total_count,
@@ -391,30 +376,28 @@ impl UserSearchResults {
         }
     }
 }
+rt::wire_struct!(
+    UserSearchResults { required total_count = "totalCount", required incomplete_results
+    = "incompleteResults", required items }
+);
 /// The schema at `/components/schemas/UserSearchResults/properties/items/items`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct UserSearchResultsItem {
     /// `id`.
     pub id: i64,
     /// `login`.
-    pub login: ::std::string::String,
+    pub login: String,
     /// `name`.
-    pub name: ::core::option::Option<::std::string::String>,
+    pub name: Option<String>,
     /// A person, or the bot account through which an app acts.
     pub r#type: SimpleUserType,
     /// `avatarUrl`.
     #[serde(rename = "avatarUrl")]
-    pub avatar_url: ::std::string::String,
+    pub avatar_url: String,
     /// `htmlUrl`.
     #[serde(rename = "htmlUrl")]
-    pub html_url: ::std::string::String,
+    pub html_url: String,
     /// `score`.
     pub score: f64,
     /// `textMatches`.
@@ -422,7 +405,7 @@ pub struct UserSearchResultsItem {
         rename = "textMatches",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub text_matches: ::core::option::Option<::std::vec::Vec<TextMatch>>,
+    pub text_matches: Option<Vec<TextMatch>>,
 }
 impl UserSearchResultsItem {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -446,15 +429,14 @@ impl UserSearchResultsItem {
         }
     }
 }
+rt::wire_struct!(
+    UserSearchResultsItem { required id, required login, optional name, required r#type =
+    "type", required avatar_url = "avatarUrl", required html_url = "htmlUrl", required
+    score, optional text_matches = "textMatches" }
+);
 /// The `LabelSearchResults` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct LabelSearchResults {
     /// `totalCount`.
     #[serde(rename = "totalCount")]
@@ -463,14 +445,14 @@ pub struct LabelSearchResults {
     #[serde(rename = "incompleteResults")]
     pub incomplete_results: bool,
     /// `items`.
-    pub items: ::std::vec::Vec<LabelSearchResultsItem>,
+    pub items: Vec<LabelSearchResultsItem>,
 }
 impl LabelSearchResults {
     /// A value with these fields.
     pub fn new(
         total_count: i64,
         incomplete_results: bool,
-        items: ::std::vec::Vec<LabelSearchResultsItem>,
+        items: Vec<LabelSearchResultsItem>,
     ) -> Self {
         Self {
             total_count,
@@ -479,24 +461,22 @@ impl LabelSearchResults {
         }
     }
 }
+rt::wire_struct!(
+    LabelSearchResults { required total_count = "totalCount", required incomplete_results
+    = "incompleteResults", required items }
+);
 /// The schema at `/components/schemas/LabelSearchResults/properties/items/items`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct LabelSearchResultsItem {
     /// `id`.
     pub id: i64,
     /// `name`.
-    pub name: ::std::string::String,
+    pub name: String,
     /// Six hexadecimal digits, without a leading `#`.
-    pub color: ::std::string::String,
+    pub color: String,
     /// `description`.
-    pub description: ::core::option::Option<::std::string::String>,
+    pub description: Option<String>,
     /// Whether ICR created the label with the project.
     pub default: bool,
     /// `score`.
@@ -506,7 +486,7 @@ pub struct LabelSearchResultsItem {
         rename = "textMatches",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub text_matches: ::core::option::Option<::std::vec::Vec<TextMatch>>,
+    pub text_matches: Option<Vec<TextMatch>>,
 }
 impl LabelSearchResultsItem {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -528,3 +508,8 @@ impl LabelSearchResultsItem {
         }
     }
 }
+rt::wire_struct!(
+    LabelSearchResultsItem { required id, required name, required color, optional
+    description, required default, required score, optional text_matches = "textMatches"
+    }
+);

@@ -6,25 +6,26 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+)]
+#[allow(unused_imports, reason = "a module's types may all be compiled out")]
+use ::icr_api::__private as rt;
+#[allow(unused_imports, reason = "a module's types may all be compiled out")]
 use super::*;
 /// A team inside an organization; teams nest.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct Team {
     /// `id`.
     pub id: i64,
     /// `slug`.
-    pub slug: ::std::string::String,
+    pub slug: String,
     /// `name`.
-    pub name: ::std::string::String,
+    pub name: String,
     /// `description`.
-    pub description: ::core::option::Option<::std::string::String>,
+    pub description: Option<String>,
     /// `privacy`.
     pub privacy: TeamPrivacy,
     /// The access the team gets to a project it is added to, unless the grant says otherwise.
@@ -34,7 +35,7 @@ pub struct Team {
     #[serde(rename = "membersCount")]
     pub members_count: i64,
     /// The team this one is nested in; `null` for a top-level team.
-    pub parent: ::core::option::Option<::std::boxed::Box<Team>>,
+    pub parent: Option<Box<Team>>,
 }
 impl Team {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -58,6 +59,11 @@ impl Team {
         }
     }
 }
+rt::wire_struct!(
+    Team { required id, required slug, required name, optional description, required
+    privacy, required project_permission = "projectPermission", required members_count =
+    "membersCount", optional parent }
+);
 /// The schema at `/components/schemas/Team/properties/privacy`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum TeamPrivacy {
@@ -66,40 +72,32 @@ pub enum TeamPrivacy {
     /// `visible`
     Visible,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(TeamPrivacy { Secret = "secret", Visible = "visible" });
+rt::wire_enum!(TeamPrivacy { Secret = "secret", Visible = "visible" });
 /// The access the team gets to a project it is added to, unless the grant says otherwise.
 pub type TeamProjectPermission = PermissionLevel;
 /// The `TeamCreate` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct TeamCreate {
     /// `name`.
-    pub name: ::std::string::String,
+    pub name: String,
     /// `description`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub description: ::core::option::Option<::std::string::String>,
+    pub description: Option<String>,
     /// `privacy`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub privacy: ::core::option::Option<TeamPrivacy>,
+    pub privacy: Option<TeamPrivacy>,
     /// `parentTeamId`.
     #[serde(
         rename = "parentTeamId",
-        default,
-        deserialize_with = "::icr_api::__private::double_option",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub parent_team_id: ::core::option::Option<::core::option::Option<i64>>,
+    pub parent_team_id: Option<Option<i64>>,
     /// Logins of the team's first maintainers.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub maintainers: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub maintainers: Option<Vec<String>>,
 }
 impl TeamCreate {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -113,43 +111,36 @@ impl TeamCreate {
         }
     }
 }
+rt::wire_struct!(
+    TeamCreate { required name, optional description, optional privacy, nullable
+    parent_team_id = "parentTeamId", optional maintainers }
+);
 /// The schema at `/components/schemas/TeamCreate/properties/privacy`.
 pub type TeamCreatePrivacy = TeamPrivacy;
 /// The `TeamUpdate` schema.
-#[derive(
-    Clone,
-    Debug,
-    Default,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct TeamUpdate {
     /// `name`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub name: ::core::option::Option<::std::string::String>,
+    pub name: Option<String>,
     /// `description`.
-    #[serde(
-        default,
-        deserialize_with = "::icr_api::__private::double_option",
-        skip_serializing_if = "::core::option::Option::is_none",
-    )]
-    pub description: ::core::option::Option<
-        ::core::option::Option<::std::string::String>,
-    >,
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
+    pub description: Option<Option<String>>,
     /// `privacy`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub privacy: ::core::option::Option<TeamPrivacy>,
+    pub privacy: Option<TeamPrivacy>,
     /// The new parent team; `null` makes the team top-level.
     #[serde(
         rename = "parentTeamId",
-        default,
-        deserialize_with = "::icr_api::__private::double_option",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub parent_team_id: ::core::option::Option<::core::option::Option<i64>>,
+    pub parent_team_id: Option<Option<i64>>,
 }
+rt::wire_struct!(
+    TeamUpdate { optional name, nullable description, optional privacy, nullable
+    parent_team_id = "parentTeamId" }
+);
 /// The schema at `/components/schemas/TeamUpdate/properties/privacy`.
 pub type TeamUpdatePrivacy = TeamPrivacy;
 /// The schema at `/paths/~1teams~1{teamId}~1members/get/parameters/1/schema`.
@@ -162,37 +153,25 @@ pub enum ListTeamMembersRole {
     /// `all`
     All,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
+rt::wire_enum!(
     ListTeamMembersRole { Member = "member", Maintainer = "maintainer", All = "all" }
 );
 /// The `TeamMembershipUpdate` schema.
-#[derive(
-    Clone,
-    Debug,
-    Default,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct TeamMembershipUpdate {
     /// `role`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub role: ::core::option::Option<TeamMembershipRole>,
+    pub role: Option<TeamMembershipRole>,
 }
+rt::wire_struct!(TeamMembershipUpdate { optional role });
 /// The schema at `/components/schemas/TeamMembershipUpdate/properties/role`.
 pub type TeamMembershipUpdateRole = TeamMembershipRole;
 /// The `TeamMembership` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct TeamMembership {
     /// `role`.
     pub role: TeamMembershipRole,
@@ -205,6 +184,7 @@ impl TeamMembership {
         Self { role, state }
     }
 }
+rt::wire_struct!(TeamMembership { required role, required state });
 /// The schema at `/components/schemas/TeamMembership/properties/role`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum TeamMembershipRole {
@@ -213,27 +193,19 @@ pub enum TeamMembershipRole {
     /// `maintainer`
     Maintainer,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
-    TeamMembershipRole { Member = "member", Maintainer = "maintainer" }
-);
+rt::wire_enum!(TeamMembershipRole { Member = "member", Maintainer = "maintainer" });
 /// The schema at `/components/schemas/TeamMembership/properties/state`.
 pub type TeamMembershipState = OrganizationMembershipState;
 /// The `TeamProjectGrant` schema.
-#[derive(
-    Clone,
-    Debug,
-    Default,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct TeamProjectGrant {
     /// The access the team gets; the team's `projectPermission` when left out.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub permission: ::core::option::Option<PermissionLevel>,
+    pub permission: Option<PermissionLevel>,
 }
+rt::wire_struct!(TeamProjectGrant { optional permission });
 /// The access the team gets; the team's `projectPermission` when left out.
 pub type TeamProjectGrantPermission = PermissionLevel;

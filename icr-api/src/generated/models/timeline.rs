@@ -6,11 +6,18 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+)]
+#[allow(unused_imports, reason = "a module's types may all be compiled out")]
+use ::icr_api::__private as rt;
+#[allow(unused_imports, reason = "a module's types may all be compiled out")]
 use super::*;
 /// One event of an issue's or a project's timeline.
 #[derive(Clone, Debug, PartialEq)]
-#[derive(::icr_api::__private::serde::Serialize)]
-#[serde(crate = "::icr_api::__private::serde", untagged)]
+#[derive(rt::serde::Serialize)]
+#[serde(crate = "rt::serde", untagged)]
 pub enum TimelineEvent {
     /// `event`: `labeled`.
     Labeled(LabeledEvent),
@@ -37,61 +44,55 @@ pub enum TimelineEvent {
     /// A value matching none of the variants above, kept as it came.
     Other(::icr_api::JsonValue),
 }
-impl<'de> ::icr_api::__private::serde::Deserialize<'de> for TimelineEvent {
+impl<'de> rt::serde::Deserialize<'de> for TimelineEvent {
     fn deserialize<D>(deserializer: D) -> ::core::result::Result<Self, D::Error>
     where
-        D: ::icr_api::__private::serde::Deserializer<'de>,
+        D: rt::serde::Deserializer<'de>,
     {
-        let value = <::icr_api::__private::serde_json::Value as ::icr_api::__private::serde::Deserialize>::deserialize(
+        let value = <rt::serde_json::Value as rt::serde::Deserialize>::deserialize(
             deserializer,
         )?;
-        match ::icr_api::__private::tag_of(&value, "event") {
+        match rt::tag_of(&value, "event") {
             ::core::option::Option::Some("labeled") => {
-                ::icr_api::__private::from_value(value).map(Self::Labeled)
+                rt::from_value(value).map(Self::Labeled)
             }
             ::core::option::Option::Some("unlabeled") => {
-                ::icr_api::__private::from_value(value).map(Self::Unlabeled)
+                rt::from_value(value).map(Self::Unlabeled)
             }
             ::core::option::Option::Some("assigned") => {
-                ::icr_api::__private::from_value(value).map(Self::Assigned)
+                rt::from_value(value).map(Self::Assigned)
             }
             ::core::option::Option::Some("unassigned") => {
-                ::icr_api::__private::from_value(value).map(Self::Unassigned)
+                rt::from_value(value).map(Self::Unassigned)
             }
             ::core::option::Option::Some("commented") => {
-                ::icr_api::__private::from_value(value).map(Self::Commented)
+                rt::from_value(value).map(Self::Commented)
             }
             ::core::option::Option::Some("closed") => {
-                ::icr_api::__private::from_value(value).map(Self::Closed)
+                rt::from_value(value).map(Self::Closed)
             }
             ::core::option::Option::Some("reopened") => {
-                ::icr_api::__private::from_value(value).map(Self::Reopened)
+                rt::from_value(value).map(Self::Reopened)
             }
             ::core::option::Option::Some("renamed") => {
-                ::icr_api::__private::from_value(value).map(Self::Renamed)
+                rt::from_value(value).map(Self::Renamed)
             }
             ::core::option::Option::Some("locked") => {
-                ::icr_api::__private::from_value(value).map(Self::Locked)
+                rt::from_value(value).map(Self::Locked)
             }
             ::core::option::Option::Some("unlocked") => {
-                ::icr_api::__private::from_value(value).map(Self::Unlocked)
+                rt::from_value(value).map(Self::Unlocked)
             }
             ::core::option::Option::Some("projectEdited") => {
-                ::icr_api::__private::from_value(value).map(Self::ProjectEdited)
+                rt::from_value(value).map(Self::ProjectEdited)
             }
             _ => ::core::result::Result::Ok(Self::Other(value)),
         }
     }
 }
 /// The `LabeledEvent` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct LabeledEvent {
     /// `id`.
     pub id: i64,
@@ -107,10 +108,10 @@ pub struct LabeledEvent {
         rename = "issueNumber",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub issue_number: ::core::option::Option<i64>,
+    pub issue_number: Option<i64>,
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
     #[serde(rename = "performedViaApp")]
-    pub performed_via_app: ::core::option::Option<SimpleApp>,
+    pub performed_via_app: Option<SimpleApp>,
     /// `label`.
     pub label: LabelRef,
 }
@@ -134,29 +135,28 @@ impl LabeledEvent {
         }
     }
 }
+rt::wire_struct!(
+    LabeledEvent { required id, required event, required actor, required created_at =
+    "createdAt", optional issue_number = "issueNumber", optional performed_via_app =
+    "performedViaApp", required label }
+);
 /// The schema at `/components/schemas/LabeledEvent/allOf/1/properties/event`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum LabeledEventEvent {
     /// `labeled`
     Labeled,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(LabeledEventEvent { Labeled = "labeled" });
+rt::wire_enum!(LabeledEventEvent { Labeled = "labeled" });
 /// The `LabelRef` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct LabelRef {
     /// `name`.
-    pub name: ::std::string::String,
+    pub name: String,
     /// `color`.
-    pub color: ::std::string::String,
+    pub color: String,
 }
 impl LabelRef {
     /// A value with these fields.
@@ -170,15 +170,10 @@ impl LabelRef {
         }
     }
 }
+rt::wire_struct!(LabelRef { required name, required color });
 /// The `UnlabeledEvent` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct UnlabeledEvent {
     /// `id`.
     pub id: i64,
@@ -194,10 +189,10 @@ pub struct UnlabeledEvent {
         rename = "issueNumber",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub issue_number: ::core::option::Option<i64>,
+    pub issue_number: Option<i64>,
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
     #[serde(rename = "performedViaApp")]
-    pub performed_via_app: ::core::option::Option<SimpleApp>,
+    pub performed_via_app: Option<SimpleApp>,
     /// `label`.
     pub label: LabelRef,
 }
@@ -221,24 +216,23 @@ impl UnlabeledEvent {
         }
     }
 }
+rt::wire_struct!(
+    UnlabeledEvent { required id, required event, required actor, required created_at =
+    "createdAt", optional issue_number = "issueNumber", optional performed_via_app =
+    "performedViaApp", required label }
+);
 /// The schema at `/components/schemas/UnlabeledEvent/allOf/1/properties/event`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum UnlabeledEventEvent {
     /// `unlabeled`
     Unlabeled,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(UnlabeledEventEvent { Unlabeled = "unlabeled" });
+rt::wire_enum!(UnlabeledEventEvent { Unlabeled = "unlabeled" });
 /// The `AssignedEvent` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct AssignedEvent {
     /// `id`.
     pub id: i64,
@@ -254,10 +248,10 @@ pub struct AssignedEvent {
         rename = "issueNumber",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub issue_number: ::core::option::Option<i64>,
+    pub issue_number: Option<i64>,
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
     #[serde(rename = "performedViaApp")]
-    pub performed_via_app: ::core::option::Option<SimpleApp>,
+    pub performed_via_app: Option<SimpleApp>,
     /// `assignee`.
     pub assignee: SimpleUser,
 }
@@ -281,24 +275,23 @@ impl AssignedEvent {
         }
     }
 }
+rt::wire_struct!(
+    AssignedEvent { required id, required event, required actor, required created_at =
+    "createdAt", optional issue_number = "issueNumber", optional performed_via_app =
+    "performedViaApp", required assignee }
+);
 /// The schema at `/components/schemas/AssignedEvent/allOf/1/properties/event`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum AssignedEventEvent {
     /// `assigned`
     Assigned,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(AssignedEventEvent { Assigned = "assigned" });
+rt::wire_enum!(AssignedEventEvent { Assigned = "assigned" });
 /// The `UnassignedEvent` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct UnassignedEvent {
     /// `id`.
     pub id: i64,
@@ -314,10 +307,10 @@ pub struct UnassignedEvent {
         rename = "issueNumber",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub issue_number: ::core::option::Option<i64>,
+    pub issue_number: Option<i64>,
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
     #[serde(rename = "performedViaApp")]
-    pub performed_via_app: ::core::option::Option<SimpleApp>,
+    pub performed_via_app: Option<SimpleApp>,
     /// `assignee`.
     pub assignee: SimpleUser,
 }
@@ -341,24 +334,23 @@ impl UnassignedEvent {
         }
     }
 }
+rt::wire_struct!(
+    UnassignedEvent { required id, required event, required actor, required created_at =
+    "createdAt", optional issue_number = "issueNumber", optional performed_via_app =
+    "performedViaApp", required assignee }
+);
 /// The schema at `/components/schemas/UnassignedEvent/allOf/1/properties/event`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum UnassignedEventEvent {
     /// `unassigned`
     Unassigned,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(UnassignedEventEvent { Unassigned = "unassigned" });
+rt::wire_enum!(UnassignedEventEvent { Unassigned = "unassigned" });
 /// The `CommentedEvent` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct CommentedEvent {
     /// `id`.
     pub id: i64,
@@ -374,15 +366,15 @@ pub struct CommentedEvent {
         rename = "issueNumber",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub issue_number: ::core::option::Option<i64>,
+    pub issue_number: Option<i64>,
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
     #[serde(rename = "performedViaApp")]
-    pub performed_via_app: ::core::option::Option<SimpleApp>,
+    pub performed_via_app: Option<SimpleApp>,
     /// `commentId`.
     #[serde(rename = "commentId")]
     pub comment_id: i64,
     /// `body`.
-    pub body: ::std::string::String,
+    pub body: String,
 }
 impl CommentedEvent {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -406,24 +398,23 @@ impl CommentedEvent {
         }
     }
 }
+rt::wire_struct!(
+    CommentedEvent { required id, required event, required actor, required created_at =
+    "createdAt", optional issue_number = "issueNumber", optional performed_via_app =
+    "performedViaApp", required comment_id = "commentId", required body }
+);
 /// The schema at `/components/schemas/CommentedEvent/allOf/1/properties/event`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum CommentedEventEvent {
     /// `commented`
     Commented,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(CommentedEventEvent { Commented = "commented" });
+rt::wire_enum!(CommentedEventEvent { Commented = "commented" });
 /// The `ClosedEvent` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct ClosedEvent {
     /// `id`.
     pub id: i64,
@@ -439,13 +430,13 @@ pub struct ClosedEvent {
         rename = "issueNumber",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub issue_number: ::core::option::Option<i64>,
+    pub issue_number: Option<i64>,
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
     #[serde(rename = "performedViaApp")]
-    pub performed_via_app: ::core::option::Option<SimpleApp>,
+    pub performed_via_app: Option<SimpleApp>,
     /// `stateReason`.
     #[serde(rename = "stateReason")]
-    pub state_reason: ::core::option::Option<StateReason>,
+    pub state_reason: Option<StateReason>,
 }
 impl ClosedEvent {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -466,24 +457,23 @@ impl ClosedEvent {
         }
     }
 }
+rt::wire_struct!(
+    ClosedEvent { required id, required event, required actor, required created_at =
+    "createdAt", optional issue_number = "issueNumber", optional performed_via_app =
+    "performedViaApp", optional state_reason = "stateReason" }
+);
 /// The schema at `/components/schemas/ClosedEvent/allOf/1/properties/event`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ClosedEventEvent {
     /// `closed`
     Closed,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(ClosedEventEvent { Closed = "closed" });
+rt::wire_enum!(ClosedEventEvent { Closed = "closed" });
 /// The `ReopenedEvent` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct ReopenedEvent {
     /// `id`.
     pub id: i64,
@@ -499,10 +489,10 @@ pub struct ReopenedEvent {
         rename = "issueNumber",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub issue_number: ::core::option::Option<i64>,
+    pub issue_number: Option<i64>,
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
     #[serde(rename = "performedViaApp")]
-    pub performed_via_app: ::core::option::Option<SimpleApp>,
+    pub performed_via_app: Option<SimpleApp>,
 }
 impl ReopenedEvent {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -522,24 +512,23 @@ impl ReopenedEvent {
         }
     }
 }
+rt::wire_struct!(
+    ReopenedEvent { required id, required event, required actor, required created_at =
+    "createdAt", optional issue_number = "issueNumber", optional performed_via_app =
+    "performedViaApp" }
+);
 /// The schema at `/components/schemas/ReopenedEvent/allOf/1/properties/event`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ReopenedEventEvent {
     /// `reopened`
     Reopened,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(ReopenedEventEvent { Reopened = "reopened" });
+rt::wire_enum!(ReopenedEventEvent { Reopened = "reopened" });
 /// The `RenamedEvent` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct RenamedEvent {
     /// `id`.
     pub id: i64,
@@ -555,10 +544,10 @@ pub struct RenamedEvent {
         rename = "issueNumber",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub issue_number: ::core::option::Option<i64>,
+    pub issue_number: Option<i64>,
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
     #[serde(rename = "performedViaApp")]
-    pub performed_via_app: ::core::option::Option<SimpleApp>,
+    pub performed_via_app: Option<SimpleApp>,
     /// `rename`.
     pub rename: RenamedEventRename,
 }
@@ -582,29 +571,28 @@ impl RenamedEvent {
         }
     }
 }
+rt::wire_struct!(
+    RenamedEvent { required id, required event, required actor, required created_at =
+    "createdAt", optional issue_number = "issueNumber", optional performed_via_app =
+    "performedViaApp", required rename }
+);
 /// The schema at `/components/schemas/RenamedEvent/allOf/1/properties/event`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum RenamedEventEvent {
     /// `renamed`
     Renamed,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(RenamedEventEvent { Renamed = "renamed" });
+rt::wire_enum!(RenamedEventEvent { Renamed = "renamed" });
 /// The schema at `/components/schemas/RenamedEvent/allOf/1/properties/rename`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct RenamedEventRename {
     /// `from`.
-    pub from: ::std::string::String,
+    pub from: String,
     /// `to`.
-    pub to: ::std::string::String,
+    pub to: String,
 }
 impl RenamedEventRename {
     /// A value with these fields.
@@ -618,15 +606,10 @@ impl RenamedEventRename {
         }
     }
 }
+rt::wire_struct!(RenamedEventRename { required from, required to });
 /// The `LockedEvent` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct LockedEvent {
     /// `id`.
     pub id: i64,
@@ -642,13 +625,13 @@ pub struct LockedEvent {
         rename = "issueNumber",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub issue_number: ::core::option::Option<i64>,
+    pub issue_number: Option<i64>,
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
     #[serde(rename = "performedViaApp")]
-    pub performed_via_app: ::core::option::Option<SimpleApp>,
+    pub performed_via_app: Option<SimpleApp>,
     /// `lockReason`.
     #[serde(rename = "lockReason")]
-    pub lock_reason: ::core::option::Option<LockReason>,
+    pub lock_reason: Option<LockReason>,
 }
 impl LockedEvent {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -669,24 +652,23 @@ impl LockedEvent {
         }
     }
 }
+rt::wire_struct!(
+    LockedEvent { required id, required event, required actor, required created_at =
+    "createdAt", optional issue_number = "issueNumber", optional performed_via_app =
+    "performedViaApp", optional lock_reason = "lockReason" }
+);
 /// The schema at `/components/schemas/LockedEvent/allOf/1/properties/event`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum LockedEventEvent {
     /// `locked`
     Locked,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(LockedEventEvent { Locked = "locked" });
+rt::wire_enum!(LockedEventEvent { Locked = "locked" });
 /// The `UnlockedEvent` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct UnlockedEvent {
     /// `id`.
     pub id: i64,
@@ -702,10 +684,10 @@ pub struct UnlockedEvent {
         rename = "issueNumber",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub issue_number: ::core::option::Option<i64>,
+    pub issue_number: Option<i64>,
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
     #[serde(rename = "performedViaApp")]
-    pub performed_via_app: ::core::option::Option<SimpleApp>,
+    pub performed_via_app: Option<SimpleApp>,
 }
 impl UnlockedEvent {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -725,24 +707,23 @@ impl UnlockedEvent {
         }
     }
 }
+rt::wire_struct!(
+    UnlockedEvent { required id, required event, required actor, required created_at =
+    "createdAt", optional issue_number = "issueNumber", optional performed_via_app =
+    "performedViaApp" }
+);
 /// The schema at `/components/schemas/UnlockedEvent/allOf/1/properties/event`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum UnlockedEventEvent {
     /// `unlocked`
     Unlocked,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(UnlockedEventEvent { Unlocked = "unlocked" });
+rt::wire_enum!(UnlockedEventEvent { Unlocked = "unlocked" });
 /// The `ProjectEditedEvent` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct ProjectEditedEvent {
     /// `id`.
     pub id: i64,
@@ -758,15 +739,12 @@ pub struct ProjectEditedEvent {
         rename = "issueNumber",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub issue_number: ::core::option::Option<i64>,
+    pub issue_number: Option<i64>,
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
     #[serde(rename = "performedViaApp")]
-    pub performed_via_app: ::core::option::Option<SimpleApp>,
+    pub performed_via_app: Option<SimpleApp>,
     /// The previous value of each field that changed, by field name.
-    pub changes: ::std::collections::BTreeMap<
-        ::std::string::String,
-        ProjectEditedEventChangesValue,
-    >,
+    pub changes: ::std::collections::BTreeMap<String, ProjectEditedEventChangesValue>,
 }
 impl ProjectEditedEvent {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -775,10 +753,7 @@ impl ProjectEditedEvent {
         event: ProjectEditedEventEvent,
         actor: SimpleUser,
         created_at: ::icr_api::DateTime,
-        changes: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ProjectEditedEventChangesValue,
-        >,
+        changes: ::std::collections::BTreeMap<String, ProjectEditedEventChangesValue>,
     ) -> Self {
         Self {
             id,
@@ -791,26 +766,23 @@ impl ProjectEditedEvent {
         }
     }
 }
+rt::wire_struct!(
+    ProjectEditedEvent { required id, required event, required actor, required created_at
+    = "createdAt", optional issue_number = "issueNumber", optional performed_via_app =
+    "performedViaApp", required changes }
+);
 /// The schema at `/components/schemas/ProjectEditedEvent/allOf/1/properties/event`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ProjectEditedEventEvent {
     /// `projectEdited`
     ProjectEdited,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(
-    ProjectEditedEventEvent { ProjectEdited = "projectEdited" }
-);
+rt::wire_enum!(ProjectEditedEventEvent { ProjectEdited = "projectEdited" });
 /// The schema at `/components/schemas/ProjectEditedEvent/allOf/1/properties/changes/additionalProperties`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct ProjectEditedEventChangesValue {
     /// The field's value before the change, of any type, `null` included.
     pub from: ::icr_api::JsonValue,
@@ -821,3 +793,4 @@ impl ProjectEditedEventChangesValue {
         Self { from }
     }
 }
+rt::wire_struct!(ProjectEditedEventChangesValue { required from });

@@ -6,37 +6,38 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+)]
+#[allow(unused_imports, reason = "a module's types may all be compiled out")]
+use ::icr_api::__private as rt;
+#[allow(unused_imports, reason = "a module's types may all be compiled out")]
 use super::*;
 /// A user's public profile.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct User {
     /// `id`.
     pub id: i64,
     /// `login`.
-    pub login: ::std::string::String,
+    pub login: String,
     /// `name`.
-    pub name: ::core::option::Option<::std::string::String>,
+    pub name: Option<String>,
     /// A person, or the bot account through which an app acts.
     pub r#type: SimpleUserType,
     /// `avatarUrl`.
     #[serde(rename = "avatarUrl")]
-    pub avatar_url: ::std::string::String,
+    pub avatar_url: String,
     /// `htmlUrl`.
     #[serde(rename = "htmlUrl")]
-    pub html_url: ::std::string::String,
+    pub html_url: String,
     /// `bio`.
-    pub bio: ::core::option::Option<::std::string::String>,
+    pub bio: Option<String>,
     /// `company`.
-    pub company: ::core::option::Option<::std::string::String>,
+    pub company: Option<String>,
     /// `location`.
-    pub location: ::core::option::Option<::std::string::String>,
+    pub location: Option<String>,
     /// `publicProjects`.
     #[serde(rename = "publicProjects")]
     pub public_projects: i64,
@@ -70,3 +71,9 @@ impl User {
         }
     }
 }
+rt::wire_struct!(
+    User { required id, required login, optional name, required r#type = "type", required
+    avatar_url = "avatarUrl", required html_url = "htmlUrl", optional bio, optional
+    company, optional location, required public_projects = "publicProjects", required
+    created_at = "createdAt" }
+);

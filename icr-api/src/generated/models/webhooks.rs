@@ -6,16 +6,17 @@
     clippy::too_many_arguments,
     reason = "names and shapes come from the API description"
 )]
+#![allow(
+    unused_qualifications,
+    reason = "the runtime is named `rt::…` everywhere, even where its crates are in scope"
+)]
+#[allow(unused_imports, reason = "a module's types may all be compiled out")]
+use ::icr_api::__private as rt;
+#[allow(unused_imports, reason = "a module's types may all be compiled out")]
 use super::*;
 /// The `Webhook` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct Webhook {
     /// `id`.
     pub id: i64,
@@ -24,7 +25,7 @@ pub struct Webhook {
     /// `active`.
     pub active: bool,
     /// `events`.
-    pub events: ::std::vec::Vec<WebhookEventName>,
+    pub events: Vec<WebhookEventName>,
     /// `config`.
     pub config: WebhookConfig,
     /// `createdAt`.
@@ -35,10 +36,10 @@ pub struct Webhook {
     pub updated_at: ::icr_api::DateTime,
     /// `pingUrl`.
     #[serde(rename = "pingUrl")]
-    pub ping_url: ::std::string::String,
+    pub ping_url: String,
     /// `deliveriesUrl`.
     #[serde(rename = "deliveriesUrl")]
-    pub deliveries_url: ::std::string::String,
+    pub deliveries_url: String,
     /// `lastResponse`.
     #[serde(rename = "lastResponse")]
     pub last_response: WebhookLastResponse,
@@ -49,7 +50,7 @@ impl Webhook {
         id: i64,
         name: WebhookName,
         active: bool,
-        events: ::std::vec::Vec<WebhookEventName>,
+        events: Vec<WebhookEventName>,
         config: WebhookConfig,
         created_at: ::icr_api::DateTime,
         updated_at: ::icr_api::DateTime,
@@ -71,31 +72,31 @@ impl Webhook {
         }
     }
 }
+rt::wire_struct!(
+    Webhook { required id, required name, required active, required events, required
+    config, required created_at = "createdAt", required updated_at = "updatedAt",
+    required ping_url = "pingUrl", required deliveries_url = "deliveriesUrl", required
+    last_response = "lastResponse" }
+);
 /// The schema at `/components/schemas/Webhook/properties/name`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum WebhookName {
     /// `web`
     Web,
     /// A value this description of the API does not list, kept as it came.
-    Other(::std::string::String),
+    Other(String),
 }
-::icr_api::__private::wire_enum!(WebhookName { Web = "web" });
+rt::wire_enum!(WebhookName { Web = "web" });
 /// The `WebhookLastResponse` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct WebhookLastResponse {
     /// `code`.
-    pub code: ::core::option::Option<i64>,
+    pub code: Option<i64>,
     /// `status`.
-    pub status: ::std::string::String,
+    pub status: String,
     /// `message`.
-    pub message: ::core::option::Option<::std::string::String>,
+    pub message: Option<String>,
 }
 impl WebhookLastResponse {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -107,25 +108,22 @@ impl WebhookLastResponse {
         }
     }
 }
+rt::wire_struct!(
+    WebhookLastResponse { optional code, required status, optional message }
+);
 /// The `WebhookCreate` schema.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct WebhookCreate {
     /// `name`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub name: ::core::option::Option<WebhookName>,
+    pub name: Option<WebhookName>,
     /// `active`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub active: ::core::option::Option<bool>,
+    pub active: Option<bool>,
     /// `events`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub events: ::core::option::Option<::std::vec::Vec<WebhookEventName>>,
+    pub events: Option<Vec<WebhookEventName>>,
     /// `config`.
     pub config: WebhookCreateConfig,
 }
@@ -140,35 +138,32 @@ impl WebhookCreate {
         }
     }
 }
+rt::wire_struct!(
+    WebhookCreate { optional name, optional active, optional events, required config }
+);
 /// The schema at `/components/schemas/WebhookCreate/properties/name`.
 pub type WebhookCreateName = WebhookName;
 /// The schema at `/components/schemas/WebhookCreate/properties/config`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct WebhookCreateConfig {
     /// `url`.
-    pub url: ::std::string::String,
+    pub url: String,
     /// `contentType`.
     #[serde(
         rename = "contentType",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub content_type: ::core::option::Option<WebhookConfigContentType>,
+    pub content_type: Option<WebhookConfigContentType>,
     /// The secret deliveries are signed with (at least 16 characters); never returned.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub secret: ::core::option::Option<::icr_api::SecretToken>,
+    pub secret: Option<::icr_api::SecretToken>,
     /// `insecureSsl`.
     #[serde(
         rename = "insecureSsl",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub insecure_ssl: ::core::option::Option<WebhookConfigInsecureSsl>,
+    pub insecure_ssl: Option<WebhookConfigInsecureSsl>,
 }
 impl WebhookCreateConfig {
     /// A value with the fields that must be given; the others are left out (`None`).
@@ -181,35 +176,36 @@ impl WebhookCreateConfig {
         }
     }
 }
+rt::wire_struct!(
+    WebhookCreateConfig { required url, optional content_type = "contentType", optional
+    secret, optional insecure_ssl = "insecureSsl" }
+);
 /// The `WebhookUpdate` schema.
-#[derive(
-    Clone,
-    Debug,
-    Default,
-    PartialEq,
-    ::icr_api::__private::serde::Serialize,
-    ::icr_api::__private::serde::Deserialize,
-)]
-#[serde(crate = "::icr_api::__private::serde")]
+#[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
+#[serde(crate = "rt::serde")]
 pub struct WebhookUpdate {
     /// `active`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub active: ::core::option::Option<bool>,
+    pub active: Option<bool>,
     /// Replaces the list of events.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
-    pub events: ::core::option::Option<::std::vec::Vec<WebhookEventName>>,
+    pub events: Option<Vec<WebhookEventName>>,
     /// `addEvents`.
     #[serde(
         rename = "addEvents",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub add_events: ::core::option::Option<::std::vec::Vec<WebhookEventName>>,
+    pub add_events: Option<Vec<WebhookEventName>>,
     /// `removeEvents`.
     #[serde(
         rename = "removeEvents",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
-    pub remove_events: ::core::option::Option<::std::vec::Vec<WebhookEventName>>,
+    pub remove_events: Option<Vec<WebhookEventName>>,
 }
+rt::wire_struct!(
+    WebhookUpdate { optional active, optional events, optional add_events = "addEvents",
+    optional remove_events = "removeEvents" }
+);
 /// The schema at `/paths/~1organizations~1{organizationId}~1hooks~1{hookId}~1deliveries/get/parameters/2/schema`.
 pub type WebhooksListDeliveriesStatus = AppsListWebhookDeliveriesStatus;

@@ -19,7 +19,7 @@ use std::time::Duration;
 use chrono::TimeDelta;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 
-use crate::cache::{CacheKey, CachedToken, MemoryCache, TokenCache};
+use crate::cache::{CacheKey, CachedToken, Lead, MemoryCache, TokenCache};
 use crate::client::{AppClient, Caller, Client, ClientConfig, InstallationClient};
 use crate::error::{Error, Result};
 use crate::grants::{Declaration, Grant, Permission};
@@ -40,6 +40,10 @@ pub(crate) const TOKEN_RENEW_BEFORE: TimeDelta = TimeDelta::minutes(5);
 const TOKEN_REPLICATION_WINDOW: TimeDelta = TimeDelta::seconds(10);
 /// How long to wait before that retry.
 pub(crate) const REPLICATION_WAIT: Duration = Duration::from_millis(500);
+/// While another process makes a token, the store is looked at again after
+/// this long, then twice as long each time, up to `FLEET_POLL_LAST`.
+const FLEET_POLL_FIRST: Duration = Duration::from_millis(10);
+const FLEET_POLL_LAST: Duration = Duration::from_millis(200);
 
 /// An ICR App: its id, its private key and the server it talks to. Cheap to
 /// clone; clones share the JWT, the token cache and the installations found.
@@ -59,6 +63,10 @@ struct AppInner {
     /// cold or expiring token make one token request between them, and
     /// share its failure (see [`Flight`]).
     flights: Mutex<HashMap<CacheKey, Arc<tokio::sync::Mutex<Flight>>>>,
+    /// The token in use for each key, shared by every installation client
+    /// of the app: a request whose token is warm here asks no cache (which
+    /// may be remote), however its client was made.
+    warm: Mutex<HashMap<CacheKey, WarmSlot>>,
     /// Installation ids found by organization.
     by_organization: Mutex<HashMap<i64, i64>>,
 }
@@ -124,6 +132,7 @@ impl App {
                 jwt: Mutex::new(None),
                 cache,
                 flights: Mutex::new(HashMap::new()),
+                warm: Mutex::new(HashMap::new()),
                 by_organization: Mutex::new(HashMap::new()),
             }),
         }
@@ -303,6 +312,16 @@ impl App {
         Ok(self.installation(delivery.installation_id()?))
     }
 
+    /// The slot of the token in use for `key`.
+    fn warm_slot(&self, key: &CacheKey) -> WarmSlot {
+        let mut warm = self
+            .inner
+            .warm
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(warm.entry(key.clone()).or_default())
+    }
+
     fn flight(&self, key: &CacheKey) -> Arc<tokio::sync::Mutex<Flight>> {
         let mut flights = self
             .inner
@@ -416,9 +435,12 @@ impl Ready {
     }
 }
 
+/// Where the token in use for one key is kept (see `AppInner::warm`).
+type WarmSlot = Arc<Mutex<Option<Ready>>>;
+
 /// How long before its expiry a token is renewed: five minutes, or half
 /// its lifetime for a token issued for less than ten.
-fn renewal_margin(token: &CachedToken) -> TimeDelta {
+pub(crate) fn renewal_margin(token: &CachedToken) -> TimeDelta {
     TOKEN_RENEW_BEFORE.min((token.expires_at - token.created_at) / 2)
 }
 
@@ -435,10 +457,11 @@ pub(crate) struct TokenSource {
     key: CacheKey,
     /// The installation's rate-limit gate.
     gate: Arc<RateGate>,
-    /// The token this source used last, checked when it came from the
-    /// cache or the server: while it is fresh, requests take it without
-    /// asking the cache (which may be remote) again.
-    hot: Mutex<Option<Ready>>,
+    /// The token in use for this key (shared with the app's other clients
+    /// of the same key), checked when it came from the cache or the server:
+    /// while it is fresh, requests take it without asking the cache (which
+    /// may be remote) again.
+    hot: WarmSlot,
 }
 
 impl TokenSource {
@@ -452,7 +475,7 @@ impl TokenSource {
         let key = CacheKey::new(app.client().base_url(), app.id(), installation_id, &grants);
         Self {
             gate: app.client().gate(Some(installation_id)),
-            hot: Mutex::new(None),
+            hot: app.warm_slot(&key),
             app,
             installation_id,
             grants,
@@ -573,33 +596,70 @@ impl TokenSource {
     }
 
     /// A token made under this key's flight lock: the one another request
-    /// made meanwhile (other than `refused`), the failure another request
-    /// met, or a new one. The lock is given up afterwards.
+    /// (of this process or, through a shared cache, of another) made
+    /// meanwhile (other than `refused`), the failure another request of
+    /// this process met, or a new one. The lock is given up afterwards.
     async fn in_flight(&self, refused: Option<&SecretToken>) -> Result<CachedToken> {
         let flight = self.app.flight(&self.key);
         let outcome = async {
             let mut flight = flight.lock().await;
-            // Whoever held the lock before may have made the token already,
-            // or failed to: then this request gets that same outcome.
-            if let Some(token) = self.cached().await
-                && refused.is_none_or(|refused| token.token != *refused)
-            {
-                return Ok(token);
+            let mut pause = FLEET_POLL_FIRST;
+            loop {
+                // Whoever held the lock before may have made the token
+                // already, or failed to: then this request gets that same
+                // outcome.
+                if let Some(token) = self.usable(refused).await {
+                    return Ok(token);
+                }
+                if let Some(error) = flight.remembered() {
+                    return Err(error);
+                }
+                let lease = match self.app.inner.cache.lead(&self.key).await {
+                    Lead::Alone => None,
+                    Lead::Leader(lease) => Some(lease),
+                    Lead::Wait => {
+                        // Another process is making it: its token lands in
+                        // the cache, or its lease ends and this one leads.
+                        tokio::time::sleep(pause).await;
+                        pause = (pause * 2).min(FLEET_POLL_LAST);
+                        continue;
+                    }
+                };
+                // Another process may have put it between the look above
+                // and the lead.
+                let outcome = match &lease {
+                    Some(_) => match self.usable(refused).await {
+                        Some(token) => Ok(token),
+                        None => self.replace(refused).await,
+                    },
+                    None => self.replace(refused).await,
+                };
+                if let Some(lease) = lease {
+                    lease.release().await;
+                }
+                flight.record(&outcome);
+                return outcome;
             }
-            if let Some(error) = flight.remembered() {
-                return Err(error);
-            }
-            if refused.is_some() {
-                self.app.inner.cache.remove(&self.key).await;
-            }
-            let outcome = self.mint().await;
-            flight.record(&outcome);
-            outcome
         }
         .await;
         drop(flight);
         self.app.prune_flights();
         outcome
+    }
+
+    /// The cached token, if it is good and not the one `refused`.
+    async fn usable(&self, refused: Option<&SecretToken>) -> Option<CachedToken> {
+        self.cached()
+            .await
+            .filter(|token| refused.is_none_or(|refused| token.token != *refused))
+    }
+
+    /// A new token, in place of the refused one if any.
+    async fn replace(&self, refused: Option<&SecretToken>) -> Result<CachedToken> {
+        if refused.is_some() {
+            self.app.inner.cache.remove(&self.key).await;
+        }
+        self.mint().await
     }
 
     /// Whether `token` is new enough that a 401 may be replication lag.

@@ -1,11 +1,20 @@
 //! Where installation access tokens are kept between requests:
 //! [`TokenCache`], a trait so that a fleet of workers can share tokens
-//! through a store of their choice, and [`MemoryCache`], the in-process
-//! default.
+//! through a store of their choice, [`MemoryCache`], the in-process
+//! default, and (feature `redis`) `RedisCache`, a fleet's shared one.
 //!
 //! Tokens are keyed by everything that makes one token unfit for another
 //! use ([`CacheKey`]): the server, the app, the installation and the
 //! permissions asked for.
+//!
+//! The client asks the cache only when it has no good token of its own:
+//! every installation client of an app shares one token per key in memory,
+//! so a request whose token is warm makes no call to the cache. When a
+//! token must be made, the client first takes this process's lock for the
+//! key, then asks the cache to [`lead`](TokenCache::lead): a cache shared
+//! by several processes answers with a lease on a lock of its own, so that
+//! one token request is made for the whole fleet while the others wait for
+//! its token to land.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -16,6 +25,11 @@ use std::sync::{Mutex, PoisonError};
 use crate::DateTime;
 use crate::grants::Grant;
 use crate::secret::SecretToken;
+
+#[cfg(feature = "redis")]
+mod redis;
+#[cfg(feature = "redis")]
+pub use redis::{EncryptionKey, RedisCache, RedisCacheError};
 
 /// What a token is for.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -77,8 +91,13 @@ pub struct CachedToken {
 /// What the cache's methods return.
 pub type CacheFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// A store of installation access tokens. Implementations must be cheap to
-/// call concurrently; the client calls `get` before every request.
+/// A store of installation access tokens, called concurrently. The client
+/// calls it only when the token it holds in memory for a key is missing or
+/// due for renewal, never for a request whose token is warm.
+///
+/// A store that cannot be reached should answer as if it were empty (a miss,
+/// a no-op, [`Lead::Alone`]) rather than wait: the client then makes and
+/// keeps its tokens on its own until the store is back.
 pub trait TokenCache: Send + Sync + 'static {
     /// The token kept for `key`, if any (fresh or not: the client decides).
     fn get<'a>(&'a self, key: &'a CacheKey) -> CacheFuture<'a, Option<CachedToken>>;
@@ -86,6 +105,46 @@ pub trait TokenCache: Send + Sync + 'static {
     fn put<'a>(&'a self, key: &'a CacheKey, token: CachedToken) -> CacheFuture<'a, ()>;
     /// Forgets the token for `key`.
     fn remove<'a>(&'a self, key: &'a CacheKey) -> CacheFuture<'a, ()>;
+    /// Asks to be the one that makes the token for `key` among every
+    /// process sharing this store. Called with this process's own lock for
+    /// `key` held, after `get` found no usable token.
+    ///
+    /// The default, for a store no other process shares, is
+    /// [`Lead::Alone`]: this process's lock is enough.
+    fn lead<'a>(&'a self, key: &'a CacheKey) -> CacheFuture<'a, Lead> {
+        let _ = key;
+        Box::pin(async { Lead::Alone })
+    }
+}
+
+/// The answer of [`TokenCache::lead`].
+pub enum Lead {
+    /// This process makes the token: the lease holds the store's lock for
+    /// the key until it is released (after the token is `put`, or after
+    /// the attempt failed) or dropped.
+    Leader(Box<dyn Lease>),
+    /// Another process holds the lock: look in the store again shortly.
+    Wait,
+    /// The store shares no lock (it is this process's own, or out of reach
+    /// now): this process makes the token under its own lock.
+    Alone,
+}
+
+impl fmt::Debug for Lead {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Leader(_) => "Leader",
+            Self::Wait => "Wait",
+            Self::Alone => "Alone",
+        })
+    }
+}
+
+/// A process's hold on a shared store's lock for one key.
+pub trait Lease: Send {
+    /// Gives the lock up, if it is still this lease's (a lease that ran out
+    /// and was taken by another process is left to it).
+    fn release(self: Box<Self>) -> CacheFuture<'static, ()>;
 }
 
 /// Tokens in this process's memory.

@@ -262,6 +262,18 @@ impl Emulator {
         self.shared.state().token_requests
     }
 
+    /// Revokes every access token of installation `installation_id`, as an
+    /// owner of its organization or ICR itself may: requests with them get
+    /// 401 from now on. Returns how many were revoked.
+    pub fn revoke_tokens(&self, installation_id: i64) -> usize {
+        let mut state = self.shared.state();
+        let before = state.tokens.len();
+        state
+            .tokens
+            .retain(|_, token| token.installation_id != installation_id);
+        before - state.tokens.len()
+    }
+
     fn grants(&self, asked: &[(String, String)]) -> Result<Grants, EmulatorError> {
         let mut grants = Grants::new();
         for (permission, level) in asked {

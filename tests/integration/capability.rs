@@ -348,9 +348,8 @@ impl TokenCache for ByInstallation {
 #[tokio::test]
 async fn a_cached_token_for_other_permissions_is_not_used() {
     let world = setup().await;
-    let app = world
-        .app()
-        .with_token_cache(std::sync::Arc::new(ByInstallation::default()));
+    let cache = std::sync::Arc::new(ByInstallation::default());
+    let app = world.app().with_token_cache(cache.clone());
     let narrow = app.installation::<ReadProjects>(world.installation);
     let broad = app.installation::<ReleaseNotes>(world.installation);
 
@@ -362,15 +361,20 @@ async fn a_cached_token_for_other_permissions_is_not_used() {
         info.permissions.get("projects").map(String::as_str),
         Some("write")
     );
-    // The narrow client keeps the token it checked; a new one for the same
-    // declaration reads the cache, finds the broad token, and makes its own.
+    // The narrow client keeps the token it checked (as does every client of
+    // the app with the same declaration); another process's app with the
+    // same cache reads it, finds the broad token, and makes its own.
     let info = narrow.token_info().await.unwrap().unwrap();
     assert_eq!(
         info.permissions.get("projects").map(String::as_str),
         Some("read")
     );
     assert_eq!(world.emulator.token_requests(), 2);
-    let fresh = app.installation::<ReadProjects>(world.installation);
+    let same = app.installation::<ReadProjects>(world.installation);
+    same.token_info().await.unwrap();
+    assert_eq!(world.emulator.token_requests(), 2);
+    let elsewhere = world.app().with_token_cache(cache);
+    let fresh = elsewhere.installation::<ReadProjects>(world.installation);
     let info = fresh.token_info().await.unwrap().unwrap();
     assert_eq!(
         info.permissions.get("projects").map(String::as_str),

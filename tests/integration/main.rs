@@ -10,6 +10,7 @@ mod bindings;
 mod capability;
 mod emulator;
 mod every_function;
+mod fleet;
 mod golden;
 mod hostile_network;
 mod pagination;

@@ -5,6 +5,7 @@
 //! concern.
 
 pub mod every_function;
+pub mod redis_server;
 pub mod world;
 
 use std::path::{Path, PathBuf};

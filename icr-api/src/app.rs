@@ -44,6 +44,11 @@ pub(crate) const REPLICATION_WAIT: Duration = Duration::from_millis(500);
 /// this long, then twice as long each time, up to `FLEET_POLL_LAST`.
 const FLEET_POLL_FIRST: Duration = Duration::from_millis(10);
 const FLEET_POLL_LAST: Duration = Duration::from_millis(200);
+/// How long a process waits on another's token request at most (longer
+/// than a token request can take with its retries): then it makes its own,
+/// so that a lock that never ends (a store's fault, or a cache's bug) slows
+/// requests down but does not stop them.
+const FLEET_WAIT_MOST: Duration = Duration::from_secs(120);
 
 /// An ICR App: its id, its private key and the server it talks to. Cheap to
 /// clone; clones share the JWT, the token cache and the installations found.
@@ -66,7 +71,7 @@ struct AppInner {
     /// The token in use for each key, shared by every installation client
     /// of the app: a request whose token is warm here asks no cache (which
     /// may be remote), however its client was made.
-    warm: Mutex<HashMap<CacheKey, WarmSlot>>,
+    warm: Mutex<Warm>,
     /// Installation ids found by organization.
     by_organization: Mutex<HashMap<i64, i64>>,
 }
@@ -132,7 +137,7 @@ impl App {
                 jwt: Mutex::new(None),
                 cache,
                 flights: Mutex::new(HashMap::new()),
-                warm: Mutex::new(HashMap::new()),
+                warm: Mutex::new(Warm::default()),
                 by_organization: Mutex::new(HashMap::new()),
             }),
         }
@@ -319,7 +324,33 @@ impl App {
             .warm
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        Arc::clone(warm.entry(key.clone()).or_default())
+        if warm.slots.len() >= warm.prune_at {
+            // Each time the map has doubled: forget the slots no client
+            // holds whose token is due for renewal (or missing), so that it
+            // holds the keys in use, not every key ever used.
+            let now = self.inner.client.server_now_ms();
+            warm.slots.retain(|_, slot| {
+                Arc::strong_count(slot) > 1
+                    || slot
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .as_ref()
+                        .is_some_and(|ready| now < ready.renew_at_ms)
+            });
+            warm.prune_at = (warm.slots.len() * 2).max(Warm::FIRST_PRUNE);
+        }
+        Arc::clone(warm.slots.entry(key.clone()).or_default())
+    }
+
+    /// How many keys have a warm slot (for tests of pruning).
+    #[doc(hidden)]
+    pub fn __warm_slots(&self) -> usize {
+        self.inner
+            .warm
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .slots
+            .len()
     }
 
     fn flight(&self, key: &CacheKey) -> Arc<tokio::sync::Mutex<Flight>> {
@@ -437,6 +468,26 @@ impl Ready {
 
 /// Where the token in use for one key is kept (see `AppInner::warm`).
 type WarmSlot = Arc<Mutex<Option<Ready>>>;
+
+/// The warm slots of an app, by key.
+struct Warm {
+    slots: HashMap<CacheKey, WarmSlot>,
+    /// The size at which slots nobody uses are next forgotten.
+    prune_at: usize,
+}
+
+impl Warm {
+    const FIRST_PRUNE: usize = 1024;
+}
+
+impl Default for Warm {
+    fn default() -> Self {
+        Self {
+            slots: HashMap::new(),
+            prune_at: Self::FIRST_PRUNE,
+        }
+    }
+}
 
 /// How long before its expiry a token is renewed: five minutes, or half
 /// its lifetime for a token issued for less than ten.
@@ -604,6 +655,7 @@ impl TokenSource {
         let outcome = async {
             let mut flight = flight.lock().await;
             let mut pause = FLEET_POLL_FIRST;
+            let waited_since = tokio::time::Instant::now();
             loop {
                 // Whoever held the lock before may have made the token
                 // already, or failed to: then this request gets that same
@@ -617,6 +669,14 @@ impl TokenSource {
                 let lease = match self.app.inner.cache.lead(&self.key).await {
                     Lead::Alone => None,
                     Lead::Leader(lease) => Some(lease),
+                    Lead::Wait if waited_since.elapsed() >= FLEET_WAIT_MOST => {
+                        tracing::warn!(
+                            installation_id = self.installation_id,
+                            key = %self.key,
+                            "waited two minutes on another process's token request; making one here"
+                        );
+                        None
+                    }
                     Lead::Wait => {
                         // Another process is making it: its token lands in
                         // the cache, or its lease ends and this one leads.

@@ -514,3 +514,27 @@ async fn a_warm_token_is_shared_by_every_client_of_the_app_without_asking_the_ca
     assert_eq!(cache.calls.load(std::sync::atomic::Ordering::SeqCst), calls);
     assert_eq!(world.emulator.token_requests(), 1);
 }
+
+#[tokio::test]
+async fn warm_slots_of_keys_no_client_uses_are_forgotten() {
+    icr_api::permissions! {
+        /// Reads projects.
+        Reader { projects: read }
+    }
+    let app = icr_api::App::new(
+        1,
+        KeyPair::generate().unwrap().private_pem(),
+        ClientConfig::with_base_url("http://127.0.0.1:9"),
+    )
+    .unwrap();
+    // Clients of 5,000 installations, each dropped at once: the map is
+    // pruned each time it doubles, so it never holds them all.
+    for id in 0..5000 {
+        drop(app.installation::<Reader>(id));
+    }
+    assert!(app.__warm_slots() <= 1024, "{}", app.__warm_slots());
+    // Slots that clients still hold are kept.
+    let held: Vec<_> = (0..1500).map(|id| app.installation::<Reader>(id)).collect();
+    assert!(app.__warm_slots() >= 1500);
+    drop(held);
+}

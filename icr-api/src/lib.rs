@@ -131,7 +131,7 @@ pub mod __private {
     pub use serde;
     pub use serde_json;
 
-    use serde::de::{Deserialize, DeserializeOwned, Deserializer};
+    use serde::de::DeserializeOwned;
     use serde_json::Value;
 
     /// What `permissions!` expansions and the generated `permissions`
@@ -148,17 +148,6 @@ pub mod __private {
         /// What the generated event marker types implement, so that no
         /// other type is an [`EventKind`](crate::webhooks::EventKind).
         pub trait EventSeal {}
-    }
-
-    /// Reads a member that may be absent (`None`), `null` (`Some(None)`) or
-    /// a value (`Some(Some(value))`); serde calls it only when the member is
-    /// present.
-    pub fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-    where
-        T: Deserialize<'de>,
-        D: Deserializer<'de>,
-    {
-        Option::<T>::deserialize(deserializer).map(Some)
     }
 
     /// Decodes a webhook event's payload, saying where it went wrong.

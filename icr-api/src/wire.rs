@@ -39,7 +39,8 @@ impl<'de, T: WireStruct> Visitor<'de> for Visit<T> {
     type Value = T;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "an object ({})", T::NAME)
+        // serde's own words, which error messages have always used.
+        write!(f, "struct {}", T::NAME)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
@@ -323,7 +324,7 @@ mod tests {
         let twice = label(r#"{"id": 1, "color": null, "color": "red"}"#).unwrap_err();
         assert!(twice.starts_with("duplicate field `color`"), "{twice}");
         let array = label("[1, null]").unwrap_err();
-        assert!(array.contains("expected an object (Label)"), "{array}");
+        assert!(array.contains("expected struct Label"), "{array}");
         let wrong = label(r#"{"id": "one"}"#).unwrap_err();
         assert!(
             wrong.contains("expected i64") && wrong.contains("column 12"),

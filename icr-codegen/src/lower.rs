@@ -173,7 +173,8 @@ impl<'a> Lowerer<'a> {
             components: HashMap::new(),
             function_names: HashMap::new(),
             tag_modules: HashMap::new(),
-            module_names: Names::with_reserved(["models", "permissions", EVENTS_MODULE]),
+            // `rt` is how generated modules import the runtime.
+            module_names: Names::with_reserved(["models", "permissions", "rt", EVENTS_MODULE]),
             summary: Summary::default(),
             errors: Vec::new(),
             operation_id: None,
@@ -2389,6 +2390,47 @@ mod tests {
             derives.contains("Serialize") && read(&text, "IssuesCreateBody"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_member_whose_type_is_an_option_underneath_may_be_absent() {
+        // `via` is required, and an alias of a nullable schema: an
+        // `Option`, read as `None` when absent, like `inline`.
+        let spec = format!(
+            "{HEAD}paths:\n  /h:\n    get:\n      operationId: things/getHolder\n      tags: [things]\n      description: Works with ICR Apps.\n      x-icr-permissions: [{{things: read}}]\n      responses:\n        '200': {{description: h, content: {{application/json: {{schema: {{$ref: '#/components/schemas/Holder'}}}}}}}}\ncomponents:\n  schemas:\n    Thing: {{type: object, nullable: true, properties: {{x: {{type: string}}}}}}\n    Alias: {{$ref: '#/components/schemas/Thing'}}\n    Holder:\n      type: object\n      required: [via, inline, plain]\n      properties:\n        via: {{$ref: '#/components/schemas/Alias'}}\n        inline: {{type: object, nullable: true, properties: {{x: {{type: string}}}}}}\n        plain: {{type: string}}\n"
+        );
+        let text = generated_text(
+            &Document::parse("case.yaml", &spec).unwrap(),
+            &Default::default(),
+        );
+        assert!(text.contains("pub type Alias = Option<Thing>;"), "{text}");
+        let members = text.split("wire_struct!(").nth(1).unwrap();
+        let members: String = members[..members.find(')').unwrap()]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(members.contains("optional via"), "{members}");
+        assert!(members.contains("optional inline"), "{members}");
+        assert!(members.contains("required plain"), "{members}");
+    }
+
+    #[test]
+    fn no_tag_module_takes_a_name_generated_code_imports() {
+        let doc = Document::parse(
+            "case.yaml",
+            &format!(
+                "{HEAD}paths:\n{}{}{}",
+                create_in("rt"),
+                create_in("models"),
+                create_in("permissions")
+            ),
+        )
+        .unwrap();
+        let api = super::lower(&doc).unwrap();
+        let modules: Vec<&str> = api.operations.iter().map(|o| o.module.as_str()).collect();
+        for taken in ["rt", "models", "permissions"] {
+            assert!(!modules.contains(&taken), "{modules:?}");
+        }
     }
 
     #[test]

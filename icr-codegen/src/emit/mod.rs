@@ -412,6 +412,26 @@ impl Emitter<'_> {
         }
     }
 
+    /// Whether `ty` is an `Option`, itself or through aliases.
+    fn is_option(&self, ty: &Ty) -> bool {
+        let mut ty = ty;
+        // Bounded, so that aliases in a cycle cannot loop.
+        for _ in 0..=self.api.types.len() {
+            match ty {
+                Ty::Option(_) => return true,
+                Ty::Named(id) => match self.api.types.get(*id).map(|t| &t.kind) {
+                    Some(TypeKind::Alias {
+                        ty: inner,
+                        newtype: false,
+                    }) => ty = inner,
+                    _ => return false,
+                },
+                _ => return false,
+            }
+        }
+        false
+    }
+
     /// Whether a type names a type defined in another module of `models`.
     fn names_other_module(&self, def: &TypeDef) -> bool {
         let mut named = Vec::new();
@@ -472,6 +492,10 @@ impl Emitter<'_> {
                             quote!(= #wire)
                         });
                         let mode = match (f.required, f.nullable) {
+                            // A type that is an `Option` underneath (an
+                            // alias of a nullable schema) is `None` when
+                            // absent, as a nullable member is.
+                            (true, false) if self.is_option(&f.ty) => quote!(optional),
                             (true, false) => quote!(required),
                             (true, true) | (false, false) => quote!(optional),
                             (false, true) => quote!(nullable),

@@ -44,11 +44,6 @@ pub(crate) const REPLICATION_WAIT: Duration = Duration::from_millis(500);
 /// this long, then twice as long each time, up to `FLEET_POLL_LAST`.
 const FLEET_POLL_FIRST: Duration = Duration::from_millis(10);
 const FLEET_POLL_LAST: Duration = Duration::from_millis(200);
-/// How long a process waits on another's token request at most (longer
-/// than a token request can take with its retries): then it makes its own,
-/// so that a lock that never ends (a store's fault, or a cache's bug) slows
-/// requests down but does not stop them.
-const FLEET_WAIT_MOST: Duration = Duration::from_secs(120);
 
 /// An ICR App: its id, its private key and the server it talks to. Cheap to
 /// clone; clones share the JWT, the token cache and the installations found.
@@ -669,11 +664,16 @@ impl TokenSource {
                 let lease = match self.app.inner.cache.lead(&self.key).await {
                     Lead::Alone => None,
                     Lead::Leader(lease) => Some(lease),
-                    Lead::Wait if waited_since.elapsed() >= FLEET_WAIT_MOST => {
+                    Lead::Wait
+                        if waited_since.elapsed() >= self.app.client().inner().max_token_wait =>
+                    {
+                        // A lock that never ends (a store's fault, or a
+                        // cache's bug) slows requests down, but cannot stop
+                        // them.
                         tracing::warn!(
                             installation_id = self.installation_id,
                             key = %self.key,
-                            "waited two minutes on another process's token request; making one here"
+                            "waited the longest allowed on another process's token request; making one here"
                         );
                         None
                     }
@@ -695,7 +695,14 @@ impl TokenSource {
                     None => self.replace(refused).await,
                 };
                 if let Some(lease) = lease {
-                    lease.release().await;
+                    // Apart from the request: a lease of the cache's own
+                    // that is slow (or panics) to give up neither delays
+                    // nor loses the token made.
+                    if let Ok(release) =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lease.release()))
+                    {
+                        tokio::spawn(release);
+                    }
                 }
                 flight.record(&outcome);
                 return outcome;
@@ -832,7 +839,16 @@ impl TokenSource {
         let hot = self.hot_slot().take();
         let token = match hot {
             Some(ready) => Some(ready.token.token.clone()),
-            None => self.app.inner.cache.get(&self.key).await.map(|t| t.token),
+            // Only a token made for this key: a cache keyed by less could
+            // hand back another installation's.
+            None => self
+                .app
+                .inner
+                .cache
+                .get(&self.key)
+                .await
+                .filter(|t| t.key == self.key)
+                .map(|t| t.token),
         };
         let Some(token) = token else {
             return Ok(());

@@ -67,6 +67,12 @@ pub struct ClientConfig {
     /// defaults; a trailing `/` does not matter). Unlisted ones go to the
     /// described server; see [`server`](Self::server).
     pub servers: std::collections::BTreeMap<String, String>,
+    /// How long a request waits on another process's token request for the
+    /// same key (through a token cache shared by a fleet) before it makes
+    /// one of its own: longer than a token request takes with its retries,
+    /// so that a lock that never ends slows requests down but cannot stop
+    /// them.
+    pub max_token_wait: Duration,
 }
 
 /// The base URL without any credentials written into it.
@@ -104,6 +110,7 @@ impl Default for ClientConfig {
             max_answer_bytes: 64 * 1024 * 1024,
             retry: RetryPolicy::default(),
             servers: std::collections::BTreeMap::new(),
+            max_token_wait: Duration::from_secs(120),
         }
     }
 }
@@ -149,6 +156,13 @@ impl ClientConfig {
     /// The same, reading answers of at most `bytes`.
     pub fn max_answer_bytes(mut self, bytes: u64) -> Self {
         self.max_answer_bytes = bytes;
+        self
+    }
+
+    /// The same, waiting at most `wait` on another process's token request
+    /// (see [`max_token_wait`](Self::max_token_wait)).
+    pub fn max_token_wait(mut self, wait: Duration) -> Self {
+        self.max_token_wait = wait;
         self
     }
 
@@ -234,6 +248,7 @@ pub(crate) struct ClientInner {
     /// by the server's URL in the spec (`ClientConfig::server`).
     servers: HashMap<String, reqwest::Url>,
     pub(crate) max_answer_bytes: u64,
+    pub(crate) max_token_wait: Duration,
     retry: RetryPolicy,
     /// How far the server's clock is ahead of ours, in milliseconds, as its
     /// last `Date` header showed (HTTP dates have whole seconds).
@@ -290,6 +305,7 @@ impl Client {
                 base_url,
                 servers,
                 max_answer_bytes: config.max_answer_bytes,
+                max_token_wait: config.max_token_wait,
                 retry: config.retry.clone(),
                 clock_offset_ms: AtomicI64::new(0),
                 gates: Mutex::new(HashMap::new()),

@@ -538,3 +538,226 @@ async fn warm_slots_of_keys_no_client_uses_are_forgotten() {
     assert!(app.__warm_slots() >= 1500);
     drop(held);
 }
+
+/// A cache around a `MemoryCache` whose `lead` answers as it is told, and
+/// whose leases panic when given up.
+struct Scripted {
+    inner: icr_api::cache::MemoryCache,
+    answer: fn() -> icr_api::cache::Lead,
+}
+
+struct PanickingLease;
+
+impl icr_api::cache::Lease for PanickingLease {
+    fn release(self: Box<Self>) -> icr_api::cache::CacheFuture<'static, ()> {
+        panic!("a lease of a cache of one's own that panics when given up")
+    }
+}
+
+impl TokenCache for Scripted {
+    fn get<'a>(
+        &'a self,
+        key: &'a CacheKey,
+    ) -> icr_api::cache::CacheFuture<'a, Option<CachedToken>> {
+        self.inner.get(key)
+    }
+    fn put<'a>(
+        &'a self,
+        key: &'a CacheKey,
+        token: CachedToken,
+    ) -> icr_api::cache::CacheFuture<'a, ()> {
+        self.inner.put(key, token)
+    }
+    fn remove<'a>(&'a self, key: &'a CacheKey) -> icr_api::cache::CacheFuture<'a, ()> {
+        self.inner.remove(key)
+    }
+    fn lead<'a>(
+        &'a self,
+        _key: &'a CacheKey,
+    ) -> icr_api::cache::CacheFuture<'a, icr_api::cache::Lead> {
+        let answer = (self.answer)();
+        Box::pin(async move { answer })
+    }
+}
+
+icr_api::permissions! {
+    /// Reads projects.
+    Reads { projects: read }
+}
+
+#[tokio::test]
+async fn a_cache_that_never_lets_a_request_lead_slows_it_down_but_does_not_stop_it() {
+    let world = tests::world::World::new(&[("projects", "read")], &[("projects", "read")]).await;
+    let app = icr_api::App::new(
+        world.app_id,
+        world.keys.private_pem(),
+        ClientConfig::with_base_url(world.emulator.base_url())
+            .max_token_wait(Duration::from_millis(300)),
+    )
+    .unwrap()
+    .with_token_cache(Arc::new(Scripted {
+        inner: Default::default(),
+        answer: || icr_api::cache::Lead::Wait,
+    }));
+    let client = app.installation::<Reads>(world.installation);
+    let project = tokio::time::timeout(
+        Duration::from_secs(10),
+        icr_api::projects::get_project(&client, world.project),
+    )
+    .await
+    .expect("the request ends");
+    project.unwrap();
+    assert_eq!(world.emulator.token_requests(), 1);
+}
+
+#[tokio::test]
+async fn a_lease_that_panics_when_given_up_loses_no_token() {
+    let world = tests::world::World::new(&[("projects", "read")], &[("projects", "read")]).await;
+    let app = world.app().with_token_cache(Arc::new(Scripted {
+        inner: Default::default(),
+        answer: || icr_api::cache::Lead::Leader(Box::new(PanickingLease)),
+    }));
+    let client = app.installation::<Reads>(world.installation);
+    icr_api::projects::get_project(&client, world.project)
+        .await
+        .unwrap();
+    icr_api::projects::get_project(&client, world.project)
+        .await
+        .unwrap();
+    assert_eq!(world.emulator.token_requests(), 1);
+}
+
+/// A cache that hands every key the last token put, whatever it was for.
+#[derive(Default)]
+struct LastPut(std::sync::Mutex<Option<CachedToken>>);
+
+impl TokenCache for LastPut {
+    fn get<'a>(&'a self, _: &'a CacheKey) -> icr_api::cache::CacheFuture<'a, Option<CachedToken>> {
+        let last = self.0.lock().unwrap().clone();
+        Box::pin(async move { last })
+    }
+    fn put<'a>(
+        &'a self,
+        _: &'a CacheKey,
+        token: CachedToken,
+    ) -> icr_api::cache::CacheFuture<'a, ()> {
+        *self.0.lock().unwrap() = Some(token);
+        Box::pin(async {})
+    }
+    fn remove<'a>(&'a self, _: &'a CacheKey) -> icr_api::cache::CacheFuture<'a, ()> {
+        *self.0.lock().unwrap() = None;
+        Box::pin(async {})
+    }
+}
+
+#[tokio::test]
+async fn revoking_revokes_only_a_token_made_for_the_installation() {
+    let world = tests::world::World::new(&[("projects", "read")], &[("projects", "read")]).await;
+    let other_org = world.emulator.create_organization("other");
+    let other = world
+        .emulator
+        .install(world.app_id, other_org, &[("projects", "read")])
+        .unwrap();
+    let app = world.app().with_token_cache(Arc::new(LastPut::default()));
+    let first = app.installation::<Reads>(world.installation);
+    icr_api::projects::get_project(&first, world.project)
+        .await
+        .unwrap();
+    // A cold client of the other installation finds the first one's token
+    // in the cache, and must not revoke it.
+    app.installation::<Reads>(other)
+        .revoke_token()
+        .await
+        .unwrap();
+    icr_api::projects::get_project(&first, world.project)
+        .await
+        .unwrap();
+    assert_eq!(world.emulator.token_requests(), 1);
+    assert_eq!(
+        world.emulator.revoke_tokens(world.installation),
+        1,
+        "the token still stands"
+    );
+}
+
+#[tokio::test]
+async fn redis_trouble_that_is_not_an_outage_costs_one_token_request() {
+    let world = tests::world::World::new(&[("projects", "read")], &[("projects", "read")]).await;
+    let redis = RedisServer::start();
+    let apps: Vec<icr_api::App> = (0..4)
+        .map(|_| {
+            world.app().with_token_cache(Arc::new(
+                RedisCache::new(&redis.url())
+                    .unwrap()
+                    .lease(Duration::from_millis(300)),
+            ))
+        })
+        .collect();
+    // Learn the entry's and the lock's names from a first app, then start
+    // over with an entry of the wrong type and a lock that never ends.
+    icr_api::projects::get_project(
+        &apps[0].installation::<Reads>(world.installation),
+        world.project,
+    )
+    .await
+    .unwrap();
+    let entry = redis.cli(&["--scan", "--pattern", "icr:*:token"]);
+    let entry = entry.trim().trim_matches('"').to_owned();
+    let lock = entry.replace(":token", ":lock");
+    redis.cli(&["DEL", &entry]);
+    redis.cli(&["HSET", &entry, "not", "a token"]);
+    redis.cli(&["SET", &lock, "someone-gone"]);
+    world.emulator.revoke_tokens(world.installation);
+    let before = world.emulator.token_requests();
+    let calls = apps[1..].iter().map(|app| {
+        let client = app.installation::<Reads>(world.installation);
+        let project = world.project;
+        async move { icr_api::projects::get_project(&client, project).await }
+    });
+    let answers = tokio::time::timeout(
+        Duration::from_secs(10),
+        futures_util::future::join_all(calls),
+    )
+    .await
+    .expect("no request waits for ever on a lock that never ends");
+    for answer in answers {
+        answer.unwrap();
+    }
+    assert_eq!(world.emulator.token_requests() - before, 1);
+    assert!(redis.cli(&["TYPE", &entry]).contains("string"));
+}
+
+#[tokio::test]
+async fn the_cache_timeout_is_the_time_a_call_may_take() {
+    let world = tests::world::World::new(&[("projects", "read")], &[("projects", "read")]).await;
+    let redis = RedisServer::start();
+    let cache = RedisCache::new(&redis.url())
+        .unwrap()
+        .timeout(Duration::from_secs(5));
+    let app = world.app().with_token_cache(Arc::new(cache));
+    let client = app.installation::<Reads>(world.installation);
+    // Redis hangs for a second and a half: within the five seconds.
+    let pid = redis.pid();
+    signal(pid, "STOP");
+    let resume = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        signal(pid, "CONT");
+    });
+    icr_api::projects::get_project(&client, world.project)
+        .await
+        .unwrap();
+    resume.await.unwrap();
+    // The token went to Redis: the cache waited rather than giving up.
+    let entries = redis.cli(&["--scan", "--pattern", "icr:*:token"]);
+    assert_eq!(entries.lines().count(), 1, "{entries}");
+}
+
+#[test]
+fn a_redis_cache_is_made_outside_a_runtime_and_shows_no_socket_password() {
+    let cache = RedisCache::new("redis+unix:///tmp/none.sock?db=1&pass=hunter2-socket").unwrap();
+    let error = RedisCache::new("redis+unix:///tmp/none.sock?pass=hunter2-socket&protocol=x")
+        .map(|_| ())
+        .map_err(|e| e.to_string());
+    let shown = format!("{cache:?} {error:?}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+}

@@ -133,7 +133,9 @@ pub struct RedisCache {
 }
 
 struct Inner {
-    connection: ConnectionManager,
+    client: redis::Client,
+    /// Made on first use: the connection manager needs a running runtime.
+    connection: Mutex<Option<ConnectionManager>>,
     /// The URL without its password, for `Debug`.
     shown_url: String,
     prefix: String,
@@ -172,17 +174,10 @@ impl RedisCache {
             reason,
         };
         let client = redis::Client::open(url).map_err(|e| bad(e.to_string()))?;
-        let connection = ConnectionManager::new_lazy_with_config(
-            client,
-            ConnectionManagerConfig::new()
-                .set_connection_timeout(Some(DEFAULT_TIMEOUT))
-                .set_response_timeout(Some(DEFAULT_TIMEOUT))
-                .set_number_of_retries(1),
-        )
-        .map_err(|e| bad(e.to_string()))?;
         Ok(Self {
             inner: Arc::new(Inner {
-                connection,
+                client,
+                connection: Mutex::new(None),
                 shown_url,
                 prefix: String::new(),
                 cipher: None,
@@ -211,8 +206,8 @@ impl RedisCache {
         })
     }
 
-    /// How long one call to Redis may take before the store counts as out
-    /// of reach (default 500 ms).
+    /// How long one call to Redis may take, connecting included, before the
+    /// store counts as out of reach (default 500 ms).
     pub fn timeout(self, timeout: Duration) -> Self {
         self.with(|inner| inner.timeout = timeout)
     }
@@ -227,7 +222,8 @@ impl RedisCache {
 
     fn with(self, change: impl FnOnce(&mut Inner)) -> Self {
         let mut inner = Arc::try_unwrap(self.inner).unwrap_or_else(|shared| Inner {
-            connection: shared.connection.clone(),
+            client: shared.client.clone(),
+            connection: Mutex::new(None),
             shown_url: shared.shown_url.clone(),
             prefix: shared.prefix.clone(),
             cipher: shared.cipher.clone(),
@@ -259,13 +255,37 @@ impl Inner {
         )
     }
 
+    /// The connection manager, made on first use. It reconnects by itself;
+    /// the only time limit on a call is this cache's `timeout`.
+    fn connection(&self) -> redis::RedisResult<ConnectionManager> {
+        let mut connection = self
+            .connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(made) = connection.as_ref() {
+            return Ok(made.clone());
+        }
+        let made = ConnectionManager::new_lazy_with_config(
+            self.client.clone(),
+            ConnectionManagerConfig::new()
+                .set_connection_timeout(None)
+                .set_response_timeout(None)
+                .set_number_of_retries(1),
+        )?;
+        *connection = Some(made.clone());
+        Ok(made)
+    }
+
     /// Runs one call to Redis, unless Redis failed less than
     /// [`RETRY_AFTER`] ago; `None` when it was not run or failed.
     async fn call<T: redis::FromRedisValue>(&self, command: &redis::Cmd) -> Option<T> {
         if !self.may_try() {
             return None;
         }
-        let mut connection = self.connection.clone();
+        let mut connection = match self.connection() {
+            Ok(connection) => connection,
+            Err(error) => return self.settle(Ok(Err(error))),
+        };
         let outcome = tokio::time::timeout(self.timeout, async {
             match command.query_async::<T>(&mut connection).await {
                 // The connection manager finds a dead connection by using
@@ -285,7 +305,10 @@ impl Inner {
         if !self.may_try() {
             return None;
         }
-        let mut connection = self.connection.clone();
+        let mut connection = match self.connection() {
+            Ok(connection) => connection,
+            Err(error) => return self.settle(Ok(Err(error))),
+        };
         let mut invocation = script.key(key);
         invocation.arg(args.0).arg(args.1);
         let outcome = tokio::time::timeout(self.timeout, async {
@@ -324,6 +347,16 @@ impl Inner {
                 }
                 *health = Health::default();
                 Some(value)
+            }
+            // Redis answered, with an error (an entry of another type, a
+            // script refused): this call failed, Redis did not.
+            Ok(Err(error)) if !is_connection_error(&error) && !error.is_timeout() => {
+                tracing::debug!(
+                    redis = %self.shown_url,
+                    reason = error_kind(&error),
+                    "a Redis call failed"
+                );
+                None
             }
             failed => {
                 let reason = match &failed {
@@ -517,8 +550,24 @@ impl TokenCache for RedisCache {
                 )
                 .await;
             match taken {
-                None => Lead::Alone,
-                Some(None) => Lead::Wait,
+                None => {
+                    // The `SET` may still land once Redis answers again:
+                    // then the lock is this worker's, and is given up.
+                    tokio::spawn(release_when_back(Arc::clone(&self.inner), name, owner));
+                    Lead::Alone
+                }
+                Some(None) => {
+                    // Every lock this cache sets ends; one that does not was
+                    // set by something else, and would hold the key for
+                    // ever: it gets this cache's lease.
+                    let ttl: Option<i64> = inner.call(redis::cmd("PTTL").arg(&name)).await;
+                    if ttl == Some(-1) {
+                        let _: Option<i64> = inner
+                            .call(redis::cmd("PEXPIRE").arg(&name).arg(lease))
+                            .await;
+                    }
+                    Lead::Wait
+                }
                 Some(Some(_)) => Lead::Leader(Box::new(RedisLease::start(
                     Arc::clone(&self.inner),
                     name,
@@ -526,6 +575,18 @@ impl TokenCache for RedisCache {
                 ))),
             }
         })
+    }
+}
+
+/// Deletes a lock `owner` may hold, once Redis answers (tried for a few
+/// seconds after a lead that got no answer).
+async fn release_when_back(inner: Arc<Inner>, name: String, owner: String) {
+    let script = redis::Script::new(RELEASE);
+    for _ in 0..5 {
+        tokio::time::sleep(RETRY_AFTER).await;
+        if inner.script(&script, &name, (&owner, 0)).await.is_some() {
+            return;
+        }
     }
 }
 
@@ -548,9 +609,9 @@ impl RedisLease {
                 let lease = u64::try_from(inner.lease.as_millis()).unwrap_or(u64::MAX);
                 loop {
                     tokio::time::sleep(inner.lease / 3).await;
-                    // Lost (it ran out and another took it) or unreachable:
-                    // either way there is nothing more to extend.
-                    if inner.script(&script, &name, (&owner, lease)).await != Some(1) {
+                    // Lost (it ran out and another took it): nothing more to
+                    // extend. Unreachable for now: try again next time.
+                    if inner.script(&script, &name, (&owner, lease)).await == Some(0) {
                         break;
                     }
                 }
@@ -625,13 +686,18 @@ fn error_kind(error: &redis::RedisError) -> &'static str {
     }
 }
 
-/// `url` with any password replaced by `***`.
+/// `url` with any password replaced by `***`, and without its query
+/// (where a Unix socket URL carries `pass=`) or fragment.
 fn without_password(url: &str) -> String {
     match reqwest::Url::parse(url) {
         Ok(mut parsed) => {
             if parsed.password().is_some() {
                 let _ = parsed.set_password(Some("***"));
             }
+            if parsed.query().is_some() {
+                parsed.set_query(Some("***"));
+            }
+            parsed.set_fragment(None);
             parsed.to_string()
         }
         Err(_) => "(not a URL)".to_owned(),

@@ -64,8 +64,11 @@ pub fn names_tag(asked: &str, module: &str) -> bool {
 /// `#[cfg(any(feature = "a", …))]` for the items of a type the tags
 /// `modules` use.
 fn tag_cfg(modules: &std::collections::BTreeSet<String>) -> TokenStream {
-    let features = modules.iter().map(|module| tag_feature(module));
-    quote!(#[cfg(any(#(feature = #features),*))])
+    let features: Vec<String> = modules.iter().map(|module| tag_feature(module)).collect();
+    match features.as_slice() {
+        [one] => quote!(#[cfg(feature = #one)]),
+        all => quote!(#[cfg(any(#(feature = #all),*))]),
+    }
 }
 
 /// A Rust module of generated code.

@@ -247,13 +247,10 @@ impl App {
             .app_call(|c| apps::get_organization_installation(c, organization))
             .await
             .map_err(|error| match error {
-                Error::Api(e) if e.status == 404 => Error::InstallationNotFound {
+                Error::Api(e) if e.status == 404 => Error::NotInstalled {
                     app_id: self.inner.id,
-                    installation_id: 0,
-                    message: format!(
-                        "the app is not installed on organization {organization}: {}",
-                        e.message
-                    ),
+                    organization,
+                    message: e.message,
                 },
                 other => other,
             })?;

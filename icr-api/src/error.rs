@@ -86,8 +86,20 @@ pub enum Error {
     InstallationNotFound {
         /// The app.
         app_id: i64,
-        /// The installation asked for (0 when looked up by organization).
+        /// The installation asked for.
         installation_id: i64,
+        /// The server's explanation.
+        message: String,
+    },
+    /// The app is not installed on the organization it was looked up by
+    /// (never installed, or uninstalled): install it there on ICR, or act
+    /// on an organization that has it.
+    #[error("app {app_id} is not installed on organization {organization}: {message}")]
+    NotInstalled {
+        /// The app.
+        app_id: i64,
+        /// The organization.
+        organization: i64,
         /// The server's explanation.
         message: String,
     },
@@ -314,6 +326,7 @@ impl Error {
             | Error::BadKey { .. }
             | Error::JwtRejected { .. }
             | Error::InstallationNotFound { .. }
+            | Error::NotInstalled { .. }
             | Error::TokenRejected { .. } => None,
             Error::TokenRequestFailed { source, .. } => source.status(),
         }

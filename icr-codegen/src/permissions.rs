@@ -192,6 +192,13 @@ impl Requirement {
             .any(|set| holds_all(held, &set.grants))
     }
 
+    /// The first set of the requirement that `held` meets, if any.
+    pub fn first_met_by(&self, held: &[Grant]) -> Option<&PermissionSet> {
+        self.alternatives
+            .iter()
+            .find(|set| holds_all(held, &set.grants))
+    }
+
     /// For a requirement of several alternatives, the name of the trait that
     /// stands for it, e.g. `IssuesReadOrProjectsRead`; `None` for one set,
     /// whose grants are bounds of their own.

@@ -262,6 +262,24 @@ impl Emulator {
         self.shared.state().token_requests
     }
 
+    /// The permissions installation `installation_id`'s requests needed so
+    /// far, by name, each at the highest level a request needed it (of an
+    /// operation that takes any one of several sets, the first set its
+    /// token met). With `icr_api::grants::unused`, an app's test suite can
+    /// assert that its declaration asks for no more than its requests use.
+    pub fn permissions_used(&self, installation_id: i64) -> BTreeMap<String, String> {
+        self.shared
+            .state()
+            .permissions_used
+            .get(&installation_id)
+            .map(|used| {
+                used.iter()
+                    .map(|(name, level)| (name.clone(), level.name().to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Revokes every access token of installation `installation_id`, as an
     /// owner of its organization or ICR itself may: requests with them get
     /// 401 from now on. Returns how many were revoked.

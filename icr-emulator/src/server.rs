@@ -546,8 +546,14 @@ fn answer(
     };
     charge(shared, &bucket, now, rate_headers)?;
     let caller = caller?;
-    if let (Access::Installation(requirement), Some(Caller::Installation { permissions, .. })) =
-        (&op.access, &caller)
+    if let (
+        Access::Installation(requirement),
+        Some(Caller::Installation {
+            permissions,
+            installation_id,
+            ..
+        }),
+    ) = (&op.access, &caller)
     {
         let held: Vec<icr_codegen::permissions::Grant> = permissions
             .iter()
@@ -556,7 +562,16 @@ fn answer(
                 level: *level,
             })
             .collect();
-        if !requirement.is_met_by(&held) {
+        // What this request needed: the first set of the requirement that
+        // the token meets (for `permissions_used`).
+        if let Some(needed) = requirement.first_met_by(&held) {
+            let mut state = shared.state();
+            let used = state.permissions_used.entry(*installation_id).or_default();
+            for grant in &needed.grants {
+                let level = used.entry(grant.permission.clone()).or_insert(grant.level);
+                *level = (*level).max(grant.level);
+            }
+        } else {
             return Err(Failure::new(
                 403,
                 format!(

@@ -78,6 +78,9 @@ pub(crate) struct State {
     next_id: i64,
     /// How many installation tokens were created.
     pub token_requests: usize,
+    /// By installation: each permission its requests needed, at the
+    /// highest level one needed it.
+    pub permissions_used: HashMap<i64, BTreeMap<String, Level>>,
     /// Rate-limit windows by caller: the window's start (Unix seconds) and
     /// the requests made in it.
     pub rate: HashMap<String, (i64, u32)>,

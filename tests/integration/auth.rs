@@ -378,9 +378,19 @@ async fn unknown_keys_unaccepted_permissions_and_gone_installations_are_clear_er
         .await
         .unwrap_err();
     assert!(
-        matches!(error, Error::InstallationNotFound { .. }),
+        matches!(error, Error::NotInstalled { app_id, organization, .. } if app_id == world.app_id && organization == world.org),
         "{error:?}"
     );
+    // Said as it is: the app, the organization, and that it is not there.
+    let said = error.to_string();
+    assert!(
+        said.starts_with(&format!(
+            "app {} is not installed on organization {}",
+            world.app_id, world.org
+        )),
+        "{said}"
+    );
+    assert!(!said.contains("installation 0"), "{said}");
 }
 
 #[test]

@@ -13,6 +13,7 @@ mod every_function;
 mod fleet;
 mod golden;
 mod hostile_network;
+mod least_privilege;
 mod pagination;
 mod permissions;
 mod resilience;

@@ -227,6 +227,64 @@ where
 {
 }
 
+/// A grant of a declaration that the requests made under it never needed
+/// at the level declared: drop it, or lower it to `used`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnusedGrant {
+    /// The permission.
+    pub permission: &'static str,
+    /// The level declared.
+    pub declared: Level,
+    /// The highest level a request needed, if any needed the permission.
+    pub used: Option<Level>,
+}
+
+impl fmt::Display for UnusedGrant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.used {
+            None => write!(f, "{}: {} is never needed", self.permission, self.declared),
+            Some(used) => write!(
+                f,
+                "{}: {} is needed only as {used}",
+                self.permission, self.declared
+            ),
+        }
+    }
+}
+
+/// What declaration `P` asks for beyond what requests needed, given the
+/// permissions they needed (by name, each at the highest level one needed,
+/// as `icr_emulator::Emulator::permissions_used` reports them): the grants
+/// an app can drop or lower. Permissions every installation holds are
+/// never reported.
+///
+/// ```
+/// icr_api::permissions! {
+///     /// What the release-notes app asks for.
+///     pub ReleaseNotes { projects: write, issues: read }
+/// }
+/// let used = [("projects".to_owned(), "read".to_owned())].into();
+/// let unused = icr_api::grants::unused::<ReleaseNotes>(&used);
+/// let said: Vec<String> = unused.iter().map(ToString::to_string).collect();
+/// assert_eq!(said, ["projects: write is needed only as read", "issues: read is never needed"]);
+/// ```
+pub fn unused<P: Declaration>(used: &BTreeMap<String, String>) -> Vec<UnusedGrant> {
+    P::requested()
+        .into_iter()
+        .filter_map(|grant| {
+            let used = used
+                .get(grant.permission)
+                .and_then(|level| Level::from_name(level));
+            let enough = used.is_some_and(|used| used >= grant.level);
+            (!enough).then_some(UnusedGrant {
+                permission: grant.permission,
+                declared: grant.level,
+                used,
+            })
+        })
+        .collect()
+}
+
 /// A declaration as data, to print or to write as JSON:
 /// `{"name": "ReleaseNotes", "permissions": {"issues": "read", "projects": "write"}}`.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

@@ -13,7 +13,7 @@ use icr_codegen::permissions::{Catalog, Level, Requirement};
 use serde_json::Value;
 
 /// The spec the emulator serves.
-pub(crate) const SPEC_TEXT: &str = include_str!("../../spec/icr.openapi.yaml");
+pub(crate) const SPEC_TEXT: &str = include_str!("../spec/icr.openapi.yaml");
 const SPEC_NAME: &str = "spec/icr.openapi.yaml";
 
 /// Who may call an operation.

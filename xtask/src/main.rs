@@ -3,6 +3,7 @@
 
 mod bench;
 mod codegen;
+mod public_api;
 mod real_api;
 mod spec_check;
 mod stress_spec;
@@ -29,6 +30,13 @@ enum Command {
         /// conventions. Needs npm and the registry; minutes.
         #[arg(long)]
         real: bool,
+    },
+    /// Write icr-api/public-api.txt, icr-api's public API one item a line,
+    /// from rustdoc's JSON; with --check, fail listing what changed.
+    PublicApi {
+        /// Write nothing; fail listing each item added or removed.
+        #[arg(long)]
+        check: bool,
     },
     /// Write icr-codegen/tests/fixtures/stress.yaml, the generator's stress
     /// spec, from stress-core.yaml beside it.
@@ -117,6 +125,13 @@ fn workspace_root() -> PathBuf {
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::BenchCodegen { real } => match if real { real_api::run() } else { bench::run() } {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("{err}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::PublicApi { check } => match public_api::run(&workspace_root(), check) {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
                 eprintln!("{err}");

@@ -96,8 +96,9 @@ impl App {
             key,
             Arc::new(MemoryCache::default()),
         );
-        // A key can parse and still not sign; better to know now.
-        app.sign()?;
+        // A key can parse and still not sign; better to know now. The JWT
+        // is kept for the first requests.
+        app.jwt()?;
         Ok(app)
     }
 
@@ -119,7 +120,10 @@ impl App {
     /// Call it before cloning the app.
     pub fn with_token_cache(self, cache: Arc<dyn TokenCache>) -> Self {
         let inner = &self.inner;
-        Self::assemble(inner.id, inner.client.clone(), inner.key.clone(), cache)
+        let app = Self::assemble(inner.id, inner.client.clone(), inner.key.clone(), cache);
+        let signed = inner.jwt.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        *app.inner.jwt.lock().unwrap_or_else(PoisonError::into_inner) = signed;
+        app
     }
 
     /// An app with nothing signed, cached or found yet.

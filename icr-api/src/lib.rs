@@ -14,21 +14,25 @@
 //! the app was not granted does not compile (see [`grants`]):
 //!
 //! ```no_run
-//! use icr_api::{AppClient, Client, ClientConfig, SecretToken};
+//! use icr_api::{App, ClientConfig};
 //!
 //! icr_api::permissions! {
 //!     /// What the release-notes app was granted on ICR.
 //!     pub ReleaseNotes { projects: write, issues: read }
 //! }
 //!
-//! # async fn run() -> icr_api::Result<()> {
-//! let client = Client::new(ClientConfig::default())?;
-//! let app = AppClient::with_jwt(client, SecretToken::new("eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiI0MiJ9.c2lnbmF0dXJl"))?;
-//! // Asks for exactly `projects: write` and `issues: read`, and fails right
-//! // here if the installation does not hold them.
-//! let token = app.installation::<ReleaseNotes>(42).create_token().await?;
-//! let project = icr_api::projects::get_project(token.client(), 3001).await?;
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! // The app: its id and private key (ICR shows both on the app's page).
+//! let pem = std::fs::read_to_string("release-notes.private-key.pem")?;
+//! let app = App::new(42, &pem, ClientConfig::default())?;
+//! // Acting as its installation on organization 7: the first request asks
+//! // for a token with exactly `projects: write` and `issues: read` (and
+//! // fails, naming them, if the organization did not accept them).
+//! let installation = app.installation_for_organization::<ReleaseNotes>(7).await?;
+//! let project = icr_api::projects::get_project(&installation, 3001).await?;
 //! println!("{}: {:?}", project.full_name, project.short_description);
+//! // `icr_api::issues::create_issue(&installation, …)` would not compile:
+//! // creating an issue needs `issues: write`.
 //! # Ok(())
 //! # }
 //! ```

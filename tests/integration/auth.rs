@@ -625,3 +625,26 @@ async fn a_failing_token_endpoint_fails_every_waiter_once() {
     assert_eq!(again.status(), Some(500));
     assert_eq!(recorder.requests().len(), 1);
 }
+
+#[test]
+fn the_jwt_signed_to_check_the_key_is_the_one_used_first() {
+    let keys = icr_emulator::KeyPair::generate().unwrap();
+    let before = chrono::Utc::now().timestamp();
+    let app = App::new(
+        7,
+        keys.private_pem(),
+        ClientConfig::with_base_url("http://127.0.0.1:9"),
+    )
+    .unwrap()
+    .with_token_cache(Arc::new(icr_api::cache::MemoryCache::default()));
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    // Signed at `App::new` (issued a minute back, for skewed clocks), not
+    // now: a second has passed since.
+    let jwt = app.jwt().unwrap();
+    let claims: serde_json::Value = jsonwebtoken::dangerous::insecure_decode(jwt.expose_secret())
+        .map(|data| data.claims)
+        .unwrap();
+    let issued = claims["iat"].as_i64().unwrap();
+    assert!(issued <= before - 59, "issued {issued}, app made at {before}");
+    assert_eq!(app.jwt().unwrap(), jwt);
+}

@@ -121,7 +121,11 @@ impl App {
     pub fn with_token_cache(self, cache: Arc<dyn TokenCache>) -> Self {
         let inner = &self.inner;
         let app = Self::assemble(inner.id, inner.client.clone(), inner.key.clone(), cache);
-        let signed = inner.jwt.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let signed = inner
+            .jwt
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
         *app.inner.jwt.lock().unwrap_or_else(PoisonError::into_inner) = signed;
         app
     }

@@ -1,5 +1,8 @@
-//! [`Installation`]: one installation of the app, typed by the app's
-//! permission declaration, and the installation access tokens made for it.
+//! [`InstallationTokens`]: the making of installation access tokens for one
+//! installation of the app, typed by the app's permission declaration, and
+//! the [`InstallationToken`]s made. (The client that acts as an
+//! installation is an [`InstallationClient`]; the installation as the API
+//! describes it is [`models::Installation`](crate::models::Installation).)
 //!
 //! Creating a token is where the declaration meets the server: the token
 //! request asks for exactly the declared permissions, and the permissions
@@ -18,14 +21,15 @@ use crate::grants::{Declaration, Grant, Permission, Within};
 use crate::models::{AccessTokenRequest, InstallationAccessToken, PermissionLevel, PermissionMap};
 use crate::{DateTime, apps};
 
-/// One installation of the app, for declaration `P`.
-pub struct Installation<P> {
+/// The access tokens of one installation of the app, made for declaration
+/// `P`: from [`AppClient::installation_tokens`].
+pub struct InstallationTokens<P> {
     app: AppClient,
     id: i64,
     declaration: PhantomData<fn() -> P>,
 }
 
-impl<P> Clone for Installation<P> {
+impl<P> Clone for InstallationTokens<P> {
     fn clone(&self) -> Self {
         Self {
             app: self.app.clone(),
@@ -35,9 +39,9 @@ impl<P> Clone for Installation<P> {
     }
 }
 
-impl<P: Declaration> fmt::Debug for Installation<P> {
+impl<P: Declaration> fmt::Debug for InstallationTokens<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Installation")
+        f.debug_struct("InstallationTokens")
             .field("id", &self.id)
             .field("declaration", &P::NAME)
             .field("app", &self.app)
@@ -46,9 +50,10 @@ impl<P: Declaration> fmt::Debug for Installation<P> {
 }
 
 impl AppClient {
-    /// Installation `id` of the app, whose grants `P` declares.
-    pub fn installation<P: Declaration>(&self, id: i64) -> Installation<P> {
-        Installation {
+    /// The making of access tokens for installation `id` of the app, whose
+    /// grants `P` declares.
+    pub fn installation_tokens<P: Declaration>(&self, id: i64) -> InstallationTokens<P> {
+        InstallationTokens {
             app: self.clone(),
             id,
             declaration: PhantomData,
@@ -56,7 +61,7 @@ impl AppClient {
     }
 }
 
-impl<P: Declaration> Installation<P> {
+impl<P: Declaration> InstallationTokens<P> {
     /// The installation's id.
     pub fn id(&self) -> i64 {
         self.id
@@ -65,8 +70,8 @@ impl<P: Declaration> Installation<P> {
     /// The same installation, for a declaration `Q` that holds no more
     /// than `P`: its tokens are asked for `Q`'s permissions only. That `Q`
     /// is within `P` is checked at compile time.
-    pub fn narrow<Q: Within<P>>(&self) -> Installation<Q> {
-        Installation {
+    pub fn narrow<Q: Within<P>>(&self) -> InstallationTokens<Q> {
+        InstallationTokens {
             app: self.app.clone(),
             id: self.id,
             declaration: PhantomData,

@@ -47,7 +47,7 @@
 //!   errors;
 //! - [`permissions!`] checks a declaration against the API's permission
 //!   catalog at compile time (an unknown permission or level is an error at
-//!   that entry), and [`Installation::create_token`] checks it against what
+//!   that entry), and [`InstallationTokens::create_token`] checks it against what
 //!   the server grants at run time;
 //! - an [`InstallationClient<P>`] is a capability: every way to one proves
 //!   that its token holds `P` ([`InstallationClient::from_token`] asks the
@@ -100,7 +100,7 @@ pub use client::{
 pub use error::{ApiError, DecodeError, Error, FieldError, Result, Stage};
 pub use generated::*;
 pub use icr_macros::generate_api;
-pub use installation::{Installation, InstallationToken};
+pub use installation::{InstallationToken, InstallationTokens};
 pub use limits::RateLimit;
 pub use pages::{Cursor, Page, Pages};
 pub use request::{Request, Response};

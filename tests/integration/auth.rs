@@ -512,7 +512,7 @@ async fn no_secret_shows_in_logs_debug_output_or_errors() {
     let model = app
         .app_client()
         .unwrap()
-        .installation::<ReleaseNotes>(world.installation)
+        .installation_tokens::<ReleaseNotes>(world.installation)
         .create_token()
         .await
         .unwrap();
@@ -645,6 +645,9 @@ fn the_jwt_signed_to_check_the_key_is_the_one_used_first() {
         .map(|data| data.claims)
         .unwrap();
     let issued = claims["iat"].as_i64().unwrap();
-    assert!(issued <= before - 59, "issued {issued}, app made at {before}");
+    assert!(
+        issued <= before - 59,
+        "issued {issued}, app made at {before}"
+    );
     assert_eq!(app.jwt().unwrap(), jwt);
 }

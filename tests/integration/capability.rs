@@ -42,7 +42,7 @@ fn app_client(world: &World) -> icr_api::AppClient {
 /// A token made elsewhere for `ReadProjects` only.
 async fn narrow_token(world: &World) -> SecretToken {
     let token = app_client(world)
-        .installation::<ReadProjects>(world.installation)
+        .installation_tokens::<ReadProjects>(world.installation)
         .create_token()
         .await
         .unwrap();
@@ -109,7 +109,7 @@ async fn a_token_from_elsewhere_is_checked_before_it_is_trusted() {
 async fn narrowing_a_fixed_token_fails_and_sends_nothing() {
     let world = setup().await;
     let token = app_client(&world)
-        .installation::<ReleaseNotes>(world.installation)
+        .installation_tokens::<ReleaseNotes>(world.installation)
         .create_token()
         .await
         .unwrap();
@@ -312,7 +312,7 @@ async fn a_token_answer_that_does_not_decode_keeps_its_token_out_of_errors() {
     let direct = app
         .app_client()
         .unwrap()
-        .installation::<ReadProjects>(42)
+        .installation_tokens::<ReadProjects>(42)
         .create_token()
         .await
         .unwrap_err();

@@ -556,7 +556,7 @@ async fn the_emulators_links_stay_on_the_host_called_and_drop_page_parameters_ho
         .app()
         .app_client()
         .unwrap()
-        .installation::<Tracker>(world.installation)
+        .installation_tokens::<Tracker>(world.installation)
         .create_token()
         .await
         .unwrap();

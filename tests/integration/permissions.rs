@@ -45,7 +45,7 @@ async fn a_token_asks_for_the_declared_permissions_and_sends_them_on_requests() 
             .with_header("content-type", "application/json"),
     ])
     .await;
-    let installation = app(&recorder).installation::<ReleaseNotes>(42);
+    let installation = app(&recorder).installation_tokens::<ReleaseNotes>(42);
     let token = installation.create_token().await.unwrap();
     assert_eq!(token.expires_at().to_rfc3339(), "2026-11-24T12:00:00+00:00");
     assert_eq!(token.permissions().len(), 3);
@@ -83,7 +83,7 @@ async fn a_token_asks_for_the_declared_permissions_and_sends_them_on_requests() 
 async fn a_narrowed_installation_asks_for_the_smaller_declaration_only() {
     let recorder = Recorder::start(vec![token_answer(json!({"projects": "read"}))]).await;
     let narrowed = app(&recorder)
-        .installation::<ReleaseNotes>(42)
+        .installation_tokens::<ReleaseNotes>(42)
         .narrow::<ReadOnly>();
     let token = narrowed.create_token().await.unwrap();
     assert_eq!(
@@ -101,7 +101,7 @@ async fn a_token_without_a_declared_permission_is_an_error_naming_what_is_missin
     )])
     .await;
     let error = app(&recorder)
-        .installation::<ReleaseNotes>(42)
+        .installation_tokens::<ReleaseNotes>(42)
         .create_token()
         .await
         .unwrap_err();
@@ -146,7 +146,7 @@ async fn a_token_request_refused_for_permissions_names_them() {
     )])
     .await;
     let error = app(&recorder)
-        .installation::<ReleaseNotes>(42)
+        .installation_tokens::<ReleaseNotes>(42)
         .create_token()
         .await
         .unwrap_err();
@@ -172,7 +172,7 @@ async fn a_token_request_refused_for_permissions_names_them() {
     )])
     .await;
     let error = app(&recorder)
-        .installation::<ReleaseNotes>(42)
+        .installation_tokens::<ReleaseNotes>(42)
         .create_token()
         .await
         .unwrap_err();

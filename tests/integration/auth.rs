@@ -628,7 +628,7 @@ async fn a_failing_token_endpoint_fails_every_waiter_once() {
 
 #[test]
 fn the_jwt_signed_to_check_the_key_is_the_one_used_first() {
-    let keys = icr_emulator::KeyPair::generate().unwrap();
+    let keys = KeyPair::generate().unwrap();
     let before = chrono::Utc::now().timestamp();
     let app = App::new(
         7,

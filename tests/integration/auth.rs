@@ -637,7 +637,7 @@ fn the_jwt_signed_to_check_the_key_is_the_one_used_first() {
     )
     .unwrap()
     .with_token_cache(Arc::new(MemoryCache::default()));
-    std::thread::sleep(std::time::Duration::from_millis(1100));
+    std::thread::sleep(Duration::from_millis(1100));
     // Signed at `App::new` (issued a minute back, for skewed clocks), not
     // now: a second has passed since.
     let jwt = app.jwt().unwrap();

@@ -459,14 +459,25 @@ fn signal(pid: u32, signal: &str) {
     assert!(status.success());
 }
 
-/// A `MemoryCache` that counts the calls it gets.
+/// A `MemoryCache` that counts the calls it gets, and whose `lead`
+/// answers as it is told (by default, as a cache of one process does).
 #[derive(Default)]
-struct Counting {
+struct Probe {
     inner: icr_api::cache::MemoryCache,
     calls: std::sync::atomic::AtomicUsize,
+    lead: Option<fn() -> icr_api::cache::Lead>,
 }
 
-impl TokenCache for Counting {
+impl Probe {
+    fn leading(lead: fn() -> icr_api::cache::Lead) -> Self {
+        Self {
+            lead: Some(lead),
+            ..Self::default()
+        }
+    }
+}
+
+impl TokenCache for Probe {
     fn get<'a>(
         &'a self,
         key: &'a CacheKey,
@@ -486,12 +497,19 @@ impl TokenCache for Counting {
         self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.inner.remove(key)
     }
+    fn lead<'a>(
+        &'a self,
+        _key: &'a CacheKey,
+    ) -> icr_api::cache::CacheFuture<'a, icr_api::cache::Lead> {
+        let answer = self.lead.map_or(icr_api::cache::Lead::Alone, |lead| lead());
+        Box::pin(async move { answer })
+    }
 }
 
 #[tokio::test]
 async fn a_warm_token_is_shared_by_every_client_of_the_app_without_asking_the_cache() {
     let world = tests::world::World::new(&[("projects", "read")], &[("projects", "read")]).await;
-    let cache = Arc::new(Counting::default());
+    let cache = Arc::new(Probe::default());
     let app = world.app().with_token_cache(cache.clone());
     icr_api::permissions! {
         /// Reads projects.
@@ -539,44 +557,12 @@ async fn warm_slots_of_keys_no_client_uses_are_forgotten() {
     drop(held);
 }
 
-/// A cache around a `MemoryCache` whose `lead` answers as it is told, and
-/// whose leases panic when given up.
-struct Scripted {
-    inner: icr_api::cache::MemoryCache,
-    answer: fn() -> icr_api::cache::Lead,
-}
-
+/// A lease of a cache of one's own that panics when given up.
 struct PanickingLease;
 
 impl icr_api::cache::Lease for PanickingLease {
     fn release(self: Box<Self>) -> icr_api::cache::CacheFuture<'static, ()> {
         panic!("a lease of a cache of one's own that panics when given up")
-    }
-}
-
-impl TokenCache for Scripted {
-    fn get<'a>(
-        &'a self,
-        key: &'a CacheKey,
-    ) -> icr_api::cache::CacheFuture<'a, Option<CachedToken>> {
-        self.inner.get(key)
-    }
-    fn put<'a>(
-        &'a self,
-        key: &'a CacheKey,
-        token: CachedToken,
-    ) -> icr_api::cache::CacheFuture<'a, ()> {
-        self.inner.put(key, token)
-    }
-    fn remove<'a>(&'a self, key: &'a CacheKey) -> icr_api::cache::CacheFuture<'a, ()> {
-        self.inner.remove(key)
-    }
-    fn lead<'a>(
-        &'a self,
-        _key: &'a CacheKey,
-    ) -> icr_api::cache::CacheFuture<'a, icr_api::cache::Lead> {
-        let answer = (self.answer)();
-        Box::pin(async move { answer })
     }
 }
 
@@ -595,10 +581,7 @@ async fn a_cache_that_never_lets_a_request_lead_slows_it_down_but_does_not_stop_
             .max_token_wait(Duration::from_millis(300)),
     )
     .unwrap()
-    .with_token_cache(Arc::new(Scripted {
-        inner: Default::default(),
-        answer: || icr_api::cache::Lead::Wait,
-    }));
+    .with_token_cache(Arc::new(Probe::leading(|| icr_api::cache::Lead::Wait)));
     let client = app.installation::<Reads>(world.installation);
     let project = tokio::time::timeout(
         Duration::from_secs(10),
@@ -613,10 +596,9 @@ async fn a_cache_that_never_lets_a_request_lead_slows_it_down_but_does_not_stop_
 #[tokio::test]
 async fn a_lease_that_panics_when_given_up_loses_no_token() {
     let world = tests::world::World::new(&[("projects", "read")], &[("projects", "read")]).await;
-    let app = world.app().with_token_cache(Arc::new(Scripted {
-        inner: Default::default(),
-        answer: || icr_api::cache::Lead::Leader(Box::new(PanickingLease)),
-    }));
+    let app = world.app().with_token_cache(Arc::new(Probe::leading(|| {
+        icr_api::cache::Lead::Leader(Box::new(PanickingLease))
+    })));
     let client = app.installation::<Reads>(world.installation);
     icr_api::projects::get_project(&client, world.project)
         .await

@@ -1355,6 +1355,16 @@ impl<'a> Lowerer<'a> {
                 ReferenceOr::Item(schema) => schema.schema_data.description.clone(),
                 ReferenceOr::Reference { .. } => None,
             };
+            // Its default, bounds and values follow what it means, as a
+            // parameter's do.
+            let doc = match (doc, self.facts(at).0) {
+                (Some(doc), Some(facts)) if !doc.trim().contains('\n') => {
+                    Some(format!("{} {facts}", doc.trim()))
+                }
+                (Some(doc), Some(facts)) => Some(format!("{}\n\n{facts}", doc.trim_end())),
+                (doc, None) => doc,
+                (None, facts) => facts,
+            };
             // A property defined in a component (and maybe merged from there
             // by `allOf`) is named after that component.
             let property_hint = match component_property(at) {
@@ -2412,6 +2422,29 @@ mod tests {
         assert!(members.contains("optional via"), "{members}");
         assert!(members.contains("optional inline"), "{members}");
         assert!(members.contains("required plain"), "{members}");
+    }
+
+    #[test]
+    fn a_field_doc_carries_its_default_bounds_and_values() {
+        let spec = format!(
+            "{HEAD}paths:\n  /h:\n    post:\n      operationId: things/postH\n      tags: [things]\n      description: Works with ICR Apps.\n      x-icr-permissions: [{{things: read}}]\n      requestBody: {{content: {{application/json: {{schema: {{$ref: '#/components/schemas/H'}}}}}}}}\n      responses: {{'204': {{description: none}}}}\ncomponents:\n  schemas:\n    H:\n      type: object\n      properties:\n        title: {{type: string, minLength: 1, maxLength: 256, description: The new title.}}\n        size: {{type: integer, maximum: 100, default: 30, description: \"How many.\\n\\nMore on it.\"}}\n        mode: {{type: string, enum: [a, b]}}\n"
+        );
+        let text = generated_text(
+            &Document::parse("case.yaml", &spec).unwrap(),
+            &Default::default(),
+        );
+        // One line of meaning: the facts follow on it.
+        assert!(
+            text.contains("/// The new title. From 1 to 256 characters.\n"),
+            "{text}"
+        );
+        // Paragraphs: the facts are one more.
+        assert!(
+            text.contains("/// More on it.\n    ///\n    /// At most 100; default `30` (the server's, when left out).\n"),
+            "{text}"
+        );
+        // No description: the facts alone.
+        assert!(text.contains("/// One of `a`, `b`.\n"), "{text}");
     }
 
     #[test]

@@ -7,8 +7,9 @@
 //! operation carries the marker sentence if and only if it lists the
 //! permissions it needs, and those name permissions and levels of the
 //! catalog; every operation declares a `default` (error) answer; every
-//! response body has an example; and every example validates against its
-//! schema (with the `jsonschema` crate, after turning OpenAPI's dialect into
+//! property and parameter has a description of its own; every response
+//! body has an example; and every example validates against its schema
+//! (with the `jsonschema` crate, after turning OpenAPI's dialect into
 //! JSON Schema as OpenAPI 3.0.3 reads it: `nullable` widens only a schema
 //! with a `type`, and an `enum` must list `null` to allow it).
 
@@ -108,6 +109,7 @@ pub(crate) fn check(doc: &Document) -> Report {
     check_operations(doc, catalog.as_ref(), &mut problems, &mut stats);
     check_webhooks(doc, catalog.as_ref(), &mut problems, &mut stats);
     check_nullable(doc, doc.raw(), &JsonPointer::root(), &mut problems);
+    check_descriptions(doc.raw(), &JsonPointer::root(), doc, &mut problems);
     check_examples(doc, refs_resolve, &mut problems, &mut stats);
     Report {
         file: doc.origin().to_owned(),
@@ -252,12 +254,13 @@ fn check_webhooks(
                 );
             }
         }
-        let installation = payload.pointer("/properties/installation").map(|schema| {
-            match schema.get("$ref").and_then(Value::as_str) {
-                Some(reference) => doc.resolve(reference).map(|(_, target)| target),
-                None => Some(schema),
-            }
-        });
+        let installation =
+            payload
+                .pointer("/properties/installation")
+                .map(|schema| match reference_of(schema) {
+                    Some(reference) => doc.resolve(reference).map(|(_, target)| target),
+                    None => Some(schema),
+                });
         if let Some(Some(installation)) = installation
             && installation.pointer("/properties/id").is_none()
         {
@@ -267,6 +270,91 @@ fn check_webhooks(
             );
         }
         problems.extend(found);
+    }
+}
+
+/// The component a schema names: a `$ref`, or a one-member `allOf` of one
+/// (the form a documented reference takes, since OpenAPI 3.0 ignores what
+/// stands beside a `$ref`).
+fn reference_of(schema: &Value) -> Option<&str> {
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        return Some(reference);
+    }
+    match schema.get("allOf").and_then(Value::as_array)?.as_slice() {
+        [only] => only.get("$ref").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+/// Every property of every schema and every parameter says what it is, in
+/// more words than its name: the generated docs carry it (with the
+/// schema's default, bounds and values, which the description leaves to the
+/// keywords). A property that is a bare `$ref` cannot carry one (OpenAPI
+/// 3.0 ignores what stands beside a `$ref`), so it is written as a
+/// one-member `allOf` with the description beside it.
+fn check_descriptions(
+    node: &Value,
+    at: &JsonPointer,
+    doc: &Document,
+    problems: &mut Vec<SpecError>,
+) {
+    let Value::Object(members) = node else {
+        if let Value::Array(items) = node {
+            for (index, item) in items.iter().enumerate() {
+                check_descriptions(item, &at.join(index), doc, problems);
+            }
+        }
+        return;
+    };
+    let mut missing = |at: JsonPointer, what: String, node: &Value, name: &str| {
+        let text = node
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let words: String = text.chars().filter(|c| c.is_alphanumeric()).collect();
+        let name: String = name.chars().filter(|c| c.is_alphanumeric()).collect();
+        let message = if text.trim().is_empty() {
+            if node.get("$ref").is_some() {
+                format!(
+                    "{what} has no description; write it as `{{description: …, allOf: [{{$ref: …}}]}}`, since OpenAPI 3.0 ignores what stands beside a `$ref`"
+                )
+            } else {
+                format!(
+                    "{what} has no description; say what it means (the generated docs carry it)"
+                )
+            }
+        } else if words.eq_ignore_ascii_case(&name) {
+            format!("{what}'s description only repeats its name; say what it means")
+        } else {
+            return;
+        };
+        problems.push(doc.error(ErrorKind::Structure, at, message));
+    };
+    if let Some(Value::Object(properties)) = members.get("properties") {
+        for (name, property) in properties {
+            missing(
+                at.join("properties").join(name.as_str()),
+                format!("property `{name}`"),
+                property,
+                name,
+            );
+        }
+    }
+    if let (Some(Value::String(name)), Some(Value::String(place)), None) =
+        (members.get("name"), members.get("in"), members.get("$ref"))
+    {
+        missing(
+            at.clone(),
+            format!("the {place} parameter `{name}`"),
+            node,
+            name,
+        );
+    }
+    for (key, value) in members {
+        // Examples are values, not schemas or parameters.
+        if key != "example" && key != "examples" {
+            check_descriptions(value, &at.join(key.as_str()), doc, problems);
+        }
     }
 }
 

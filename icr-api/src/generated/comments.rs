@@ -133,7 +133,7 @@ where
 /// The optional parameters of [`list_project_comments`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListProjectCommentsOptions {
-    /// The `sort` query parameter. One of `created`, `updated`; default `created` (the server's, when left out).
+    /// What to sort the comments by: when they were created or when they were last updated. The `sort` query parameter. One of `created`, `updated`; default `created` (the server's, when left out).
     pub sort: Option<models::ListProjectCommentsSort>,
     /// The order of the results. The `direction` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
     pub direction: Option<models::Direction>,

@@ -18,15 +18,15 @@ use ::icr_api::__private as rt;
 pub struct ListProjectIssuesOptions {
     /// A milestone number, `*` for issues in any milestone, or `none` for issues in none. The `milestone` query parameter.
     pub milestone: Option<String>,
-    /// The `state` query parameter. One of `open`, `closed`, `all`; default `open` (the server's, when left out).
+    /// Only issues in this state. The `state` query parameter. One of `open`, `closed`, `all`; default `open` (the server's, when left out).
     pub state: Option<models::ListOrganizationIssuesState>,
     /// A login, `*` for issues assigned to anyone, or `none` for unassigned issues. The `assignee` query parameter.
     pub assignee: Option<String>,
-    /// The `creator` query parameter.
+    /// Only issues opened by the user with this login. The `creator` query parameter.
     pub creator: Option<String>,
     /// Only issues that carry every one of these labels. The `labels` query parameter.
     pub labels: Option<Vec<String>>,
-    /// The `sort` query parameter. One of `created`, `updated`, `comments`; default `created` (the server's, when left out).
+    /// What to sort the issues by: when they were created or last updated, or how many comments they have. The `sort` query parameter. One of `created`, `updated`, `comments`; default `created` (the server's, when left out).
     pub sort: Option<models::ListProjectIssuesSort>,
     /// The order of the results. The `direction` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
     pub direction: Option<models::Direction>,
@@ -139,9 +139,9 @@ where
 /// The optional parameters of [`list_organization_issues`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListOrganizationIssuesOptions {
-    /// The `filter` query parameter. One of `assigned`, `created`, `mentioned`, `all`; default `all` (the server's, when left out).
+    /// Which issues to list by how they concern the caller: assigned to them, opened by them, mentioning them, or all. The `filter` query parameter. One of `assigned`, `created`, `mentioned`, `all`; default `all` (the server's, when left out).
     pub filter: Option<models::ListOrganizationIssuesFilter>,
-    /// The `state` query parameter. One of `open`, `closed`, `all`; default `open` (the server's, when left out).
+    /// Only issues in this state. The `state` query parameter. One of `open`, `closed`, `all`; default `open` (the server's, when left out).
     pub state: Option<models::ListOrganizationIssuesState>,
     /// Only issues that carry every one of these labels. The `labels` query parameter.
     pub labels: Option<Vec<String>>,

@@ -16,9 +16,9 @@ use ::icr_api::__private as rt;
 /// The optional parameters of [`list_milestones`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListMilestonesOptions {
-    /// The `state` query parameter. One of `open`, `closed`, `all`; default `open` (the server's, when left out).
+    /// Only milestones in this state. The `state` query parameter. One of `open`, `closed`, `all`; default `open` (the server's, when left out).
     pub state: Option<models::ListOrganizationIssuesState>,
-    /// The `sort` query parameter. One of `dueOn`, `completeness`; default `dueOn` (the server's, when left out).
+    /// What to sort the milestones by: the due date, or the share of their issues that are closed. The `sort` query parameter. One of `dueOn`, `completeness`; default `dueOn` (the server's, when left out).
     pub sort: Option<models::ListMilestonesSort>,
     /// The order of the results. The `direction` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
     pub direction: Option<models::Direction>,

@@ -16,9 +16,9 @@ use ::icr_api::__private as rt;
 /// The optional parameters of [`list_organization_projects`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListOrganizationProjectsOptions {
-    /// The `visibility` query parameter. One of `all`, `public`, `private`, `internal`; default `all` (the server's, when left out).
+    /// Only projects with this visibility. The `visibility` query parameter. One of `all`, `public`, `private`, `internal`; default `all` (the server's, when left out).
     pub visibility: Option<models::ListOrganizationProjectsVisibility>,
-    /// The `sort` query parameter. One of `created`, `updated`, `name`; default `created` (the server's, when left out).
+    /// What to sort the projects by: when they were created or last updated, or their name. The `sort` query parameter. One of `created`, `updated`, `name`; default `created` (the server's, when left out).
     pub sort: Option<models::ListOrganizationProjectsSort>,
     /// The order of the results. The `direction` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
     pub direction: Option<models::Direction>,

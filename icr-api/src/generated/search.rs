@@ -57,7 +57,7 @@ where
 /// The optional parameters of [`search_issues`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SearchIssuesOptions {
-    /// The `sort` query parameter. One of `created`, `updated`, `comments`.
+    /// Sort by this field instead of by best match. The `sort` query parameter. One of `created`, `updated`, `comments`.
     pub sort: Option<models::ListProjectIssuesSort>,
     /// The order of the results by the `sort` field. The `order` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
     pub order: Option<models::Direction>,
@@ -150,6 +150,7 @@ pub struct SearchLabelsOptions {
 /// `GET /search/labels` (operation `search/searchLabels`).
 ///
 /// **Arguments:**
+/// - `project_id`: The id of the project whose labels are searched.
 /// - `q`: The search terms and qualifiers, e.g. `compiler visibility:public`. From 1 to 256 characters.
 ///
 /// **Paging:** one page per call, chosen by `perPage` and `page`; the answer is not a plain list with `Link`s, so there is no form that reads every page.

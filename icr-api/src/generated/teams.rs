@@ -204,7 +204,7 @@ where
 /// The optional parameters of [`list_team_members`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListTeamMembersOptions {
-    /// The `role` query parameter. One of `member`, `maintainer`, `all`; default `all` (the server's, when left out).
+    /// Only members with this role in the team. The `role` query parameter. One of `member`, `maintainer`, `all`; default `all` (the server's, when left out).
     pub role: Option<models::ListTeamMembersRole>,
     /// Also list the members of child teams. The `nested` query parameter. Default `false` (the server's, when left out).
     pub nested: Option<bool>,

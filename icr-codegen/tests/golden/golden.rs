@@ -35,7 +35,7 @@ pub mod models {
             pub id: i64,
             /// What the note says.
             pub text: String,
-            /// `kind`.
+            /// One of `plain`, `check-list`, `+1`.
             pub kind: Kind,
             /// `createdAt`.
             pub created_at: ::icr_api::DateTime,
@@ -59,7 +59,7 @@ pub mod models {
         pub struct NoteInput {
             /// `text`.
             pub text: String,
-            /// `kind`.
+            /// One of `plain`, `check-list`, `+1`.
             #[serde(skip_serializing_if = "::core::option::Option::is_none")]
             pub kind: Option<Kind>,
             /// `color`.
@@ -126,7 +126,7 @@ pub mod models {
         /// The `Created` schema.
         #[derive(Clone, Debug, PartialEq)]
         pub struct Created {
-            /// `type`.
+            /// One of `created`.
             pub r#type: CreatedType,
             /// `at`.
             pub at: ::icr_api::DateTime,
@@ -148,7 +148,7 @@ pub mod models {
         /// The `Deleted` schema.
         #[derive(Clone, Debug, PartialEq)]
         pub struct Deleted {
-            /// `type`.
+            /// One of `deleted`.
             pub r#type: DeletedType,
             /// `at`.
             pub at: ::icr_api::DateTime,

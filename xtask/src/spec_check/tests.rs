@@ -104,11 +104,13 @@ fn an_unknown_level_is_reported_at_its_entry() {
 fn a_dangling_ref_is_reported_where_it_is_written() {
     check_breakage(
         |spec| {
-            *at(spec, "/components/schemas/Issue/properties/user/$ref") =
-                json!("#/components/schemas/Nobody")
+            *at(
+                spec,
+                "/components/schemas/Issue/properties/user/allOf/0/$ref",
+            ) = json!("#/components/schemas/Nobody")
         },
         &[(
-            "/components/schemas/Issue/properties/user/$ref",
+            "/components/schemas/Issue/properties/user/allOf/0/$ref",
             "`#/components/schemas/Nobody` does not resolve",
         )],
     );
@@ -289,8 +291,10 @@ fn a_document_that_is_not_openapi_is_reported_at_the_node() {
 fn all_problems_are_reported_not_just_the_first() {
     let problems = problems_after(|spec| {
         *at(spec, &format!("{GET_PROJECT}/x-icr-permissions/0")) = json!({"project": "read"});
-        *at(spec, "/components/schemas/Issue/properties/user/$ref") =
-            json!("#/components/schemas/Nobody");
+        *at(
+            spec,
+            "/components/schemas/Issue/properties/user/allOf/0/$ref",
+        ) = json!("#/components/schemas/Nobody");
         *at(spec, "/components/examples/Label/value/color") = json!(42);
         at(spec, "/paths/~1teams~1{teamId}/get")
             .as_object_mut()
@@ -303,7 +307,7 @@ fn all_problems_are_reported_not_just_the_first() {
         .collect();
     for expected in [
         "/paths/~1projects~1{projectId}/get/x-icr-permissions/0/project",
-        "/components/schemas/Issue/properties/user/$ref",
+        "/components/schemas/Issue/properties/user/allOf/0/$ref",
         "/components/examples/Label/value/color",
         "/paths/~1teams~1{teamId}/get/description",
     ] {
@@ -381,6 +385,45 @@ fn webhook_events_need_permissions_headers_and_an_installation() {
             (
                 "/x-webhooks/label/post/x-icr-permissions/0/isues",
                 "did you mean `issues`?",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn every_property_and_parameter_says_what_it_is() {
+    check_breakage(
+        |spec| {
+            let update = at(spec, "/components/schemas/IssueUpdate/properties");
+            update["title"]
+                .as_object_mut()
+                .unwrap()
+                .remove("description");
+            update["state"]["description"] = json!("State.");
+            update["milestone"] = json!({"$ref": "#/components/schemas/Milestone"});
+            let per_page = at(spec, "/components/parameters/perPage");
+            per_page.as_object_mut().unwrap().remove("description");
+            // An example is a value: a `properties` member in one is not a
+            // schema's.
+            at(spec, "/components/schemas/IssueUpdate")["example"] =
+                json!({"properties": {"x": 1}, "name": "n", "in": "query"});
+        },
+        &[
+            (
+                "/components/parameters/perPage",
+                "the query parameter `perPage` has no description",
+            ),
+            (
+                "/components/schemas/IssueUpdate/properties/milestone",
+                "`{description: …, allOf: [{$ref: …}]}`",
+            ),
+            (
+                "/components/schemas/IssueUpdate/properties/state",
+                "only repeats its name",
+            ),
+            (
+                "/components/schemas/IssueUpdate/properties/title",
+                "property `title` has no description",
             ),
         ],
     );

@@ -16,30 +16,30 @@ use ::icr_api::__private as rt;
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct App {
-    /// `id`.
+    /// The app's id, also the `iss` of the JWTs the app signs. At least 1.
     pub id: i64,
     /// The app's unique, URL-friendly name.
     pub slug: String,
-    /// `name`.
+    /// The app's name as people see it, e.g. `Release Notes`.
     pub name: String,
-    /// `htmlUrl`.
+    /// The app's page on ICR.
     #[serde(rename = "htmlUrl")]
     pub html_url: String,
-    /// `description`.
+    /// What the app does, in its owner's words; `null` when none was given.
     pub description: Option<String>,
-    /// `owner`.
+    /// The organization that owns the app.
     pub owner: SimpleOrganization,
-    /// `permissions`.
+    /// The permissions the app asks an organization for when it is installed.
     pub permissions: PermissionMap,
-    /// The webhook events the app subscribes to.
+    /// The webhook events the app subscribes to. One of `*`, `installation`, `installationProjects`, `issues`, `issueComment`, `label`, `member`, `milestone`, `ping`, `project`, `team`.
     pub events: Vec<WebhookEventName>,
-    /// `installationsCount`.
+    /// How many installations the app has, one for each organization it is installed on.
     #[serde(rename = "installationsCount")]
     pub installations_count: i64,
-    /// `createdAt`.
+    /// When the app was registered.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
-    /// `updatedAt`.
+    /// When the app's settings were last changed.
     #[serde(rename = "updatedAt")]
     pub updated_at: ::icr_api::DateTime,
 }
@@ -82,13 +82,13 @@ rt::wire_struct!(
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct SimpleOrganization {
-    /// `id`.
+    /// The organization's id, as the `/organizations/{organizationId}` endpoints take it. At least 1.
     pub id: i64,
-    /// `login`.
+    /// The organization's unique, URL-friendly name, e.g. `best-organization`; the first half of a project's `fullName`.
     pub login: String,
-    /// `name`.
+    /// The organization's display name; `null` when none is set.
     pub name: Option<String>,
-    /// `avatarUrl`.
+    /// Where the organization's picture can be fetched.
     #[serde(rename = "avatarUrl")]
     pub avatar_url: String,
 }
@@ -164,30 +164,30 @@ rt::wire_enum!(
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct Installation {
-    /// `id`.
+    /// The installation's id, as the `/app/installations/{installationId}` endpoints take it. At least 1.
     pub id: i64,
-    /// `appId`.
+    /// The id of the app that is installed. At least 1.
     #[serde(rename = "appId")]
     pub app_id: i64,
-    /// `appSlug`.
+    /// The `slug` of the app that is installed.
     #[serde(rename = "appSlug")]
     pub app_slug: String,
-    /// `organization`.
+    /// The organization the app is installed on.
     pub organization: SimpleOrganization,
-    /// `permissions`.
+    /// The permissions the organization granted the installation; its access tokens never hold more.
     pub permissions: PermissionMap,
-    /// `events`.
+    /// The webhook events the installation is subscribed to. One of `*`, `installation`, `installationProjects`, `issues`, `issueComment`, `label`, `member`, `milestone`, `ping`, `project`, `team`.
     pub events: Vec<WebhookEventName>,
-    /// Whether the installation reaches every project of the organization or a chosen few.
+    /// Whether the installation reaches every project of the organization or a chosen few. One of `all`, `selected`.
     #[serde(rename = "projectSelection")]
     pub project_selection: InstallationProjectSelection,
-    /// `accessTokensUrl`.
+    /// Where to `POST` to create an access token for this installation.
     #[serde(rename = "accessTokensUrl")]
     pub access_tokens_url: String,
-    /// `createdAt`.
+    /// When the app was installed on the organization.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
-    /// `updatedAt`.
+    /// When the installation was last changed; the same as `createdAt` until then.
     #[serde(rename = "updatedAt")]
     pub updated_at: ::icr_api::DateTime,
     /// When the organization suspended the installation; `null` while it is active.
@@ -253,18 +253,18 @@ rt::wire_enum!(InstallationProjectSelection { All = "all", Selected = "selected"
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct SimpleUser {
-    /// `id`.
+    /// The user's id, unique on ICR. At least 1.
     pub id: i64,
-    /// `login`.
+    /// The user's unique handle, as paths such as `/users/{username}` take it.
     pub login: String,
-    /// `name`.
+    /// The name the user goes by; `null` when none is set, as for bots.
     pub name: Option<String>,
-    /// A person, or the bot account through which an app acts.
+    /// A person, or the bot account through which an app acts. One of `user`, `bot`.
     pub r#type: SimpleUserType,
-    /// `avatarUrl`.
+    /// Where the user's profile picture can be fetched.
     #[serde(rename = "avatarUrl")]
     pub avatar_url: String,
-    /// `htmlUrl`.
+    /// The user's profile page on ICR; for a bot, its app's page.
     #[serde(rename = "htmlUrl")]
     pub html_url: String,
 }
@@ -306,10 +306,10 @@ rt::wire_enum!(SimpleUserType { User = "user", Bot = "bot" });
 #[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct AccessTokenRequest {
-    /// `permissions`.
+    /// Only these permissions, none above the installation's own level (asking for more is a 422); left out, the token gets them all.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub permissions: Option<PermissionMap>,
-    /// Only these projects; each must be reachable by the installation.
+    /// Only these projects; each must be reachable by the installation. Each at least 1; at most 500 values.
     #[serde(
         rename = "projectIds",
         skip_serializing_if = "::core::option::Option::is_none",
@@ -328,14 +328,14 @@ pub struct InstallationAccessToken {
     /// When the token stops working, two hours after it was issued.
     #[serde(rename = "expiresAt")]
     pub expires_at: ::icr_api::DateTime,
-    /// `permissions`.
+    /// The permissions the token holds; `metadata: read` is always among them.
     pub permissions: PermissionMap,
-    /// `organization`.
+    /// The organization of the installation the token acts as.
     pub organization: SimpleOrganization,
-    /// `projectSelection`.
+    /// Whether the token reaches every project the installation reaches, or only those in `projectIds`. One of `all`, `selected`.
     #[serde(rename = "projectSelection")]
     pub project_selection: InstallationProjectSelection,
-    /// The projects the token reaches, when `projectSelection` is `selected`.
+    /// The projects the token reaches, when `projectSelection` is `selected`. Each at least 1.
     #[serde(
         rename = "projectIds",
         skip_serializing_if = "::core::option::Option::is_none",
@@ -366,18 +366,18 @@ rt::wire_struct!(
     permissions, required organization, required project_selection = "projectSelection",
     optional project_ids = "projectIds" }
 );
-/// The schema at `/components/schemas/InstallationAccessToken/properties/projectSelection`.
+/// Whether the token reaches every project the installation reaches, or only those in `projectIds`.
 pub type InstallationAccessTokenProjectSelection = InstallationProjectSelection;
 /// The `WebhookConfig` schema.
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct WebhookConfig {
-    /// `url`.
+    /// Where deliveries are sent, each as a `POST`. At most 1024 characters.
     pub url: String,
-    /// `contentType`.
+    /// How each delivery's payload is sent, as a JSON body or form-encoded. One of `json`, `form`.
     #[serde(rename = "contentType")]
     pub content_type: WebhookConfigContentType,
-    /// `"1"` skips TLS certificate checks when delivering; `"0"` (the default) does not.
+    /// `"1"` skips TLS certificate checks when delivering; `"0"` (the default) does not. One of `0`, `1`.
     #[serde(rename = "insecureSsl")]
     pub insecure_ssl: WebhookConfigInsecureSsl,
 }
@@ -399,7 +399,7 @@ rt::wire_struct!(
     WebhookConfig { required url, required content_type = "contentType", required
     insecure_ssl = "insecureSsl" }
 );
-/// The schema at `/components/schemas/WebhookConfig/properties/contentType`.
+/// How each delivery's payload is sent, as a JSON body or form-encoded.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum WebhookConfigContentType {
     /// `json`
@@ -425,19 +425,19 @@ rt::wire_enum!(WebhookConfigInsecureSsl { V0 = "0", V1 = "1" });
 #[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct WebhookConfigUpdate {
-    /// `url`.
+    /// Where deliveries are to be sent from now on. At most 1024 characters.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub url: Option<String>,
-    /// `contentType`.
+    /// How each delivery's payload is to be sent from now on, as a JSON body or form-encoded. One of `json`, `form`.
     #[serde(
         rename = "contentType",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub content_type: Option<WebhookConfigContentType>,
-    /// The secret deliveries are signed with (at least 16 characters); never returned.
+    /// The secret deliveries are signed with (at least 16 characters); never returned. From 16 to 1024 characters.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub secret: Option<::icr_api::SecretToken>,
-    /// `insecureSsl`.
+    /// Whether to skip TLS certificate checks when delivering: `"1"` skips them, `"0"` makes them. One of `0`, `1`.
     #[serde(
         rename = "insecureSsl",
         skip_serializing_if = "::core::option::Option::is_none",
@@ -448,9 +448,9 @@ rt::wire_struct!(
     WebhookConfigUpdate { optional url, optional content_type = "contentType", optional
     secret, optional insecure_ssl = "insecureSsl" }
 );
-/// The schema at `/components/schemas/WebhookConfigUpdate/properties/contentType`.
+/// How each delivery's payload is to be sent from now on, as a JSON body or form-encoded.
 pub type WebhookConfigUpdateContentType = WebhookConfigContentType;
-/// The schema at `/components/schemas/WebhookConfigUpdate/properties/insecureSsl`.
+/// Whether to skip TLS certificate checks when delivering: `"1"` skips them, `"0"` makes them.
 pub type WebhookConfigUpdateInsecureSsl = WebhookConfigInsecureSsl;
 /// The schema at `/paths/~1app~1hook~1deliveries/get/parameters/0/schema`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -469,30 +469,30 @@ rt::wire_enum!(
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct WebhookDelivery {
-    /// `id`.
+    /// This attempt's id; a redelivery gets a new one but keeps the `guid`. At least 1.
     pub id: i64,
     /// The id shared by a delivery and its redeliveries.
     pub guid: String,
-    /// `deliveredAt`.
+    /// When the attempt was sent.
     #[serde(rename = "deliveredAt")]
     pub delivered_at: ::icr_api::DateTime,
-    /// `redelivery`.
+    /// Whether the attempt was a redelivery asked for through the API.
     pub redelivery: bool,
     /// Seconds the receiver took to answer.
     pub duration: f64,
-    /// `status`.
+    /// How the attempt went, in words: `OK` for a 2xx answer, else the status received or the error met.
     pub status: String,
-    /// `statusCode`.
+    /// The HTTP status the receiver answered with; `0` when no answer came.
     #[serde(rename = "statusCode")]
     pub status_code: i64,
-    /// `event`.
+    /// The kind of event delivered, as sent in `X-ICR-Event`.
     pub event: WebhookEventName,
-    /// `action`.
+    /// The event's `action`; `null` for an event without one, such as `ping`.
     pub action: Option<String>,
-    /// `installationId`.
+    /// The installation the delivery was made for; `null` when it was made for none. At least 1.
     #[serde(rename = "installationId")]
     pub installation_id: Option<i64>,
-    /// `projectId`.
+    /// The project the event is about; `null` when it concerns no single project. At least 1.
     #[serde(rename = "projectId")]
     pub project_id: Option<i64>,
 }
@@ -533,37 +533,37 @@ rt::wire_struct!(
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct WebhookDeliveryDetail {
-    /// `id`.
+    /// This attempt's id; a redelivery gets a new one but keeps the `guid`. At least 1.
     pub id: i64,
     /// The id shared by a delivery and its redeliveries.
     pub guid: String,
-    /// `deliveredAt`.
+    /// When the attempt was sent.
     #[serde(rename = "deliveredAt")]
     pub delivered_at: ::icr_api::DateTime,
-    /// `redelivery`.
+    /// Whether the attempt was a redelivery asked for through the API.
     pub redelivery: bool,
     /// Seconds the receiver took to answer.
     pub duration: f64,
-    /// `status`.
+    /// How the attempt went, in words: `OK` for a 2xx answer, else the status received or the error met.
     pub status: String,
-    /// `statusCode`.
+    /// The HTTP status the receiver answered with; `0` when no answer came.
     #[serde(rename = "statusCode")]
     pub status_code: i64,
-    /// `event`.
+    /// The kind of event delivered, as sent in `X-ICR-Event`.
     pub event: WebhookEventName,
-    /// `action`.
+    /// The event's `action`; `null` for an event without one, such as `ping`.
     pub action: Option<String>,
-    /// `installationId`.
+    /// The installation the delivery was made for; `null` when it was made for none. At least 1.
     #[serde(rename = "installationId")]
     pub installation_id: Option<i64>,
-    /// `projectId`.
+    /// The project the event is about; `null` when it concerns no single project. At least 1.
     #[serde(rename = "projectId")]
     pub project_id: Option<i64>,
-    /// `url`.
+    /// The URL the attempt was sent to.
     pub url: String,
-    /// `request`.
+    /// The request that was sent.
     pub request: WebhookDeliveryDetailRequest,
-    /// `response`.
+    /// The receiver's answer.
     pub response: WebhookDeliveryDetailResponse,
 }
 impl WebhookDeliveryDetail {
@@ -606,13 +606,13 @@ rt::wire_struct!(
     = "installationId", optional project_id = "projectId", required url, required
     request, required response }
 );
-/// The schema at `/components/schemas/WebhookDeliveryDetail/allOf/1/properties/request`.
+/// The request that was sent.
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct WebhookDeliveryDetailRequest {
-    /// `headers`.
+    /// The request's headers, by name.
     pub headers: ::std::collections::BTreeMap<String, String>,
-    /// `payload`.
+    /// The JSON body that was sent; `null` when there was none.
     pub payload: Option<::std::collections::BTreeMap<String, ::icr_api::JsonValue>>,
 }
 impl WebhookDeliveryDetailRequest {
@@ -625,13 +625,13 @@ impl WebhookDeliveryDetailRequest {
     }
 }
 rt::wire_struct!(WebhookDeliveryDetailRequest { required headers, optional payload });
-/// The schema at `/components/schemas/WebhookDeliveryDetail/allOf/1/properties/response`.
+/// The receiver's answer.
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct WebhookDeliveryDetailResponse {
-    /// `headers`.
+    /// The answer's headers, by name; empty while no answer has come.
     pub headers: ::std::collections::BTreeMap<String, String>,
-    /// `payload`.
+    /// The start of the answer's body, as text; `null` while no answer has come.
     pub payload: Option<String>,
 }
 impl WebhookDeliveryDetailResponse {
@@ -648,10 +648,10 @@ rt::wire_struct!(WebhookDeliveryDetailResponse { required headers, optional payl
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct InstallationProjects {
-    /// `totalCount`.
+    /// How many projects the installation reaches in all, across every page.
     #[serde(rename = "totalCount")]
     pub total_count: i64,
-    /// `projects`.
+    /// This page of those projects.
     pub projects: Vec<Project>,
 }
 impl InstallationProjects {
@@ -667,40 +667,40 @@ rt::wire_struct!(
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct Project {
-    /// `id`.
+    /// The project's id, as the `/projects/{projectId}` endpoints take it. At least 1.
     pub id: i64,
-    /// `name`.
+    /// The project's name, unique inside its organization.
     pub name: String,
     /// The organization's login and the project's name, e.g. `best-organization/compiler`.
     #[serde(rename = "fullName")]
     pub full_name: String,
-    /// `organization`.
+    /// The organization that owns the project.
     pub organization: SimpleOrganization,
     /// One line shown under the project's name.
     #[serde(rename = "shortDescription")]
     pub short_description: Option<String>,
-    /// `homepage`.
+    /// The project's website outside ICR; `null` when none is given.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub homepage: Option<Option<String>>,
-    /// `topics`.
+    /// The topics the project is tagged with.
     pub topics: Vec<String>,
-    /// `visibility`.
+    /// Who can see the project.
     pub visibility: Visibility,
-    /// `archived`.
+    /// Whether the project is archived, kept for reference rather than worked on.
     pub archived: bool,
-    /// `hasIssues`.
+    /// Whether the project's issues are turned on; while they are off, the issue endpoints answer 410.
     #[serde(rename = "hasIssues")]
     pub has_issues: bool,
-    /// `openIssuesCount`.
+    /// How many of the project's issues are open.
     #[serde(rename = "openIssuesCount")]
     pub open_issues_count: i64,
-    /// `htmlUrl`.
+    /// The project's page on ICR.
     #[serde(rename = "htmlUrl")]
     pub html_url: String,
-    /// `createdAt`.
+    /// When the project was created.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
-    /// `updatedAt`.
+    /// When the project or its settings last changed.
     #[serde(rename = "updatedAt")]
     pub updated_at: ::icr_api::DateTime,
 }

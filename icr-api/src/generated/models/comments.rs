@@ -18,31 +18,31 @@ use super::*;
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct IssueComment {
-    /// `id`.
+    /// The comment's id, as the `/projects/{projectId}/comments/{commentId}` endpoints take it. At least 1.
     pub id: i64,
-    /// `issueNumber`.
+    /// The number of the issue the comment is on.
     #[serde(rename = "issueNumber")]
     pub issue_number: i64,
-    /// `body`.
+    /// The comment's text.
     pub body: String,
-    /// `user`.
+    /// Who wrote the comment; the app's bot user when an installation did.
     pub user: SimpleUser,
-    /// `authorAssociation`.
+    /// How the comment's author is related to the project. One of `owner`, `member`, `collaborator`, `contributor`, `none`.
     #[serde(rename = "authorAssociation")]
     pub author_association: IssueCommentAuthorAssociation,
-    /// `htmlUrl`.
+    /// The comment's place on the issue's page.
     #[serde(rename = "htmlUrl")]
     pub html_url: String,
-    /// `createdAt`.
+    /// When the comment was made.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
-    /// `updatedAt`.
+    /// When the comment was last edited; the same as `createdAt` until then.
     #[serde(rename = "updatedAt")]
     pub updated_at: ::icr_api::DateTime,
-    /// `reactions`.
+    /// The reactions people left on the comment, counted by kind.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub reactions: Option<ReactionRollup>,
-    /// `performedViaApp`.
+    /// The app that wrote the comment, when an installation did; `null` otherwise.
     #[serde(rename = "performedViaApp")]
     pub performed_via_app: Option<SimpleApp>,
 }
@@ -78,7 +78,7 @@ rt::wire_struct!(
     "htmlUrl", required created_at = "createdAt", required updated_at = "updatedAt",
     optional reactions, optional performed_via_app = "performedViaApp" }
 );
-/// The schema at `/components/schemas/IssueComment/properties/authorAssociation`.
+/// How the comment's author is related to the project.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum IssueCommentAuthorAssociation {
     /// `owner`
@@ -102,7 +102,7 @@ rt::wire_enum!(
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct ReactionRollup {
-    /// `totalCount`.
+    /// How many reactions the comment has, of every kind.
     #[serde(rename = "totalCount")]
     pub total_count: i64,
     /// Members other than the fields above, by name.
@@ -125,7 +125,7 @@ rt::wire_struct!(
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct CommentBody {
-    /// `body`.
+    /// The comment's text. From 1 to 65536 characters.
     pub body: String,
 }
 impl CommentBody {

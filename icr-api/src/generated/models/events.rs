@@ -20,13 +20,13 @@ use super::*;
 pub struct InstallationEvent {
     /// The event's name, `installation`, the same as `X-ICR-Event`: inside the signed body, so that a delivery cannot be passed off as another event by changing the unsigned header.
     pub event: String,
-    /// What happened to the installation.
+    /// What happened to the installation. One of `created`, `deleted`, `suspend`, `unsuspend`, `newPermissionsAccepted`.
     pub action: InstallationEventAction,
-    /// `installation`.
+    /// The installation the event is about, as it stands after the change.
     pub installation: Installation,
-    /// `organization`.
+    /// The organization the app is installed on.
     pub organization: SimpleOrganization,
-    /// `sender`.
+    /// Who installed, uninstalled, suspended or resumed the app, or accepted its permissions.
     pub sender: SimpleUser,
 }
 impl InstallationEvent {
@@ -78,15 +78,15 @@ rt::wire_enum!(
 pub struct InstallationProjectsEvent {
     /// The event's name, `installationProjects`, the same as `X-ICR-Event`: inside the signed body, so that a delivery cannot be passed off as another event by changing the unsigned header.
     pub event: String,
-    /// Whether projects were added or removed.
+    /// Whether projects were added or removed. One of `added`, `removed`.
     pub action: InstallationProjectsEventAction,
-    /// `installation`.
+    /// The installation the delivery was made for, whose access token can act on the event.
     pub installation: WebhookInstallation,
-    /// `organization`.
+    /// The organization the app is installed on.
     pub organization: SimpleOrganization,
-    /// `sender`.
+    /// Who added or removed the projects.
     pub sender: SimpleUser,
-    /// Whether the installation now reaches all projects or the selected ones.
+    /// Whether the installation now reaches all projects or the selected ones. One of `all`, `selected`.
     #[serde(rename = "projectSelection")]
     pub project_selection: InstallationProjectSelection,
     /// The projects added.
@@ -141,7 +141,7 @@ rt::wire_enum!(InstallationProjectsEventAction { Added = "added", Removed = "rem
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct WebhookInstallation {
-    /// The installation's id; a client for it is made from a verified delivery.
+    /// The installation's id; a client for it is made from a verified delivery. At least 1.
     pub id: i64,
 }
 impl WebhookInstallation {
@@ -159,25 +159,25 @@ pub type InstallationProjectsEventProjectSelection = InstallationProjectSelectio
 pub struct IssuesEvent {
     /// The event's name, `issues`, the same as `X-ICR-Event`: inside the signed body, so that a delivery cannot be passed off as another event by changing the unsigned header.
     pub event: String,
-    /// What happened to the issue.
+    /// What happened to the issue. One of `opened`, `edited`, `closed`, `reopened`, `deleted`, `labeled`, `unlabeled`, `assigned`, `unassigned`, `locked`, `unlocked`.
     pub action: IssuesEventAction,
-    /// `installation`.
+    /// The installation the delivery was made for, whose access token can act on the event.
     pub installation: WebhookInstallation,
-    /// `organization`.
+    /// The organization where the event happened.
     pub organization: SimpleOrganization,
-    /// `sender`.
+    /// Who caused the event; the app's bot user when an installation did.
     pub sender: SimpleUser,
-    /// `project`.
+    /// The project the issue belongs to.
     pub project: Project,
-    /// `issue`.
+    /// The issue, as it is after the change.
     pub issue: Issue,
-    /// `label`.
+    /// The label put on or taken off the issue, for `labeled` and `unlabeled`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub label: Option<Label>,
-    /// `assignee`.
+    /// The user assigned or unassigned, for `assigned` and `unassigned`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub assignee: Option<SimpleUser>,
-    /// `changes`.
+    /// For an edit, the previous value of each field that changed.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub changes: Option<WebhookChanges>,
 }
@@ -258,21 +258,21 @@ pub type WebhookChangesValue = ProjectEditedEventChangesValue;
 pub struct IssueCommentEvent {
     /// The event's name, `issueComment`, the same as `X-ICR-Event`: inside the signed body, so that a delivery cannot be passed off as another event by changing the unsigned header.
     pub event: String,
-    /// What happened to the comment.
+    /// What happened to the comment. One of `created`, `edited`, `deleted`.
     pub action: IssueCommentEventAction,
-    /// `installation`.
+    /// The installation the delivery was made for, whose access token can act on the event.
     pub installation: WebhookInstallation,
-    /// `organization`.
+    /// The organization where the event happened.
     pub organization: SimpleOrganization,
-    /// `sender`.
+    /// Who caused the event; the app's bot user when an installation did.
     pub sender: SimpleUser,
-    /// `project`.
+    /// The project of the issue.
     pub project: Project,
-    /// `issue`.
+    /// The issue the comment is on.
     pub issue: Issue,
-    /// `comment`.
+    /// The comment, as it is after the change (as it was, for `deleted`).
     pub comment: IssueComment,
-    /// `changes`.
+    /// For an edit, the previous value of each field that changed.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub changes: Option<WebhookChanges>,
 }
@@ -328,19 +328,19 @@ rt::wire_enum!(
 pub struct LabelEvent {
     /// The event's name, `label`, the same as `X-ICR-Event`: inside the signed body, so that a delivery cannot be passed off as another event by changing the unsigned header.
     pub event: String,
-    /// What happened to the label.
+    /// What happened to the label. One of `created`, `edited`, `deleted`.
     pub action: IssueCommentEventAction,
-    /// `installation`.
+    /// The installation the delivery was made for, whose access token can act on the event.
     pub installation: WebhookInstallation,
-    /// `organization`.
+    /// The organization where the event happened.
     pub organization: SimpleOrganization,
-    /// `sender`.
+    /// Who caused the event; the app's bot user when an installation did.
     pub sender: SimpleUser,
-    /// `project`.
+    /// The project the label belongs to.
     pub project: Project,
-    /// `label`.
+    /// The label, as it is after the change (as it was, for `deleted`).
     pub label: Label,
-    /// `changes`.
+    /// For an edit, the previous value of each field that changed.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub changes: Option<WebhookChanges>,
 }
@@ -379,19 +379,19 @@ pub type LabelEventAction = IssueCommentEventAction;
 pub struct MilestoneEvent {
     /// The event's name, `milestone`, the same as `X-ICR-Event`: inside the signed body, so that a delivery cannot be passed off as another event by changing the unsigned header.
     pub event: String,
-    /// What happened to the milestone.
+    /// What happened to the milestone. One of `created`, `edited`, `closed`, `opened`, `deleted`.
     pub action: MilestoneEventAction,
-    /// `installation`.
+    /// The installation the delivery was made for, whose access token can act on the event.
     pub installation: WebhookInstallation,
-    /// `organization`.
+    /// The organization where the event happened.
     pub organization: SimpleOrganization,
-    /// `sender`.
+    /// Who caused the event; the app's bot user when an installation did.
     pub sender: SimpleUser,
-    /// `project`.
+    /// The project the milestone belongs to.
     pub project: Project,
-    /// `milestone`.
+    /// The milestone, as it is after the change (as it was, for `deleted`).
     pub milestone: Milestone,
-    /// `changes`.
+    /// For an edit, the previous value of each field that changed.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub changes: Option<WebhookChanges>,
 }
@@ -449,17 +449,17 @@ rt::wire_enum!(
 pub struct ProjectEvent {
     /// The event's name, `project`, the same as `X-ICR-Event`: inside the signed body, so that a delivery cannot be passed off as another event by changing the unsigned header.
     pub event: String,
-    /// What happened to the project.
+    /// What happened to the project. One of `created`, `edited`, `deleted`.
     pub action: IssueCommentEventAction,
-    /// `installation`.
+    /// The installation the delivery was made for, whose access token can act on the event.
     pub installation: WebhookInstallation,
-    /// `organization`.
+    /// The organization where the event happened.
     pub organization: SimpleOrganization,
-    /// `sender`.
+    /// Who caused the event; the app's bot user when an installation did.
     pub sender: SimpleUser,
-    /// `project`.
+    /// The project, as it is after the change (as it was, for `deleted`).
     pub project: Project,
-    /// `changes`.
+    /// For an edit, the previous value of each field that changed.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub changes: Option<WebhookChanges>,
 }
@@ -496,17 +496,17 @@ pub type ProjectEventAction = IssueCommentEventAction;
 pub struct MemberEvent {
     /// The event's name, `member`, the same as `X-ICR-Event`: inside the signed body, so that a delivery cannot be passed off as another event by changing the unsigned header.
     pub event: String,
-    /// What happened to the membership.
+    /// What happened to the membership. One of `added`, `edited`, `removed`.
     pub action: MemberEventAction,
-    /// `installation`.
+    /// The installation the delivery was made for, whose access token can act on the event.
     pub installation: WebhookInstallation,
-    /// `organization`.
+    /// The organization where the event happened.
     pub organization: SimpleOrganization,
-    /// `sender`.
+    /// Who caused the event; the app's bot user when an installation did.
     pub sender: SimpleUser,
-    /// `member`.
+    /// The user who joined or left the organization, or whose role changed.
     pub member: SimpleUser,
-    /// The member's role after the change (before it, for `removed`).
+    /// The member's role after the change (before it, for `removed`). One of `admin`, `member`.
     pub role: MemberEventRole,
 }
 impl MemberEvent {
@@ -572,11 +572,11 @@ pub struct PingEvent {
     /// The id of the app's webhook.
     #[serde(rename = "hookId")]
     pub hook_id: i64,
-    /// `installation`.
+    /// The installation the delivery was made for, whose access token can act on the event.
     pub installation: WebhookInstallation,
-    /// `organization`.
+    /// The organization of the installation the ping is for.
     pub organization: SimpleOrganization,
-    /// `sender`.
+    /// Who caused the ping; the app's bot user when the app set up its webhook.
     pub sender: SimpleUser,
 }
 impl PingEvent {

@@ -36,50 +36,50 @@ rt::wire_enum!(
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct Issue {
-    /// `id`.
+    /// The issue's id, unique across projects; paths use `number` instead. At least 1.
     pub id: i64,
-    /// The issue's number inside its project.
+    /// The issue's number inside its project. At least 1.
     pub number: i64,
-    /// `projectId`.
+    /// The id of the project the issue belongs to. At least 1.
     #[serde(rename = "projectId")]
     pub project_id: i64,
-    /// `title`.
+    /// The issue's one-line summary.
     pub title: String,
-    /// `body`.
+    /// The issue's text; `null` when it has none.
     pub body: Option<String>,
-    /// `state`.
+    /// Whether the issue is open or closed.
     pub state: IssueState,
-    /// `stateReason`.
+    /// Why the issue is in its state, e.g. closed as completed or as not planned; `null` when no reason was given.
     #[serde(rename = "stateReason")]
     pub state_reason: Option<StateReason>,
-    /// `locked`.
+    /// Whether the conversation is locked, so that only members can comment.
     pub locked: bool,
-    /// `activeLockReason`.
+    /// Why the conversation was locked; `null` while it is not locked or when no reason was given.
     #[serde(rename = "activeLockReason")]
     pub active_lock_reason: Option<LockReason>,
-    /// `user`.
+    /// Who opened the issue; the app's bot user when an installation did.
     pub user: SimpleUser,
-    /// `assignees`.
+    /// The users the issue is assigned to.
     pub assignees: Vec<SimpleUser>,
-    /// `labels`.
+    /// The labels the issue carries.
     pub labels: Vec<Label>,
-    /// `milestone`.
+    /// The milestone the issue is in, as it is now; `null` when it is in none.
     pub milestone: Option<Milestone>,
-    /// `comments`.
+    /// How many comments the issue has.
     pub comments: i64,
-    /// `htmlUrl`.
+    /// The issue's page on ICR.
     #[serde(rename = "htmlUrl")]
     pub html_url: String,
-    /// `createdAt`.
+    /// When the issue was opened.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
-    /// `updatedAt`.
+    /// When the issue last changed.
     #[serde(rename = "updatedAt")]
     pub updated_at: ::icr_api::DateTime,
-    /// `closedAt`.
+    /// When the issue was last closed; `null` while it is open.
     #[serde(rename = "closedAt")]
     pub closed_at: Option<::icr_api::DateTime>,
-    /// `closedBy`.
+    /// Who closed the issue; `null` while it is open.
     #[serde(
         rename = "closedBy",
         skip_serializing_if = "::core::option::Option::is_none",
@@ -97,6 +97,7 @@ impl Issue {
         project_id: i64,
         title: impl ::core::convert::Into<::std::string::String>,
         state: IssueState,
+        state_reason: Option<StateReason>,
         locked: bool,
         user: SimpleUser,
         assignees: Vec<SimpleUser>,
@@ -113,7 +114,7 @@ impl Issue {
             title: title.into(),
             body: ::core::option::Option::None,
             state,
-            state_reason: ::core::option::Option::None,
+            state_reason,
             locked,
             active_lock_reason: ::core::option::Option::None,
             user,
@@ -188,13 +189,13 @@ rt::wire_enum!(
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct Label {
-    /// `id`.
+    /// The label's id; paths name a label by its `name` instead. At least 1.
     pub id: i64,
-    /// `name`.
+    /// The label's name, unique inside its project.
     pub name: String,
     /// Six hexadecimal digits, without a leading `#`.
     pub color: String,
-    /// `description`.
+    /// What the label means; `null` when none was given.
     pub description: Option<String>,
     /// Whether ICR created the label with the project.
     pub default: bool,
@@ -224,34 +225,34 @@ rt::wire_struct!(
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct Milestone {
-    /// `id`.
+    /// The milestone's id; paths use `number` instead. At least 1.
     pub id: i64,
-    /// `number`.
+    /// The milestone's number inside its project; a number is never given twice there. At least 1.
     pub number: i64,
-    /// `title`.
+    /// The milestone's name, e.g. `v1.0`.
     pub title: String,
-    /// `description`.
+    /// What the milestone is about; `null` when none was given.
     pub description: Option<String>,
-    /// `state`.
+    /// Whether the milestone is open or closed.
     pub state: IssueState,
-    /// `openIssues`.
+    /// How many open issues are in the milestone.
     #[serde(rename = "openIssues")]
     pub open_issues: i64,
-    /// `closedIssues`.
+    /// How many closed issues are in the milestone.
     #[serde(rename = "closedIssues")]
     pub closed_issues: i64,
-    /// `creator`.
+    /// Who created the milestone.
     pub creator: SimpleUser,
-    /// `dueOn`.
+    /// When the milestone is due; `null` when it has no due date.
     #[serde(rename = "dueOn")]
     pub due_on: Option<::icr_api::DateTime>,
-    /// `createdAt`.
+    /// When the milestone was created.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
-    /// `updatedAt`.
+    /// When the milestone last changed.
     #[serde(rename = "updatedAt")]
     pub updated_at: ::icr_api::DateTime,
-    /// `closedAt`.
+    /// When the milestone was closed; `null` while it is open.
     #[serde(rename = "closedAt")]
     pub closed_at: Option<::icr_api::DateTime>,
 }
@@ -294,13 +295,13 @@ rt::wire_struct!(
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct SimpleApp {
-    /// `id`.
+    /// The app's id, also the `iss` of the JWTs the app signs. At least 1.
     pub id: i64,
     /// The app's unique, URL-friendly name.
     pub slug: String,
-    /// `name`.
+    /// The app's name as people see it, e.g. `Release Notes`.
     pub name: String,
-    /// `htmlUrl`.
+    /// The app's page on ICR.
     #[serde(rename = "htmlUrl")]
     pub html_url: String,
 }
@@ -328,18 +329,18 @@ rt::wire_struct!(
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct IssueCreate {
-    /// `title`.
+    /// The new issue's one-line summary. From 1 to 256 characters.
     pub title: String,
-    /// `body`.
+    /// The new issue's text. At most 65536 characters.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub body: Option<String>,
-    /// `assignees`.
+    /// Logins of the users to assign the issue to; an unknown login is refused with 422. Each at most 1024 characters; at most 10 values.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub assignees: Option<Vec<String>>,
-    /// `labels`.
+    /// Names of the labels to put on the issue; a name the project lacks creates that label. Each at most 1024 characters; at most 100 values.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub labels: Option<Vec<String>>,
-    /// The number of the milestone to put the issue in.
+    /// The number of the milestone to put the issue in. At least 1.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub milestone: Option<i64>,
 }
@@ -396,40 +397,40 @@ rt::wire_enum!(
 #[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct IssueUpdate {
-    /// `title`.
+    /// The new title; a change is recorded in the timeline as a `renamed` event. From 1 to 256 characters.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub title: Option<String>,
-    /// The new body; `null` clears it.
+    /// The new body; `null` clears it. At most 65536 characters.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub body: Option<Option<String>>,
-    /// `state`.
+    /// Closes or reopens the issue.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub state: Option<IssueState>,
-    /// `stateReason`.
+    /// Why the issue is closed or reopened; closing without a reason counts as `completed`.
     #[serde(
         rename = "stateReason",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub state_reason: Option<Option<StateReason>>,
-    /// Replaces every assignee; an empty list removes them all.
+    /// Replaces every assignee; an empty list removes them all. Each at most 1024 characters; at most 10 values.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub assignees: Option<Vec<String>>,
-    /// Replaces every label; an empty list removes them all.
+    /// Replaces every label; an empty list removes them all. Each at most 1024 characters; at most 100 values.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub labels: Option<Vec<String>>,
-    /// The number of the new milestone; `null` takes the issue out of its milestone.
+    /// The number of the new milestone; `null` takes the issue out of its milestone. At least 1.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub milestone: Option<Option<i64>>,
 }
 rt::wire_struct!(
-    IssueUpdate { optional title, nullable body, optional state, nullable state_reason =
+    IssueUpdate { optional title, nullable body, optional state, optional state_reason =
     "stateReason", optional assignees, optional labels, nullable milestone }
 );
 /// The `IssueLock` schema.
 #[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct IssueLock {
-    /// `lockReason`.
+    /// Why the conversation is locked; left out, no reason is recorded.
     #[serde(
         rename = "lockReason",
         skip_serializing_if = "::core::option::Option::is_none",
@@ -441,7 +442,7 @@ rt::wire_struct!(IssueLock { optional lock_reason = "lockReason" });
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct AssigneesRequest {
-    /// `assignees`.
+    /// Logins of the users to add to, or remove from, the issue's assignees. Each at most 1024 characters; from 1 to 10 values.
     pub assignees: Vec<String>,
 }
 impl AssigneesRequest {
@@ -455,7 +456,7 @@ rt::wire_struct!(AssigneesRequest { required assignees });
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct IssueTransfer {
-    /// `targetProjectId`.
+    /// The id of the project to move the issue to, in the same organization. At least 1.
     #[serde(rename = "targetProjectId")]
     pub target_project_id: i64,
 }

@@ -16,11 +16,11 @@ use ::icr_api::__private as rt;
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct LabelCreate {
-    /// `name`.
+    /// The new label's name, unique inside the project. From 1 to 50 characters.
     pub name: String,
-    /// `color`.
+    /// The label's color as six lower-case hexadecimal digits, without a leading `#`.
     pub color: String,
-    /// `description`.
+    /// What the label means. At most 100 characters.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub description: Option<String>,
 }
@@ -42,13 +42,13 @@ rt::wire_struct!(LabelCreate { required name, required color, optional descripti
 #[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct LabelUpdate {
-    /// `newName`.
+    /// The label's new name; the issues that carry the label keep it. From 1 to 50 characters.
     #[serde(rename = "newName", skip_serializing_if = "::core::option::Option::is_none")]
     pub new_name: Option<String>,
-    /// `color`.
+    /// The new color as six lower-case hexadecimal digits, without a leading `#`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub color: Option<String>,
-    /// `description`.
+    /// The new description; `null` clears it. At most 100 characters.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub description: Option<Option<String>>,
 }
@@ -59,7 +59,7 @@ rt::wire_struct!(
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct LabelNames {
-    /// `labels`.
+    /// Names of labels of the project; a name the project lacks creates that label. Each at most 256 characters; from 1 to 100 values.
     pub labels: Vec<String>,
 }
 impl LabelNames {

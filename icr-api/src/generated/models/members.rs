@@ -31,13 +31,13 @@ rt::wire_enum!(ListMembersRole { All = "all", Admin = "admin", Member = "member"
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct OrganizationMembership {
-    /// `state`.
+    /// Whether the user has joined the organization, or was invited and has not accepted yet. One of `active`, `pending`.
     pub state: OrganizationMembershipState,
-    /// `role`.
+    /// What the user may do in the organization: administer it, take part as a member, or manage its billing. One of `admin`, `member`, `billingManager`.
     pub role: InvitationRole,
-    /// `user`.
+    /// The user the membership belongs to.
     pub user: SimpleUser,
-    /// `organization`.
+    /// The organization the membership is in.
     pub organization: SimpleOrganization,
 }
 impl OrganizationMembership {
@@ -60,7 +60,7 @@ rt::wire_struct!(
     OrganizationMembership { required state, required role, required user, required
     organization }
 );
-/// The schema at `/components/schemas/OrganizationMembership/properties/state`.
+/// Whether the user has joined the organization, or was invited and has not accepted yet.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum OrganizationMembershipState {
     /// `active`
@@ -71,13 +71,13 @@ pub enum OrganizationMembershipState {
     Other(String),
 }
 rt::wire_enum!(OrganizationMembershipState { Active = "active", Pending = "pending" });
-/// The schema at `/components/schemas/OrganizationMembership/properties/role`.
+/// What the user may do in the organization: administer it, take part as a member, or manage its billing.
 pub type OrganizationMembershipRole = InvitationRole;
 /// The role to give; a user who is not yet a member is invited.
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct MembershipUpdate {
-    /// `role`.
+    /// The role to give the user; a user who is not yet a member is invited with it. One of `admin`, `member`.
     pub role: MemberEventRole,
 }
 impl MembershipUpdate {
@@ -87,26 +87,26 @@ impl MembershipUpdate {
     }
 }
 rt::wire_struct!(MembershipUpdate { required role });
-/// The schema at `/components/schemas/MembershipUpdate/properties/role`.
+/// The role to give the user; a user who is not yet a member is invited with it.
 pub type MembershipUpdateRole = MemberEventRole;
 /// An invitation to join an organization.
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct Invitation {
-    /// `id`.
+    /// The invitation's id, with which it can be cancelled. At least 1.
     pub id: i64,
-    /// `login`.
+    /// The invited user's login; `null` when the invitation went to an email address.
     pub login: Option<String>,
-    /// `email`.
+    /// The email address the invitation was sent to; `null` when a user was invited by id.
     pub email: Option<String>,
-    /// `role`.
+    /// The role the invitee gets on accepting. One of `admin`, `member`, `billingManager`.
     pub role: InvitationRole,
-    /// `createdAt`.
+    /// When the invitation was sent.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
-    /// `inviter`.
+    /// Who sent the invitation.
     pub inviter: SimpleUser,
-    /// `teamCount`.
+    /// How many teams the invitee joins on accepting.
     #[serde(rename = "teamCount")]
     pub team_count: i64,
 }
@@ -134,7 +134,7 @@ rt::wire_struct!(
     Invitation { required id, optional login, optional email, required role, required
     created_at = "createdAt", required inviter, required team_count = "teamCount" }
 );
-/// The schema at `/components/schemas/Invitation/properties/role`.
+/// The role the invitee gets on accepting.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum InvitationRole {
     /// `admin`
@@ -154,19 +154,19 @@ rt::wire_enum!(
 #[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct InvitationCreate {
-    /// `inviteeId`.
+    /// The id of the user to invite; give this or `email`. At least 1.
     #[serde(
         rename = "inviteeId",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub invitee_id: Option<i64>,
-    /// `email`.
+    /// The email address to invite, for someone invited by address rather than by `inviteeId`. At most 1024 characters.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub email: Option<String>,
-    /// `role`.
+    /// The role the invitee gets on accepting. One of `admin`, `member`, `billingManager`; default `member` (the server's, when left out).
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub role: Option<InvitationRole>,
-    /// `teamIds`.
+    /// Ids of the organization's teams the invitee joins on accepting. Each at least 1; at most 100 values.
     #[serde(rename = "teamIds", skip_serializing_if = "::core::option::Option::is_none")]
     pub team_ids: Option<Vec<i64>>,
 }
@@ -174,5 +174,5 @@ rt::wire_struct!(
     InvitationCreate { optional invitee_id = "inviteeId", optional email, optional role,
     optional team_ids = "teamIds" }
 );
-/// The schema at `/components/schemas/InvitationCreate/properties/role`.
+/// The role the invitee gets on accepting.
 pub type InvitationCreateRole = InvitationRole;

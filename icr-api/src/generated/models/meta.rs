@@ -16,16 +16,16 @@ use ::icr_api::__private as rt;
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct Meta {
-    /// `installedVersion`.
+    /// The version of the ICR server software that answers, e.g. `2026.11.1`.
     #[serde(rename = "installedVersion")]
     pub installed_version: String,
-    /// `apiVersions`.
+    /// The versions of the REST API the server accepts, as dates, newest first.
     #[serde(rename = "apiVersions")]
     pub api_versions: Vec<String>,
     /// The address ranges webhook deliveries come from, in CIDR notation.
     #[serde(rename = "hookAddresses")]
     pub hook_addresses: Vec<String>,
-    /// `sshKeyFingerprints`.
+    /// The fingerprints of the server's SSH host keys, by key type.
     #[serde(rename = "sshKeyFingerprints")]
     pub ssh_key_fingerprints: ::std::collections::BTreeMap<String, String>,
 }

@@ -31,15 +31,15 @@ rt::wire_enum!(ListMilestonesSort { DueOn = "dueOn", Completeness = "completenes
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct MilestoneCreate {
-    /// `title`.
+    /// The new milestone's name. From 1 to 256 characters.
     pub title: String,
-    /// `description`.
+    /// What the milestone is about. At most 65536 characters.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub description: Option<String>,
-    /// `state`.
+    /// Whether the milestone starts open or closed.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub state: Option<IssueState>,
-    /// `dueOn`.
+    /// When the milestone is due.
     #[serde(rename = "dueOn", skip_serializing_if = "::core::option::Option::is_none")]
     pub due_on: Option<::icr_api::DateTime>,
 }
@@ -62,16 +62,16 @@ rt::wire_struct!(
 #[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct MilestoneUpdate {
-    /// `title`.
+    /// The milestone's new name. From 1 to 256 characters.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub title: Option<String>,
-    /// `description`.
+    /// The new description; `null` clears it. At most 65536 characters.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub description: Option<Option<String>>,
-    /// `state`.
+    /// Closes or reopens the milestone.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub state: Option<IssueState>,
-    /// `dueOn`.
+    /// The new due date; `null` removes it.
     #[serde(rename = "dueOn", skip_serializing_if = "::core::option::Option::is_none")]
     pub due_on: Option<Option<::icr_api::DateTime>>,
 }

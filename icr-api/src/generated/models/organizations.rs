@@ -16,37 +16,37 @@ use ::icr_api::__private as rt;
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct Organization {
-    /// `id`.
+    /// The organization's id, as the `/organizations/{organizationId}` endpoints take it. At least 1.
     pub id: i64,
-    /// `login`.
+    /// The organization's unique, URL-friendly name, e.g. `best-organization`; the first half of a project's `fullName`.
     pub login: String,
-    /// `name`.
+    /// The organization's display name; `null` when none is set.
     pub name: Option<String>,
-    /// `avatarUrl`.
+    /// Where the organization's picture can be fetched.
     #[serde(rename = "avatarUrl")]
     pub avatar_url: String,
-    /// `description`.
+    /// What the organization says about itself; `null` when empty.
     pub description: Option<String>,
-    /// `email`.
+    /// The organization's public contact address; `null` when none is given.
     pub email: Option<String>,
-    /// `location`.
+    /// Where the organization says it is; `null` when not given.
     pub location: Option<String>,
-    /// `htmlUrl`.
+    /// The organization's page on ICR.
     #[serde(rename = "htmlUrl")]
     pub html_url: String,
-    /// `publicProjects`.
+    /// How many public projects the organization has.
     #[serde(rename = "publicProjects")]
     pub public_projects: i64,
-    /// The access every member has to every project.
+    /// The access every member has to every project. One of `none`, `read`, `write`, `admin`.
     #[serde(rename = "defaultProjectPermission")]
     pub default_project_permission: OrganizationDefaultProjectPermission,
-    /// `membersCanCreateProjects`.
+    /// Whether the organization's members may create projects in it.
     #[serde(rename = "membersCanCreateProjects")]
     pub members_can_create_projects: bool,
-    /// `createdAt`.
+    /// When the organization was created.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
-    /// `updatedAt`.
+    /// When the organization's profile or settings last changed.
     #[serde(rename = "updatedAt")]
     pub updated_at: ::icr_api::DateTime,
 }
@@ -110,25 +110,25 @@ rt::wire_enum!(
 #[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct OrganizationUpdate {
-    /// `name`.
+    /// The organization's new display name. From 1 to 256 characters.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub name: Option<String>,
-    /// The new description; `null` clears it.
+    /// The new description; `null` clears it. At most 65536 characters.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub description: Option<Option<String>>,
-    /// `email`.
+    /// The new public contact address; `null` clears it. At most 1024 characters.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub email: Option<Option<String>>,
-    /// `location`.
+    /// The new location; `null` clears it. At most 1024 characters.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub location: Option<Option<String>>,
-    /// `defaultProjectPermission`.
+    /// The access every member is to have to every project. One of `none`, `read`, `write`, `admin`.
     #[serde(
         rename = "defaultProjectPermission",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub default_project_permission: Option<OrganizationDefaultProjectPermission>,
-    /// `membersCanCreateProjects`.
+    /// Whether the organization's members may create projects in it.
     #[serde(
         rename = "membersCanCreateProjects",
         skip_serializing_if = "::core::option::Option::is_none",
@@ -140,7 +140,7 @@ rt::wire_struct!(
     location, optional default_project_permission = "defaultProjectPermission", optional
     members_can_create_projects = "membersCanCreateProjects" }
 );
-/// The schema at `/components/schemas/OrganizationUpdate/properties/defaultProjectPermission`.
+/// The access every member is to have to every project.
 pub type OrganizationUpdateDefaultProjectPermission = OrganizationDefaultProjectPermission;
 /// The schema at `/paths/~1organizations~1{organizationId}~1auditLog/get/parameters/2/schema`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -161,14 +161,14 @@ rt::wire_enum!(
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct AuditLogEntry {
-    /// `id`.
+    /// The entry's id, an opaque string.
     pub id: String,
     /// What was done, e.g. `project.create`.
     pub action: String,
     /// Who did it; `null` when ICR itself acted.
     #[serde(rename = "actorLogin")]
     pub actor_login: Option<String>,
-    /// `createdAt`.
+    /// When the action was done.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
     /// Details that depend on the action.

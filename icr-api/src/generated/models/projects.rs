@@ -63,24 +63,24 @@ rt::wire_enum!(Direction { Asc = "asc", Desc = "desc" });
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct ProjectCreate {
-    /// `name`.
+    /// The new project's name, unique inside the organization; it also makes the project's `fullName`.
     pub name: String,
-    /// `shortDescription`.
+    /// One line shown under the project's name. At most 350 characters.
     #[serde(
         rename = "shortDescription",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub short_description: Option<String>,
-    /// `homepage`.
+    /// The project's website outside ICR. At most 1024 characters.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub homepage: Option<String>,
-    /// `visibility`.
+    /// Who can see the new project; left out, it is public.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub visibility: Option<Visibility>,
-    /// `topics`.
+    /// Topics to tag the project with. Each at most 1024 characters; at most 20 values.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub topics: Option<Vec<String>>,
-    /// `hasIssues`.
+    /// Whether the project starts with its issues turned on. Default `true` (the server's, when left out).
     #[serde(
         rename = "hasIssues",
         skip_serializing_if = "::core::option::Option::is_none",
@@ -109,25 +109,25 @@ rt::wire_struct!(
 #[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct ProjectUpdate {
-    /// `name`.
+    /// The project's new name; its `fullName` and `htmlUrl` change with it.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub name: Option<String>,
-    /// The new short description; `null` clears it.
+    /// The new short description; `null` clears it. At most 350 characters.
     #[serde(
         rename = "shortDescription",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub short_description: Option<Option<String>>,
-    /// `homepage`.
+    /// The new homepage; `null` clears it. At most 1024 characters.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub homepage: Option<Option<String>>,
-    /// `visibility`.
+    /// Who can see the project from now on.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub visibility: Option<Visibility>,
-    /// `archived`.
+    /// Archives the project, or takes it out of the archive.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub archived: Option<bool>,
-    /// `hasIssues`.
+    /// Turns the project's issues on or off; while they are off, the issue endpoints answer 410.
     #[serde(
         rename = "hasIssues",
         skip_serializing_if = "::core::option::Option::is_none",
@@ -143,7 +143,7 @@ rt::wire_struct!(
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct ProjectTopics {
-    /// `names`.
+    /// The project's topics; in a request, the list replaces every topic, and an empty list removes them all. At most 20 values.
     pub names: Vec<String>,
 }
 impl ProjectTopics {
@@ -159,21 +159,21 @@ pub type ProjectLanguages = ::std::collections::BTreeMap<String, i64>;
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct Contributor {
-    /// `id`.
+    /// The user's id, unique on ICR. At least 1.
     pub id: i64,
-    /// `login`.
+    /// The user's unique handle, as paths such as `/users/{username}` take it.
     pub login: String,
-    /// `name`.
+    /// The name the user goes by; `null` when none is set, as for bots.
     pub name: Option<String>,
-    /// A person, or the bot account through which an app acts.
+    /// A person, or the bot account through which an app acts. One of `user`, `bot`.
     pub r#type: SimpleUserType,
-    /// `avatarUrl`.
+    /// Where the user's profile picture can be fetched.
     #[serde(rename = "avatarUrl")]
     pub avatar_url: String,
-    /// `htmlUrl`.
+    /// The user's profile page on ICR; for a bot, its app's page.
     #[serde(rename = "htmlUrl")]
     pub html_url: String,
-    /// `contributions`.
+    /// How many contributions the user made to the project.
     pub contributions: i64,
 }
 impl Contributor {
@@ -206,15 +206,15 @@ rt::wire_struct!(
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct ProjectReadme {
-    /// `name`.
+    /// The readme's file name, e.g. `README.md`.
     pub name: String,
-    /// `path`.
+    /// The readme's path inside the project.
     pub path: String,
-    /// `size`.
+    /// The readme's size in bytes.
     pub size: i64,
-    /// `encoding`.
+    /// How `content` is written, as base64-encoded bytes or as the UTF-8 text itself. One of `base64`, `utf8`.
     pub encoding: ProjectReadmeEncoding,
-    /// `content`.
+    /// The readme's contents, encoded as `encoding` says.
     pub content: String,
 }
 impl ProjectReadme {
@@ -239,7 +239,7 @@ rt::wire_struct!(
     ProjectReadme { required name, required path, required size, required encoding,
     required content }
 );
-/// The schema at `/components/schemas/ProjectReadme/properties/encoding`.
+/// How `content` is written, as base64-encoded bytes or as the UTF-8 text itself.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ProjectReadmeEncoding {
     /// `base64`
@@ -254,13 +254,13 @@ rt::wire_enum!(ProjectReadmeEncoding { Base64 = "base64", Utf8 = "utf8" });
 #[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct ProjectExportRequest {
-    /// `includeIssues`.
+    /// Whether the archive also holds the project's issues. Default `true` (the server's, when left out).
     #[serde(
         rename = "includeIssues",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub include_issues: Option<bool>,
-    /// `includeComments`.
+    /// Whether the archive also holds the comments on those issues. Default `true` (the server's, when left out).
     #[serde(
         rename = "includeComments",
         skip_serializing_if = "::core::option::Option::is_none",
@@ -275,11 +275,11 @@ rt::wire_struct!(
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct ProjectExport {
-    /// `id`.
+    /// The export's id, with which `projects/getExport` polls it. At least 1.
     pub id: i64,
-    /// `state`.
+    /// How far the export has got; `archiveUrl` is set once it is done. One of `pending`, `running`, `done`, `failed`.
     pub state: ProjectExportState,
-    /// `createdAt`.
+    /// When the export was started.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
     /// Where to download the archive; `null` until the export is done.
@@ -305,7 +305,7 @@ rt::wire_struct!(
     ProjectExport { required id, required state, required created_at = "createdAt",
     optional archive_url = "archiveUrl" }
 );
-/// The schema at `/components/schemas/ProjectExport/properties/state`.
+/// How far the export has got; `archiveUrl` is set once it is done.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ProjectExportState {
     /// `pending`
@@ -327,10 +327,10 @@ rt::wire_enum!(
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct ProjectTransfer {
-    /// `newOrganizationId`.
+    /// The id of the organization to move the project to; the app must be installed there too. At least 1.
     #[serde(rename = "newOrganizationId")]
     pub new_organization_id: i64,
-    /// A new name, if the old one is taken in the target organization.
+    /// A new name, if the old one is taken in the target organization. At most 100 characters.
     #[serde(rename = "newName", skip_serializing_if = "::core::option::Option::is_none")]
     pub new_name: Option<String>,
 }

@@ -18,7 +18,7 @@ use ::icr_api::__private as rt;
 pub struct RateLimitOverview {
     /// The limit of each group of endpoints, by group name.
     pub resources: ::std::collections::BTreeMap<String, RateLimit>,
-    /// `rate`.
+    /// The limit of the caller's ordinary requests, the same as `resources.core`.
     pub rate: RateLimit,
 }
 impl RateLimitOverview {
@@ -35,13 +35,13 @@ rt::wire_struct!(RateLimitOverview { required resources, required rate });
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct RateLimit {
-    /// `limit`.
+    /// How many requests the window allows.
     pub limit: i64,
-    /// `remaining`.
+    /// How many requests are left in the window.
     pub remaining: i64,
     /// When the window ends, in seconds since the Unix epoch.
     pub reset: i64,
-    /// `used`.
+    /// How many requests were made in the window.
     pub used: i64,
 }
 impl RateLimit {

@@ -31,13 +31,13 @@ pub type SearchOrder = Direction;
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct ProjectSearchResults {
-    /// `totalCount`.
+    /// How many results match in all, across every page.
     #[serde(rename = "totalCount")]
     pub total_count: i64,
-    /// `incompleteResults`.
+    /// Whether the search stopped before it had looked everywhere, so that some matches may be missing.
     #[serde(rename = "incompleteResults")]
     pub incomplete_results: bool,
-    /// `items`.
+    /// This page of the matching projects, best match first.
     pub items: Vec<ProjectSearchResultsItem>,
 }
 impl ProjectSearchResults {
@@ -62,11 +62,11 @@ rt::wire_struct!(
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct TextMatch {
-    /// `property`.
+    /// The field of the result that matched, e.g. `shortDescription`.
     pub property: String,
-    /// `fragment`.
+    /// The part of that field's text around the matches.
     pub fragment: String,
-    /// `matches`.
+    /// Each place a search term matched inside `fragment`.
     pub matches: Vec<TextMatchMatch>,
 }
 impl TextMatch {
@@ -88,9 +88,9 @@ rt::wire_struct!(TextMatch { required property, required fragment, required matc
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct TextMatchMatch {
-    /// `text`.
+    /// The text that matched.
     pub text: String,
-    /// `indices`.
+    /// Where the match starts and ends inside `fragment`, as character offsets. From 2 to 2 values.
     pub indices: Vec<i64>,
 }
 impl TextMatchMatch {
@@ -107,45 +107,45 @@ rt::wire_struct!(TextMatchMatch { required text, required indices });
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct ProjectSearchResultsItem {
-    /// `id`.
+    /// The project's id, as the `/projects/{projectId}` endpoints take it. At least 1.
     pub id: i64,
-    /// `name`.
+    /// The project's name, unique inside its organization.
     pub name: String,
     /// The organization's login and the project's name, e.g. `best-organization/compiler`.
     #[serde(rename = "fullName")]
     pub full_name: String,
-    /// `organization`.
+    /// The organization that owns the project.
     pub organization: SimpleOrganization,
     /// One line shown under the project's name.
     #[serde(rename = "shortDescription")]
     pub short_description: Option<String>,
-    /// `homepage`.
+    /// The project's website outside ICR; `null` when none is given.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub homepage: Option<Option<String>>,
-    /// `topics`.
+    /// The topics the project is tagged with.
     pub topics: Vec<String>,
-    /// `visibility`.
+    /// Who can see the project.
     pub visibility: Visibility,
-    /// `archived`.
+    /// Whether the project is archived, kept for reference rather than worked on.
     pub archived: bool,
-    /// `hasIssues`.
+    /// Whether the project's issues are turned on; while they are off, the issue endpoints answer 410.
     #[serde(rename = "hasIssues")]
     pub has_issues: bool,
-    /// `openIssuesCount`.
+    /// How many of the project's issues are open.
     #[serde(rename = "openIssuesCount")]
     pub open_issues_count: i64,
-    /// `htmlUrl`.
+    /// The project's page on ICR.
     #[serde(rename = "htmlUrl")]
     pub html_url: String,
-    /// `createdAt`.
+    /// When the project was created.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
-    /// `updatedAt`.
+    /// When the project or its settings last changed.
     #[serde(rename = "updatedAt")]
     pub updated_at: ::icr_api::DateTime,
-    /// `score`.
+    /// How well the result matches the query; higher is better.
     pub score: f64,
-    /// `textMatches`.
+    /// Where the search terms matched inside the result's fields.
     #[serde(
         rename = "textMatches",
         skip_serializing_if = "::core::option::Option::is_none",
@@ -203,13 +203,13 @@ pub type SearchIssuesSort = ListProjectIssuesSort;
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct IssueSearchResults {
-    /// `totalCount`.
+    /// How many results match in all, across every page.
     #[serde(rename = "totalCount")]
     pub total_count: i64,
-    /// `incompleteResults`.
+    /// Whether the search stopped before it had looked everywhere, so that some matches may be missing.
     #[serde(rename = "incompleteResults")]
     pub incomplete_results: bool,
-    /// `items`.
+    /// This page of the matching issues, best match first.
     pub items: Vec<IssueSearchResultsItem>,
 }
 impl IssueSearchResults {
@@ -234,50 +234,50 @@ rt::wire_struct!(
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct IssueSearchResultsItem {
-    /// `id`.
+    /// The issue's id, unique across projects; paths use `number` instead. At least 1.
     pub id: i64,
-    /// The issue's number inside its project.
+    /// The issue's number inside its project. At least 1.
     pub number: i64,
-    /// `projectId`.
+    /// The id of the project the issue belongs to. At least 1.
     #[serde(rename = "projectId")]
     pub project_id: i64,
-    /// `title`.
+    /// The issue's one-line summary.
     pub title: String,
-    /// `body`.
+    /// The issue's text; `null` when it has none.
     pub body: Option<String>,
-    /// `state`.
+    /// Whether the issue is open or closed.
     pub state: IssueState,
-    /// `stateReason`.
+    /// Why the issue is in its state, e.g. closed as completed or as not planned; `null` when no reason was given.
     #[serde(rename = "stateReason")]
     pub state_reason: Option<StateReason>,
-    /// `locked`.
+    /// Whether the conversation is locked, so that only members can comment.
     pub locked: bool,
-    /// `activeLockReason`.
+    /// Why the conversation was locked; `null` while it is not locked or when no reason was given.
     #[serde(rename = "activeLockReason")]
     pub active_lock_reason: Option<LockReason>,
-    /// `user`.
+    /// Who opened the issue; the app's bot user when an installation did.
     pub user: SimpleUser,
-    /// `assignees`.
+    /// The users the issue is assigned to.
     pub assignees: Vec<SimpleUser>,
-    /// `labels`.
+    /// The labels the issue carries.
     pub labels: Vec<Label>,
-    /// `milestone`.
+    /// The milestone the issue is in, as it is now; `null` when it is in none.
     pub milestone: Option<Milestone>,
-    /// `comments`.
+    /// How many comments the issue has.
     pub comments: i64,
-    /// `htmlUrl`.
+    /// The issue's page on ICR.
     #[serde(rename = "htmlUrl")]
     pub html_url: String,
-    /// `createdAt`.
+    /// When the issue was opened.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
-    /// `updatedAt`.
+    /// When the issue last changed.
     #[serde(rename = "updatedAt")]
     pub updated_at: ::icr_api::DateTime,
-    /// `closedAt`.
+    /// When the issue was last closed; `null` while it is open.
     #[serde(rename = "closedAt")]
     pub closed_at: Option<::icr_api::DateTime>,
-    /// `closedBy`.
+    /// Who closed the issue; `null` while it is open.
     #[serde(
         rename = "closedBy",
         skip_serializing_if = "::core::option::Option::is_none",
@@ -286,9 +286,9 @@ pub struct IssueSearchResultsItem {
     /// The app that created the issue, when an installation did.
     #[serde(rename = "performedViaApp")]
     pub performed_via_app: Option<SimpleApp>,
-    /// `score`.
+    /// How well the result matches the query; higher is better.
     pub score: f64,
-    /// `textMatches`.
+    /// Where the search terms matched inside the result's fields.
     #[serde(
         rename = "textMatches",
         skip_serializing_if = "::core::option::Option::is_none",
@@ -303,6 +303,7 @@ impl IssueSearchResultsItem {
         project_id: i64,
         title: impl ::core::convert::Into<::std::string::String>,
         state: IssueState,
+        state_reason: Option<StateReason>,
         locked: bool,
         user: SimpleUser,
         assignees: Vec<SimpleUser>,
@@ -320,7 +321,7 @@ impl IssueSearchResultsItem {
             title: title.into(),
             body: ::core::option::Option::None,
             state,
-            state_reason: ::core::option::Option::None,
+            state_reason,
             locked,
             active_lock_reason: ::core::option::Option::None,
             user,
@@ -353,13 +354,13 @@ rt::wire_struct!(
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct UserSearchResults {
-    /// `totalCount`.
+    /// How many results match in all, across every page.
     #[serde(rename = "totalCount")]
     pub total_count: i64,
-    /// `incompleteResults`.
+    /// Whether the search stopped before it had looked everywhere, so that some matches may be missing.
     #[serde(rename = "incompleteResults")]
     pub incomplete_results: bool,
-    /// `items`.
+    /// This page of the matching users, best match first.
     pub items: Vec<UserSearchResultsItem>,
 }
 impl UserSearchResults {
@@ -384,23 +385,23 @@ rt::wire_struct!(
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct UserSearchResultsItem {
-    /// `id`.
+    /// The user's id, unique on ICR. At least 1.
     pub id: i64,
-    /// `login`.
+    /// The user's unique handle, as paths such as `/users/{username}` take it.
     pub login: String,
-    /// `name`.
+    /// The name the user goes by; `null` when none is set, as for bots.
     pub name: Option<String>,
-    /// A person, or the bot account through which an app acts.
+    /// A person, or the bot account through which an app acts. One of `user`, `bot`.
     pub r#type: SimpleUserType,
-    /// `avatarUrl`.
+    /// Where the user's profile picture can be fetched.
     #[serde(rename = "avatarUrl")]
     pub avatar_url: String,
-    /// `htmlUrl`.
+    /// The user's profile page on ICR; for a bot, its app's page.
     #[serde(rename = "htmlUrl")]
     pub html_url: String,
-    /// `score`.
+    /// How well the result matches the query; higher is better.
     pub score: f64,
-    /// `textMatches`.
+    /// Where the search terms matched inside the result's fields.
     #[serde(
         rename = "textMatches",
         skip_serializing_if = "::core::option::Option::is_none",
@@ -438,13 +439,13 @@ rt::wire_struct!(
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct LabelSearchResults {
-    /// `totalCount`.
+    /// How many results match in all, across every page.
     #[serde(rename = "totalCount")]
     pub total_count: i64,
-    /// `incompleteResults`.
+    /// Whether the search stopped before it had looked everywhere, so that some matches may be missing.
     #[serde(rename = "incompleteResults")]
     pub incomplete_results: bool,
-    /// `items`.
+    /// This page of the matching labels, best match first.
     pub items: Vec<LabelSearchResultsItem>,
 }
 impl LabelSearchResults {
@@ -469,19 +470,19 @@ rt::wire_struct!(
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct LabelSearchResultsItem {
-    /// `id`.
+    /// The label's id; paths name a label by its `name` instead. At least 1.
     pub id: i64,
-    /// `name`.
+    /// The label's name, unique inside its project.
     pub name: String,
     /// Six hexadecimal digits, without a leading `#`.
     pub color: String,
-    /// `description`.
+    /// What the label means; `null` when none was given.
     pub description: Option<String>,
     /// Whether ICR created the label with the project.
     pub default: bool,
-    /// `score`.
+    /// How well the result matches the query; higher is better.
     pub score: f64,
-    /// `textMatches`.
+    /// Where the search terms matched inside the result's fields.
     #[serde(
         rename = "textMatches",
         skip_serializing_if = "::core::option::Option::is_none",

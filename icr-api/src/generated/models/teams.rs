@@ -18,20 +18,20 @@ use super::*;
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct Team {
-    /// `id`.
+    /// The team's id, as the `/teams/{teamId}` endpoints take it. At least 1.
     pub id: i64,
-    /// `slug`.
+    /// The team's URL-friendly name, unique inside its organization; it changes when the team is renamed.
     pub slug: String,
-    /// `name`.
+    /// The team's name, as shown to people.
     pub name: String,
-    /// `description`.
+    /// What the team is for; `null` when none was given.
     pub description: Option<String>,
-    /// `privacy`.
+    /// Whether every member of the organization can see the team, or it is kept secret. One of `secret`, `visible`.
     pub privacy: TeamPrivacy,
-    /// The access the team gets to a project it is added to, unless the grant says otherwise.
+    /// The access the team gets to a project it is added to, unless the grant says otherwise. One of `read`, `write`, `admin`.
     #[serde(rename = "projectPermission")]
     pub project_permission: PermissionLevel,
-    /// `membersCount`.
+    /// How many users belong to the team.
     #[serde(rename = "membersCount")]
     pub members_count: i64,
     /// The team this one is nested in; `null` for a top-level team.
@@ -64,7 +64,7 @@ rt::wire_struct!(
     privacy, required project_permission = "projectPermission", required members_count =
     "membersCount", optional parent }
 );
-/// The schema at `/components/schemas/Team/properties/privacy`.
+/// Whether every member of the organization can see the team, or it is kept secret.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum TeamPrivacy {
     /// `secret`
@@ -81,21 +81,21 @@ pub type TeamProjectPermission = PermissionLevel;
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct TeamCreate {
-    /// `name`.
+    /// The new team's name, as shown to people. From 1 to 256 characters.
     pub name: String,
-    /// `description`.
+    /// What the team is for. At most 65536 characters.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub description: Option<String>,
-    /// `privacy`.
+    /// Whether every member of the organization can see the team, or it is kept secret. One of `secret`, `visible`; default `secret` (the server's, when left out).
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub privacy: Option<TeamPrivacy>,
-    /// `parentTeamId`.
+    /// The id of the team to nest the new one under; `null` or left out for a top-level team. At least 1.
     #[serde(
         rename = "parentTeamId",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub parent_team_id: Option<Option<i64>>,
-    /// Logins of the team's first maintainers.
+    /// Logins of the team's first maintainers. Each at most 1024 characters; at most 100 values.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub maintainers: Option<Vec<String>>,
 }
@@ -115,22 +115,22 @@ rt::wire_struct!(
     TeamCreate { required name, optional description, optional privacy, nullable
     parent_team_id = "parentTeamId", optional maintainers }
 );
-/// The schema at `/components/schemas/TeamCreate/properties/privacy`.
+/// Whether every member of the organization can see the team, or it is kept secret.
 pub type TeamCreatePrivacy = TeamPrivacy;
 /// The `TeamUpdate` schema.
 #[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct TeamUpdate {
-    /// `name`.
+    /// The team's new name; its `slug` changes with it. From 1 to 256 characters.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub name: Option<String>,
-    /// `description`.
+    /// The new description; `null` clears it. At most 65536 characters.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub description: Option<Option<String>>,
-    /// `privacy`.
+    /// Whether every member of the organization can see the team from now on, or it is kept secret. One of `secret`, `visible`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub privacy: Option<TeamPrivacy>,
-    /// The new parent team; `null` makes the team top-level.
+    /// The new parent team; `null` makes the team top-level. At least 1.
     #[serde(
         rename = "parentTeamId",
         skip_serializing_if = "::core::option::Option::is_none",
@@ -141,7 +141,7 @@ rt::wire_struct!(
     TeamUpdate { optional name, nullable description, optional privacy, nullable
     parent_team_id = "parentTeamId" }
 );
-/// The schema at `/components/schemas/TeamUpdate/properties/privacy`.
+/// Whether every member of the organization can see the team from now on, or it is kept secret.
 pub type TeamUpdatePrivacy = TeamPrivacy;
 /// The schema at `/paths/~1teams~1{teamId}~1members/get/parameters/1/schema`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -162,20 +162,20 @@ rt::wire_enum!(
 #[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct TeamMembershipUpdate {
-    /// `role`.
+    /// The role the user is to have in the team. One of `member`, `maintainer`; default `member` (the server's, when left out).
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub role: Option<TeamMembershipRole>,
 }
 rt::wire_struct!(TeamMembershipUpdate { optional role });
-/// The schema at `/components/schemas/TeamMembershipUpdate/properties/role`.
+/// The role the user is to have in the team.
 pub type TeamMembershipUpdateRole = TeamMembershipRole;
 /// The `TeamMembership` schema.
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct TeamMembership {
-    /// `role`.
+    /// Whether the user is a plain member of the team or one of its maintainers. One of `member`, `maintainer`.
     pub role: TeamMembershipRole,
-    /// `state`.
+    /// Whether the user is in the team, or the membership waits for them to accept an invitation. One of `active`, `pending`.
     pub state: OrganizationMembershipState,
 }
 impl TeamMembership {
@@ -185,7 +185,7 @@ impl TeamMembership {
     }
 }
 rt::wire_struct!(TeamMembership { required role, required state });
-/// The schema at `/components/schemas/TeamMembership/properties/role`.
+/// Whether the user is a plain member of the team or one of its maintainers.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum TeamMembershipRole {
     /// `member`
@@ -196,13 +196,13 @@ pub enum TeamMembershipRole {
     Other(String),
 }
 rt::wire_enum!(TeamMembershipRole { Member = "member", Maintainer = "maintainer" });
-/// The schema at `/components/schemas/TeamMembership/properties/state`.
+/// Whether the user is in the team, or the membership waits for them to accept an invitation.
 pub type TeamMembershipState = OrganizationMembershipState;
 /// The `TeamProjectGrant` schema.
 #[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct TeamProjectGrant {
-    /// The access the team gets; the team's `projectPermission` when left out.
+    /// The access the team gets; the team's `projectPermission` when left out. One of `read`, `write`, `admin`.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub permission: Option<PermissionLevel>,
 }

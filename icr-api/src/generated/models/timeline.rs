@@ -94,16 +94,16 @@ impl<'de> rt::serde::Deserialize<'de> for TimelineEvent {
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct LabeledEvent {
-    /// `id`.
+    /// The event's id, as `timeline/getTimelineEvent` takes it. At least 1.
     pub id: i64,
-    /// `event`.
+    /// A label was put on the issue. One of `labeled`.
     pub event: LabeledEventEvent,
-    /// `actor`.
+    /// Who did it; the app's bot user when an installation did.
     pub actor: SimpleUser,
-    /// `createdAt`.
+    /// When it happened.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
-    /// The issue the event happened to; absent for events of the project itself.
+    /// The issue the event happened to; absent for events of the project itself. At least 1.
     #[serde(
         rename = "issueNumber",
         skip_serializing_if = "::core::option::Option::is_none",
@@ -112,7 +112,7 @@ pub struct LabeledEvent {
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
     #[serde(rename = "performedViaApp")]
     pub performed_via_app: Option<SimpleApp>,
-    /// `label`.
+    /// The label that was put on the issue.
     pub label: LabelRef,
 }
 impl LabeledEvent {
@@ -140,7 +140,7 @@ rt::wire_struct!(
     "createdAt", optional issue_number = "issueNumber", optional performed_via_app =
     "performedViaApp", required label }
 );
-/// The schema at `/components/schemas/LabeledEvent/allOf/1/properties/event`.
+/// A label was put on the issue.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum LabeledEventEvent {
     /// `labeled`
@@ -153,9 +153,9 @@ rt::wire_enum!(LabeledEventEvent { Labeled = "labeled" });
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct LabelRef {
-    /// `name`.
+    /// The label's name when the event happened.
     pub name: String,
-    /// `color`.
+    /// The label's color when the event happened, as six hexadecimal digits.
     pub color: String,
 }
 impl LabelRef {
@@ -175,16 +175,16 @@ rt::wire_struct!(LabelRef { required name, required color });
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct UnlabeledEvent {
-    /// `id`.
+    /// The event's id, as `timeline/getTimelineEvent` takes it. At least 1.
     pub id: i64,
-    /// `event`.
+    /// A label was taken off the issue. One of `unlabeled`.
     pub event: UnlabeledEventEvent,
-    /// `actor`.
+    /// Who did it; the app's bot user when an installation did.
     pub actor: SimpleUser,
-    /// `createdAt`.
+    /// When it happened.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
-    /// The issue the event happened to; absent for events of the project itself.
+    /// The issue the event happened to; absent for events of the project itself. At least 1.
     #[serde(
         rename = "issueNumber",
         skip_serializing_if = "::core::option::Option::is_none",
@@ -193,7 +193,7 @@ pub struct UnlabeledEvent {
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
     #[serde(rename = "performedViaApp")]
     pub performed_via_app: Option<SimpleApp>,
-    /// `label`.
+    /// The label that was taken off the issue.
     pub label: LabelRef,
 }
 impl UnlabeledEvent {
@@ -221,7 +221,7 @@ rt::wire_struct!(
     "createdAt", optional issue_number = "issueNumber", optional performed_via_app =
     "performedViaApp", required label }
 );
-/// The schema at `/components/schemas/UnlabeledEvent/allOf/1/properties/event`.
+/// A label was taken off the issue.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum UnlabeledEventEvent {
     /// `unlabeled`
@@ -234,16 +234,16 @@ rt::wire_enum!(UnlabeledEventEvent { Unlabeled = "unlabeled" });
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct AssignedEvent {
-    /// `id`.
+    /// The event's id, as `timeline/getTimelineEvent` takes it. At least 1.
     pub id: i64,
-    /// `event`.
+    /// A user was assigned to the issue. One of `assigned`.
     pub event: AssignedEventEvent,
-    /// `actor`.
+    /// Who did it; the app's bot user when an installation did.
     pub actor: SimpleUser,
-    /// `createdAt`.
+    /// When it happened.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
-    /// The issue the event happened to; absent for events of the project itself.
+    /// The issue the event happened to; absent for events of the project itself. At least 1.
     #[serde(
         rename = "issueNumber",
         skip_serializing_if = "::core::option::Option::is_none",
@@ -252,7 +252,7 @@ pub struct AssignedEvent {
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
     #[serde(rename = "performedViaApp")]
     pub performed_via_app: Option<SimpleApp>,
-    /// `assignee`.
+    /// The user who was assigned.
     pub assignee: SimpleUser,
 }
 impl AssignedEvent {
@@ -280,7 +280,7 @@ rt::wire_struct!(
     "createdAt", optional issue_number = "issueNumber", optional performed_via_app =
     "performedViaApp", required assignee }
 );
-/// The schema at `/components/schemas/AssignedEvent/allOf/1/properties/event`.
+/// A user was assigned to the issue.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum AssignedEventEvent {
     /// `assigned`
@@ -293,16 +293,16 @@ rt::wire_enum!(AssignedEventEvent { Assigned = "assigned" });
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct UnassignedEvent {
-    /// `id`.
+    /// The event's id, as `timeline/getTimelineEvent` takes it. At least 1.
     pub id: i64,
-    /// `event`.
+    /// A user was unassigned from the issue. One of `unassigned`.
     pub event: UnassignedEventEvent,
-    /// `actor`.
+    /// Who did it; the app's bot user when an installation did.
     pub actor: SimpleUser,
-    /// `createdAt`.
+    /// When it happened.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
-    /// The issue the event happened to; absent for events of the project itself.
+    /// The issue the event happened to; absent for events of the project itself. At least 1.
     #[serde(
         rename = "issueNumber",
         skip_serializing_if = "::core::option::Option::is_none",
@@ -311,7 +311,7 @@ pub struct UnassignedEvent {
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
     #[serde(rename = "performedViaApp")]
     pub performed_via_app: Option<SimpleApp>,
-    /// `assignee`.
+    /// The user who was unassigned.
     pub assignee: SimpleUser,
 }
 impl UnassignedEvent {
@@ -339,7 +339,7 @@ rt::wire_struct!(
     "createdAt", optional issue_number = "issueNumber", optional performed_via_app =
     "performedViaApp", required assignee }
 );
-/// The schema at `/components/schemas/UnassignedEvent/allOf/1/properties/event`.
+/// A user was unassigned from the issue.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum UnassignedEventEvent {
     /// `unassigned`
@@ -352,16 +352,16 @@ rt::wire_enum!(UnassignedEventEvent { Unassigned = "unassigned" });
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct CommentedEvent {
-    /// `id`.
+    /// The event's id, as `timeline/getTimelineEvent` takes it. At least 1.
     pub id: i64,
-    /// `event`.
+    /// Someone commented on the issue. One of `commented`.
     pub event: CommentedEventEvent,
-    /// `actor`.
+    /// Who did it; the app's bot user when an installation did.
     pub actor: SimpleUser,
-    /// `createdAt`.
+    /// When it happened.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
-    /// The issue the event happened to; absent for events of the project itself.
+    /// The issue the event happened to; absent for events of the project itself. At least 1.
     #[serde(
         rename = "issueNumber",
         skip_serializing_if = "::core::option::Option::is_none",
@@ -370,10 +370,10 @@ pub struct CommentedEvent {
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
     #[serde(rename = "performedViaApp")]
     pub performed_via_app: Option<SimpleApp>,
-    /// `commentId`.
+    /// The id of the comment, as `comments/getComment` takes it. At least 1.
     #[serde(rename = "commentId")]
     pub comment_id: i64,
-    /// `body`.
+    /// The comment's text as it was written.
     pub body: String,
 }
 impl CommentedEvent {
@@ -403,7 +403,7 @@ rt::wire_struct!(
     "createdAt", optional issue_number = "issueNumber", optional performed_via_app =
     "performedViaApp", required comment_id = "commentId", required body }
 );
-/// The schema at `/components/schemas/CommentedEvent/allOf/1/properties/event`.
+/// Someone commented on the issue.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum CommentedEventEvent {
     /// `commented`
@@ -416,16 +416,16 @@ rt::wire_enum!(CommentedEventEvent { Commented = "commented" });
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct ClosedEvent {
-    /// `id`.
+    /// The event's id, as `timeline/getTimelineEvent` takes it. At least 1.
     pub id: i64,
-    /// `event`.
+    /// The issue was closed. One of `closed`.
     pub event: ClosedEventEvent,
-    /// `actor`.
+    /// Who did it; the app's bot user when an installation did.
     pub actor: SimpleUser,
-    /// `createdAt`.
+    /// When it happened.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
-    /// The issue the event happened to; absent for events of the project itself.
+    /// The issue the event happened to; absent for events of the project itself. At least 1.
     #[serde(
         rename = "issueNumber",
         skip_serializing_if = "::core::option::Option::is_none",
@@ -434,7 +434,7 @@ pub struct ClosedEvent {
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
     #[serde(rename = "performedViaApp")]
     pub performed_via_app: Option<SimpleApp>,
-    /// `stateReason`.
+    /// Why the issue was closed.
     #[serde(rename = "stateReason")]
     pub state_reason: Option<StateReason>,
 }
@@ -445,6 +445,7 @@ impl ClosedEvent {
         event: ClosedEventEvent,
         actor: SimpleUser,
         created_at: ::icr_api::DateTime,
+        state_reason: Option<StateReason>,
     ) -> Self {
         Self {
             id,
@@ -453,7 +454,7 @@ impl ClosedEvent {
             created_at,
             issue_number: ::core::option::Option::None,
             performed_via_app: ::core::option::Option::None,
-            state_reason: ::core::option::Option::None,
+            state_reason,
         }
     }
 }
@@ -462,7 +463,7 @@ rt::wire_struct!(
     "createdAt", optional issue_number = "issueNumber", optional performed_via_app =
     "performedViaApp", optional state_reason = "stateReason" }
 );
-/// The schema at `/components/schemas/ClosedEvent/allOf/1/properties/event`.
+/// The issue was closed.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ClosedEventEvent {
     /// `closed`
@@ -475,16 +476,16 @@ rt::wire_enum!(ClosedEventEvent { Closed = "closed" });
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct ReopenedEvent {
-    /// `id`.
+    /// The event's id, as `timeline/getTimelineEvent` takes it. At least 1.
     pub id: i64,
-    /// `event`.
+    /// The issue was reopened. One of `reopened`.
     pub event: ReopenedEventEvent,
-    /// `actor`.
+    /// Who did it; the app's bot user when an installation did.
     pub actor: SimpleUser,
-    /// `createdAt`.
+    /// When it happened.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
-    /// The issue the event happened to; absent for events of the project itself.
+    /// The issue the event happened to; absent for events of the project itself. At least 1.
     #[serde(
         rename = "issueNumber",
         skip_serializing_if = "::core::option::Option::is_none",
@@ -517,7 +518,7 @@ rt::wire_struct!(
     "createdAt", optional issue_number = "issueNumber", optional performed_via_app =
     "performedViaApp" }
 );
-/// The schema at `/components/schemas/ReopenedEvent/allOf/1/properties/event`.
+/// The issue was reopened.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ReopenedEventEvent {
     /// `reopened`
@@ -530,16 +531,16 @@ rt::wire_enum!(ReopenedEventEvent { Reopened = "reopened" });
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct RenamedEvent {
-    /// `id`.
+    /// The event's id, as `timeline/getTimelineEvent` takes it. At least 1.
     pub id: i64,
-    /// `event`.
+    /// The issue's title was changed. One of `renamed`.
     pub event: RenamedEventEvent,
-    /// `actor`.
+    /// Who did it; the app's bot user when an installation did.
     pub actor: SimpleUser,
-    /// `createdAt`.
+    /// When it happened.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
-    /// The issue the event happened to; absent for events of the project itself.
+    /// The issue the event happened to; absent for events of the project itself. At least 1.
     #[serde(
         rename = "issueNumber",
         skip_serializing_if = "::core::option::Option::is_none",
@@ -548,7 +549,7 @@ pub struct RenamedEvent {
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
     #[serde(rename = "performedViaApp")]
     pub performed_via_app: Option<SimpleApp>,
-    /// `rename`.
+    /// The title before and after the change.
     pub rename: RenamedEventRename,
 }
 impl RenamedEvent {
@@ -576,7 +577,7 @@ rt::wire_struct!(
     "createdAt", optional issue_number = "issueNumber", optional performed_via_app =
     "performedViaApp", required rename }
 );
-/// The schema at `/components/schemas/RenamedEvent/allOf/1/properties/event`.
+/// The issue's title was changed.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum RenamedEventEvent {
     /// `renamed`
@@ -585,13 +586,13 @@ pub enum RenamedEventEvent {
     Other(String),
 }
 rt::wire_enum!(RenamedEventEvent { Renamed = "renamed" });
-/// The schema at `/components/schemas/RenamedEvent/allOf/1/properties/rename`.
+/// The title before and after the change.
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct RenamedEventRename {
-    /// `from`.
+    /// The title before the change.
     pub from: String,
-    /// `to`.
+    /// The title after the change.
     pub to: String,
 }
 impl RenamedEventRename {
@@ -611,16 +612,16 @@ rt::wire_struct!(RenamedEventRename { required from, required to });
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct LockedEvent {
-    /// `id`.
+    /// The event's id, as `timeline/getTimelineEvent` takes it. At least 1.
     pub id: i64,
-    /// `event`.
+    /// The issue's conversation was locked. One of `locked`.
     pub event: LockedEventEvent,
-    /// `actor`.
+    /// Who did it; the app's bot user when an installation did.
     pub actor: SimpleUser,
-    /// `createdAt`.
+    /// When it happened.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
-    /// The issue the event happened to; absent for events of the project itself.
+    /// The issue the event happened to; absent for events of the project itself. At least 1.
     #[serde(
         rename = "issueNumber",
         skip_serializing_if = "::core::option::Option::is_none",
@@ -629,7 +630,7 @@ pub struct LockedEvent {
     /// The app through which the actor acted, when the change was made with an installation access token; then `actor` is the app's bot user.
     #[serde(rename = "performedViaApp")]
     pub performed_via_app: Option<SimpleApp>,
-    /// `lockReason`.
+    /// Why the conversation was locked; `null` when no reason was given.
     #[serde(rename = "lockReason")]
     pub lock_reason: Option<LockReason>,
 }
@@ -657,7 +658,7 @@ rt::wire_struct!(
     "createdAt", optional issue_number = "issueNumber", optional performed_via_app =
     "performedViaApp", optional lock_reason = "lockReason" }
 );
-/// The schema at `/components/schemas/LockedEvent/allOf/1/properties/event`.
+/// The issue's conversation was locked.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum LockedEventEvent {
     /// `locked`
@@ -670,16 +671,16 @@ rt::wire_enum!(LockedEventEvent { Locked = "locked" });
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct UnlockedEvent {
-    /// `id`.
+    /// The event's id, as `timeline/getTimelineEvent` takes it. At least 1.
     pub id: i64,
-    /// `event`.
+    /// The issue's conversation was unlocked. One of `unlocked`.
     pub event: UnlockedEventEvent,
-    /// `actor`.
+    /// Who did it; the app's bot user when an installation did.
     pub actor: SimpleUser,
-    /// `createdAt`.
+    /// When it happened.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
-    /// The issue the event happened to; absent for events of the project itself.
+    /// The issue the event happened to; absent for events of the project itself. At least 1.
     #[serde(
         rename = "issueNumber",
         skip_serializing_if = "::core::option::Option::is_none",
@@ -712,7 +713,7 @@ rt::wire_struct!(
     "createdAt", optional issue_number = "issueNumber", optional performed_via_app =
     "performedViaApp" }
 );
-/// The schema at `/components/schemas/UnlockedEvent/allOf/1/properties/event`.
+/// The issue's conversation was unlocked.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum UnlockedEventEvent {
     /// `unlocked`
@@ -725,16 +726,16 @@ rt::wire_enum!(UnlockedEventEvent { Unlocked = "unlocked" });
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct ProjectEditedEvent {
-    /// `id`.
+    /// The event's id, as `timeline/getTimelineEvent` takes it. At least 1.
     pub id: i64,
-    /// `event`.
+    /// The project itself was edited; `changes` says what changed. One of `projectEdited`.
     pub event: ProjectEditedEventEvent,
-    /// `actor`.
+    /// Who did it; the app's bot user when an installation did.
     pub actor: SimpleUser,
-    /// `createdAt`.
+    /// When it happened.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
-    /// The issue the event happened to; absent for events of the project itself.
+    /// The issue the event happened to; absent for events of the project itself. At least 1.
     #[serde(
         rename = "issueNumber",
         skip_serializing_if = "::core::option::Option::is_none",
@@ -771,7 +772,7 @@ rt::wire_struct!(
     = "createdAt", optional issue_number = "issueNumber", optional performed_via_app =
     "performedViaApp", required changes }
 );
-/// The schema at `/components/schemas/ProjectEditedEvent/allOf/1/properties/event`.
+/// The project itself was edited; `changes` says what changed.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ProjectEditedEventEvent {
     /// `projectEdited`

@@ -18,30 +18,30 @@ use super::*;
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct User {
-    /// `id`.
+    /// The user's id, unique on ICR. At least 1.
     pub id: i64,
-    /// `login`.
+    /// The user's unique handle, as paths such as `/users/{username}` take it.
     pub login: String,
-    /// `name`.
+    /// The name the user goes by; `null` when none is set, as for bots.
     pub name: Option<String>,
-    /// A person, or the bot account through which an app acts.
+    /// A person, or the bot account through which an app acts. One of `user`, `bot`.
     pub r#type: SimpleUserType,
-    /// `avatarUrl`.
+    /// Where the user's profile picture can be fetched.
     #[serde(rename = "avatarUrl")]
     pub avatar_url: String,
-    /// `htmlUrl`.
+    /// The user's profile page on ICR; for a bot, its app's page.
     #[serde(rename = "htmlUrl")]
     pub html_url: String,
-    /// `bio`.
+    /// What the user says about themselves on their profile; `null` when empty.
     pub bio: Option<String>,
-    /// `company`.
+    /// The company the user names on their profile; `null` when none.
     pub company: Option<String>,
-    /// `location`.
+    /// Where the user says they are; `null` when not given.
     pub location: Option<String>,
-    /// `publicProjects`.
+    /// How many public projects the user has.
     #[serde(rename = "publicProjects")]
     pub public_projects: i64,
-    /// `createdAt`.
+    /// When the user's account was created.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
 }

@@ -18,29 +18,29 @@ use super::*;
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct Webhook {
-    /// `id`.
+    /// The webhook's id, as the `/organizations/{organizationId}/hooks/{hookId}` endpoints take it. At least 1.
     pub id: i64,
-    /// `name`.
+    /// The kind of webhook, one that `POST`s each event to its `config.url`. One of `web`.
     pub name: WebhookName,
-    /// `active`.
+    /// Whether the webhook delivers events; an inactive one sends nothing.
     pub active: bool,
-    /// `events`.
+    /// The kinds of event the webhook delivers. One of `*`, `installation`, `installationProjects`, `issues`, `issueComment`, `label`, `member`, `milestone`, `ping`, `project`, `team`.
     pub events: Vec<WebhookEventName>,
-    /// `config`.
+    /// Where and how the webhook delivers; the secret is never returned.
     pub config: WebhookConfig,
-    /// `createdAt`.
+    /// When the webhook was created.
     #[serde(rename = "createdAt")]
     pub created_at: ::icr_api::DateTime,
-    /// `updatedAt`.
+    /// When the webhook was last changed.
     #[serde(rename = "updatedAt")]
     pub updated_at: ::icr_api::DateTime,
-    /// `pingUrl`.
+    /// Where to `POST` to send the webhook a `ping` event.
     #[serde(rename = "pingUrl")]
     pub ping_url: String,
-    /// `deliveriesUrl`.
+    /// Where to list the webhook's recent deliveries.
     #[serde(rename = "deliveriesUrl")]
     pub deliveries_url: String,
-    /// `lastResponse`.
+    /// How the receiver answered the webhook's last delivery.
     #[serde(rename = "lastResponse")]
     pub last_response: WebhookLastResponse,
 }
@@ -78,7 +78,7 @@ rt::wire_struct!(
     required ping_url = "pingUrl", required deliveries_url = "deliveriesUrl", required
     last_response = "lastResponse" }
 );
-/// The schema at `/components/schemas/Webhook/properties/name`.
+/// The kind of webhook, one that `POST`s each event to its `config.url`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum WebhookName {
     /// `web`
@@ -91,11 +91,11 @@ rt::wire_enum!(WebhookName { Web = "web" });
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct WebhookLastResponse {
-    /// `code`.
+    /// The HTTP status the receiver answered the last delivery with; `null` when no answer came.
     pub code: Option<i64>,
-    /// `status`.
+    /// The webhook's status after its last delivery, e.g. `active`.
     pub status: String,
-    /// `message`.
+    /// The receiver's answer or the delivery's problem, in words; `null` when there is none.
     pub message: Option<String>,
 }
 impl WebhookLastResponse {
@@ -115,16 +115,16 @@ rt::wire_struct!(
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct WebhookCreate {
-    /// `name`.
+    /// The kind of webhook to create, one that `POST`s each event to `config.url`. One of `web`; default `web` (the server's, when left out).
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub name: Option<WebhookName>,
-    /// `active`.
+    /// Whether the webhook delivers events from the moment it is created. Default `true` (the server's, when left out).
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub active: Option<bool>,
-    /// `events`.
+    /// The kinds of event to deliver. One of `*`, `installation`, `installationProjects`, `issues`, `issueComment`, `label`, `member`, `milestone`, `ping`, `project`, `team`; at most 100 values.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub events: Option<Vec<WebhookEventName>>,
-    /// `config`.
+    /// Where and how to deliver, and the secret to sign deliveries with; `url` is required.
     pub config: WebhookCreateConfig,
 }
 impl WebhookCreate {
@@ -141,24 +141,24 @@ impl WebhookCreate {
 rt::wire_struct!(
     WebhookCreate { optional name, optional active, optional events, required config }
 );
-/// The schema at `/components/schemas/WebhookCreate/properties/name`.
+/// The kind of webhook to create, one that `POST`s each event to `config.url`.
 pub type WebhookCreateName = WebhookName;
-/// The schema at `/components/schemas/WebhookCreate/properties/config`.
+/// Where and how to deliver, and the secret to sign deliveries with; `url` is required.
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct WebhookCreateConfig {
-    /// `url`.
+    /// Where deliveries are to be sent from now on. At most 1024 characters.
     pub url: String,
-    /// `contentType`.
+    /// How each delivery's payload is to be sent from now on, as a JSON body or form-encoded. One of `json`, `form`.
     #[serde(
         rename = "contentType",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub content_type: Option<WebhookConfigContentType>,
-    /// The secret deliveries are signed with (at least 16 characters); never returned.
+    /// The secret deliveries are signed with (at least 16 characters); never returned. From 16 to 1024 characters.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub secret: Option<::icr_api::SecretToken>,
-    /// `insecureSsl`.
+    /// Whether to skip TLS certificate checks when delivering: `"1"` skips them, `"0"` makes them. One of `0`, `1`.
     #[serde(
         rename = "insecureSsl",
         skip_serializing_if = "::core::option::Option::is_none",
@@ -184,19 +184,19 @@ rt::wire_struct!(
 #[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
 #[serde(crate = "rt::serde")]
 pub struct WebhookUpdate {
-    /// `active`.
+    /// Switches the webhook on or off.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub active: Option<bool>,
-    /// Replaces the list of events.
+    /// Replaces the list of events. One of `*`, `installation`, `installationProjects`, `issues`, `issueComment`, `label`, `member`, `milestone`, `ping`, `project`, `team`; at most 100 values.
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub events: Option<Vec<WebhookEventName>>,
-    /// `addEvents`.
+    /// Kinds of event to deliver on top of the current ones. One of `*`, `installation`, `installationProjects`, `issues`, `issueComment`, `label`, `member`, `milestone`, `ping`, `project`, `team`; at most 100 values.
     #[serde(
         rename = "addEvents",
         skip_serializing_if = "::core::option::Option::is_none",
     )]
     pub add_events: Option<Vec<WebhookEventName>>,
-    /// `removeEvents`.
+    /// Kinds of event to stop delivering. One of `*`, `installation`, `installationProjects`, `issues`, `issueComment`, `label`, `member`, `milestone`, `ping`, `project`, `team`; at most 100 values.
     #[serde(
         rename = "removeEvents",
         skip_serializing_if = "::core::option::Option::is_none",

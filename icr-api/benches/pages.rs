@@ -104,10 +104,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let total = PAGES * PER_PAGE;
 
     let generated = || async {
-        let issues: Vec<icr_api::models::Issue> =
-            icr_api::issues::list_project_issues_pages(&client, 1, &Default::default())
-                .try_collect()
-                .await?;
+        let issues: Vec<icr_api::models::Issue> = icr_api::issues::list_project_issues(&client, 1)
+            .pages()
+            .try_collect()
+            .await?;
         Ok::<usize, Box<dyn std::error::Error>>(issues.len())
     };
     let by_hand = || async {

@@ -105,12 +105,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // 4. Requests as the installation.
-    let projects = icr_api::projects::list_organization_projects(
-        &installation,
-        organization,
-        &Default::default(),
-    )
-    .await?;
+    let projects =
+        icr_api::projects::list_organization_projects(&installation, organization).await?;
     println!("4. The organization's projects:");
     for project in &projects {
         println!("   - {} ({})", project.full_name, project.id);
@@ -129,9 +125,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         updated.full_name,
         updated.short_description.as_deref().unwrap_or_default()
     );
-    let timeline =
-        icr_api::timeline::list_project_timeline(&installation, project.id, &Default::default())
-            .await?;
+    let timeline = icr_api::timeline::list_project_timeline(&installation, project.id).await?;
     if let Some(icr_api::models::TimelineEvent::ProjectEdited(event)) = timeline.first() {
         let via = event
             .performed_via_app

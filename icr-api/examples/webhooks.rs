@@ -76,7 +76,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         &client,
         project,
         &IssueCreate::new("Parser rejects trailing commas"),
-        &Default::default(),
     )
     .await?;
     println!("Opened issue #{}; waiting for the receiver…", issue.number);
@@ -98,8 +97,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("The app's delivery log:");
     let app_client = app.app_client()?;
-    for delivery in icr_api::apps::list_webhook_deliveries(&app_client, &Default::default()).await?
-    {
+    for delivery in icr_api::apps::list_webhook_deliveries(&app_client).await? {
         println!(
             "  {} {}{} → {} ({})",
             delivery.guid,

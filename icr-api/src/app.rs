@@ -277,7 +277,7 @@ impl App {
     pub async fn installations(&self) -> Result<Vec<models::Installation>> {
         // Every page, by its `next` links, 100 at a time; the whole walk is
         // done again (once) if the server's clock showed the JWT to be off.
-        self.app_call(|c| Box::pin(apps::list_installations_pages(c, &Default::default()).all()))
+        self.app_call(|c| Box::pin(apps::list_installations(c).pages().all()))
             .await
     }
 

@@ -684,14 +684,14 @@ pub struct InstallationClient<P> {
 }
 
 #[derive(Clone)]
-enum Auth {
+pub(crate) enum Auth {
     Fixed(Arc<Fixed>),
     Managed(Arc<TokenSource>),
 }
 
 /// A token given from outside, and the rate-limit gate its requests pass:
 /// its installation's when known, its own otherwise.
-struct Fixed {
+pub(crate) struct Fixed {
     token: SecretToken,
     authorization: Option<HeaderValue>,
     installation_id: Option<i64>,
@@ -955,10 +955,53 @@ impl<P> InstallationClient<P> {
         Box::pin(async move { decode(self.send_inner(request).await?) })
     }
 
+    /// Holds `request` (its required arguments given) until it is
+    /// awaited, so that its optional parameters, `O`, can be set by name
+    /// first; then sends it as [`call`](Self::call) does. `R` is checked
+    /// against `P` here, at compile time. Every generated installation
+    /// function with optional parameters is one call of this.
+    pub fn prepare<'c, R, O, T>(
+        &'c self,
+        request: Request,
+        decode: fn(Response) -> Result<T>,
+    ) -> crate::Prepared<'c, O, T>
+    where
+        R: Requirement<P> + 'c,
+        O: crate::OperationOptions + Default,
+        T: 'c,
+    {
+        crate::Prepared::new(request, O::default(), self.sender(), decode)
+    }
+
+    fn sender(&self) -> Sender<'_> {
+        Sender::Installation {
+            client: &self.client,
+            auth: &self.auth,
+        }
+    }
+
     async fn send_inner(&self, request: Request) -> Result<Response> {
-        match &self.auth {
-            Auth::Fixed(fixed) => {
-                self.client
+        self.sender().send(request).await
+    }
+}
+
+/// Sends a request through a client, whichever it is, with what it
+/// authenticates with; what a [`Prepared`](crate::Prepared) call holds. Its
+/// permissions were checked where it was made.
+#[derive(Clone, Copy)]
+pub(crate) enum Sender<'c> {
+    Installation { client: &'c Client, auth: &'c Auth },
+    App(&'c AppClient),
+}
+
+impl Sender<'_> {
+    pub(crate) async fn send(self, request: Request) -> Result<Response> {
+        match self {
+            Sender::Installation {
+                client,
+                auth: Auth::Fixed(fixed),
+            } => {
+                client
                     .execute(
                         &request,
                         Bearer::Ready(fixed.authorization.as_ref()),
@@ -966,11 +1009,15 @@ impl<P> InstallationClient<P> {
                     )
                     .await
             }
-            Auth::Managed(source) => {
-                self.client
+            Sender::Installation {
+                client,
+                auth: Auth::Managed(source),
+            } => {
+                client
                     .execute(&request, Bearer::Managed(source), source.caller())
                     .await
             }
+            Sender::App(app) => app.send_inner(request).await,
         }
     }
 }
@@ -1064,6 +1111,22 @@ impl AppClient {
         decode: fn(Response) -> Result<T>,
     ) -> crate::Call<'c, T> {
         Box::pin(async move { decode(self.send_inner(request).await?) })
+    }
+
+    /// Holds `request` until it is awaited, so that its optional
+    /// parameters, `O`, can be set by name first, as
+    /// [`InstallationClient::prepare`] does: every generated `/app`
+    /// function with optional parameters is one call of this.
+    pub fn prepare<'c, O, T>(
+        &'c self,
+        request: Request,
+        decode: fn(Response) -> Result<T>,
+    ) -> crate::Prepared<'c, O, T>
+    where
+        O: crate::OperationOptions + Default,
+        T: 'c,
+    {
+        crate::Prepared::new(request, O::default(), Sender::App(self), decode)
     }
 
     async fn send_inner(&self, request: Request) -> Result<Response> {

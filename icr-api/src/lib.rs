@@ -31,6 +31,14 @@
 //! let installation = app.installation_for_organization::<ReleaseNotes>(7).await?;
 //! let project = icr_api::projects::get_project(&installation, 3001).await?;
 //! println!("{}: {:?}", project.full_name, project.short_description);
+//! // Optional parameters are set by name on the call, which `.await` sends.
+//! let closed = icr_api::issues::list_project_issues(&installation, 3001)
+//!     .state(icr_api::models::ListProjectIssuesState::Closed)
+//!     .await?;
+//! println!("{} closed issues", closed.len());
+//! // A body's members likewise; `clear_…` sends `null`.
+//! let update = icr_api::models::ProjectUpdate::default().clear_homepage();
+//! icr_api::projects::update_project(&installation, 3001, &update).await?;
 //! // `icr_api::issues::create_issue(&installation, …)` would not compile:
 //! // creating an issue needs `issues: write`.
 //! # Ok(())
@@ -58,9 +66,12 @@
 //! - failed requests are retried when that is safe ([`RetryPolicy`]), rate
 //!   limits are waited out per installation, and every call is one
 //!   `icr.request` `tracing` span;
-//! - every list operation also reads the whole list: `…_pages` gives a
-//!   lazy stream of its items across pages, and single [`Page`]s with
-//!   [`Cursor`]s to resume from (see [`pages`]);
+//! - a call takes its required arguments; its optional parameters are set
+//!   by name on what it returns (or all at once, as data, with `options`),
+//!   and `.await` sends it; a body is built with `new` and setters;
+//! - every list operation also reads the whole list: `.pages()` on the
+//!   call gives a lazy stream of its items across pages, and single
+//!   [`Page`]s with [`Cursor`]s to resume from (see [`pages`]);
 //! - the tag modules and [`models`] are generated from
 //!   `spec/icr.openapi.yaml` by `cargo xtask codegen` and checked in under
 //!   `src/generated/`; nothing in them is edited by hand.
@@ -87,9 +98,11 @@ pub mod grants;
 mod installation;
 mod limits;
 pub mod pages;
+mod prepared;
 mod request;
 mod retry;
 mod secret;
+mod setters;
 pub mod webhooks;
 mod wire;
 
@@ -103,6 +116,7 @@ pub use icr_macros::generate_api;
 pub use installation::{InstallationToken, InstallationTokens};
 pub use limits::RateLimit;
 pub use pages::{Cursor, Page, Pages};
+pub use prepared::{OperationOptions, Prepared};
 pub use request::{Request, Response};
 pub use retry::RetryPolicy;
 pub use secret::{SecretToken, expose_secrets};
@@ -169,7 +183,10 @@ pub mod __private {
         serde_json::from_value(value).map_err(E::custom)
     }
 
+    pub use crate::__operation_call as operation_call;
+    pub use crate::__setters as setters;
     pub use crate::__wire_enum as wire_enum;
     pub use crate::__wire_struct as wire_struct;
+    pub use crate::prepared::OperationOptions;
     pub use crate::wire::{Key, WireStruct, nullable, optional, read, required, visit};
 }

@@ -147,6 +147,9 @@ struct Lowerer<'a> {
     components: HashMap<String, usize>,
     /// Function names taken, by module.
     function_names: HashMap<String, Names>,
+    /// Type names taken in each tag module (the calls, options structs and
+    /// answer enums of its functions).
+    type_names: HashMap<String, Names>,
     /// The module of each tag, and the module names taken (`models` and `permissions` are).
     tag_modules: HashMap<String, String>,
     module_names: Names,
@@ -172,6 +175,7 @@ impl<'a> Lowerer<'a> {
             events: Vec::new(),
             components: HashMap::new(),
             function_names: HashMap::new(),
+            type_names: HashMap::new(),
             tag_modules: HashMap::new(),
             // `rt` is how generated modules import the runtime.
             module_names: Names::with_reserved(["models", "permissions", "rt", EVENTS_MODULE]),
@@ -346,35 +350,24 @@ impl<'a> Lowerer<'a> {
         }
         // The options struct and answer enum sit beside the function in its
         // tag's module, so they take its name, unique there.
+        let type_names = self.type_names.entry(module.clone()).or_default();
         let options = options.map(|options| Options {
-            name: format!("{}Options", pascal(&name)),
+            call: type_names.unique(pascal(&name)),
+            name: type_names.unique(format!("{}Options", pascal(&name))),
             ..options
         });
         if let ResponseShape::Enum {
             name: enum_name, ..
         } = &mut response
         {
-            *enum_name = format!("{}Response", pascal(&name));
+            *enum_name = type_names.unique(format!("{}Response", pascal(&name)));
         }
         // A list is read with GETs of its pages: one that takes a body is
         // not paged here.
         let paging = body
             .is_none()
             .then(|| self.paging(&at, options.as_ref(), &response))
-            .flatten()
-            .map(|mut paging| {
-                paging.function = self
-                    .function_names
-                    .entry(module.clone())
-                    .or_default()
-                    .unique(format!("{name}_pages"));
-                paging.request = self
-                    .function_names
-                    .entry(module.clone())
-                    .or_default()
-                    .unique(format!("{name}_request"));
-                paging
-            });
+            .flatten();
         match client {
             ClientKind::Installation => self.summary.installation += 1,
             ClientKind::App => self.summary.app += 1,
@@ -512,9 +505,9 @@ impl<'a> Lowerer<'a> {
             }
         });
         links.then(|| Paging {
-            function: String::new(),
-            request: String::new(),
-            per_page_max: per_page.maximum,
+            per_page_max: per_page
+                .maximum
+                .map(|most| (per_page.api_name.clone(), most)),
         })
     }
 
@@ -700,7 +693,8 @@ impl<'a> Lowerer<'a> {
         }
 
         let mut names = Names::with_reserved(["client", "body", "options", "request", "response"]);
-        let mut option_names = Names::default();
+        // The call's own methods are not an option's setter.
+        let mut option_names = Names::with_reserved(["options", "pages", "into_future"]);
         let mut args = Vec::new();
         let mut optional = Vec::new();
         for (parameter, at) in all {
@@ -787,7 +781,9 @@ impl<'a> Lowerer<'a> {
             }
         }
         let options = (!optional.is_empty()).then(|| Options {
-            name: String::new(), // named after the function, below
+            // named after the function, below
+            name: String::new(),
+            call: String::new(),
             params: optional,
         });
         (args, options)
@@ -2445,6 +2441,28 @@ mod tests {
         );
         // No description: the facts alone.
         assert!(text.contains("/// One of `a`, `b`.\n"), "{text}");
+    }
+
+    #[test]
+    fn a_setter_is_left_out_where_its_name_is_taken() {
+        let spec = format!(
+            "{HEAD}paths:\n  /h:\n    post:\n      operationId: things/postH\n      tags: [things]\n      description: Works with ICR Apps.\n      x-icr-permissions: [{{things: read}}]\n      requestBody: {{content: {{application/json: {{schema: {{$ref: '#/components/schemas/H'}}}}}}}}\n      responses: {{'204': {{description: none}}}}\ncomponents:\n  schemas:\n    H:\n      type: object\n      required: [id]\n      properties:\n        id: {{type: integer}}\n        new: {{type: string}}\n        x: {{type: string, nullable: true}}\n        clearX: {{type: string}}\n        y: {{type: string, nullable: true}}\n"
+        );
+        let text = generated_text(
+            &Document::parse("case.yaml", &spec).unwrap(),
+            &Default::default(),
+        );
+        let setters = text.split("rt::setters!(").nth(1).unwrap();
+        let setters: String = setters[..setters.find(')').unwrap()]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        // `new` is the constructor's; `clear_x` is a member's: `x` has no
+        // `null` setter, `y` has one; `id` is the constructor's to set.
+        assert_eq!(
+            setters, "H { clear_x : String; x : String, y : String | clear_y }",
+            "{text}"
+        );
     }
 
     #[test]

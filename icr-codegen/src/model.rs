@@ -140,14 +140,10 @@ impl Operation {
 /// says where the other pages are in a `Link` header.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Paging {
-    /// The name of the function that reads every page.
-    pub function: String,
-    /// The name of the private function that describes the request, shared
-    /// by the one-page function and the one that reads every page.
-    pub request: String,
-    /// The largest `perPage` the spec allows, asked for when a whole list
-    /// is read (unless the caller chose one).
-    pub per_page_max: Option<i64>,
+    /// The page-size parameter (`perPage`) and the largest size the spec
+    /// allows, asked for when a whole list is read (unless the caller
+    /// chose one).
+    pub per_page_max: Option<(String, i64)>,
 }
 
 /// A webhook event: what ICR sends an app's webhook, and what an
@@ -220,6 +216,9 @@ pub enum ArrayStyle {
 pub struct Options {
     /// The struct's name.
     pub name: String,
+    /// The name of the call the function returns, on which they are set
+    /// by name.
+    pub call: String,
     /// Its fields, each optional.
     pub params: Vec<Param>,
 }

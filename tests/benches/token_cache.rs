@@ -102,7 +102,7 @@ fn fixed_server(projects: Vec<u8>) -> Result<String, Box<dyn std::error::Error>>
 async fn requests(app: &App, count: i64) -> icr_api::Result<()> {
     for k in 0..count {
         let client = app.installation::<Bench>(1 + k % INSTALLATIONS);
-        apps::list_installation_projects(&client, &Default::default()).await?;
+        apps::list_installation_projects(&client).await?;
     }
     Ok(())
 }

@@ -42,13 +42,9 @@ async fn the_whole_flow_updates_a_project_as_the_app() {
         .installation_for_organization::<ReleaseNotes>(world.org)
         .await
         .unwrap();
-    let projects = icr_api::projects::list_organization_projects(
-        &installation,
-        world.org,
-        &Default::default(),
-    )
-    .await
-    .unwrap();
+    let projects = icr_api::projects::list_organization_projects(&installation, world.org)
+        .await
+        .unwrap();
     assert_eq!(projects.len(), 1);
     let update = icr_api::models::ProjectUpdate {
         short_description: Some(Some("A small compiler.".to_owned())),
@@ -61,10 +57,9 @@ async fn the_whole_flow_updates_a_project_as_the_app() {
         updated.short_description.as_deref(),
         Some("A small compiler.")
     );
-    let timeline =
-        icr_api::timeline::list_project_timeline(&installation, world.project, &Default::default())
-            .await
-            .unwrap();
+    let timeline = icr_api::timeline::list_project_timeline(&installation, world.project)
+        .await
+        .unwrap();
     let shown = format!("{:?}", timeline[0]);
     assert!(
         shown.contains("ProjectEdited") && shown.contains("release-notes"),
@@ -493,7 +488,6 @@ async fn no_secret_shows_in_logs_debug_output_or_errors() {
         &app.installation::<Greedy>(world.installation),
         world.project,
         &icr_api::models::IssueCreate::new("x"),
-        &Default::default(),
     )
     .await
     .unwrap_err();

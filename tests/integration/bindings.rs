@@ -41,7 +41,8 @@ async fn a_create_sends_method_path_headers_and_json_body_and_decodes_the_answer
     let options = icr_api::issues::CreateIssueOptions {
         idempotency_key: Some("key-1".to_owned()),
     };
-    let created = icr_api::issues::create_issue(&installation(&recorder), 3001, &body, &options)
+    let created = icr_api::issues::create_issue(&installation(&recorder), 3001, &body)
+        .options(options)
         .await
         .unwrap();
 
@@ -84,7 +85,8 @@ async fn optional_parameters_are_encoded_into_the_query() {
         per_page: Some(5),
         ..Default::default()
     };
-    let issues = icr_api::issues::list_project_issues(&installation(&recorder), 3001, &options)
+    let issues = icr_api::issues::list_project_issues(&installation(&recorder), 3001)
+        .options(options)
         .await
         .unwrap();
     assert!(issues.is_empty());
@@ -99,10 +101,73 @@ async fn optional_parameters_are_encoded_into_the_query() {
         ids: Some(vec![101, 102]),
         ..Default::default()
     };
-    icr_api::users::list_users(&installation(&recorder), &options)
+    icr_api::users::list_users(&installation(&recorder))
+        .options(options)
         .await
         .unwrap();
     assert_eq!(recorder.single().uri, "/users?ids=101&ids=102");
+}
+
+#[tokio::test]
+async fn optional_parameters_and_members_set_by_name_send_what_the_struct_form_sends() {
+    // Parameters: by name on the call, and as data; the same request.
+    let recorder = Recorder::start(vec![
+        Answer::json(200, &json!([])),
+        Answer::json(200, &json!([])),
+    ])
+    .await;
+    let client = installation(&recorder);
+    icr_api::issues::list_project_issues(&client, 3001)
+        .state(icr_api::models::ListProjectIssuesState::Closed)
+        .labels(vec!["bug".to_owned()])
+        .per_page(5)
+        .await
+        .unwrap();
+    icr_api::issues::list_project_issues(&client, 3001)
+        .per_page(7)
+        .options(icr_api::issues::ListProjectIssuesOptions {
+            state: Some(icr_api::models::ListProjectIssuesState::Closed),
+            labels: Some(vec!["bug".to_owned()]),
+            per_page: Some(5),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let uris: Vec<String> = recorder.requests().into_iter().map(|r| r.uri).collect();
+    assert_eq!(
+        uris,
+        [
+            "/projects/3001/issues?state=closed&labels=bug&perPage=5",
+            // `options` replaces what was set before it.
+            "/projects/3001/issues?state=closed&labels=bug&perPage=5",
+        ]
+    );
+
+    // Members: a value, `null`, or left out, without `Some(Some(…))`.
+    let project = spec_value("/components/examples/Project/value");
+    let recorder = Recorder::start(vec![Answer::json(200, &project)]).await;
+    let update = ProjectUpdate::default()
+        .name("compiler-2")
+        .clear_short_description()
+        .homepage("https://example.org")
+        .archived(false);
+    assert_eq!(
+        update,
+        ProjectUpdate {
+            name: Some("compiler-2".to_owned()),
+            short_description: Some(None),
+            homepage: Some(Some("https://example.org".to_owned())),
+            archived: Some(false),
+            ..Default::default()
+        }
+    );
+    icr_api::projects::update_project(&installation(&recorder), 3001, &update)
+        .await
+        .unwrap();
+    assert_eq!(
+        recorder.single().json(),
+        json!({"name": "compiler-2", "shortDescription": null, "homepage": "https://example.org", "archived": false})
+    );
 }
 
 #[tokio::test]
@@ -228,14 +293,9 @@ async fn discriminated_unions_decode_by_tag_and_keep_unknown_events() {
         .unwrap()
         .push(json!({"id": 1, "event": "teleported", "to": "mars"}));
     let recorder = Recorder::start(vec![Answer::json(200, &timeline)]).await;
-    let events = icr_api::timeline::list_issue_timeline(
-        &installation(&recorder),
-        3001,
-        17,
-        &Default::default(),
-    )
-    .await
-    .unwrap();
+    let events = icr_api::timeline::list_issue_timeline(&installation(&recorder), 3001, 17)
+        .await
+        .unwrap();
     assert!(matches!(&events[0], TimelineEvent::Assigned(e) if e.assignee.login == "grace"));
     assert!(
         matches!(&events[1], TimelineEvent::Labeled(e) if e.label.name == "triage"

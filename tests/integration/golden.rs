@@ -118,15 +118,25 @@ async fn the_macro_generated_functions_work_over_http() {
     let client: InstallationClient<Notes> =
         InstallationClient::with_token_unchecked(client, SecretToken::new("t"));
 
-    let input = NoteInput {
-        text: "buy milk".to_owned(),
-        kind: Some(Kind::CheckList),
-        color: Some(None),
-    };
-    let options = from_macro::notes::CreateNoteOptions {
-        idempotency_key: Some("k".to_owned()),
-    };
-    let created = from_macro::notes::create_note(&client, 7, &input, &options)
+    // Set by name: an optional member, a member sent as `null`, an
+    // optional parameter.
+    let input = NoteInput::new("buy milk")
+        .kind(Kind::CheckList)
+        .clear_color();
+    assert_eq!(
+        input,
+        NoteInput {
+            text: "buy milk".to_owned(),
+            kind: Some(Kind::CheckList),
+            color: Some(None),
+            new: None,
+        }
+    );
+    // `options` is the call's own method: the parameter of that name is
+    // `options2`.
+    let created = from_macro::notes::create_note(&client, 7, &input)
+        .idempotency_key("k")
+        .options2("o")
         .await
         .unwrap();
     assert_eq!(created.kind, Kind::CheckList);
@@ -160,7 +170,7 @@ async fn the_macro_generated_functions_work_over_http() {
     assert_eq!(later, from_macro::boards::ExportBoardResponse::Accepted);
 
     let sent = &recorder.requests()[0];
-    assert_eq!(sent.uri, "/boards/7/notes");
+    assert_eq!(sent.uri, "/boards/7/notes?options=o");
     assert_eq!(
         sent.json(),
         json!({"text": "buy milk", "kind": "check-list", "color": null})

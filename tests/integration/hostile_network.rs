@@ -276,14 +276,11 @@ async fn a_request_that_cannot_be_built_is_invalid_and_not_sent() {
     let options = icr_api::issues::CreateIssueOptions {
         idempotency_key: Some("bad\nkey".to_owned()),
     };
-    let error = icr_api::issues::create_issue(
-        &client,
-        3001,
-        &icr_api::models::IssueCreate::new("x"),
-        &options,
-    )
-    .await
-    .unwrap_err();
+    let error =
+        icr_api::issues::create_issue(&client, 3001, &icr_api::models::IssueCreate::new("x"))
+            .options(options)
+            .await
+            .unwrap_err();
     // Also a plain header parameter on a POST without a key.
     let request = Request::post("/projects/{projectId}/issues")
         .path("projectId", &3001)

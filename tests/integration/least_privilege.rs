@@ -33,7 +33,6 @@ async fn a_declaration_wider_than_its_requests_is_reported_and_a_tight_one_is_no
         &wide,
         world.project,
         &icr_api::models::IssueCreate::new("Release 1.2"),
-        &Default::default(),
     )
     .await
     .unwrap();

@@ -36,19 +36,14 @@ async fn world_with_issues(count: usize) -> (World, InstallationClient<Tracker>,
     let client = client(&world);
     let mut numbers = Vec::new();
     for chunk in (0..count).collect::<Vec<_>>().chunks(8) {
-        let made =
-            futures_util::future::try_join_all(
-                chunk.iter().map(|i| {
-                    let body = icr_api::models::IssueCreate::new(format!("Issue {i}"));
-                    let client = client.clone();
-                    let project = world.project;
-                    async move {
-                        issues::create_issue(&client, project, &body, &Default::default()).await
-                    }
-                }),
-            )
-            .await
-            .unwrap();
+        let made = futures_util::future::try_join_all(chunk.iter().map(|i| {
+            let body = icr_api::models::IssueCreate::new(format!("Issue {i}"));
+            let client = client.clone();
+            let project = world.project;
+            async move { issues::create_issue(&client, project, &body).await }
+        }))
+        .await
+        .unwrap();
         numbers.extend(made.iter().map(|issue| issue.number));
     }
     numbers.sort_unstable();
@@ -64,24 +59,24 @@ fn newest_first(numbers: &[i64]) -> Vec<i64> {
 async fn a_stream_reads_every_item_in_order_with_one_request_per_page() {
     let (world, client, numbers) = world_with_issues(1000).await;
     let before = world.emulator.requests_to(LIST);
-    let read: Vec<i64> =
-        issues::list_project_issues_pages(&client, world.project, &Default::default())
-            .map_ok(|issue| issue.number)
-            .try_collect()
-            .await
-            .unwrap();
+    let read: Vec<i64> = issues::list_project_issues(&client, world.project)
+        .pages()
+        .map_ok(|issue| issue.number)
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(read, newest_first(&numbers));
     // ⌈1000 / 100⌉: the largest page the spec allows, asked for unasked.
     assert_eq!(world.emulator.requests_to(LIST) - before, 10);
 
     // `take` reads only the pages it needs.
     let before = world.emulator.requests_to(LIST);
-    let first: Vec<_> =
-        issues::list_project_issues_pages(&client, world.project, &Default::default())
-            .take(150)
-            .try_collect::<Vec<_>>()
-            .await
-            .unwrap();
+    let first: Vec<_> = issues::list_project_issues(&client, world.project)
+        .pages()
+        .take(150)
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap();
     assert_eq!(first.len(), 150);
     assert_eq!(world.emulator.requests_to(LIST) - before, 2);
 
@@ -91,7 +86,9 @@ async fn a_stream_reads_every_item_in_order_with_one_request_per_page() {
         per_page: Some(40),
         ..Default::default()
     };
-    let some: Vec<_> = issues::list_project_issues_pages(&client, world.project, &options)
+    let some: Vec<_> = issues::list_project_issues(&client, world.project)
+        .options(options)
+        .pages()
         .take(80)
         .try_collect::<Vec<_>>()
         .await
@@ -104,7 +101,7 @@ async fn a_stream_reads_every_item_in_order_with_one_request_per_page() {
 async fn a_page_retried_after_a_503_yields_every_item_once() {
     let (world, client, numbers) = world_with_issues(250).await;
     let before = world.emulator.requests_to(LIST);
-    let mut pages = issues::list_project_issues_pages(&client, world.project, &Default::default());
+    let mut pages = issues::list_project_issues(&client, world.project).pages();
     let mut read = Vec::new();
     for _ in 0..100 {
         read.push(pages.next().await.unwrap().unwrap().number);
@@ -129,7 +126,7 @@ async fn an_error_on_page_three_ends_the_stream_after_pages_one_and_two() {
             Fault::status(404),
         ],
     );
-    let mut pages = issues::list_project_issues_pages(&client, world.project, &Default::default());
+    let mut pages = issues::list_project_issues(&client, world.project).pages();
     let mut read = Vec::new();
     let error = loop {
         match pages.next().await.unwrap() {
@@ -148,7 +145,7 @@ async fn an_error_on_page_three_ends_the_stream_after_pages_one_and_two() {
 async fn a_cursor_kept_as_text_resumes_at_the_right_item() {
     let (world, client, numbers) = world_with_issues(250).await;
     let expected = newest_first(&numbers);
-    let pages = issues::list_project_issues_pages(&client, world.project, &Default::default());
+    let pages = issues::list_project_issues(&client, world.project).pages();
     let first = pages.first_page().await.unwrap();
     assert_eq!(
         first.items().iter().map(|i| i.number).collect::<Vec<_>>(),
@@ -159,7 +156,7 @@ async fn a_cursor_kept_as_text_resumes_at_the_right_item() {
 
     // Later, elsewhere: the same list, from the kept text.
     let cursor: Cursor = kept.parse().unwrap();
-    let pages = issues::list_project_issues_pages(&client, world.project, &Default::default());
+    let pages = issues::list_project_issues(&client, world.project).pages();
     let second = pages.page_at(&cursor).await.unwrap();
     assert_eq!(
         second.items().iter().map(|i| i.number).collect::<Vec<_>>(),
@@ -176,7 +173,8 @@ async fn a_cursor_kept_as_text_resumes_at_the_right_item() {
     // A cursor of another list is refused, nothing sent.
     let other = world.emulator.create_project(world.org, "other").unwrap();
     let before = world.emulator.requests_to(LIST);
-    let error = issues::list_project_issues_pages(&client, other, &Default::default())
+    let error = issues::list_project_issues(&client, other)
+        .pages()
         .page_at(&cursor)
         .await
         .unwrap_err();
@@ -343,12 +341,7 @@ async fn two_pages(fields: &[&str]) -> (Recorder, Vec<i64>, Vec<Error>) {
     }
     let recorder = Recorder::start(vec![first, Answer::json(200, &page_of(&[2]))]).await;
     let client = scripted(&recorder.base_url);
-    let (items, errors) = numbers(issues::list_project_issues_pages(
-        &client,
-        3001,
-        &Default::default(),
-    ))
-    .await;
+    let (items, errors) = numbers(issues::list_project_issues(&client, 3001).pages()).await;
     (recorder, items, errors)
 }
 
@@ -479,12 +472,7 @@ async fn a_server_that_goes_round_or_on_forever_is_stopped() {
         )])
         .await;
     let client = scripted(&recorder.base_url);
-    let (items, errors) = numbers(issues::list_project_issues_pages(
-        &client,
-        3001,
-        &Default::default(),
-    ))
-    .await;
+    let (items, errors) = numbers(issues::list_project_issues(&client, 3001).pages()).await;
     assert_eq!(
         (items, errors.len(), recorder.requests().len()),
         (vec![1], 1, 1)
@@ -493,19 +481,16 @@ async fn a_server_that_goes_round_or_on_forever_is_stopped() {
     // Empty pages that always link on: ten in a row, then the error.
     let (base, served) = endless(true).await;
     let client = scripted(&base);
-    let (items, errors) = numbers(issues::list_project_issues_pages(
-        &client,
-        3001,
-        &Default::default(),
-    ))
-    .await;
+    let (items, errors) = numbers(issues::list_project_issues(&client, 3001).pages()).await;
     assert_eq!((items.len(), errors.len()), (0, 1));
     assert_eq!(served.load(Ordering::SeqCst), 10);
 
     // Pages that never end, under a bound the caller set.
     let (base, served) = endless(false).await;
     let client = scripted(&base);
-    let pages = issues::list_project_issues_pages(&client, 3001, &Default::default()).max_pages(5);
+    let pages = issues::list_project_issues(&client, 3001)
+        .pages()
+        .max_pages(5);
     let (items, errors) = numbers(pages).await;
     assert_eq!((items, errors.len()), (vec![1, 2, 3, 4, 5], 1));
     assert_eq!(served.load(Ordering::SeqCst), 5);
@@ -515,11 +500,11 @@ async fn a_server_that_goes_round_or_on_forever_is_stopped() {
 async fn an_answer_without_a_body_is_an_empty_page() {
     let recorder = Recorder::start(vec![Answer::empty(204)]).await;
     let client = scripted(&recorder.base_url);
-    let contributors: Vec<_> =
-        icr_api::projects::list_contributors_pages(&client, 3001, &Default::default())
-            .try_collect()
-            .await
-            .unwrap();
+    let contributors: Vec<_> = icr_api::projects::list_contributors(&client, 3001)
+        .pages()
+        .try_collect()
+        .await
+        .unwrap();
     assert!(contributors.is_empty());
     assert_eq!(recorder.requests().len(), 1);
 }
@@ -544,7 +529,9 @@ async fn the_emulators_links_stay_on_the_host_called_and_drop_page_parameters_ho
         per_page: Some(10),
         ..Default::default()
     };
-    let read: Vec<i64> = issues::list_project_issues_pages(&client, world.project, &options)
+    let read: Vec<i64> = issues::list_project_issues(&client, world.project)
+        .options(options)
+        .pages()
         .map_ok(|issue| issue.number)
         .try_collect()
         .await

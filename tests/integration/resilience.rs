@@ -47,7 +47,8 @@ async fn issue_count(world: &World) -> usize {
         per_page: Some(100),
         ..Default::default()
     };
-    icr_api::issues::list_project_issues(&reader, world.project, &options)
+    icr_api::issues::list_project_issues(&reader, world.project)
+        .options(options)
         .await
         .unwrap()
         .len()
@@ -105,7 +106,7 @@ async fn a_post_with_a_key_is_retried_and_creates_one_resource() {
     world
         .emulator
         .script(CREATE, [Fault::DropAfter, Fault::status(503)]);
-    let issue = icr_api::issues::create_issue(&client, world.project, &body, &Default::default())
+    let issue = icr_api::issues::create_issue(&client, world.project, &body)
         .await
         .unwrap();
     assert_eq!(world.emulator.requests_to(CREATE), 3);
@@ -117,7 +118,7 @@ async fn a_post_with_a_key_is_retried_and_creates_one_resource() {
     world
         .emulator
         .script(CREATE, [Fault::DropAfter, Fault::status(401)]);
-    icr_api::issues::create_issue(&client, world.project, &body, &Default::default())
+    icr_api::issues::create_issue(&client, world.project, &body)
         .await
         .unwrap();
     assert_eq!(issue_count(&world).await, 2);

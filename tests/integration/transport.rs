@@ -328,7 +328,7 @@ async fn a_write_is_sent_twice_only_with_an_idempotency_key() {
     .await;
     let client: InstallationClient<Writer> = retrying(&recorder, quick());
     for _ in 0..2 {
-        icr_api::issues::create_issue(&client, 3001, &body, &Default::default())
+        icr_api::issues::create_issue(&client, 3001, &body)
             .await
             .unwrap();
     }
@@ -352,7 +352,8 @@ async fn a_write_is_sent_twice_only_with_an_idempotency_key() {
     let options = icr_api::issues::CreateIssueOptions {
         idempotency_key: Some("key-42".to_owned()),
     };
-    icr_api::issues::create_issue(&client, 3001, &body, &options)
+    icr_api::issues::create_issue(&client, 3001, &body)
+        .options(options)
         .await
         .unwrap();
     let requests = recorder.requests();

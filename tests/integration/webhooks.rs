@@ -44,7 +44,6 @@ async fn receive(
         &client,
         project,
         &icr_api::models::IssueCreate::new("from a delivery"),
-        &Default::default(),
     )
     .await
     .map(drop)
@@ -120,7 +119,6 @@ async fn a_forged_installation_in_an_unsigned_or_missigned_body_acts_nowhere() {
     let listed = icr_api::issues::list_project_issues(
         &world.app().installation::<Triage>(other_installation),
         other_project,
-        &Default::default(),
     )
     .await
     .unwrap();
@@ -204,7 +202,6 @@ impl Hooked {
             &client,
             self.project,
             &icr_api::models::IssueCreate::new(title),
-            &Default::default(),
         )
         .await
         .unwrap()
@@ -228,7 +225,7 @@ impl Hooked {
 
     async fn deliveries(&self) -> Vec<icr_api::models::WebhookDelivery> {
         let client = self.app.app_client().unwrap();
-        icr_api::apps::list_webhook_deliveries(&client, &Default::default())
+        icr_api::apps::list_webhook_deliveries(&client)
             .await
             .unwrap()
     }
@@ -473,15 +470,13 @@ async fn a_receiver_that_was_down_recovers_missed_deliveries_from_the_log() {
     icr_api::apps::update_webhook_config(&client, &change)
         .await
         .unwrap();
-    let failed = icr_api::apps::list_webhook_deliveries(
-        &client,
-        &icr_api::apps::ListWebhookDeliveriesOptions {
+    let failed = icr_api::apps::list_webhook_deliveries(&client)
+        .options(icr_api::apps::ListWebhookDeliveriesOptions {
             status: Some(icr_api::models::AppsListWebhookDeliveriesStatus::Failure),
             ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+        })
+        .await
+        .unwrap();
     let missed: Vec<_> = failed
         .iter()
         .filter(|d| d.action.as_deref() == Some("opened"))
@@ -598,15 +593,10 @@ async fn every_event_the_emulator_sends_matches_the_spec_and_decodes_typed() {
     icr_api::milestones::update_milestone(&client, project, milestone, &close)
         .await
         .unwrap();
-    let issue = icr_api::issues::create_issue(
-        &client,
-        project,
-        &IssueCreate::new("t"),
-        &Default::default(),
-    )
-    .await
-    .unwrap()
-    .number;
+    let issue = icr_api::issues::create_issue(&client, project, &IssueCreate::new("t"))
+        .await
+        .unwrap()
+        .number;
     for change in [
         IssueUpdate {
             title: Some("t2".to_owned()),
@@ -651,16 +641,11 @@ async fn every_event_the_emulator_sends_matches_the_spec_and_decodes_typed() {
     )
     .await
     .unwrap();
-    let comment = icr_api::comments::create_comment(
-        &client,
-        project,
-        issue,
-        &CommentBody::new("hi"),
-        &Default::default(),
-    )
-    .await
-    .unwrap()
-    .id;
+    let comment =
+        icr_api::comments::create_comment(&client, project, issue, &CommentBody::new("hi"))
+            .await
+            .unwrap()
+            .id;
     icr_api::comments::update_comment(&client, project, comment, &CommentBody::new("hello"))
         .await
         .unwrap();
@@ -701,7 +686,7 @@ async fn every_event_the_emulator_sends_matches_the_spec_and_decodes_typed() {
 
     // Wait until the log has every delivery answered.
     for _ in 0..100 {
-        let log = icr_api::apps::list_webhook_deliveries(&app_client, &Default::default())
+        let log = icr_api::apps::list_webhook_deliveries(&app_client)
             .await
             .unwrap();
         if log.iter().all(|d| d.status_code == 204) && log.len() == kept.lock().unwrap().len() {

@@ -136,7 +136,7 @@ pub async fn prepare<P: IssuesWrite + IssuesReadOrProjectsRead>(
     let mut issue = icr_api::models::IssueCreate::new("Parser rejects trailing commas");
     issue.labels = Some(vec!["triage".to_owned()]);
     issue.assignees = Some(vec!["grace".to_owned()]);
-    icr_api::issues::create_issue(client, project, &issue, &Default::default())
+    icr_api::issues::create_issue(client, project, &issue)
         .await
         .expect("an issue");
     let comment = icr_api::comments::create_comment(
@@ -146,7 +146,6 @@ pub async fn prepare<P: IssuesWrite + IssuesReadOrProjectsRead>(
         &icr_api::models::CommentBody {
             body: "Reproduced.".to_owned(),
         },
-        &Default::default(),
     )
     .await
     .expect("a comment");
@@ -157,7 +156,7 @@ pub async fn prepare<P: IssuesWrite + IssuesReadOrProjectsRead>(
     )
     .await
     .expect("a milestone");
-    let events = icr_api::timeline::list_project_timeline(client, project, &Default::default())
+    let events = icr_api::timeline::list_project_timeline(client, project)
         .await
         .expect("the timeline");
     let event_id = serde_json::to_value(&events[0]).expect("an event")["id"].clone();

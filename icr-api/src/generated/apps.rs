@@ -27,7 +27,7 @@ pub fn get_authenticated_app<'client>(
         .operation("apps/getAuthenticatedApp");
     client.call(request, rt::Response::json)
 }
-/// The optional parameters of [`list_installations`].
+/// The optional parameters of [`list_installations`], as data: set them on the call by name, or all at once with [`ListInstallations::options`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListInstallationsOptions {
     /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
@@ -37,47 +37,36 @@ pub struct ListInstallationsOptions {
     /// Only results updated at or after this time. The `since` query parameter.
     pub since: Option<::icr_api::DateTime>,
 }
+impl rt::OperationOptions for ListInstallationsOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request
+            .query("perPage", &self.per_page)
+            .query("page", &self.page)
+            .query("since", &self.since)
+    }
+}
+rt::operation_call!(
+    list_installations => ListInstallations(ListInstallationsOptions) -> Vec <
+    models::Installation >, pages models::Installation = "perPage" 100 { per_page : i64,
+    page : i64, since : ::icr_api::DateTime }
+);
 /// List the app's installations
 ///
 /// Lists every installation of the authenticated app, a page at a time, oldest first. Takes the app's JWT.
 ///
 /// `GET /app/installations` (operation `apps/listInstallations`).
 ///
-/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_installations_pages`] reads every page.
+/// Its optional parameters are set by name on the [`ListInstallations`] it returns, which sends it when awaited.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; `.pages()` on the call reads every page.
 ///
 /// Authenticates as the app, with its JWT.
 pub fn list_installations<'client>(
     client: &'client ::icr_api::AppClient,
-    options: &ListInstallationsOptions,
-) -> ::icr_api::Call<'client, Vec<models::Installation>> {
-    let request = list_installations_request(options);
-    client.call(request, rt::Response::json)
-}
-/// The request of [`list_installations`], and of each page [`list_installations_pages`] reads.
-fn list_installations_request(options: &ListInstallationsOptions) -> rt::Request {
-    rt::Request::new(rt::Method::GET, "/app/installations")
-        .operation("apps/listInstallations")
-        .query("perPage", &options.per_page)
-        .query("page", &options.page)
-        .query("since", &options.since)
-}
-/// Every item of [`list_installations`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
-///
-/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
-///
-/// `GET /app/installations` (operation `apps/listInstallations`).
-///
-/// Authenticates as the app, with its JWT.
-pub fn list_installations_pages<'client>(
-    client: &'client ::icr_api::AppClient,
-    options: &ListInstallationsOptions,
-) -> ::icr_api::Pages<'client, models::Installation> {
-    let options = ListInstallationsOptions {
-        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
-        ..options.clone()
-    };
-    let request = list_installations_request(&options);
-    client.pages(request)
+) -> ListInstallations<'client> {
+    let request = rt::Request::new(rt::Method::GET, "/app/installations")
+        .operation("apps/listInstallations");
+    ListInstallations(client.prepare(request, rt::Response::json))
 }
 /// Get an installation
 ///
@@ -199,7 +188,7 @@ pub fn update_webhook_config<'client>(
         .json(body);
     client.call(request, rt::Response::json)
 }
-/// The optional parameters of [`list_webhook_deliveries`].
+/// The optional parameters of [`list_webhook_deliveries`], as data: set them on the call by name, or all at once with [`ListWebhookDeliveries::options`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListWebhookDeliveriesOptions {
     /// Only deliveries that succeeded, or only those that failed. The `status` query parameter. One of `success`, `failure`.
@@ -209,49 +198,36 @@ pub struct ListWebhookDeliveriesOptions {
     /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: Option<i64>,
 }
+impl rt::OperationOptions for ListWebhookDeliveriesOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request
+            .query("status", &self.status)
+            .query("perPage", &self.per_page)
+            .query("page", &self.page)
+    }
+}
+rt::operation_call!(
+    list_webhook_deliveries => ListWebhookDeliveries(ListWebhookDeliveriesOptions) -> Vec
+    < models::WebhookDelivery >, pages models::WebhookDelivery = "perPage" 100 { status :
+    models::AppsListWebhookDeliveriesStatus, per_page : i64, page : i64 }
+);
 /// List the app's webhook deliveries
 ///
 /// Lists the recent deliveries of the app's webhook, newest first: an app that was down reads here what it missed and asks for it again. Takes the app's JWT.
 ///
 /// `GET /app/hook/deliveries` (operation `apps/listWebhookDeliveries`).
 ///
-/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_webhook_deliveries_pages`] reads every page.
+/// Its optional parameters are set by name on the [`ListWebhookDeliveries`] it returns, which sends it when awaited.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; `.pages()` on the call reads every page.
 ///
 /// Authenticates as the app, with its JWT.
 pub fn list_webhook_deliveries<'client>(
     client: &'client ::icr_api::AppClient,
-    options: &ListWebhookDeliveriesOptions,
-) -> ::icr_api::Call<'client, Vec<models::WebhookDelivery>> {
-    let request = list_webhook_deliveries_request(options);
-    client.call(request, rt::Response::json)
-}
-/// The request of [`list_webhook_deliveries`], and of each page [`list_webhook_deliveries_pages`] reads.
-fn list_webhook_deliveries_request(
-    options: &ListWebhookDeliveriesOptions,
-) -> rt::Request {
-    rt::Request::new(rt::Method::GET, "/app/hook/deliveries")
-        .operation("apps/listWebhookDeliveries")
-        .query("status", &options.status)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page)
-}
-/// Every item of [`list_webhook_deliveries`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
-///
-/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
-///
-/// `GET /app/hook/deliveries` (operation `apps/listWebhookDeliveries`).
-///
-/// Authenticates as the app, with its JWT.
-pub fn list_webhook_deliveries_pages<'client>(
-    client: &'client ::icr_api::AppClient,
-    options: &ListWebhookDeliveriesOptions,
-) -> ::icr_api::Pages<'client, models::WebhookDelivery> {
-    let options = ListWebhookDeliveriesOptions {
-        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
-        ..options.clone()
-    };
-    let request = list_webhook_deliveries_request(&options);
-    client.pages(request)
+) -> ListWebhookDeliveries<'client> {
+    let request = rt::Request::new(rt::Method::GET, "/app/hook/deliveries")
+        .operation("apps/listWebhookDeliveries");
+    ListWebhookDeliveries(client.prepare(request, rt::Response::json))
 }
 /// Get one of the app's webhook deliveries
 ///
@@ -294,7 +270,7 @@ pub fn redeliver_webhook_delivery<'client>(
         .path("deliveryId", &delivery_id);
     client.call(request, rt::Response::empty)
 }
-/// The optional parameters of [`list_installation_projects`].
+/// The optional parameters of [`list_installation_projects`], as data: set them on the call by name, or all at once with [`ListInstallationProjects::options`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListInstallationProjectsOptions {
     /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
@@ -302,25 +278,41 @@ pub struct ListInstallationProjectsOptions {
     /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: Option<i64>,
 }
+impl rt::OperationOptions for ListInstallationProjectsOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request.query("perPage", &self.per_page).query("page", &self.page)
+    }
+}
+rt::operation_call!(
+    list_installation_projects =>
+    ListInstallationProjects(ListInstallationProjectsOptions) ->
+    models::InstallationProjects { per_page : i64, page : i64 }
+);
 /// List the projects an installation can reach
 ///
 /// Lists the projects the installation access token reaches. Works with ICR Apps.
 ///
 /// `GET /installation/projects` (operation `apps/listInstallationProjects`).
 ///
+/// Its optional parameters are set by name on the [`ListInstallationProjects`] it returns, which sends it when awaited.
+///
 /// **Paging:** one page per call, chosen by `perPage` and `page`; the answer is not a plain list with `Link`s, so there is no form that reads every page.
 ///
 /// **Permissions:** `metadata: read`.
 pub fn list_installation_projects<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
-    options: &ListInstallationProjectsOptions,
-) -> ::icr_api::Call<'client, models::InstallationProjects>
+) -> ListInstallationProjects<'client>
 where
     P: permissions::MetadataRead,
 {
     let request = rt::Request::new(rt::Method::GET, "/installation/projects")
-        .operation("apps/listInstallationProjects")
-        .query("perPage", &options.per_page)
-        .query("page", &options.page);
-    client.call::<permissions::needs::MetadataRead, _>(request, rt::Response::json)
+        .operation("apps/listInstallationProjects");
+    ListInstallationProjects(
+        client
+            .prepare::<
+                permissions::needs::MetadataRead,
+                _,
+                _,
+            >(request, rt::Response::json),
+    )
 }

@@ -13,7 +13,7 @@
 #[allow(unused_imports, reason = "a module may not use all of them")]
 use super::{models, permissions};
 use ::icr_api::__private as rt;
-/// The optional parameters of [`list_issue_comments`].
+/// The optional parameters of [`list_issue_comments`], as data: set them on the call by name, or all at once with [`ListIssueComments::options`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListIssueCommentsOptions {
     /// Only results updated at or after this time. The `since` query parameter.
@@ -23,6 +23,19 @@ pub struct ListIssueCommentsOptions {
     /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: Option<i64>,
 }
+impl rt::OperationOptions for ListIssueCommentsOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request
+            .query("since", &self.since)
+            .query("perPage", &self.per_page)
+            .query("page", &self.page)
+    }
+}
+rt::operation_call!(
+    list_issue_comments => ListIssueComments(ListIssueCommentsOptions) -> Vec <
+    models::IssueComment >, pages models::IssueComment = "perPage" 100 { since :
+    ::icr_api::DateTime, per_page : i64, page : i64 }
+);
 /// List an issue's comments
 ///
 /// Lists the comments on an issue, oldest first. Works with ICR Apps.
@@ -33,71 +46,46 @@ pub struct ListIssueCommentsOptions {
 /// - `project_id`: The project's id. At least 1.
 /// - `issue_number`: The issue's number inside its project. At least 1.
 ///
-/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_issue_comments_pages`] reads every page.
+/// Its optional parameters are set by name on the [`ListIssueComments`] it returns, which sends it when awaited.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; `.pages()` on the call reads every page.
 ///
 /// **Permissions:** `issues: read`.
 pub fn list_issue_comments<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     issue_number: i64,
-    options: &ListIssueCommentsOptions,
-) -> ::icr_api::Call<'client, Vec<models::IssueComment>>
+) -> ListIssueComments<'client>
 where
     P: permissions::IssuesRead,
 {
-    let request = list_issue_comments_request(project_id, issue_number, options);
-    client.call::<permissions::needs::IssuesRead, _>(request, rt::Response::json)
-}
-/// The request of [`list_issue_comments`], and of each page [`list_issue_comments_pages`] reads.
-fn list_issue_comments_request(
-    project_id: i64,
-    issue_number: i64,
-    options: &ListIssueCommentsOptions,
-) -> rt::Request {
-    rt::Request::new(
+    let request = rt::Request::new(
             rt::Method::GET,
             "/projects/{projectId}/issues/{issueNumber}/comments",
         )
         .operation("comments/listIssueComments")
         .path("projectId", &project_id)
-        .path("issueNumber", &issue_number)
-        .query("since", &options.since)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page)
+        .path("issueNumber", &issue_number);
+    ListIssueComments(
+        client
+            .prepare::<permissions::needs::IssuesRead, _, _>(request, rt::Response::json),
+    )
 }
-/// Every item of [`list_issue_comments`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
-///
-/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
-///
-/// **Arguments:**
-/// - `project_id`: The project's id. At least 1.
-/// - `issue_number`: The issue's number inside its project. At least 1.
-///
-/// `GET /projects/{projectId}/issues/{issueNumber}/comments` (operation `comments/listIssueComments`).
-///
-/// **Permissions:** `issues: read`.
-pub fn list_issue_comments_pages<'client, P>(
-    client: &'client ::icr_api::InstallationClient<P>,
-    project_id: i64,
-    issue_number: i64,
-    options: &ListIssueCommentsOptions,
-) -> ::icr_api::Pages<'client, models::IssueComment>
-where
-    P: permissions::IssuesRead,
-{
-    let options = ListIssueCommentsOptions {
-        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
-        ..options.clone()
-    };
-    let request = list_issue_comments_request(project_id, issue_number, &options);
-    client.pages::<permissions::needs::IssuesRead, _>(request)
-}
-/// The optional parameters of [`create_comment`].
+/// The optional parameters of [`create_comment`], as data: set them on the call by name, or all at once with [`CreateComment::options`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateCommentOptions {
-    /// A key chosen by the client. A repeated request with the same key within 24 hours returns the first request's result instead of creating a second resource, so a create can be retried safely. The `Idempotency-Key` header parameter. From 1 to 255 characters. When `None`, a random key is sent: the same one on every attempt of the call, so retries never act twice.
+    /// A key chosen by the client. A repeated request with the same key within 24 hours returns the first request's result instead of creating a second resource, so a create can be retried safely. The `Idempotency-Key` header parameter. From 1 to 255 characters. When not set, a random key is sent: the same one on every attempt of the call, so retries never act twice.
     pub idempotency_key: Option<String>,
 }
+impl rt::OperationOptions for CreateCommentOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request.idempotency_key(&self.idempotency_key)
+    }
+}
+rt::operation_call!(
+    create_comment => CreateComment(CreateCommentOptions) -> models::IssueComment {
+    idempotency_key : String }
+);
 /// Comment on an issue
 ///
 /// Adds a comment to an issue. Send an `Idempotency-Key` to retry the request safely. A comment made with an installation access token names the app in `performedViaApp`. Works with ICR Apps.
@@ -108,14 +96,15 @@ pub struct CreateCommentOptions {
 /// - `project_id`: The project's id. At least 1.
 /// - `issue_number`: The issue's number inside its project. At least 1.
 ///
+/// Its optional parameters are set by name on the [`CreateComment`] it returns, which sends it when awaited.
+///
 /// **Permissions:** `issues: write`.
 pub fn create_comment<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     issue_number: i64,
     body: &models::CommentBody,
-    options: &CreateCommentOptions,
-) -> ::icr_api::Call<'client, models::IssueComment>
+) -> CreateComment<'client>
 where
     P: permissions::IssuesWrite,
 {
@@ -126,11 +115,17 @@ where
         .operation("comments/createComment")
         .path("projectId", &project_id)
         .path("issueNumber", &issue_number)
-        .idempotency_key(&options.idempotency_key)
         .json(body);
-    client.call::<permissions::needs::IssuesWrite, _>(request, rt::Response::json)
+    CreateComment(
+        client
+            .prepare::<
+                permissions::needs::IssuesWrite,
+                _,
+                _,
+            >(request, rt::Response::json),
+    )
 }
-/// The optional parameters of [`list_project_comments`].
+/// The optional parameters of [`list_project_comments`], as data: set them on the call by name, or all at once with [`ListProjectComments::options`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListProjectCommentsOptions {
     /// What to sort the comments by: when they were created or when they were last updated. The `sort` query parameter. One of `created`, `updated`; default `created` (the server's, when left out).
@@ -144,6 +139,22 @@ pub struct ListProjectCommentsOptions {
     /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: Option<i64>,
 }
+impl rt::OperationOptions for ListProjectCommentsOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request
+            .query("sort", &self.sort)
+            .query("direction", &self.direction)
+            .query("since", &self.since)
+            .query("perPage", &self.per_page)
+            .query("page", &self.page)
+    }
+}
+rt::operation_call!(
+    list_project_comments => ListProjectComments(ListProjectCommentsOptions) -> Vec <
+    models::IssueComment >, pages models::IssueComment = "perPage" 100 { sort :
+    models::ListProjectCommentsSort, direction : models::Direction, since :
+    ::icr_api::DateTime, per_page : i64, page : i64 }
+);
 /// List the comments of a project
 ///
 /// Lists the comments on every issue of a project. Works with ICR Apps.
@@ -153,58 +164,25 @@ pub struct ListProjectCommentsOptions {
 /// **Arguments:**
 /// - `project_id`: The project's id. At least 1.
 ///
-/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_project_comments_pages`] reads every page.
+/// Its optional parameters are set by name on the [`ListProjectComments`] it returns, which sends it when awaited.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; `.pages()` on the call reads every page.
 ///
 /// **Permissions:** `issues: read`.
 pub fn list_project_comments<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
-    options: &ListProjectCommentsOptions,
-) -> ::icr_api::Call<'client, Vec<models::IssueComment>>
+) -> ListProjectComments<'client>
 where
     P: permissions::IssuesRead,
 {
-    let request = list_project_comments_request(project_id, options);
-    client.call::<permissions::needs::IssuesRead, _>(request, rt::Response::json)
-}
-/// The request of [`list_project_comments`], and of each page [`list_project_comments_pages`] reads.
-fn list_project_comments_request(
-    project_id: i64,
-    options: &ListProjectCommentsOptions,
-) -> rt::Request {
-    rt::Request::new(rt::Method::GET, "/projects/{projectId}/comments")
+    let request = rt::Request::new(rt::Method::GET, "/projects/{projectId}/comments")
         .operation("comments/listProjectComments")
-        .path("projectId", &project_id)
-        .query("sort", &options.sort)
-        .query("direction", &options.direction)
-        .query("since", &options.since)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page)
-}
-/// Every item of [`list_project_comments`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
-///
-/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
-///
-/// **Arguments:**
-/// - `project_id`: The project's id. At least 1.
-///
-/// `GET /projects/{projectId}/comments` (operation `comments/listProjectComments`).
-///
-/// **Permissions:** `issues: read`.
-pub fn list_project_comments_pages<'client, P>(
-    client: &'client ::icr_api::InstallationClient<P>,
-    project_id: i64,
-    options: &ListProjectCommentsOptions,
-) -> ::icr_api::Pages<'client, models::IssueComment>
-where
-    P: permissions::IssuesRead,
-{
-    let options = ListProjectCommentsOptions {
-        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
-        ..options.clone()
-    };
-    let request = list_project_comments_request(project_id, &options);
-    client.pages::<permissions::needs::IssuesRead, _>(request)
+        .path("projectId", &project_id);
+    ListProjectComments(
+        client
+            .prepare::<permissions::needs::IssuesRead, _, _>(request, rt::Response::json),
+    )
 }
 /// Get a comment
 ///

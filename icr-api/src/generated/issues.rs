@@ -13,7 +13,7 @@
 #[allow(unused_imports, reason = "a module may not use all of them")]
 use super::{models, permissions};
 use ::icr_api::__private as rt;
-/// The optional parameters of [`list_project_issues`].
+/// The optional parameters of [`list_project_issues`], as data: set them on the call by name, or all at once with [`ListProjectIssues::options`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListProjectIssuesOptions {
     /// A milestone number, `*` for issues in any milestone, or `none` for issues in none. The `milestone` query parameter.
@@ -37,6 +37,28 @@ pub struct ListProjectIssuesOptions {
     /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: Option<i64>,
 }
+impl rt::OperationOptions for ListProjectIssuesOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request
+            .query("milestone", &self.milestone)
+            .query("state", &self.state)
+            .query("assignee", &self.assignee)
+            .query("creator", &self.creator)
+            .query_list("labels", &self.labels, rt::ArrayStyle::Join(","))
+            .query("sort", &self.sort)
+            .query("direction", &self.direction)
+            .query("since", &self.since)
+            .query("perPage", &self.per_page)
+            .query("page", &self.page)
+    }
+}
+rt::operation_call!(
+    list_project_issues => ListProjectIssues(ListProjectIssuesOptions) -> Vec <
+    models::Issue >, pages models::Issue = "perPage" 100 { milestone : String, state :
+    models::ListOrganizationIssuesState, assignee : String, creator : String, labels :
+    Vec < String >, sort : models::ListProjectIssuesSort, direction : models::Direction,
+    since : ::icr_api::DateTime, per_page : i64, page : i64 }
+);
 /// List a project's issues
 ///
 /// Lists a project's issues, filtered and sorted as asked. Works with ICR Apps.
@@ -46,70 +68,41 @@ pub struct ListProjectIssuesOptions {
 /// **Arguments:**
 /// - `project_id`: The project's id. At least 1.
 ///
-/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_project_issues_pages`] reads every page.
+/// Its optional parameters are set by name on the [`ListProjectIssues`] it returns, which sends it when awaited.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; `.pages()` on the call reads every page.
 ///
 /// **Permissions:** `issues: read`.
 pub fn list_project_issues<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
-    options: &ListProjectIssuesOptions,
-) -> ::icr_api::Call<'client, Vec<models::Issue>>
+) -> ListProjectIssues<'client>
 where
     P: permissions::IssuesRead,
 {
-    let request = list_project_issues_request(project_id, options);
-    client.call::<permissions::needs::IssuesRead, _>(request, rt::Response::json)
-}
-/// The request of [`list_project_issues`], and of each page [`list_project_issues_pages`] reads.
-fn list_project_issues_request(
-    project_id: i64,
-    options: &ListProjectIssuesOptions,
-) -> rt::Request {
-    rt::Request::new(rt::Method::GET, "/projects/{projectId}/issues")
+    let request = rt::Request::new(rt::Method::GET, "/projects/{projectId}/issues")
         .operation("issues/listProjectIssues")
-        .path("projectId", &project_id)
-        .query("milestone", &options.milestone)
-        .query("state", &options.state)
-        .query("assignee", &options.assignee)
-        .query("creator", &options.creator)
-        .query_list("labels", &options.labels, rt::ArrayStyle::Join(","))
-        .query("sort", &options.sort)
-        .query("direction", &options.direction)
-        .query("since", &options.since)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page)
+        .path("projectId", &project_id);
+    ListProjectIssues(
+        client
+            .prepare::<permissions::needs::IssuesRead, _, _>(request, rt::Response::json),
+    )
 }
-/// Every item of [`list_project_issues`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
-///
-/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
-///
-/// **Arguments:**
-/// - `project_id`: The project's id. At least 1.
-///
-/// `GET /projects/{projectId}/issues` (operation `issues/listProjectIssues`).
-///
-/// **Permissions:** `issues: read`.
-pub fn list_project_issues_pages<'client, P>(
-    client: &'client ::icr_api::InstallationClient<P>,
-    project_id: i64,
-    options: &ListProjectIssuesOptions,
-) -> ::icr_api::Pages<'client, models::Issue>
-where
-    P: permissions::IssuesRead,
-{
-    let options = ListProjectIssuesOptions {
-        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
-        ..options.clone()
-    };
-    let request = list_project_issues_request(project_id, &options);
-    client.pages::<permissions::needs::IssuesRead, _>(request)
-}
-/// The optional parameters of [`create_issue`].
+/// The optional parameters of [`create_issue`], as data: set them on the call by name, or all at once with [`CreateIssue::options`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateIssueOptions {
-    /// A key chosen by the client. A repeated request with the same key within 24 hours returns the first request's result instead of creating a second resource, so a create can be retried safely. The `Idempotency-Key` header parameter. From 1 to 255 characters. When `None`, a random key is sent: the same one on every attempt of the call, so retries never act twice.
+    /// A key chosen by the client. A repeated request with the same key within 24 hours returns the first request's result instead of creating a second resource, so a create can be retried safely. The `Idempotency-Key` header parameter. From 1 to 255 characters. When not set, a random key is sent: the same one on every attempt of the call, so retries never act twice.
     pub idempotency_key: Option<String>,
 }
+impl rt::OperationOptions for CreateIssueOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request.idempotency_key(&self.idempotency_key)
+    }
+}
+rt::operation_call!(
+    create_issue => CreateIssue(CreateIssueOptions) -> models::Issue { idempotency_key :
+    String }
+);
 /// Create an issue
 ///
 /// Opens an issue in a project. Send an `Idempotency-Key` to retry the request safely. An issue created with an installation access token names the app in `performedViaApp`. Works with ICR Apps.
@@ -119,24 +112,31 @@ pub struct CreateIssueOptions {
 /// **Arguments:**
 /// - `project_id`: The project's id. At least 1.
 ///
+/// Its optional parameters are set by name on the [`CreateIssue`] it returns, which sends it when awaited.
+///
 /// **Permissions:** `issues: write`.
 pub fn create_issue<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     body: &models::IssueCreate,
-    options: &CreateIssueOptions,
-) -> ::icr_api::Call<'client, models::Issue>
+) -> CreateIssue<'client>
 where
     P: permissions::IssuesWrite,
 {
     let request = rt::Request::new(rt::Method::POST, "/projects/{projectId}/issues")
         .operation("issues/createIssue")
         .path("projectId", &project_id)
-        .idempotency_key(&options.idempotency_key)
         .json(body);
-    client.call::<permissions::needs::IssuesWrite, _>(request, rt::Response::json)
+    CreateIssue(
+        client
+            .prepare::<
+                permissions::needs::IssuesWrite,
+                _,
+                _,
+            >(request, rt::Response::json),
+    )
 }
-/// The optional parameters of [`list_organization_issues`].
+/// The optional parameters of [`list_organization_issues`], as data: set them on the call by name, or all at once with [`ListOrganizationIssues::options`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListOrganizationIssuesOptions {
     /// Which issues to list by how they concern the caller: assigned to them, opened by them, mentioning them, or all. The `filter` query parameter. One of `assigned`, `created`, `mentioned`, `all`; default `all` (the server's, when left out).
@@ -154,6 +154,25 @@ pub struct ListOrganizationIssuesOptions {
     /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: Option<i64>,
 }
+impl rt::OperationOptions for ListOrganizationIssuesOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request
+            .query("filter", &self.filter)
+            .query("state", &self.state)
+            .query_list("labels", &self.labels, rt::ArrayStyle::Join(","))
+            .query("direction", &self.direction)
+            .query("since", &self.since)
+            .query("perPage", &self.per_page)
+            .query("page", &self.page)
+    }
+}
+rt::operation_call!(
+    list_organization_issues => ListOrganizationIssues(ListOrganizationIssuesOptions) ->
+    Vec < models::Issue >, pages models::Issue = "perPage" 100 { filter :
+    models::ListOrganizationIssuesFilter, state : models::ListOrganizationIssuesState,
+    labels : Vec < String >, direction : models::Direction, since : ::icr_api::DateTime,
+    per_page : i64, page : i64 }
+);
 /// List issues across an organization
 ///
 /// Lists issues from every project of the organization the caller can see. Works with ICR Apps.
@@ -163,60 +182,28 @@ pub struct ListOrganizationIssuesOptions {
 /// **Arguments:**
 /// - `organization_id`: The organization's id. At least 1.
 ///
-/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_organization_issues_pages`] reads every page.
+/// Its optional parameters are set by name on the [`ListOrganizationIssues`] it returns, which sends it when awaited.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; `.pages()` on the call reads every page.
 ///
 /// **Permissions:** `issues: read`.
 pub fn list_organization_issues<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
-    options: &ListOrganizationIssuesOptions,
-) -> ::icr_api::Call<'client, Vec<models::Issue>>
+) -> ListOrganizationIssues<'client>
 where
     P: permissions::IssuesRead,
 {
-    let request = list_organization_issues_request(organization_id, options);
-    client.call::<permissions::needs::IssuesRead, _>(request, rt::Response::json)
-}
-/// The request of [`list_organization_issues`], and of each page [`list_organization_issues_pages`] reads.
-fn list_organization_issues_request(
-    organization_id: i64,
-    options: &ListOrganizationIssuesOptions,
-) -> rt::Request {
-    rt::Request::new(rt::Method::GET, "/organizations/{organizationId}/issues")
+    let request = rt::Request::new(
+            rt::Method::GET,
+            "/organizations/{organizationId}/issues",
+        )
         .operation("issues/listOrganizationIssues")
-        .path("organizationId", &organization_id)
-        .query("filter", &options.filter)
-        .query("state", &options.state)
-        .query_list("labels", &options.labels, rt::ArrayStyle::Join(","))
-        .query("direction", &options.direction)
-        .query("since", &options.since)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page)
-}
-/// Every item of [`list_organization_issues`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
-///
-/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
-///
-/// **Arguments:**
-/// - `organization_id`: The organization's id. At least 1.
-///
-/// `GET /organizations/{organizationId}/issues` (operation `issues/listOrganizationIssues`).
-///
-/// **Permissions:** `issues: read`.
-pub fn list_organization_issues_pages<'client, P>(
-    client: &'client ::icr_api::InstallationClient<P>,
-    organization_id: i64,
-    options: &ListOrganizationIssuesOptions,
-) -> ::icr_api::Pages<'client, models::Issue>
-where
-    P: permissions::IssuesRead,
-{
-    let options = ListOrganizationIssuesOptions {
-        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
-        ..options.clone()
-    };
-    let request = list_organization_issues_request(organization_id, &options);
-    client.pages::<permissions::needs::IssuesRead, _>(request)
+        .path("organizationId", &organization_id);
+    ListOrganizationIssues(
+        client
+            .prepare::<permissions::needs::IssuesRead, _, _>(request, rt::Response::json),
+    )
 }
 /// Get an issue
 ///
@@ -334,7 +321,7 @@ where
         .path("issueNumber", &issue_number);
     client.call::<permissions::needs::IssuesWrite, _>(request, rt::Response::empty)
 }
-/// The optional parameters of [`list_assignees`].
+/// The optional parameters of [`list_assignees`], as data: set them on the call by name, or all at once with [`ListAssignees::options`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListAssigneesOptions {
     /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
@@ -342,6 +329,15 @@ pub struct ListAssigneesOptions {
     /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: Option<i64>,
 }
+impl rt::OperationOptions for ListAssigneesOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request.query("perPage", &self.per_page).query("page", &self.page)
+    }
+}
+rt::operation_call!(
+    list_assignees => ListAssignees(ListAssigneesOptions) -> Vec < models::SimpleUser >,
+    pages models::SimpleUser = "perPage" 100 { per_page : i64, page : i64 }
+);
 /// List the users issues can be assigned to
 ///
 /// Lists the users who can be assigned to the project's issues. Works with ICR Apps.
@@ -351,55 +347,25 @@ pub struct ListAssigneesOptions {
 /// **Arguments:**
 /// - `project_id`: The project's id. At least 1.
 ///
-/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_assignees_pages`] reads every page.
+/// Its optional parameters are set by name on the [`ListAssignees`] it returns, which sends it when awaited.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; `.pages()` on the call reads every page.
 ///
 /// **Permissions:** `issues: read`.
 pub fn list_assignees<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
-    options: &ListAssigneesOptions,
-) -> ::icr_api::Call<'client, Vec<models::SimpleUser>>
+) -> ListAssignees<'client>
 where
     P: permissions::IssuesRead,
 {
-    let request = list_assignees_request(project_id, options);
-    client.call::<permissions::needs::IssuesRead, _>(request, rt::Response::json)
-}
-/// The request of [`list_assignees`], and of each page [`list_assignees_pages`] reads.
-fn list_assignees_request(
-    project_id: i64,
-    options: &ListAssigneesOptions,
-) -> rt::Request {
-    rt::Request::new(rt::Method::GET, "/projects/{projectId}/assignees")
+    let request = rt::Request::new(rt::Method::GET, "/projects/{projectId}/assignees")
         .operation("issues/listAssignees")
-        .path("projectId", &project_id)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page)
-}
-/// Every item of [`list_assignees`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
-///
-/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
-///
-/// **Arguments:**
-/// - `project_id`: The project's id. At least 1.
-///
-/// `GET /projects/{projectId}/assignees` (operation `issues/listAssignees`).
-///
-/// **Permissions:** `issues: read`.
-pub fn list_assignees_pages<'client, P>(
-    client: &'client ::icr_api::InstallationClient<P>,
-    project_id: i64,
-    options: &ListAssigneesOptions,
-) -> ::icr_api::Pages<'client, models::SimpleUser>
-where
-    P: permissions::IssuesRead,
-{
-    let options = ListAssigneesOptions {
-        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
-        ..options.clone()
-    };
-    let request = list_assignees_request(project_id, &options);
-    client.pages::<permissions::needs::IssuesRead, _>(request)
+        .path("projectId", &project_id);
+    ListAssignees(
+        client
+            .prepare::<permissions::needs::IssuesRead, _, _>(request, rt::Response::json),
+    )
 }
 /// Check whether a user can be assigned
 ///

@@ -13,7 +13,7 @@
 #[allow(unused_imports, reason = "a module may not use all of them")]
 use super::{models, permissions};
 use ::icr_api::__private as rt;
-/// The optional parameters of [`list_project_labels`].
+/// The optional parameters of [`list_project_labels`], as data: set them on the call by name, or all at once with [`ListProjectLabels::options`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListProjectLabelsOptions {
     /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
@@ -21,6 +21,15 @@ pub struct ListProjectLabelsOptions {
     /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: Option<i64>,
 }
+impl rt::OperationOptions for ListProjectLabelsOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request.query("perPage", &self.per_page).query("page", &self.page)
+    }
+}
+rt::operation_call!(
+    list_project_labels => ListProjectLabels(ListProjectLabelsOptions) -> Vec <
+    models::Label >, pages models::Label = "perPage" 100 { per_page : i64, page : i64 }
+);
 /// List a project's labels
 ///
 /// Lists every label defined in a project. Either the issues or the projects permission is enough. Works with ICR Apps.
@@ -30,59 +39,29 @@ pub struct ListProjectLabelsOptions {
 /// **Arguments:**
 /// - `project_id`: The project's id. At least 1.
 ///
-/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_project_labels_pages`] reads every page.
+/// Its optional parameters are set by name on the [`ListProjectLabels`] it returns, which sends it when awaited.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; `.pages()` on the call reads every page.
 ///
 /// **Permissions:** any one of `issues: read or projects: read`.
 pub fn list_project_labels<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
-    options: &ListProjectLabelsOptions,
-) -> ::icr_api::Call<'client, Vec<models::Label>>
+) -> ListProjectLabels<'client>
 where
     P: permissions::IssuesReadOrProjectsRead,
 {
-    let request = list_project_labels_request(project_id, options);
-    client
-        .call::<
-            permissions::needs::IssuesReadOrProjectsRead,
-            _,
-        >(request, rt::Response::json)
-}
-/// The request of [`list_project_labels`], and of each page [`list_project_labels_pages`] reads.
-fn list_project_labels_request(
-    project_id: i64,
-    options: &ListProjectLabelsOptions,
-) -> rt::Request {
-    rt::Request::new(rt::Method::GET, "/projects/{projectId}/labels")
+    let request = rt::Request::new(rt::Method::GET, "/projects/{projectId}/labels")
         .operation("labels/listProjectLabels")
-        .path("projectId", &project_id)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page)
-}
-/// Every item of [`list_project_labels`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
-///
-/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
-///
-/// **Arguments:**
-/// - `project_id`: The project's id. At least 1.
-///
-/// `GET /projects/{projectId}/labels` (operation `labels/listProjectLabels`).
-///
-/// **Permissions:** any one of `issues: read or projects: read`.
-pub fn list_project_labels_pages<'client, P>(
-    client: &'client ::icr_api::InstallationClient<P>,
-    project_id: i64,
-    options: &ListProjectLabelsOptions,
-) -> ::icr_api::Pages<'client, models::Label>
-where
-    P: permissions::IssuesReadOrProjectsRead,
-{
-    let options = ListProjectLabelsOptions {
-        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
-        ..options.clone()
-    };
-    let request = list_project_labels_request(project_id, &options);
-    client.pages::<permissions::needs::IssuesReadOrProjectsRead, _>(request)
+        .path("projectId", &project_id);
+    ListProjectLabels(
+        client
+            .prepare::<
+                permissions::needs::IssuesReadOrProjectsRead,
+                _,
+                _,
+            >(request, rt::Response::json),
+    )
 }
 /// Create a label
 ///
@@ -357,7 +336,7 @@ where
         .path("labelName", &label_name);
     client.call::<permissions::needs::IssuesWrite, _>(request, rt::Response::json)
 }
-/// The optional parameters of [`list_milestone_labels`].
+/// The optional parameters of [`list_milestone_labels`], as data: set them on the call by name, or all at once with [`ListMilestoneLabels::options`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListMilestoneLabelsOptions {
     /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
@@ -365,6 +344,15 @@ pub struct ListMilestoneLabelsOptions {
     /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: Option<i64>,
 }
+impl rt::OperationOptions for ListMilestoneLabelsOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request.query("perPage", &self.per_page).query("page", &self.page)
+    }
+}
+rt::operation_call!(
+    list_milestone_labels => ListMilestoneLabels(ListMilestoneLabelsOptions) -> Vec <
+    models::Label >, pages models::Label = "perPage" 100 { per_page : i64, page : i64 }
+);
 /// List the labels of a milestone's issues
 ///
 /// Lists every label carried by at least one issue of the milestone. Works with ICR Apps.
@@ -375,61 +363,28 @@ pub struct ListMilestoneLabelsOptions {
 /// - `project_id`: The project's id. At least 1.
 /// - `milestone_number`: The milestone's number inside its project. At least 1.
 ///
-/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_milestone_labels_pages`] reads every page.
+/// Its optional parameters are set by name on the [`ListMilestoneLabels`] it returns, which sends it when awaited.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; `.pages()` on the call reads every page.
 ///
 /// **Permissions:** `issues: read`.
 pub fn list_milestone_labels<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     milestone_number: i64,
-    options: &ListMilestoneLabelsOptions,
-) -> ::icr_api::Call<'client, Vec<models::Label>>
+) -> ListMilestoneLabels<'client>
 where
     P: permissions::IssuesRead,
 {
-    let request = list_milestone_labels_request(project_id, milestone_number, options);
-    client.call::<permissions::needs::IssuesRead, _>(request, rt::Response::json)
-}
-/// The request of [`list_milestone_labels`], and of each page [`list_milestone_labels_pages`] reads.
-fn list_milestone_labels_request(
-    project_id: i64,
-    milestone_number: i64,
-    options: &ListMilestoneLabelsOptions,
-) -> rt::Request {
-    rt::Request::new(
+    let request = rt::Request::new(
             rt::Method::GET,
             "/projects/{projectId}/milestones/{milestoneNumber}/labels",
         )
         .operation("labels/listMilestoneLabels")
         .path("projectId", &project_id)
-        .path("milestoneNumber", &milestone_number)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page)
-}
-/// Every item of [`list_milestone_labels`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
-///
-/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
-///
-/// **Arguments:**
-/// - `project_id`: The project's id. At least 1.
-/// - `milestone_number`: The milestone's number inside its project. At least 1.
-///
-/// `GET /projects/{projectId}/milestones/{milestoneNumber}/labels` (operation `labels/listMilestoneLabels`).
-///
-/// **Permissions:** `issues: read`.
-pub fn list_milestone_labels_pages<'client, P>(
-    client: &'client ::icr_api::InstallationClient<P>,
-    project_id: i64,
-    milestone_number: i64,
-    options: &ListMilestoneLabelsOptions,
-) -> ::icr_api::Pages<'client, models::Label>
-where
-    P: permissions::IssuesRead,
-{
-    let options = ListMilestoneLabelsOptions {
-        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
-        ..options.clone()
-    };
-    let request = list_milestone_labels_request(project_id, milestone_number, &options);
-    client.pages::<permissions::needs::IssuesRead, _>(request)
+        .path("milestoneNumber", &milestone_number);
+    ListMilestoneLabels(
+        client
+            .prepare::<permissions::needs::IssuesRead, _, _>(request, rt::Response::json),
+    )
 }

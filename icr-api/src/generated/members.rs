@@ -13,7 +13,7 @@
 #[allow(unused_imports, reason = "a module may not use all of them")]
 use super::{models, permissions};
 use ::icr_api::__private as rt;
-/// The optional parameters of [`list_members`].
+/// The optional parameters of [`list_members`], as data: set them on the call by name, or all at once with [`ListMembers::options`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListMembersOptions {
     /// Only members with this role. The `role` query parameter. One of `all`, `admin`, `member`; default `all` (the server's, when left out).
@@ -23,6 +23,19 @@ pub struct ListMembersOptions {
     /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: Option<i64>,
 }
+impl rt::OperationOptions for ListMembersOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request
+            .query("role", &self.role)
+            .query("perPage", &self.per_page)
+            .query("page", &self.page)
+    }
+}
+rt::operation_call!(
+    list_members => ListMembers(ListMembersOptions) -> Vec < models::SimpleUser >, pages
+    models::SimpleUser = "perPage" 100 { role : models::ListMembersRole, per_page : i64,
+    page : i64 }
+);
 /// List organization members
 ///
 /// Lists the users who are members of the organization. Works with ICR Apps.
@@ -32,56 +45,32 @@ pub struct ListMembersOptions {
 /// **Arguments:**
 /// - `organization_id`: The organization's id. At least 1.
 ///
-/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_members_pages`] reads every page.
+/// Its optional parameters are set by name on the [`ListMembers`] it returns, which sends it when awaited.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; `.pages()` on the call reads every page.
 ///
 /// **Permissions:** `members: read`.
 pub fn list_members<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
-    options: &ListMembersOptions,
-) -> ::icr_api::Call<'client, Vec<models::SimpleUser>>
+) -> ListMembers<'client>
 where
     P: permissions::MembersRead,
 {
-    let request = list_members_request(organization_id, options);
-    client.call::<permissions::needs::MembersRead, _>(request, rt::Response::json)
-}
-/// The request of [`list_members`], and of each page [`list_members_pages`] reads.
-fn list_members_request(
-    organization_id: i64,
-    options: &ListMembersOptions,
-) -> rt::Request {
-    rt::Request::new(rt::Method::GET, "/organizations/{organizationId}/members")
+    let request = rt::Request::new(
+            rt::Method::GET,
+            "/organizations/{organizationId}/members",
+        )
         .operation("members/listMembers")
-        .path("organizationId", &organization_id)
-        .query("role", &options.role)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page)
-}
-/// Every item of [`list_members`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
-///
-/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
-///
-/// **Arguments:**
-/// - `organization_id`: The organization's id. At least 1.
-///
-/// `GET /organizations/{organizationId}/members` (operation `members/listMembers`).
-///
-/// **Permissions:** `members: read`.
-pub fn list_members_pages<'client, P>(
-    client: &'client ::icr_api::InstallationClient<P>,
-    organization_id: i64,
-    options: &ListMembersOptions,
-) -> ::icr_api::Pages<'client, models::SimpleUser>
-where
-    P: permissions::MembersRead,
-{
-    let options = ListMembersOptions {
-        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
-        ..options.clone()
-    };
-    let request = list_members_request(organization_id, &options);
-    client.pages::<permissions::needs::MembersRead, _>(request)
+        .path("organizationId", &organization_id);
+    ListMembers(
+        client
+            .prepare::<
+                permissions::needs::MembersRead,
+                _,
+                _,
+            >(request, rt::Response::json),
+    )
 }
 /// Check whether a user is a member
 ///
@@ -197,7 +186,7 @@ where
         .json(body);
     client.call::<permissions::needs::MembersWrite, _>(request, rt::Response::json)
 }
-/// The optional parameters of [`list_invitations`].
+/// The optional parameters of [`list_invitations`], as data: set them on the call by name, or all at once with [`ListInvitations::options`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListInvitationsOptions {
     /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
@@ -205,6 +194,16 @@ pub struct ListInvitationsOptions {
     /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: Option<i64>,
 }
+impl rt::OperationOptions for ListInvitationsOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request.query("perPage", &self.per_page).query("page", &self.page)
+    }
+}
+rt::operation_call!(
+    list_invitations => ListInvitations(ListInvitationsOptions) -> Vec <
+    models::Invitation >, pages models::Invitation = "perPage" 100 { per_page : i64, page
+    : i64 }
+);
 /// List pending invitations
 ///
 /// Lists the invitations nobody has accepted yet. Works with ICR Apps.
@@ -214,55 +213,32 @@ pub struct ListInvitationsOptions {
 /// **Arguments:**
 /// - `organization_id`: The organization's id. At least 1.
 ///
-/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_invitations_pages`] reads every page.
+/// Its optional parameters are set by name on the [`ListInvitations`] it returns, which sends it when awaited.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; `.pages()` on the call reads every page.
 ///
 /// **Permissions:** `members: read`.
 pub fn list_invitations<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
-    options: &ListInvitationsOptions,
-) -> ::icr_api::Call<'client, Vec<models::Invitation>>
+) -> ListInvitations<'client>
 where
     P: permissions::MembersRead,
 {
-    let request = list_invitations_request(organization_id, options);
-    client.call::<permissions::needs::MembersRead, _>(request, rt::Response::json)
-}
-/// The request of [`list_invitations`], and of each page [`list_invitations_pages`] reads.
-fn list_invitations_request(
-    organization_id: i64,
-    options: &ListInvitationsOptions,
-) -> rt::Request {
-    rt::Request::new(rt::Method::GET, "/organizations/{organizationId}/invitations")
+    let request = rt::Request::new(
+            rt::Method::GET,
+            "/organizations/{organizationId}/invitations",
+        )
         .operation("members/listInvitations")
-        .path("organizationId", &organization_id)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page)
-}
-/// Every item of [`list_invitations`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
-///
-/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
-///
-/// **Arguments:**
-/// - `organization_id`: The organization's id. At least 1.
-///
-/// `GET /organizations/{organizationId}/invitations` (operation `members/listInvitations`).
-///
-/// **Permissions:** `members: read`.
-pub fn list_invitations_pages<'client, P>(
-    client: &'client ::icr_api::InstallationClient<P>,
-    organization_id: i64,
-    options: &ListInvitationsOptions,
-) -> ::icr_api::Pages<'client, models::Invitation>
-where
-    P: permissions::MembersRead,
-{
-    let options = ListInvitationsOptions {
-        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
-        ..options.clone()
-    };
-    let request = list_invitations_request(organization_id, &options);
-    client.pages::<permissions::needs::MembersRead, _>(request)
+        .path("organizationId", &organization_id);
+    ListInvitations(
+        client
+            .prepare::<
+                permissions::needs::MembersRead,
+                _,
+                _,
+            >(request, rt::Response::json),
+    )
 }
 /// Invite someone to the organization
 ///

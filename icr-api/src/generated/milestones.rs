@@ -13,7 +13,7 @@
 #[allow(unused_imports, reason = "a module may not use all of them")]
 use super::{models, permissions};
 use ::icr_api::__private as rt;
-/// The optional parameters of [`list_milestones`].
+/// The optional parameters of [`list_milestones`], as data: set them on the call by name, or all at once with [`ListMilestones::options`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListMilestonesOptions {
     /// Only milestones in this state. The `state` query parameter. One of `open`, `closed`, `all`; default `open` (the server's, when left out).
@@ -27,6 +27,22 @@ pub struct ListMilestonesOptions {
     /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: Option<i64>,
 }
+impl rt::OperationOptions for ListMilestonesOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request
+            .query("state", &self.state)
+            .query("sort", &self.sort)
+            .query("direction", &self.direction)
+            .query("perPage", &self.per_page)
+            .query("page", &self.page)
+    }
+}
+rt::operation_call!(
+    list_milestones => ListMilestones(ListMilestonesOptions) -> Vec < models::Milestone
+    >, pages models::Milestone = "perPage" 100 { state :
+    models::ListOrganizationIssuesState, sort : models::ListMilestonesSort, direction :
+    models::Direction, per_page : i64, page : i64 }
+);
 /// List milestones
 ///
 /// Lists a project's milestones. Works with ICR Apps.
@@ -36,58 +52,25 @@ pub struct ListMilestonesOptions {
 /// **Arguments:**
 /// - `project_id`: The project's id. At least 1.
 ///
-/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_milestones_pages`] reads every page.
+/// Its optional parameters are set by name on the [`ListMilestones`] it returns, which sends it when awaited.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; `.pages()` on the call reads every page.
 ///
 /// **Permissions:** `issues: read`.
 pub fn list_milestones<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
-    options: &ListMilestonesOptions,
-) -> ::icr_api::Call<'client, Vec<models::Milestone>>
+) -> ListMilestones<'client>
 where
     P: permissions::IssuesRead,
 {
-    let request = list_milestones_request(project_id, options);
-    client.call::<permissions::needs::IssuesRead, _>(request, rt::Response::json)
-}
-/// The request of [`list_milestones`], and of each page [`list_milestones_pages`] reads.
-fn list_milestones_request(
-    project_id: i64,
-    options: &ListMilestonesOptions,
-) -> rt::Request {
-    rt::Request::new(rt::Method::GET, "/projects/{projectId}/milestones")
+    let request = rt::Request::new(rt::Method::GET, "/projects/{projectId}/milestones")
         .operation("milestones/listMilestones")
-        .path("projectId", &project_id)
-        .query("state", &options.state)
-        .query("sort", &options.sort)
-        .query("direction", &options.direction)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page)
-}
-/// Every item of [`list_milestones`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
-///
-/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
-///
-/// **Arguments:**
-/// - `project_id`: The project's id. At least 1.
-///
-/// `GET /projects/{projectId}/milestones` (operation `milestones/listMilestones`).
-///
-/// **Permissions:** `issues: read`.
-pub fn list_milestones_pages<'client, P>(
-    client: &'client ::icr_api::InstallationClient<P>,
-    project_id: i64,
-    options: &ListMilestonesOptions,
-) -> ::icr_api::Pages<'client, models::Milestone>
-where
-    P: permissions::IssuesRead,
-{
-    let options = ListMilestonesOptions {
-        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
-        ..options.clone()
-    };
-    let request = list_milestones_request(project_id, &options);
-    client.pages::<permissions::needs::IssuesRead, _>(request)
+        .path("projectId", &project_id);
+    ListMilestones(
+        client
+            .prepare::<permissions::needs::IssuesRead, _, _>(request, rt::Response::json),
+    )
 }
 /// Create a milestone
 ///

@@ -59,7 +59,7 @@ where
         .json(body);
     client.call::<permissions::needs::OrganizationWrite, _>(request, rt::Response::json)
 }
-/// The optional parameters of [`list_audit_log`].
+/// The optional parameters of [`list_audit_log`], as data: set them on the call by name, or all at once with [`ListAuditLog::options`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListAuditLogOptions {
     /// Only entries matching this search phrase, e.g. `action:project.create`. The `phrase` query parameter.
@@ -71,6 +71,20 @@ pub struct ListAuditLogOptions {
     /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: Option<i64>,
 }
+impl rt::OperationOptions for ListAuditLogOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request
+            .query("phrase", &self.phrase)
+            .query("include", &self.include)
+            .query("perPage", &self.per_page)
+            .query("page", &self.page)
+    }
+}
+rt::operation_call!(
+    list_audit_log => ListAuditLog(ListAuditLogOptions) -> Vec < models::AuditLogEntry >,
+    pages models::AuditLogEntry = "perPage" 100 { phrase : String, include :
+    models::OrganizationsListAuditLogInclude, per_page : i64, page : i64 }
+);
 /// List the organization's audit log
 ///
 /// Lists what was done in the organization and by whom, newest first. Works with ICR Apps.
@@ -80,55 +94,30 @@ pub struct ListAuditLogOptions {
 /// **Arguments:**
 /// - `organization_id`: The organization's id. At least 1.
 ///
-/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_audit_log_pages`] reads every page.
+/// Its optional parameters are set by name on the [`ListAuditLog`] it returns, which sends it when awaited.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; `.pages()` on the call reads every page.
 ///
 /// **Permissions:** `organization: admin`.
 pub fn list_audit_log<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
-    options: &ListAuditLogOptions,
-) -> ::icr_api::Call<'client, Vec<models::AuditLogEntry>>
+) -> ListAuditLog<'client>
 where
     P: permissions::OrganizationAdmin,
 {
-    let request = list_audit_log_request(organization_id, options);
-    client.call::<permissions::needs::OrganizationAdmin, _>(request, rt::Response::json)
-}
-/// The request of [`list_audit_log`], and of each page [`list_audit_log_pages`] reads.
-fn list_audit_log_request(
-    organization_id: i64,
-    options: &ListAuditLogOptions,
-) -> rt::Request {
-    rt::Request::new(rt::Method::GET, "/organizations/{organizationId}/auditLog")
+    let request = rt::Request::new(
+            rt::Method::GET,
+            "/organizations/{organizationId}/auditLog",
+        )
         .operation("organizations/listAuditLog")
-        .path("organizationId", &organization_id)
-        .query("phrase", &options.phrase)
-        .query("include", &options.include)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page)
-}
-/// Every item of [`list_audit_log`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
-///
-/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
-///
-/// **Arguments:**
-/// - `organization_id`: The organization's id. At least 1.
-///
-/// `GET /organizations/{organizationId}/auditLog` (operation `organizations/listAuditLog`).
-///
-/// **Permissions:** `organization: admin`.
-pub fn list_audit_log_pages<'client, P>(
-    client: &'client ::icr_api::InstallationClient<P>,
-    organization_id: i64,
-    options: &ListAuditLogOptions,
-) -> ::icr_api::Pages<'client, models::AuditLogEntry>
-where
-    P: permissions::OrganizationAdmin,
-{
-    let options = ListAuditLogOptions {
-        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
-        ..options.clone()
-    };
-    let request = list_audit_log_request(organization_id, &options);
-    client.pages::<permissions::needs::OrganizationAdmin, _>(request)
+        .path("organizationId", &organization_id);
+    ListAuditLog(
+        client
+            .prepare::<
+                permissions::needs::OrganizationAdmin,
+                _,
+                _,
+            >(request, rt::Response::json),
+    )
 }

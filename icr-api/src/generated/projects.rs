@@ -13,7 +13,7 @@
 #[allow(unused_imports, reason = "a module may not use all of them")]
 use super::{models, permissions};
 use ::icr_api::__private as rt;
-/// The optional parameters of [`list_organization_projects`].
+/// The optional parameters of [`list_organization_projects`], as data: set them on the call by name, or all at once with [`ListOrganizationProjects::options`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListOrganizationProjectsOptions {
     /// Only projects with this visibility. The `visibility` query parameter. One of `all`, `public`, `private`, `internal`; default `all` (the server's, when left out).
@@ -27,6 +27,24 @@ pub struct ListOrganizationProjectsOptions {
     /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: Option<i64>,
 }
+impl rt::OperationOptions for ListOrganizationProjectsOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request
+            .query("visibility", &self.visibility)
+            .query("sort", &self.sort)
+            .query("direction", &self.direction)
+            .query("perPage", &self.per_page)
+            .query("page", &self.page)
+    }
+}
+rt::operation_call!(
+    list_organization_projects =>
+    ListOrganizationProjects(ListOrganizationProjectsOptions) -> Vec < models::Project >,
+    pages models::Project = "perPage" 100 { visibility :
+    models::ListOrganizationProjectsVisibility, sort :
+    models::ListOrganizationProjectsSort, direction : models::Direction, per_page : i64,
+    page : i64 }
+);
 /// List an organization's projects
 ///
 /// Lists the organization's projects the caller can see. Works with ICR Apps.
@@ -36,58 +54,32 @@ pub struct ListOrganizationProjectsOptions {
 /// **Arguments:**
 /// - `organization_id`: The organization's id. At least 1.
 ///
-/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_organization_projects_pages`] reads every page.
+/// Its optional parameters are set by name on the [`ListOrganizationProjects`] it returns, which sends it when awaited.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; `.pages()` on the call reads every page.
 ///
 /// **Permissions:** `projects: read`.
 pub fn list_organization_projects<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
-    options: &ListOrganizationProjectsOptions,
-) -> ::icr_api::Call<'client, Vec<models::Project>>
+) -> ListOrganizationProjects<'client>
 where
     P: permissions::ProjectsRead,
 {
-    let request = list_organization_projects_request(organization_id, options);
-    client.call::<permissions::needs::ProjectsRead, _>(request, rt::Response::json)
-}
-/// The request of [`list_organization_projects`], and of each page [`list_organization_projects_pages`] reads.
-fn list_organization_projects_request(
-    organization_id: i64,
-    options: &ListOrganizationProjectsOptions,
-) -> rt::Request {
-    rt::Request::new(rt::Method::GET, "/organizations/{organizationId}/projects")
+    let request = rt::Request::new(
+            rt::Method::GET,
+            "/organizations/{organizationId}/projects",
+        )
         .operation("projects/listOrganizationProjects")
-        .path("organizationId", &organization_id)
-        .query("visibility", &options.visibility)
-        .query("sort", &options.sort)
-        .query("direction", &options.direction)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page)
-}
-/// Every item of [`list_organization_projects`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
-///
-/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
-///
-/// **Arguments:**
-/// - `organization_id`: The organization's id. At least 1.
-///
-/// `GET /organizations/{organizationId}/projects` (operation `projects/listOrganizationProjects`).
-///
-/// **Permissions:** `projects: read`.
-pub fn list_organization_projects_pages<'client, P>(
-    client: &'client ::icr_api::InstallationClient<P>,
-    organization_id: i64,
-    options: &ListOrganizationProjectsOptions,
-) -> ::icr_api::Pages<'client, models::Project>
-where
-    P: permissions::ProjectsRead,
-{
-    let options = ListOrganizationProjectsOptions {
-        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
-        ..options.clone()
-    };
-    let request = list_organization_projects_request(organization_id, &options);
-    client.pages::<permissions::needs::ProjectsRead, _>(request)
+        .path("organizationId", &organization_id);
+    ListOrganizationProjects(
+        client
+            .prepare::<
+                permissions::needs::ProjectsRead,
+                _,
+                _,
+            >(request, rt::Response::json),
+    )
 }
 /// Create a project
 ///
@@ -252,14 +244,6 @@ where
         .path("projectId", &project_id);
     client.call::<permissions::needs::ProjectsRead, _>(request, rt::Response::json)
 }
-/// The optional parameters of [`list_contributors`].
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ListContributorsOptions {
-    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
-    pub per_page: Option<i64>,
-    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
-    pub page: Option<i64>,
-}
 /// The success answers of [`list_contributors`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum ListContributorsResponse {
@@ -268,6 +252,24 @@ pub enum ListContributorsResponse {
     /// Status 204.
     NoContent,
 }
+/// The optional parameters of [`list_contributors`], as data: set them on the call by name, or all at once with [`ListContributors::options`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListContributorsOptions {
+    /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
+    pub per_page: Option<i64>,
+    /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
+    pub page: Option<i64>,
+}
+impl rt::OperationOptions for ListContributorsOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request.query("perPage", &self.per_page).query("page", &self.page)
+    }
+}
+rt::operation_call!(
+    list_contributors => ListContributors(ListContributorsOptions) ->
+    ListContributorsResponse, pages models::Contributor = "perPage" 100 { per_page : i64,
+    page : i64 }
+);
 /// List a project's contributors
 ///
 /// Lists the users who contributed to a project, most contributions first. Works with ICR Apps.
@@ -277,66 +279,38 @@ pub enum ListContributorsResponse {
 /// **Arguments:**
 /// - `project_id`: The project's id. At least 1.
 ///
-/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_contributors_pages`] reads every page.
+/// Its optional parameters are set by name on the [`ListContributors`] it returns, which sends it when awaited.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; `.pages()` on the call reads every page.
 ///
 /// **Permissions:** `projects: read`.
 pub fn list_contributors<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
-    options: &ListContributorsOptions,
-) -> ::icr_api::Call<'client, ListContributorsResponse>
+) -> ListContributors<'client>
 where
     P: permissions::ProjectsRead,
 {
-    let request = list_contributors_request(project_id, options);
-    client
-        .call::<
-            permissions::needs::ProjectsRead,
-            _,
-        >(
-            request,
-            |response| match response.status() {
-                200 => response.json().map(ListContributorsResponse::Ok),
-                204 => ::core::result::Result::Ok(ListContributorsResponse::NoContent),
-                _ => ::core::result::Result::Err(response.unexpected()),
-            },
-        )
-}
-/// The request of [`list_contributors`], and of each page [`list_contributors_pages`] reads.
-fn list_contributors_request(
-    project_id: i64,
-    options: &ListContributorsOptions,
-) -> rt::Request {
-    rt::Request::new(rt::Method::GET, "/projects/{projectId}/contributors")
+    let request = rt::Request::new(rt::Method::GET, "/projects/{projectId}/contributors")
         .operation("projects/listContributors")
-        .path("projectId", &project_id)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page)
-}
-/// Every item of [`list_contributors`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
-///
-/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
-///
-/// **Arguments:**
-/// - `project_id`: The project's id. At least 1.
-///
-/// `GET /projects/{projectId}/contributors` (operation `projects/listContributors`).
-///
-/// **Permissions:** `projects: read`.
-pub fn list_contributors_pages<'client, P>(
-    client: &'client ::icr_api::InstallationClient<P>,
-    project_id: i64,
-    options: &ListContributorsOptions,
-) -> ::icr_api::Pages<'client, models::Contributor>
-where
-    P: permissions::ProjectsRead,
-{
-    let options = ListContributorsOptions {
-        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
-        ..options.clone()
-    };
-    let request = list_contributors_request(project_id, &options);
-    client.pages::<permissions::needs::ProjectsRead, _>(request)
+        .path("projectId", &project_id);
+    ListContributors(
+        client
+            .prepare::<
+                permissions::needs::ProjectsRead,
+                _,
+                _,
+            >(
+                request,
+                |response| match response.status() {
+                    200 => response.json().map(ListContributorsResponse::Ok),
+                    204 => {
+                        ::core::result::Result::Ok(ListContributorsResponse::NoContent)
+                    }
+                    _ => ::core::result::Result::Err(response.unexpected()),
+                },
+            ),
+    )
 }
 /// The success answers of [`get_readme`].
 #[derive(Clone, Debug, PartialEq)]

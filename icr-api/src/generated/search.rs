@@ -13,7 +13,7 @@
 #[allow(unused_imports, reason = "a module may not use all of them")]
 use super::{models, permissions};
 use ::icr_api::__private as rt;
-/// The optional parameters of [`search_projects`].
+/// The optional parameters of [`search_projects`], as data: set them on the call by name, or all at once with [`SearchProjects::options`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SearchProjectsOptions {
     /// Sort by this field instead of by best match. The `sort` query parameter. One of `updated`, `openIssues`.
@@ -25,6 +25,20 @@ pub struct SearchProjectsOptions {
     /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: Option<i64>,
 }
+impl rt::OperationOptions for SearchProjectsOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request
+            .query("sort", &self.sort)
+            .query("order", &self.order)
+            .query("perPage", &self.per_page)
+            .query("page", &self.page)
+    }
+}
+rt::operation_call!(
+    search_projects => SearchProjects(SearchProjectsOptions) ->
+    models::ProjectSearchResults { sort : models::SearchProjectsSort, order :
+    models::Direction, per_page : i64, page : i64 }
+);
 /// Search projects
 ///
 /// Finds projects by name, description and topics. An installation finds public projects and the projects it can reach. Works with ICR Apps.
@@ -34,27 +48,31 @@ pub struct SearchProjectsOptions {
 /// **Arguments:**
 /// - `q`: The search terms and qualifiers, e.g. `compiler visibility:public`. From 1 to 256 characters.
 ///
+/// Its optional parameters are set by name on the [`SearchProjects`] it returns, which sends it when awaited.
+///
 /// **Paging:** one page per call, chosen by `perPage` and `page`; the answer is not a plain list with `Link`s, so there is no form that reads every page.
 ///
 /// **Permissions:** `metadata: read`.
 pub fn search_projects<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     q: &str,
-    options: &SearchProjectsOptions,
-) -> ::icr_api::Call<'client, models::ProjectSearchResults>
+) -> SearchProjects<'client>
 where
     P: permissions::MetadataRead,
 {
     let request = rt::Request::new(rt::Method::GET, "/search/projects")
         .operation("search/searchProjects")
-        .query("q", &q)
-        .query("sort", &options.sort)
-        .query("order", &options.order)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page);
-    client.call::<permissions::needs::MetadataRead, _>(request, rt::Response::json)
+        .query("q", &q);
+    SearchProjects(
+        client
+            .prepare::<
+                permissions::needs::MetadataRead,
+                _,
+                _,
+            >(request, rt::Response::json),
+    )
 }
-/// The optional parameters of [`search_issues`].
+/// The optional parameters of [`search_issues`], as data: set them on the call by name, or all at once with [`SearchIssues::options`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SearchIssuesOptions {
     /// Sort by this field instead of by best match. The `sort` query parameter. One of `created`, `updated`, `comments`.
@@ -66,6 +84,20 @@ pub struct SearchIssuesOptions {
     /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: Option<i64>,
 }
+impl rt::OperationOptions for SearchIssuesOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request
+            .query("sort", &self.sort)
+            .query("order", &self.order)
+            .query("perPage", &self.per_page)
+            .query("page", &self.page)
+    }
+}
+rt::operation_call!(
+    search_issues => SearchIssues(SearchIssuesOptions) -> models::IssueSearchResults {
+    sort : models::ListProjectIssuesSort, order : models::Direction, per_page : i64, page
+    : i64 }
+);
 /// Search issues
 ///
 /// Finds issues by title, body and qualifiers such as `state:open` or `label:bug`. Works with ICR Apps.
@@ -75,27 +107,27 @@ pub struct SearchIssuesOptions {
 /// **Arguments:**
 /// - `q`: The search terms and qualifiers, e.g. `compiler visibility:public`. From 1 to 256 characters.
 ///
+/// Its optional parameters are set by name on the [`SearchIssues`] it returns, which sends it when awaited.
+///
 /// **Paging:** one page per call, chosen by `perPage` and `page`; the answer is not a plain list with `Link`s, so there is no form that reads every page.
 ///
 /// **Permissions:** `issues: read`.
 pub fn search_issues<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     q: &str,
-    options: &SearchIssuesOptions,
-) -> ::icr_api::Call<'client, models::IssueSearchResults>
+) -> SearchIssues<'client>
 where
     P: permissions::IssuesRead,
 {
     let request = rt::Request::new(rt::Method::GET, "/search/issues")
         .operation("search/searchIssues")
-        .query("q", &q)
-        .query("sort", &options.sort)
-        .query("order", &options.order)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page);
-    client.call::<permissions::needs::IssuesRead, _>(request, rt::Response::json)
+        .query("q", &q);
+    SearchIssues(
+        client
+            .prepare::<permissions::needs::IssuesRead, _, _>(request, rt::Response::json),
+    )
 }
-/// The optional parameters of [`search_users`].
+/// The optional parameters of [`search_users`], as data: set them on the call by name, or all at once with [`SearchUsers::options`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SearchUsersOptions {
     /// The order of the results by the `sort` field. The `order` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
@@ -105,6 +137,18 @@ pub struct SearchUsersOptions {
     /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: Option<i64>,
 }
+impl rt::OperationOptions for SearchUsersOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request
+            .query("order", &self.order)
+            .query("perPage", &self.per_page)
+            .query("page", &self.page)
+    }
+}
+rt::operation_call!(
+    search_users => SearchUsers(SearchUsersOptions) -> models::UserSearchResults { order
+    : models::Direction, per_page : i64, page : i64 }
+);
 /// Search users
 ///
 /// Finds users by login, name and public profile. Works with ICR Apps.
@@ -114,26 +158,31 @@ pub struct SearchUsersOptions {
 /// **Arguments:**
 /// - `q`: The search terms and qualifiers, e.g. `compiler visibility:public`. From 1 to 256 characters.
 ///
+/// Its optional parameters are set by name on the [`SearchUsers`] it returns, which sends it when awaited.
+///
 /// **Paging:** one page per call, chosen by `perPage` and `page`; the answer is not a plain list with `Link`s, so there is no form that reads every page.
 ///
 /// **Permissions:** `metadata: read`.
 pub fn search_users<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     q: &str,
-    options: &SearchUsersOptions,
-) -> ::icr_api::Call<'client, models::UserSearchResults>
+) -> SearchUsers<'client>
 where
     P: permissions::MetadataRead,
 {
     let request = rt::Request::new(rt::Method::GET, "/search/users")
         .operation("search/searchUsers")
-        .query("q", &q)
-        .query("order", &options.order)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page);
-    client.call::<permissions::needs::MetadataRead, _>(request, rt::Response::json)
+        .query("q", &q);
+    SearchUsers(
+        client
+            .prepare::<
+                permissions::needs::MetadataRead,
+                _,
+                _,
+            >(request, rt::Response::json),
+    )
 }
-/// The optional parameters of [`search_labels`].
+/// The optional parameters of [`search_labels`], as data: set them on the call by name, or all at once with [`SearchLabels::options`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SearchLabelsOptions {
     /// The order of the results by the `sort` field. The `order` query parameter. One of `asc`, `desc`; default `desc` (the server's, when left out).
@@ -143,6 +192,18 @@ pub struct SearchLabelsOptions {
     /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: Option<i64>,
 }
+impl rt::OperationOptions for SearchLabelsOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request
+            .query("order", &self.order)
+            .query("perPage", &self.per_page)
+            .query("page", &self.page)
+    }
+}
+rt::operation_call!(
+    search_labels => SearchLabels(SearchLabelsOptions) -> models::LabelSearchResults {
+    order : models::Direction, per_page : i64, page : i64 }
+);
 /// Search a project's labels
 ///
 /// Finds labels of one project by name and description. Works with ICR Apps.
@@ -153,6 +214,8 @@ pub struct SearchLabelsOptions {
 /// - `project_id`: The id of the project whose labels are searched.
 /// - `q`: The search terms and qualifiers, e.g. `compiler visibility:public`. From 1 to 256 characters.
 ///
+/// Its optional parameters are set by name on the [`SearchLabels`] it returns, which sends it when awaited.
+///
 /// **Paging:** one page per call, chosen by `perPage` and `page`; the answer is not a plain list with `Link`s, so there is no form that reads every page.
 ///
 /// **Permissions:** any one of `issues: read or projects: read`.
@@ -160,21 +223,20 @@ pub fn search_labels<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     q: &str,
-    options: &SearchLabelsOptions,
-) -> ::icr_api::Call<'client, models::LabelSearchResults>
+) -> SearchLabels<'client>
 where
     P: permissions::IssuesReadOrProjectsRead,
 {
     let request = rt::Request::new(rt::Method::GET, "/search/labels")
         .operation("search/searchLabels")
         .query("projectId", &project_id)
-        .query("q", &q)
-        .query("order", &options.order)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page);
-    client
-        .call::<
-            permissions::needs::IssuesReadOrProjectsRead,
-            _,
-        >(request, rt::Response::json)
+        .query("q", &q);
+    SearchLabels(
+        client
+            .prepare::<
+                permissions::needs::IssuesReadOrProjectsRead,
+                _,
+                _,
+            >(request, rt::Response::json),
+    )
 }

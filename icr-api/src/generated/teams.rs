@@ -13,7 +13,7 @@
 #[allow(unused_imports, reason = "a module may not use all of them")]
 use super::{models, permissions};
 use ::icr_api::__private as rt;
-/// The optional parameters of [`list_teams`].
+/// The optional parameters of [`list_teams`], as data: set them on the call by name, or all at once with [`ListTeams::options`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListTeamsOptions {
     /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
@@ -21,6 +21,15 @@ pub struct ListTeamsOptions {
     /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: Option<i64>,
 }
+impl rt::OperationOptions for ListTeamsOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request.query("perPage", &self.per_page).query("page", &self.page)
+    }
+}
+rt::operation_call!(
+    list_teams => ListTeams(ListTeamsOptions) -> Vec < models::Team >, pages models::Team
+    = "perPage" 100 { per_page : i64, page : i64 }
+);
 /// List teams
 ///
 /// Lists the organization's teams that the caller can see. Works with ICR Apps.
@@ -30,52 +39,32 @@ pub struct ListTeamsOptions {
 /// **Arguments:**
 /// - `organization_id`: The organization's id. At least 1.
 ///
-/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_teams_pages`] reads every page.
+/// Its optional parameters are set by name on the [`ListTeams`] it returns, which sends it when awaited.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; `.pages()` on the call reads every page.
 ///
 /// **Permissions:** `members: read`.
 pub fn list_teams<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
-    options: &ListTeamsOptions,
-) -> ::icr_api::Call<'client, Vec<models::Team>>
+) -> ListTeams<'client>
 where
     P: permissions::MembersRead,
 {
-    let request = list_teams_request(organization_id, options);
-    client.call::<permissions::needs::MembersRead, _>(request, rt::Response::json)
-}
-/// The request of [`list_teams`], and of each page [`list_teams_pages`] reads.
-fn list_teams_request(organization_id: i64, options: &ListTeamsOptions) -> rt::Request {
-    rt::Request::new(rt::Method::GET, "/organizations/{organizationId}/teams")
+    let request = rt::Request::new(
+            rt::Method::GET,
+            "/organizations/{organizationId}/teams",
+        )
         .operation("teams/listTeams")
-        .path("organizationId", &organization_id)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page)
-}
-/// Every item of [`list_teams`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
-///
-/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
-///
-/// **Arguments:**
-/// - `organization_id`: The organization's id. At least 1.
-///
-/// `GET /organizations/{organizationId}/teams` (operation `teams/listTeams`).
-///
-/// **Permissions:** `members: read`.
-pub fn list_teams_pages<'client, P>(
-    client: &'client ::icr_api::InstallationClient<P>,
-    organization_id: i64,
-    options: &ListTeamsOptions,
-) -> ::icr_api::Pages<'client, models::Team>
-where
-    P: permissions::MembersRead,
-{
-    let options = ListTeamsOptions {
-        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
-        ..options.clone()
-    };
-    let request = list_teams_request(organization_id, &options);
-    client.pages::<permissions::needs::MembersRead, _>(request)
+        .path("organizationId", &organization_id);
+    ListTeams(
+        client
+            .prepare::<
+                permissions::needs::MembersRead,
+                _,
+                _,
+            >(request, rt::Response::json),
+    )
 }
 /// Create a team
 ///
@@ -201,7 +190,7 @@ where
         .json(body);
     client.call::<permissions::needs::MembersWrite, _>(request, rt::Response::json)
 }
-/// The optional parameters of [`list_team_members`].
+/// The optional parameters of [`list_team_members`], as data: set them on the call by name, or all at once with [`ListTeamMembers::options`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListTeamMembersOptions {
     /// Only members with this role in the team. The `role` query parameter. One of `member`, `maintainer`, `all`; default `all` (the server's, when left out).
@@ -213,6 +202,20 @@ pub struct ListTeamMembersOptions {
     /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: Option<i64>,
 }
+impl rt::OperationOptions for ListTeamMembersOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request
+            .query("role", &self.role)
+            .query("nested", &self.nested)
+            .query("perPage", &self.per_page)
+            .query("page", &self.page)
+    }
+}
+rt::operation_call!(
+    list_team_members => ListTeamMembers(ListTeamMembersOptions) -> Vec <
+    models::SimpleUser >, pages models::SimpleUser = "perPage" 100 { role :
+    models::ListTeamMembersRole, nested : bool, per_page : i64, page : i64 }
+);
 /// List team members
 ///
 /// Lists the members of a team and, with `nested`, of its child teams. Works with ICR Apps.
@@ -222,57 +225,29 @@ pub struct ListTeamMembersOptions {
 /// **Arguments:**
 /// - `team_id`: The team's id. At least 1.
 ///
-/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_team_members_pages`] reads every page.
+/// Its optional parameters are set by name on the [`ListTeamMembers`] it returns, which sends it when awaited.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; `.pages()` on the call reads every page.
 ///
 /// **Permissions:** `members: read`.
 pub fn list_team_members<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     team_id: i64,
-    options: &ListTeamMembersOptions,
-) -> ::icr_api::Call<'client, Vec<models::SimpleUser>>
+) -> ListTeamMembers<'client>
 where
     P: permissions::MembersRead,
 {
-    let request = list_team_members_request(team_id, options);
-    client.call::<permissions::needs::MembersRead, _>(request, rt::Response::json)
-}
-/// The request of [`list_team_members`], and of each page [`list_team_members_pages`] reads.
-fn list_team_members_request(
-    team_id: i64,
-    options: &ListTeamMembersOptions,
-) -> rt::Request {
-    rt::Request::new(rt::Method::GET, "/teams/{teamId}/members")
+    let request = rt::Request::new(rt::Method::GET, "/teams/{teamId}/members")
         .operation("teams/listTeamMembers")
-        .path("teamId", &team_id)
-        .query("role", &options.role)
-        .query("nested", &options.nested)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page)
-}
-/// Every item of [`list_team_members`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
-///
-/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
-///
-/// **Arguments:**
-/// - `team_id`: The team's id. At least 1.
-///
-/// `GET /teams/{teamId}/members` (operation `teams/listTeamMembers`).
-///
-/// **Permissions:** `members: read`.
-pub fn list_team_members_pages<'client, P>(
-    client: &'client ::icr_api::InstallationClient<P>,
-    team_id: i64,
-    options: &ListTeamMembersOptions,
-) -> ::icr_api::Pages<'client, models::SimpleUser>
-where
-    P: permissions::MembersRead,
-{
-    let options = ListTeamMembersOptions {
-        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
-        ..options.clone()
-    };
-    let request = list_team_members_request(team_id, &options);
-    client.pages::<permissions::needs::MembersRead, _>(request)
+        .path("teamId", &team_id);
+    ListTeamMembers(
+        client
+            .prepare::<
+                permissions::needs::MembersRead,
+                _,
+                _,
+            >(request, rt::Response::json),
+    )
 }
 /// Add a user to a team or change their role
 ///
@@ -332,7 +307,7 @@ where
         .path("username", &username);
     client.call::<permissions::needs::MembersWrite, _>(request, rt::Response::empty)
 }
-/// The optional parameters of [`list_team_projects`].
+/// The optional parameters of [`list_team_projects`], as data: set them on the call by name, or all at once with [`ListTeamProjects::options`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListTeamProjectsOptions {
     /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
@@ -340,6 +315,16 @@ pub struct ListTeamProjectsOptions {
     /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: Option<i64>,
 }
+impl rt::OperationOptions for ListTeamProjectsOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request.query("perPage", &self.per_page).query("page", &self.page)
+    }
+}
+rt::operation_call!(
+    list_team_projects => ListTeamProjects(ListTeamProjectsOptions) -> Vec <
+    models::Project >, pages models::Project = "perPage" 100 { per_page : i64, page : i64
+    }
+);
 /// List a team's projects
 ///
 /// Lists the projects a team has access to. Needs both the members and the projects permission, as it reveals both. Works with ICR Apps.
@@ -349,69 +334,32 @@ pub struct ListTeamProjectsOptions {
 /// **Arguments:**
 /// - `team_id`: The team's id. At least 1.
 ///
-/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_team_projects_pages`] reads every page.
+/// Its optional parameters are set by name on the [`ListTeamProjects`] it returns, which sends it when awaited.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; `.pages()` on the call reads every page.
 ///
 /// **Permissions:** `members: read and projects: read`.
 pub fn list_team_projects<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     team_id: i64,
-    options: &ListTeamProjectsOptions,
-) -> ::icr_api::Call<'client, Vec<models::Project>>
+) -> ListTeamProjects<'client>
 where
     P: permissions::MembersRead + permissions::ProjectsRead,
 {
-    let request = list_team_projects_request(team_id, options);
-    client
-        .call::<
-            ::icr_api::grants::And<
-                permissions::needs::MembersRead,
-                permissions::needs::ProjectsRead,
-            >,
-            _,
-        >(request, rt::Response::json)
-}
-/// The request of [`list_team_projects`], and of each page [`list_team_projects_pages`] reads.
-fn list_team_projects_request(
-    team_id: i64,
-    options: &ListTeamProjectsOptions,
-) -> rt::Request {
-    rt::Request::new(rt::Method::GET, "/teams/{teamId}/projects")
+    let request = rt::Request::new(rt::Method::GET, "/teams/{teamId}/projects")
         .operation("teams/listTeamProjects")
-        .path("teamId", &team_id)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page)
-}
-/// Every item of [`list_team_projects`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
-///
-/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
-///
-/// **Arguments:**
-/// - `team_id`: The team's id. At least 1.
-///
-/// `GET /teams/{teamId}/projects` (operation `teams/listTeamProjects`).
-///
-/// **Permissions:** `members: read and projects: read`.
-pub fn list_team_projects_pages<'client, P>(
-    client: &'client ::icr_api::InstallationClient<P>,
-    team_id: i64,
-    options: &ListTeamProjectsOptions,
-) -> ::icr_api::Pages<'client, models::Project>
-where
-    P: permissions::MembersRead + permissions::ProjectsRead,
-{
-    let options = ListTeamProjectsOptions {
-        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
-        ..options.clone()
-    };
-    let request = list_team_projects_request(team_id, &options);
-    client
-        .pages::<
-            ::icr_api::grants::And<
-                permissions::needs::MembersRead,
-                permissions::needs::ProjectsRead,
-            >,
-            _,
-        >(request)
+        .path("teamId", &team_id);
+    ListTeamProjects(
+        client
+            .prepare::<
+                ::icr_api::grants::And<
+                    permissions::needs::MembersRead,
+                    permissions::needs::ProjectsRead,
+                >,
+                _,
+                _,
+            >(request, rt::Response::json),
+    )
 }
 /// Give a team access to a project
 ///

@@ -13,7 +13,7 @@
 #[allow(unused_imports, reason = "a module may not use all of them")]
 use super::{models, permissions};
 use ::icr_api::__private as rt;
-/// The optional parameters of [`list_issue_timeline`].
+/// The optional parameters of [`list_issue_timeline`], as data: set them on the call by name, or all at once with [`ListIssueTimeline::options`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListIssueTimelineOptions {
     /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
@@ -21,6 +21,16 @@ pub struct ListIssueTimelineOptions {
     /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: Option<i64>,
 }
+impl rt::OperationOptions for ListIssueTimelineOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request.query("perPage", &self.per_page).query("page", &self.page)
+    }
+}
+rt::operation_call!(
+    list_issue_timeline => ListIssueTimeline(ListIssueTimelineOptions) -> Vec <
+    models::TimelineEvent >, pages models::TimelineEvent = "perPage" 100 { per_page :
+    i64, page : i64 }
+);
 /// List an issue's timeline
 ///
 /// Lists what happened to an issue, oldest first. Each event names its actor; a change made with an installation access token also names the app in `performedViaApp`. Works with ICR Apps.
@@ -31,65 +41,32 @@ pub struct ListIssueTimelineOptions {
 /// - `project_id`: The project's id. At least 1.
 /// - `issue_number`: The issue's number inside its project. At least 1.
 ///
-/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_issue_timeline_pages`] reads every page.
+/// Its optional parameters are set by name on the [`ListIssueTimeline`] it returns, which sends it when awaited.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; `.pages()` on the call reads every page.
 ///
 /// **Permissions:** `issues: read`.
 pub fn list_issue_timeline<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
     issue_number: i64,
-    options: &ListIssueTimelineOptions,
-) -> ::icr_api::Call<'client, Vec<models::TimelineEvent>>
+) -> ListIssueTimeline<'client>
 where
     P: permissions::IssuesRead,
 {
-    let request = list_issue_timeline_request(project_id, issue_number, options);
-    client.call::<permissions::needs::IssuesRead, _>(request, rt::Response::json)
-}
-/// The request of [`list_issue_timeline`], and of each page [`list_issue_timeline_pages`] reads.
-fn list_issue_timeline_request(
-    project_id: i64,
-    issue_number: i64,
-    options: &ListIssueTimelineOptions,
-) -> rt::Request {
-    rt::Request::new(
+    let request = rt::Request::new(
             rt::Method::GET,
             "/projects/{projectId}/issues/{issueNumber}/timeline",
         )
         .operation("timeline/listIssueTimeline")
         .path("projectId", &project_id)
-        .path("issueNumber", &issue_number)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page)
+        .path("issueNumber", &issue_number);
+    ListIssueTimeline(
+        client
+            .prepare::<permissions::needs::IssuesRead, _, _>(request, rt::Response::json),
+    )
 }
-/// Every item of [`list_issue_timeline`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
-///
-/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
-///
-/// **Arguments:**
-/// - `project_id`: The project's id. At least 1.
-/// - `issue_number`: The issue's number inside its project. At least 1.
-///
-/// `GET /projects/{projectId}/issues/{issueNumber}/timeline` (operation `timeline/listIssueTimeline`).
-///
-/// **Permissions:** `issues: read`.
-pub fn list_issue_timeline_pages<'client, P>(
-    client: &'client ::icr_api::InstallationClient<P>,
-    project_id: i64,
-    issue_number: i64,
-    options: &ListIssueTimelineOptions,
-) -> ::icr_api::Pages<'client, models::TimelineEvent>
-where
-    P: permissions::IssuesRead,
-{
-    let options = ListIssueTimelineOptions {
-        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
-        ..options.clone()
-    };
-    let request = list_issue_timeline_request(project_id, issue_number, &options);
-    client.pages::<permissions::needs::IssuesRead, _>(request)
-}
-/// The optional parameters of [`list_project_timeline`].
+/// The optional parameters of [`list_project_timeline`], as data: set them on the call by name, or all at once with [`ListProjectTimeline::options`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListProjectTimelineOptions {
     /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
@@ -97,6 +74,16 @@ pub struct ListProjectTimelineOptions {
     /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: Option<i64>,
 }
+impl rt::OperationOptions for ListProjectTimelineOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request.query("perPage", &self.per_page).query("page", &self.page)
+    }
+}
+rt::operation_call!(
+    list_project_timeline => ListProjectTimeline(ListProjectTimelineOptions) -> Vec <
+    models::TimelineEvent >, pages models::TimelineEvent = "perPage" 100 { per_page :
+    i64, page : i64 }
+);
 /// List a project's timeline
 ///
 /// Lists what happened in a project, newest first: edits of the project itself and events of its issues. Either the projects or the issues permission is enough. Works with ICR Apps.
@@ -106,59 +93,29 @@ pub struct ListProjectTimelineOptions {
 /// **Arguments:**
 /// - `project_id`: The project's id. At least 1.
 ///
-/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_project_timeline_pages`] reads every page.
+/// Its optional parameters are set by name on the [`ListProjectTimeline`] it returns, which sends it when awaited.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; `.pages()` on the call reads every page.
 ///
 /// **Permissions:** any one of `projects: read or issues: read`.
 pub fn list_project_timeline<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     project_id: i64,
-    options: &ListProjectTimelineOptions,
-) -> ::icr_api::Call<'client, Vec<models::TimelineEvent>>
+) -> ListProjectTimeline<'client>
 where
     P: permissions::IssuesReadOrProjectsRead,
 {
-    let request = list_project_timeline_request(project_id, options);
-    client
-        .call::<
-            permissions::needs::IssuesReadOrProjectsRead,
-            _,
-        >(request, rt::Response::json)
-}
-/// The request of [`list_project_timeline`], and of each page [`list_project_timeline_pages`] reads.
-fn list_project_timeline_request(
-    project_id: i64,
-    options: &ListProjectTimelineOptions,
-) -> rt::Request {
-    rt::Request::new(rt::Method::GET, "/projects/{projectId}/timeline")
+    let request = rt::Request::new(rt::Method::GET, "/projects/{projectId}/timeline")
         .operation("timeline/listProjectTimeline")
-        .path("projectId", &project_id)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page)
-}
-/// Every item of [`list_project_timeline`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
-///
-/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
-///
-/// **Arguments:**
-/// - `project_id`: The project's id. At least 1.
-///
-/// `GET /projects/{projectId}/timeline` (operation `timeline/listProjectTimeline`).
-///
-/// **Permissions:** any one of `projects: read or issues: read`.
-pub fn list_project_timeline_pages<'client, P>(
-    client: &'client ::icr_api::InstallationClient<P>,
-    project_id: i64,
-    options: &ListProjectTimelineOptions,
-) -> ::icr_api::Pages<'client, models::TimelineEvent>
-where
-    P: permissions::IssuesReadOrProjectsRead,
-{
-    let options = ListProjectTimelineOptions {
-        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
-        ..options.clone()
-    };
-    let request = list_project_timeline_request(project_id, &options);
-    client.pages::<permissions::needs::IssuesReadOrProjectsRead, _>(request)
+        .path("projectId", &project_id);
+    ListProjectTimeline(
+        client
+            .prepare::<
+                permissions::needs::IssuesReadOrProjectsRead,
+                _,
+                _,
+            >(request, rt::Response::json),
+    )
 }
 /// Get a timeline event
 ///

@@ -13,7 +13,7 @@
 #[allow(unused_imports, reason = "a module may not use all of them")]
 use super::{models, permissions};
 use ::icr_api::__private as rt;
-/// The optional parameters of [`list_users`].
+/// The optional parameters of [`list_users`], as data: set them on the call by name, or all at once with [`ListUsers::options`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListUsersOptions {
     /// Only these users; repeat the parameter for each id (`ids=101&ids=102`). The `ids` query parameter. Each at least 1; at most 100 values.
@@ -23,53 +23,45 @@ pub struct ListUsersOptions {
     /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: Option<i64>,
 }
+impl rt::OperationOptions for ListUsersOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request
+            .query_list("ids", &self.ids, rt::ArrayStyle::Repeat)
+            .query("perPage", &self.per_page)
+            .query("page", &self.page)
+    }
+}
+rt::operation_call!(
+    list_users => ListUsers(ListUsersOptions) -> Vec < models::SimpleUser >, pages
+    models::SimpleUser = "perPage" 100 { ids : Vec < i64 >, per_page : i64, page : i64 }
+);
 /// List users
 ///
 /// Lists users in the order they signed up, or the users with the given ids. Works with ICR Apps.
 ///
 /// `GET /users` (operation `users/listUsers`).
 ///
-/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_users_pages`] reads every page.
+/// Its optional parameters are set by name on the [`ListUsers`] it returns, which sends it when awaited.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; `.pages()` on the call reads every page.
 ///
 /// **Permissions:** `metadata: read`.
 pub fn list_users<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
-    options: &ListUsersOptions,
-) -> ::icr_api::Call<'client, Vec<models::SimpleUser>>
+) -> ListUsers<'client>
 where
     P: permissions::MetadataRead,
 {
-    let request = list_users_request(options);
-    client.call::<permissions::needs::MetadataRead, _>(request, rt::Response::json)
-}
-/// The request of [`list_users`], and of each page [`list_users_pages`] reads.
-fn list_users_request(options: &ListUsersOptions) -> rt::Request {
-    rt::Request::new(rt::Method::GET, "/users")
-        .operation("users/listUsers")
-        .query_list("ids", &options.ids, rt::ArrayStyle::Repeat)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page)
-}
-/// Every item of [`list_users`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
-///
-/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
-///
-/// `GET /users` (operation `users/listUsers`).
-///
-/// **Permissions:** `metadata: read`.
-pub fn list_users_pages<'client, P>(
-    client: &'client ::icr_api::InstallationClient<P>,
-    options: &ListUsersOptions,
-) -> ::icr_api::Pages<'client, models::SimpleUser>
-where
-    P: permissions::MetadataRead,
-{
-    let options = ListUsersOptions {
-        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
-        ..options.clone()
-    };
-    let request = list_users_request(&options);
-    client.pages::<permissions::needs::MetadataRead, _>(request)
+    let request = rt::Request::new(rt::Method::GET, "/users")
+        .operation("users/listUsers");
+    ListUsers(
+        client
+            .prepare::<
+                permissions::needs::MetadataRead,
+                _,
+                _,
+            >(request, rt::Response::json),
+    )
 }
 /// Get a user
 ///

@@ -13,7 +13,7 @@
 #[allow(unused_imports, reason = "a module may not use all of them")]
 use super::{models, permissions};
 use ::icr_api::__private as rt;
-/// The optional parameters of [`list_webhooks`].
+/// The optional parameters of [`list_webhooks`], as data: set them on the call by name, or all at once with [`ListWebhooks::options`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListWebhooksOptions {
     /// How many results a page holds. The `perPage` query parameter. From 1 to 100; default `30` (the server's, when left out).
@@ -21,6 +21,15 @@ pub struct ListWebhooksOptions {
     /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: Option<i64>,
 }
+impl rt::OperationOptions for ListWebhooksOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request.query("perPage", &self.per_page).query("page", &self.page)
+    }
+}
+rt::operation_call!(
+    list_webhooks => ListWebhooks(ListWebhooksOptions) -> Vec < models::Webhook >, pages
+    models::Webhook = "perPage" 100 { per_page : i64, page : i64 }
+);
 /// List the organization's webhooks
 ///
 /// Lists the webhooks of an organization. Works with ICR Apps.
@@ -30,55 +39,32 @@ pub struct ListWebhooksOptions {
 /// **Arguments:**
 /// - `organization_id`: The organization's id. At least 1.
 ///
-/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_webhooks_pages`] reads every page.
+/// Its optional parameters are set by name on the [`ListWebhooks`] it returns, which sends it when awaited.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; `.pages()` on the call reads every page.
 ///
 /// **Permissions:** `webhooks: read`.
 pub fn list_webhooks<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
-    options: &ListWebhooksOptions,
-) -> ::icr_api::Call<'client, Vec<models::Webhook>>
+) -> ListWebhooks<'client>
 where
     P: permissions::WebhooksRead,
 {
-    let request = list_webhooks_request(organization_id, options);
-    client.call::<permissions::needs::WebhooksRead, _>(request, rt::Response::json)
-}
-/// The request of [`list_webhooks`], and of each page [`list_webhooks_pages`] reads.
-fn list_webhooks_request(
-    organization_id: i64,
-    options: &ListWebhooksOptions,
-) -> rt::Request {
-    rt::Request::new(rt::Method::GET, "/organizations/{organizationId}/hooks")
+    let request = rt::Request::new(
+            rt::Method::GET,
+            "/organizations/{organizationId}/hooks",
+        )
         .operation("webhooks/listWebhooks")
-        .path("organizationId", &organization_id)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page)
-}
-/// Every item of [`list_webhooks`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
-///
-/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
-///
-/// **Arguments:**
-/// - `organization_id`: The organization's id. At least 1.
-///
-/// `GET /organizations/{organizationId}/hooks` (operation `webhooks/listWebhooks`).
-///
-/// **Permissions:** `webhooks: read`.
-pub fn list_webhooks_pages<'client, P>(
-    client: &'client ::icr_api::InstallationClient<P>,
-    organization_id: i64,
-    options: &ListWebhooksOptions,
-) -> ::icr_api::Pages<'client, models::Webhook>
-where
-    P: permissions::WebhooksRead,
-{
-    let options = ListWebhooksOptions {
-        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
-        ..options.clone()
-    };
-    let request = list_webhooks_request(organization_id, &options);
-    client.pages::<permissions::needs::WebhooksRead, _>(request)
+        .path("organizationId", &organization_id);
+    ListWebhooks(
+        client
+            .prepare::<
+                permissions::needs::WebhooksRead,
+                _,
+                _,
+            >(request, rt::Response::json),
+    )
 }
 /// Create a webhook
 ///
@@ -279,7 +265,7 @@ where
         .path("hookId", &hook_id);
     client.call::<permissions::needs::WebhooksWrite, _>(request, rt::Response::empty)
 }
-/// The optional parameters of [`list_deliveries`].
+/// The optional parameters of [`list_deliveries`], as data: set them on the call by name, or all at once with [`ListDeliveries::options`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListDeliveriesOptions {
     /// Only deliveries that succeeded, or only those that failed. The `status` query parameter. One of `success`, `failure`.
@@ -289,6 +275,19 @@ pub struct ListDeliveriesOptions {
     /// Which page of results to return, counting from 1. The `page` query parameter. From 1 to 100000; default `1` (the server's, when left out).
     pub page: Option<i64>,
 }
+impl rt::OperationOptions for ListDeliveriesOptions {
+    fn apply(&self, request: rt::Request) -> rt::Request {
+        request
+            .query("status", &self.status)
+            .query("perPage", &self.per_page)
+            .query("page", &self.page)
+    }
+}
+rt::operation_call!(
+    list_deliveries => ListDeliveries(ListDeliveriesOptions) -> Vec <
+    models::WebhookDelivery >, pages models::WebhookDelivery = "perPage" 100 { status :
+    models::AppsListWebhookDeliveriesStatus, per_page : i64, page : i64 }
+);
 /// List a webhook's deliveries
 ///
 /// Lists the recent deliveries of a webhook, newest first. Works with ICR Apps.
@@ -299,64 +298,34 @@ pub struct ListDeliveriesOptions {
 /// - `organization_id`: The organization's id. At least 1.
 /// - `hook_id`: The webhook's id. At least 1.
 ///
-/// **Paging:** one page per call, chosen by `perPage` and `page`; [`list_deliveries_pages`] reads every page.
+/// Its optional parameters are set by name on the [`ListDeliveries`] it returns, which sends it when awaited.
+///
+/// **Paging:** one page per call, chosen by `perPage` and `page`; `.pages()` on the call reads every page.
 ///
 /// **Permissions:** `webhooks: read`.
 pub fn list_deliveries<'client, P>(
     client: &'client ::icr_api::InstallationClient<P>,
     organization_id: i64,
     hook_id: i64,
-    options: &ListDeliveriesOptions,
-) -> ::icr_api::Call<'client, Vec<models::WebhookDelivery>>
+) -> ListDeliveries<'client>
 where
     P: permissions::WebhooksRead,
 {
-    let request = list_deliveries_request(organization_id, hook_id, options);
-    client.call::<permissions::needs::WebhooksRead, _>(request, rt::Response::json)
-}
-/// The request of [`list_deliveries`], and of each page [`list_deliveries_pages`] reads.
-fn list_deliveries_request(
-    organization_id: i64,
-    hook_id: i64,
-    options: &ListDeliveriesOptions,
-) -> rt::Request {
-    rt::Request::new(
+    let request = rt::Request::new(
             rt::Method::GET,
             "/organizations/{organizationId}/hooks/{hookId}/deliveries",
         )
         .operation("webhooks/listDeliveries")
         .path("organizationId", &organization_id)
-        .path("hookId", &hook_id)
-        .query("status", &options.status)
-        .query("perPage", &options.per_page)
-        .query("page", &options.page)
-}
-/// Every item of [`list_deliveries`], page after page, as a lazy `Stream` (an `icr_api::Pages`).
-///
-/// It follows each page's `Link: rel="next"` to the last page, fetching a page only when its items are wanted. Unless `options` choose a `perPage`, it asks for 100 items a page, the most the API allows. `first_page` and `page_at` give single pages, with cursors to keep and resume from.
-///
-/// **Arguments:**
-/// - `organization_id`: The organization's id. At least 1.
-/// - `hook_id`: The webhook's id. At least 1.
-///
-/// `GET /organizations/{organizationId}/hooks/{hookId}/deliveries` (operation `webhooks/listDeliveries`).
-///
-/// **Permissions:** `webhooks: read`.
-pub fn list_deliveries_pages<'client, P>(
-    client: &'client ::icr_api::InstallationClient<P>,
-    organization_id: i64,
-    hook_id: i64,
-    options: &ListDeliveriesOptions,
-) -> ::icr_api::Pages<'client, models::WebhookDelivery>
-where
-    P: permissions::WebhooksRead,
-{
-    let options = ListDeliveriesOptions {
-        per_page: options.per_page.or(::core::option::Option::Some(100i64)),
-        ..options.clone()
-    };
-    let request = list_deliveries_request(organization_id, hook_id, &options);
-    client.pages::<permissions::needs::WebhooksRead, _>(request)
+        .path("hookId", &hook_id);
+    ListDeliveries(
+        client
+            .prepare::<
+                permissions::needs::WebhooksRead,
+                _,
+                _,
+            >(request, rt::Response::json),
+    )
 }
 /// Get a delivery
 ///

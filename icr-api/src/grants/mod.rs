@@ -20,7 +20,7 @@
 //! # async fn run(client: &icr_api::InstallationClient<ReleaseNotes>) {
 //! // error: the ICR App `ReleaseNotes` was not granted `issues: write`
 //! let body = icr_api::models::IssueCreate::new("Release 1.2");
-//! icr_api::issues::create_issue(client, 3001, &body, &Default::default()).await;
+//! icr_api::issues::create_issue(client, 3001, &body).await;
 //! # }
 //! ```
 //!
@@ -34,8 +34,8 @@
 //!     client: &icr_api::InstallationClient<P>,
 //!     project: i64,
 //! ) -> icr_api::Result<usize> {
-//!     let options = Default::default();
-//!     Ok(icr_api::issues::list_project_issues(client, project, &options).await?.len())
+//!     let open = icr_api::issues::list_project_issues(client, project).await?;
+//!     Ok(open.len())
 //! }
 //! ```
 //!

@@ -12,8 +12,8 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::model::{
-    Api, ArrayStyle, ClientKind, Encoding, Field, Location, Operation, Paging, Param, Prim,
-    ResponseShape, Ty, TypeDef, TypeKind,
+    Api, ArrayStyle, ClientKind, Encoding, Field, Location, Operation, Param, Prim, ResponseShape,
+    Ty, TypeDef, TypeKind,
 };
 use crate::naming::{ident, snake};
 
@@ -465,6 +465,7 @@ impl Emitter<'_> {
         let usage = self.usages.get(id).copied().unwrap_or(Usage {
             sent: true,
             received: true,
+            built: true,
         });
         let serde = serde_derives(usage);
         let about = match (&def.doc, &def.api_name) {
@@ -513,6 +514,11 @@ impl Emitter<'_> {
                         rt::wire_struct!(#name { #(#members),* } #rest);
                     }
                 });
+                let setters = usage
+                    .built
+                    .then(|| self.setters(&name, fields, constructor.is_some()))
+                    .flatten()
+                    .map(|setters| quote!(#cfg #setters));
                 let fields = fields.iter().map(|f| self.field(f, usage));
                 let additional = additional.as_ref().map(|ty| {
                     let ty = self.ty(ty, true);
@@ -539,6 +545,7 @@ impl Emitter<'_> {
                         #additional
                     }
                     #constructor
+                    #setters
                     #read
                 }
             }
@@ -662,6 +669,48 @@ impl Emitter<'_> {
                 }
             }
         }
+    }
+
+    /// The setters of a struct that is sent (the runtime's `setters!`):
+    /// one for each field that may be left out or `null`, and for a field
+    /// that may be both, `clear_…` to send `null`. A setter whose name
+    /// another method or field has is left out (the field is still there).
+    fn setters(
+        &self,
+        name: &proc_macro2::Ident,
+        fields: &[Field],
+        has_new: bool,
+    ) -> Option<TokenStream> {
+        let mut taken: std::collections::HashSet<String> =
+            fields.iter().map(|f| unraw(&f.name).to_owned()).collect();
+        let mut set = Vec::new();
+        let mut nullable = Vec::new();
+        for f in fields {
+            let field = ident(&f.name);
+            if has_new && unraw(&f.name) == "new" {
+                continue;
+            }
+            let mut ty = self.ty(&f.ty, true);
+            if f.boxed {
+                let boxed = &self.std.boxed;
+                ty = quote!(#boxed<#ty>);
+            }
+            match (f.required, f.nullable) {
+                (true, false) => {}
+                (true, true) | (false, false) => set.push(quote!(#field: #ty)),
+                (false, true) => {
+                    let clear = format!("clear_{}", unraw(&f.name));
+                    let clear = taken.insert(clear.clone()).then(|| {
+                        let clear = ident(&clear);
+                        quote!(| #clear)
+                    });
+                    nullable.push(quote!(#field: #ty #clear));
+                }
+            }
+        }
+        let nullable = (!nullable.is_empty()).then(|| quote!(; #(#nullable),*));
+        (!set.is_empty() || nullable.is_some())
+            .then(|| quote!(rt::setters!(#name { #(#set),* #nullable });))
     }
 
     /// `new`, taking the fields that must have a value and leaving the
@@ -797,32 +846,7 @@ impl Emitter<'_> {
                 quote!(body: #option<#ty>)
             }
         });
-        let options_arg = op.options.as_ref().map(|options| {
-            let ty = ident(&options.name);
-            quote!(options: &#ty)
-        });
-        let args: Vec<TokenStream> = args.collect();
-        let arg_names: Vec<TokenStream> = op
-            .args
-            .iter()
-            .map(|p| {
-                let arg = ident(&p.name);
-                quote!(#arg)
-            })
-            .chain(op.options.as_ref().map(|_| quote!(options)))
-            .collect();
-        let helper_parameters: Vec<TokenStream> =
-            args.iter().cloned().chain(options_arg.clone()).collect();
-        let pages_parameters: Vec<TokenStream> = [client.clone()]
-            .into_iter()
-            .chain(args.iter().cloned())
-            .chain(options_arg.clone())
-            .collect();
-        let parameters = [client]
-            .into_iter()
-            .chain(args)
-            .chain(body_arg)
-            .chain(options_arg);
+        let parameters = [client].into_iter().chain(args).chain(body_arg);
 
         let method = format_ident!("{}", op.method);
         let path = &op.path;
@@ -831,27 +855,10 @@ impl Emitter<'_> {
             Some(server) => quote!(#operation_call.server(#server)),
             None => quote!(#operation_call),
         };
-        let arg_calls: Vec<TokenStream> = op
-            .args
-            .iter()
-            .map(|p| {
-                let arg = ident(&p.name);
-                param_call(p, quote!(&#arg))
-            })
-            .collect();
-        let option_calls: Vec<TokenStream> = op
-            .options
-            .iter()
-            .flat_map(|o| &o.params)
-            .map(|p| {
-                let field = ident(&p.name);
-                if is_idempotency_key(p) {
-                    quote!(.idempotency_key(&options.#field))
-                } else {
-                    param_call(p, quote!(&options.#field))
-                }
-            })
-            .collect();
+        let arg_calls = op.args.iter().map(|p| {
+            let arg = ident(&p.name);
+            param_call(p, quote!(&#arg))
+        });
         let body_call = op
             .body
             .as_ref()
@@ -881,102 +888,53 @@ impl Emitter<'_> {
             ResponseShape::Single { accept, .. } | ResponseShape::Enum { accept, .. } => accept,
         };
         let accept_call = (accept != "application/json").then(|| quote!(.accept(#accept)));
-        let accept_call = &accept_call;
-
-        let (output, decode, response_enum) = self.response(op);
-        let options_struct = op
-            .options
-            .as_ref()
-            .map(|options| self.options_struct(op, options));
-        let pages = op.paging.as_ref().map(|paging| {
-            let item = match &op.response {
-                ResponseShape::Single { ty: Ty::Vec(item), .. } => self.ty(item, false),
-                ResponseShape::Enum { variants, .. } => variants
-                    .iter()
-                    .find_map(|v| match &v.ty {
-                        Ty::Vec(item) => Some(self.ty(item, false)),
-                        _ => None,
-                    })
-                    .unwrap_or_else(|| quote!(::icr_api::JsonValue)),
-                ResponseShape::Single { .. } => quote!(::icr_api::JsonValue),
-            };
-            let pages_name = ident(&paging.function);
-            let pages_doc = docs(&pages_doc(op, paging));
-            let helper = ident(&paging.request);
-            // The largest page the spec allows, unless the caller chose.
-            let per_page = op
-                .options
-                .iter()
-                .flat_map(|o| &o.params)
-                .find(|p| p.api_name == "perPage" && p.location == Location::Query);
-            let request = match (paging.per_page_max, per_page, &op.options) {
-                (Some(max), Some(p), Some(options)) => {
-                    let field = ident(&p.name);
-                    let ty = ident(&options.name);
-                    let names = arg_names.iter().take(op.args.len());
-                    quote! {
-                        let options = #ty {
-                            #field: options.#field.or(::core::option::Option::Some(#max)),
-                            ..options.clone()
-                        };
-                        let request = #helper(#(#names,)* &options);
-                    }
-                }
-                _ => quote!(let request = #helper(#(#arg_names),*);),
-            };
-            let pages = match op.client {
-                ClientKind::Installation => {
-                    let requirement = permissions::requirement(op.requirement.as_ref());
-                    quote!(client.pages::<#requirement, _>(request))
-                }
-                ClientKind::App => quote!(client.pages(request)),
-            };
-            let helper_doc = docs(&format!(
-                "The request of [`{}`], and of each page [`{}`] reads.",
-                unraw(&op.name),
-                paging.function
-            ));
-            quote! {
-                #helper_doc
-                fn #helper(#(#helper_parameters),*) -> rt::Request {
-                    rt::Request::new(rt::Method::#method, #path)
-                        #operation_call
-                        #(#arg_calls)*
-                        #(#option_calls)*
-                        #accept_call
-                }
-                #pages_doc
-                #deprecated
-                pub fn #pages_name #generics(#(#pages_parameters),*) -> ::icr_api::Pages<'client, #item> #bounds {
-                    #request
-                    #pages
-                }
-            }
-        });
-        let one_page_request = match &op.paging {
-            Some(paging) => {
-                let helper = ident(&paging.request);
-                quote!(#helper(#(#arg_names),*) #body_call)
-            }
-            None => quote! {
-                rt::Request::new(rt::Method::#method, #path)
-                    #operation_call
-                    #(#arg_calls)*
-                    #(#option_calls)*
-                    #body_call
-                    #accept_call
-            },
+        let request = quote! {
+            rt::Request::new(rt::Method::#method, #path)
+                #operation_call
+                #(#arg_calls)*
+                #body_call
+                #accept_call
         };
+
+        let (output, decoder, response_enum) = self.response(op);
+        let requirement = permissions::requirement(op.requirement.as_ref());
+        let Some(options) = &op.options else {
+            // Nothing optional: the function sends when awaited.
+            let send = match op.client {
+                ClientKind::Installation => {
+                    quote!(client.call::<#requirement, _>(request, #decoder))
+                }
+                ClientKind::App => quote!(client.call(request, #decoder)),
+            };
+            return quote! {
+                #response_enum
+                #doc
+                #deprecated
+                pub fn #name #generics(#(#parameters),*) -> ::icr_api::Call<'client, #output> #bounds {
+                    let request = #request;
+                    #send
+                }
+            };
+        };
+        // Optional parameters: the function returns a call of its own type,
+        // on which they are set by name, sent when awaited.
+        let call = ident(&options.call);
+        let prepare = match op.client {
+            ClientKind::Installation => {
+                quote!(client.prepare::<#requirement, _, _>(request, #decoder))
+            }
+            ClientKind::App => quote!(client.prepare(request, #decoder)),
+        };
+        let options_items = self.options(op, options, &output);
         quote! {
-            #options_struct
             #response_enum
+            #options_items
             #doc
             #deprecated
-            pub fn #name #generics(#(#parameters),*) -> ::icr_api::Call<'client, #output> #bounds {
-                let request = #one_page_request;
-                #decode
+            pub fn #name #generics(#(#parameters),*) -> #call<'client> #bounds {
+                let request = #request;
+                #call(#prepare)
             }
-            #pages
         }
     }
 
@@ -1005,12 +963,18 @@ impl Emitter<'_> {
         }
     }
 
-    fn options_struct(&self, op: &Operation, options: &crate::model::Options) -> TokenStream {
+    /// The options struct of `op` and the call its function returns (by
+    /// the runtime's `operation_options!`), and how the options go into
+    /// the request.
+    fn options(
+        &self,
+        op: &Operation,
+        options: &crate::model::Options,
+        output: &TokenStream,
+    ) -> TokenStream {
+        let function = ident(&op.name);
         let name = ident(&options.name);
-        let doc = docs(&format!(
-            "The optional parameters of [`{}`].",
-            unraw(&op.name)
-        ));
+        let call = ident(&options.call);
         let fields = options.params.iter().map(|p| {
             let field = ident(&p.name);
             let inner = match &p.ty {
@@ -1039,7 +1003,7 @@ impl Emitter<'_> {
             }
             if is_idempotency_key(p) {
                 doc.push_str(
-                    " When `None`, a random key is sent: the same one on every attempt of the call, \
+                    " When not set, a random key is sent: the same one on every attempt of the call, \
                      so retries never act twice.",
                 );
             }
@@ -1047,10 +1011,60 @@ impl Emitter<'_> {
             let option = &self.std.option;
             quote!(#doc pub #field: #option<#ty>,)
         });
+        let setters = options.params.iter().map(|p| {
+            let field = ident(&p.name);
+            let ty = match &p.ty {
+                Ty::Option(inner) => self.ty(inner, false),
+                other => self.ty(other, false),
+            };
+            quote!(#field: #ty)
+        });
+        let doc = docs(&format!(
+            "The optional parameters of [`{}`], as data: set them on the call by name, or all at once with [`{}::options`].",
+            unraw(&op.name),
+            options.call
+        ));
+        let pages = op.paging.as_ref().map(|paging| {
+            let item = match &op.response {
+                ResponseShape::Single {
+                    ty: Ty::Vec(item), ..
+                } => self.ty(item, false),
+                ResponseShape::Enum { variants, .. } => variants
+                    .iter()
+                    .find_map(|v| match &v.ty {
+                        Ty::Vec(item) => Some(self.ty(item, false)),
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| quote!(::icr_api::JsonValue)),
+                ResponseShape::Single { .. } => quote!(::icr_api::JsonValue),
+            };
+            match &paging.per_page_max {
+                // The largest page the spec allows, unless the caller chose.
+                Some((per_page, most)) => {
+                    let most = Literal::i64_unsuffixed(*most);
+                    quote!(, pages #item = #per_page #most)
+                }
+                None => quote!(, pages #item),
+            }
+        });
+        let calls = options.params.iter().map(|p| {
+            let field = ident(&p.name);
+            if is_idempotency_key(p) {
+                quote!(.idempotency_key(&self.#field))
+            } else {
+                param_call(p, quote!(&self.#field))
+            }
+        });
         quote! {
             #doc
             #[derive(Clone, Debug, Default, PartialEq)]
             pub struct #name { #(#fields)* }
+            impl rt::OperationOptions for #name {
+                fn apply(&self, request: rt::Request) -> rt::Request {
+                    request #(#calls)*
+                }
+            }
+            rt::operation_call!(#function => #call(#name) -> #output #pages { #(#setters),* });
         }
     }
 
@@ -1061,17 +1075,10 @@ impl Emitter<'_> {
         // a hand-made request does; its bounds prove it. The sending and
         // decoding are the runtime's `call`, written once: the function
         // names its decoder.
-        let send = |decoder: TokenStream| match op.client {
-            ClientKind::Installation => {
-                let requirement = permissions::requirement(op.requirement.as_ref());
-                quote!(client.call::<#requirement, _>(request, #decoder))
-            }
-            ClientKind::App => quote!(client.call(request, #decoder)),
-        };
         match &op.response {
             ResponseShape::Single { ty, encoding, .. } => {
                 let decoder = decoder(encoding);
-                (self.ty(ty, false), send(decoder), None)
+                (self.ty(ty, false), decoder, None)
             }
             ResponseShape::Enum { name, variants, .. } => {
                 let name = ident(name);
@@ -1121,12 +1128,12 @@ impl Emitter<'_> {
                     };
                     quote!(#pattern #guard => #value,)
                 });
-                let decode = send(quote! {
+                let decode = quote! {
                     |response| match response.status() {
                         #(#arms)*
                         _ => ::core::result::Result::Err(response.unexpected()),
                     }
-                });
+                };
                 let definition = quote! {
                     #doc
                     #[derive(Clone, Debug, PartialEq)]
@@ -1251,41 +1258,6 @@ fn takes_page(op: &Operation) -> bool {
         .any(|p| p.api_name == "page" && p.location == Location::Query)
 }
 
-/// The docs of the function that reads every page of `op`.
-fn pages_doc(op: &Operation, paging: &Paging) -> String {
-    let mut doc = format!(
-        "Every item of [`{}`], page after page, as a lazy `Stream` (an `icr_api::Pages`).\n\n\
-         It follows each page's `Link: rel=\"next\"` to the last page, fetching a page only when its items are wanted. ",
-        unraw(&op.name)
-    );
-    match paging.per_page_max {
-        Some(max) => doc.push_str(&format!(
-            "Unless `options` choose a `perPage`, it asks for {max} items a page, the most the API allows. "
-        )),
-        None => doc.push_str("It asks for the page size `options` choose, or the server's default. "),
-    }
-    doc.push_str(
-        "`first_page` and `page_at` give single pages, with cursors to keep and resume from.\n\n",
-    );
-    doc.push_str(&arguments_doc(op));
-    doc.push_str(&format!("`{} {}`", op.method, op.path));
-    if let Some(id) = &op.api_name {
-        doc.push_str(&format!(" (operation `{id}`)"));
-    }
-    doc.push_str(".\n\n");
-    match (op.client, &op.requirement) {
-        (ClientKind::App, _) => doc.push_str("Authenticates as the app, with its JWT."),
-        (ClientKind::Installation, Some(requirement)) if requirement.alternatives.len() > 1 => {
-            doc.push_str(&format!("**Permissions:** any one of `{requirement}`."));
-        }
-        (ClientKind::Installation, Some(requirement)) => {
-            doc.push_str(&format!("**Permissions:** `{requirement}`."));
-        }
-        (ClientKind::Installation, None) => doc.push_str("**Permissions:** none listed."),
-    }
-    doc
-}
-
 /// The documentation of an operation's function.
 fn operation_doc(op: &Operation) -> String {
     let mut doc = String::new();
@@ -1303,11 +1275,16 @@ fn operation_doc(op: &Operation) -> String {
     }
     doc.push_str(".\n\n");
     doc.push_str(&arguments_doc(op));
+    if let Some(options) = &op.options {
+        doc.push_str(&format!(
+            "Its optional parameters are set by name on the [`{}`] it returns, which sends it when awaited.\n\n",
+            options.call
+        ));
+    }
     match &op.paging {
-        Some(paging) => doc.push_str(&format!(
-            "**Paging:** one page per call, chosen by `perPage` and `page`; [`{}`] reads every page.\n\n",
-            paging.function
-        )),
+        Some(_) => doc.push_str(
+            "**Paging:** one page per call, chosen by `perPage` and `page`; `.pages()` on the call reads every page.\n\n",
+        ),
         None if takes_page(op) => doc.push_str(
             "**Paging:** one page per call, chosen by `perPage` and `page`; the answer is not a \
              plain list with `Link`s, so there is no form that reads every page.\n\n",

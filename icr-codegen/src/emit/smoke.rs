@@ -81,11 +81,7 @@ pub fn every_call(api: &Api) -> TokenStream {
                 quote!(::core::option::Option::Some(#value))
             }
         });
-        let options = op
-            .options
-            .as_ref()
-            .map(|_| quote!(&::core::default::Default::default()));
-        let parameters = args.chain(body).chain(options);
+        let parameters = args.chain(body);
         quote! {
             #id => ::icr_api::#module::#function(client, #(#parameters),*).await.map(drop),
         }

@@ -16,6 +16,9 @@ pub struct Usage {
     pub sent: bool,
     /// Part of something received: derives `Deserialize`.
     pub received: bool,
+    /// Part of a request body the API describes: gets setters, for
+    /// building one (whatever `both` says of serde).
+    pub built: bool,
 }
 
 /// The usage of every type of `api`, by index. With `both`, every type is
@@ -23,15 +26,6 @@ pub struct Usage {
 /// read requests in, as `icr-api`'s do). A type no operation or event
 /// reaches is given both, so that nothing it might be used for is missing.
 pub(crate) fn usages(api: &Api, both: bool) -> Vec<Usage> {
-    if both {
-        return vec![
-            Usage {
-                sent: true,
-                received: true,
-            };
-            api.types.len()
-        ];
-    }
     let mut sent = vec![false; api.types.len()];
     let mut received = vec![false; api.types.len()];
     for op in &api.operations {
@@ -47,15 +41,10 @@ pub(crate) fn usages(api: &Api, both: bool) -> Vec<Usage> {
     }
     sent.into_iter()
         .zip(received)
-        .map(|(sent, received)| {
-            if sent || received {
-                Usage { sent, received }
-            } else {
-                Usage {
-                    sent: true,
-                    received: true,
-                }
-            }
+        .map(|(sent, received)| Usage {
+            sent: sent || both || !received,
+            received: received || both || !sent,
+            built: sent,
         })
         .collect()
 }

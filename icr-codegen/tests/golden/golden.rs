@@ -65,6 +65,9 @@ pub mod models {
             /// `color`.
             #[serde(skip_serializing_if = "::core::option::Option::is_none")]
             pub color: Option<Option<String>>,
+            /// `new`.
+            #[serde(skip_serializing_if = "::core::option::Option::is_none")]
+            pub new: Option<bool>,
         }
         impl NoteInput {
             /// A value with the fields that must be given; the others are left out (`None`).
@@ -73,9 +76,11 @@ pub mod models {
                     text: text.into(),
                     kind: ::core::option::Option::None,
                     color: ::core::option::Option::None,
+                    new: ::core::option::Option::None,
                 }
             }
         }
+        rt::setters!(NoteInput { kind : Kind; color : String | clear_color });
     }
     pub use notes::*;
     mod boards {
@@ -423,7 +428,7 @@ pub mod notes {
     #[allow(unused_imports, reason = "a module may not use all of them")]
     use super::{models, permissions};
     use ::icr_api::__private as rt;
-    /// The optional parameters of [`list_notes`].
+    /// The optional parameters of [`list_notes`], as data: set them on the call by name, or all at once with [`ListNotes::options`].
     #[derive(Clone, Debug, Default, PartialEq)]
     pub struct ListNotesOptions {
         /// The `kind` query parameter. One of `plain`, `check-list`, `+1`.
@@ -433,57 +438,94 @@ pub mod notes {
         /// The `perPage` query parameter.
         pub per_page: Option<i64>,
     }
+    impl rt::OperationOptions for ListNotesOptions {
+        fn apply(&self, request: rt::Request) -> rt::Request {
+            request
+                .query("kind", &self.kind)
+                .query_list("tags", &self.tags, rt::ArrayStyle::Join(","))
+                .query("perPage", &self.per_page)
+        }
+    }
+    rt::operation_call!(
+        list_notes => ListNotes(ListNotesOptions) -> Vec < models::Note > { kind :
+        models::Kind, tags : Vec < String >, per_page : i64 }
+    );
     /// List notes
     ///
     /// Lists a board's notes. Works with ICR Apps.
     ///
     /// `GET /boards/{boardId}/notes` (operation `notes/listNotes`).
     ///
+    /// Its optional parameters are set by name on the [`ListNotes`] it returns, which sends it when awaited.
+    ///
     /// **Permissions:** `notes: read`.
     pub fn list_notes<'client, P>(
         client: &'client ::icr_api::InstallationClient<P>,
         board_id: i64,
-        options: &ListNotesOptions,
-    ) -> ::icr_api::Call<'client, Vec<models::Note>>
+    ) -> ListNotes<'client>
     where
         P: permissions::NotesRead,
     {
         let request = rt::Request::new(rt::Method::GET, "/boards/{boardId}/notes")
             .operation("notes/listNotes")
-            .path("boardId", &board_id)
-            .query("kind", &options.kind)
-            .query_list("tags", &options.tags, rt::ArrayStyle::Join(","))
-            .query("perPage", &options.per_page);
-        client.call::<permissions::needs::NotesRead, _>(request, rt::Response::json)
+            .path("boardId", &board_id);
+        ListNotes(
+            client
+                .prepare::<
+                    permissions::needs::NotesRead,
+                    _,
+                    _,
+                >(request, rt::Response::json),
+        )
     }
-    /// The optional parameters of [`create_note`].
+    /// The optional parameters of [`create_note`], as data: set them on the call by name, or all at once with [`CreateNote::options`].
     #[derive(Clone, Debug, Default, PartialEq)]
     pub struct CreateNoteOptions {
-        /// The `Idempotency-Key` header parameter. When `None`, a random key is sent: the same one on every attempt of the call, so retries never act twice.
+        /// The `Idempotency-Key` header parameter. When not set, a random key is sent: the same one on every attempt of the call, so retries never act twice.
         pub idempotency_key: Option<String>,
+        /// The `options` query parameter.
+        pub options2: Option<String>,
     }
+    impl rt::OperationOptions for CreateNoteOptions {
+        fn apply(&self, request: rt::Request) -> rt::Request {
+            request
+                .idempotency_key(&self.idempotency_key)
+                .query("options", &self.options2)
+        }
+    }
+    rt::operation_call!(
+        create_note => CreateNote(CreateNoteOptions) -> models::Note { idempotency_key :
+        String, options2 : String }
+    );
     /// Create a note
     ///
     /// Pins a note to a board. Works with ICR Apps.
     ///
     /// `POST /boards/{boardId}/notes` (operation `notes/createNote`).
     ///
+    /// Its optional parameters are set by name on the [`CreateNote`] it returns, which sends it when awaited.
+    ///
     /// **Permissions:** `notes: write`.
     pub fn create_note<'client, P>(
         client: &'client ::icr_api::InstallationClient<P>,
         board_id: i64,
         body: &models::NoteInput,
-        options: &CreateNoteOptions,
-    ) -> ::icr_api::Call<'client, models::Note>
+    ) -> CreateNote<'client>
     where
         P: permissions::NotesWrite,
     {
         let request = rt::Request::new(rt::Method::POST, "/boards/{boardId}/notes")
             .operation("notes/createNote")
             .path("boardId", &board_id)
-            .idempotency_key(&options.idempotency_key)
             .json(body);
-        client.call::<permissions::needs::NotesWrite, _>(request, rt::Response::json)
+        CreateNote(
+            client
+                .prepare::<
+                    permissions::needs::NotesWrite,
+                    _,
+                    _,
+                >(request, rt::Response::json),
+        )
     }
     /// Returns a note. Works with ICR Apps.
     ///

@@ -114,12 +114,7 @@ pub(crate) async fn call(
 ) -> ::core::option::Option<::icr_api::Result<()>> {
     let result = match id {
         "apps/listInstallationProjects" => {
-            ::icr_api::apps::list_installation_projects(
-                    client,
-                    &::core::default::Default::default(),
-                )
-                .await
-                .map(drop)
+            ::icr_api::apps::list_installation_projects(client).await.map(drop)
         }
         "organizations/getOrganization" => {
             ::icr_api::organizations::get_organization(
@@ -148,7 +143,6 @@ pub(crate) async fn call(
             ::icr_api::organizations::list_audit_log(
                     client,
                     args.value::<i64>("organizations/listAuditLog", "organizationId"),
-                    &::core::default::Default::default(),
                 )
                 .await
                 .map(drop)
@@ -157,7 +151,6 @@ pub(crate) async fn call(
             ::icr_api::members::list_members(
                     client,
                     args.value::<i64>("members/listMembers", "organizationId"),
-                    &::core::default::Default::default(),
                 )
                 .await
                 .map(drop)
@@ -218,7 +211,6 @@ pub(crate) async fn call(
             ::icr_api::members::list_invitations(
                     client,
                     args.value::<i64>("members/listInvitations", "organizationId"),
-                    &::core::default::Default::default(),
                 )
                 .await
                 .map(drop)
@@ -248,7 +240,6 @@ pub(crate) async fn call(
             ::icr_api::teams::list_teams(
                     client,
                     args.value::<i64>("teams/listTeams", "organizationId"),
-                    &::core::default::Default::default(),
                 )
                 .await
                 .map(drop)
@@ -303,7 +294,6 @@ pub(crate) async fn call(
             ::icr_api::teams::list_team_members(
                     client,
                     args.value::<i64>("teams/listTeamMembers", "teamId"),
-                    &::core::default::Default::default(),
                 )
                 .await
                 .map(drop)
@@ -342,7 +332,6 @@ pub(crate) async fn call(
             ::icr_api::teams::list_team_projects(
                     client,
                     args.value::<i64>("teams/listTeamProjects", "teamId"),
-                    &::core::default::Default::default(),
                 )
                 .await
                 .map(drop)
@@ -378,7 +367,6 @@ pub(crate) async fn call(
                         .value::<
                             i64,
                         >("projects/listOrganizationProjects", "organizationId"),
-                    &::core::default::Default::default(),
                 )
                 .await
                 .map(drop)
@@ -455,7 +443,6 @@ pub(crate) async fn call(
             ::icr_api::projects::list_contributors(
                     client,
                     args.value::<i64>("projects/listContributors", "projectId"),
-                    &::core::default::Default::default(),
                 )
                 .await
                 .map(drop)
@@ -516,7 +503,6 @@ pub(crate) async fn call(
             ::icr_api::issues::list_project_issues(
                     client,
                     args.value::<i64>("issues/listProjectIssues", "projectId"),
-                    &::core::default::Default::default(),
                 )
                 .await
                 .map(drop)
@@ -526,7 +512,6 @@ pub(crate) async fn call(
                     client,
                     args.value::<i64>("issues/createIssue", "projectId"),
                     &args.body::<::icr_api::models::IssueCreate>("issues/createIssue"),
-                    &::core::default::Default::default(),
                 )
                 .await
                 .map(drop)
@@ -535,7 +520,6 @@ pub(crate) async fn call(
             ::icr_api::issues::list_organization_issues(
                     client,
                     args.value::<i64>("issues/listOrganizationIssues", "organizationId"),
-                    &::core::default::Default::default(),
                 )
                 .await
                 .map(drop)
@@ -584,7 +568,6 @@ pub(crate) async fn call(
             ::icr_api::issues::list_assignees(
                     client,
                     args.value::<i64>("issues/listAssignees", "projectId"),
-                    &::core::default::Default::default(),
                 )
                 .await
                 .map(drop)
@@ -642,7 +625,6 @@ pub(crate) async fn call(
             ::icr_api::labels::list_project_labels(
                     client,
                     args.value::<i64>("labels/listProjectLabels", "projectId"),
-                    &::core::default::Default::default(),
                 )
                 .await
                 .map(drop)
@@ -746,7 +728,6 @@ pub(crate) async fn call(
                     client,
                     args.value::<i64>("labels/listMilestoneLabels", "projectId"),
                     args.value::<i64>("labels/listMilestoneLabels", "milestoneNumber"),
-                    &::core::default::Default::default(),
                 )
                 .await
                 .map(drop)
@@ -756,7 +737,6 @@ pub(crate) async fn call(
                     client,
                     args.value::<i64>("comments/listIssueComments", "projectId"),
                     args.value::<i64>("comments/listIssueComments", "issueNumber"),
-                    &::core::default::Default::default(),
                 )
                 .await
                 .map(drop)
@@ -767,10 +747,7 @@ pub(crate) async fn call(
                     args.value::<i64>("comments/createComment", "projectId"),
                     args.value::<i64>("comments/createComment", "issueNumber"),
                     &args
-                        .body::<
-                            ::icr_api::models::CommentBody,
-                        >("comments/createComment"),
-                    &::core::default::Default::default(),
+                        .body::<::icr_api::models::CommentBody>("comments/createComment"),
                 )
                 .await
                 .map(drop)
@@ -779,7 +756,6 @@ pub(crate) async fn call(
             ::icr_api::comments::list_project_comments(
                     client,
                     args.value::<i64>("comments/listProjectComments", "projectId"),
-                    &::core::default::Default::default(),
                 )
                 .await
                 .map(drop)
@@ -818,7 +794,6 @@ pub(crate) async fn call(
                     client,
                     args.value::<i64>("timeline/listIssueTimeline", "projectId"),
                     args.value::<i64>("timeline/listIssueTimeline", "issueNumber"),
-                    &::core::default::Default::default(),
                 )
                 .await
                 .map(drop)
@@ -827,7 +802,6 @@ pub(crate) async fn call(
             ::icr_api::timeline::list_project_timeline(
                     client,
                     args.value::<i64>("timeline/listProjectTimeline", "projectId"),
-                    &::core::default::Default::default(),
                 )
                 .await
                 .map(drop)
@@ -845,7 +819,6 @@ pub(crate) async fn call(
             ::icr_api::milestones::list_milestones(
                     client,
                     args.value::<i64>("milestones/listMilestones", "projectId"),
-                    &::core::default::Default::default(),
                 )
                 .await
                 .map(drop)
@@ -897,7 +870,6 @@ pub(crate) async fn call(
             ::icr_api::webhooks::list_webhooks(
                     client,
                     args.value::<i64>("webhooks/listWebhooks", "organizationId"),
-                    &::core::default::Default::default(),
                 )
                 .await
                 .map(drop)
@@ -981,7 +953,6 @@ pub(crate) async fn call(
                     client,
                     args.value::<i64>("webhooks/listDeliveries", "organizationId"),
                     args.value::<i64>("webhooks/listDeliveries", "hookId"),
-                    &::core::default::Default::default(),
                 )
                 .await
                 .map(drop)
@@ -1010,7 +981,6 @@ pub(crate) async fn call(
             ::icr_api::search::search_projects(
                     client,
                     &args.value::<::std::string::String>("search/searchProjects", "q"),
-                    &::core::default::Default::default(),
                 )
                 .await
                 .map(drop)
@@ -1019,7 +989,6 @@ pub(crate) async fn call(
             ::icr_api::search::search_issues(
                     client,
                     &args.value::<::std::string::String>("search/searchIssues", "q"),
-                    &::core::default::Default::default(),
                 )
                 .await
                 .map(drop)
@@ -1028,7 +997,6 @@ pub(crate) async fn call(
             ::icr_api::search::search_users(
                     client,
                     &args.value::<::std::string::String>("search/searchUsers", "q"),
-                    &::core::default::Default::default(),
                 )
                 .await
                 .map(drop)
@@ -1038,16 +1006,11 @@ pub(crate) async fn call(
                     client,
                     args.value::<i64>("search/searchLabels", "projectId"),
                     &args.value::<::std::string::String>("search/searchLabels", "q"),
-                    &::core::default::Default::default(),
                 )
                 .await
                 .map(drop)
         }
-        "users/listUsers" => {
-            ::icr_api::users::list_users(client, &::core::default::Default::default())
-                .await
-                .map(drop)
-        }
+        "users/listUsers" => ::icr_api::users::list_users(client).await.map(drop),
         "users/getUser" => {
             ::icr_api::users::get_user(
                     client,

@@ -122,9 +122,7 @@ async fn run(app: &App, ids: &[i64], count: usize) -> (usize, usize, Option<Stri
         tasks.spawn(async move {
             let _permit = permit;
             let client = app.installation::<Fleet>(id);
-            apps::list_installation_projects(&client, &Default::default())
-                .await
-                .map(|_| ())
+            apps::list_installation_projects(&client).await.map(|_| ())
         });
     }
     let (mut ok, mut failed, mut first) = (0, 0, None);

@@ -6,8 +6,7 @@ icr_api::permissions! {
 }
 
 fn list(client: &InstallationClient<ReleaseNotes>) {
-    let options = icr_api::issues::ListProjectIssuesOptions::default();
-    let _future = icr_api::issues::list_project_issues(client, 3001, &options);
+    let _future = icr_api::issues::list_project_issues(client, 3001).state(icr_api::models::ListProjectIssuesState::Open);
 }
 
 fn main() {}

@@ -8,8 +8,7 @@ icr_api::permissions! {
 
 fn open_issue(client: &InstallationClient<ReleaseNotes>) {
     let body = icr_api::models::IssueCreate::new("Release 1.2");
-    let options = Default::default();
-    let _future = icr_api::issues::create_issue(client, 3001, &body, &options);
+    let _future = icr_api::issues::create_issue(client, 3001, &body);
 }
 
 fn main() {}

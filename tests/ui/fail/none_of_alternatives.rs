@@ -7,8 +7,7 @@ icr_api::permissions! {
 }
 
 fn labels(client: &InstallationClient<Greeter>) {
-    let options = Default::default();
-    let _future = icr_api::labels::list_project_labels(client, 3001, &options);
+    let _future = icr_api::labels::list_project_labels(client, 3001);
 }
 
 fn main() {}

@@ -10,7 +10,7 @@ icr_api::permissions! {
 fn write(client: &InstallationClient<ReleaseNotes>) -> icr_api::Result<()> {
     let narrowed = client.narrow::<ReadOnly>()?;
     let body = icr_api::models::IssueCreate::new("Release 1.2");
-    let _future = icr_api::issues::create_issue(&narrowed, 3001, &body, &Default::default());
+    let _future = icr_api::issues::create_issue(&narrowed, 3001, &body);
     Ok(())
 }
 

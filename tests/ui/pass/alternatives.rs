@@ -9,18 +9,15 @@ icr_api::permissions! {
 }
 
 fn labels_by_issues(client: &InstallationClient<ByIssues>) {
-    let options = Default::default();
-    let _future = icr_api::labels::list_project_labels(client, 3001, &options);
+    let _future = icr_api::labels::list_project_labels(client, 3001);
 }
 
 fn labels_by_projects(client: &InstallationClient<ByProjects>) {
-    let options = Default::default();
-    let _future = icr_api::labels::list_project_labels(client, 3001, &options);
+    let _future = icr_api::labels::list_project_labels(client, 3001);
 }
 
 fn labels_by_both(client: &InstallationClient<ByBoth>) {
-    let options = Default::default();
-    let _future = icr_api::labels::list_project_labels(client, 3001, &options);
+    let _future = icr_api::labels::list_project_labels(client, 3001);
     let label = icr_api::models::LabelCreate::new("release", "00ff00");
     let _create = icr_api::labels::create_label(client, 3001, &label);
 }

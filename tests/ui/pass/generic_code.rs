@@ -10,11 +10,8 @@ icr_api::permissions! {
 
 async fn triage<P: IssuesWrite>(client: &InstallationClient<P>) -> icr_api::Result<usize> {
     // `IssuesWrite` implies `IssuesRead`.
-    let open = icr_api::issues::list_project_issues(client, 3001, &Default::default()).await?;
-    let update = icr_api::models::IssueUpdate {
-        state: Some(icr_api::models::IssueState::Closed),
-        ..Default::default()
-    };
+    let open = icr_api::issues::list_project_issues(client, 3001).await?;
+    let update = icr_api::models::IssueUpdate::default().state(icr_api::models::IssueState::Closed);
     icr_api::issues::update_issue(client, 3001, 7, &update).await?;
     Ok(open.len())
 }
@@ -23,7 +20,7 @@ async fn describe<P: ProjectsRead + IssuesReadOrProjectsRead>(
     client: &InstallationClient<P>,
 ) -> icr_api::Result<String> {
     let project = icr_api::projects::get_project(client, 3001).await?;
-    let labels = icr_api::labels::list_project_labels(client, 3001, &Default::default()).await?;
+    let labels = icr_api::labels::list_project_labels(client, 3001).await?;
     Ok(format!("{} has {} labels", project.full_name, labels.len()))
 }
 

@@ -7,14 +7,10 @@ icr_api::permissions! {
 }
 
 fn calls(client: &InstallationClient<Triage>) {
-    let options = Default::default();
-    let _list = icr_api::issues::list_project_issues(client, 3001, &options);
+    let _list = icr_api::issues::list_project_issues(client, 3001);
     let _get = icr_api::issues::get_issue(client, 3001, 7);
     let _project = icr_api::projects::get_project(client, 3001);
-    let update = icr_api::models::ProjectUpdate {
-        short_description: Some(Some("Release notes".to_owned())),
-        ..Default::default()
-    };
+    let update = icr_api::models::ProjectUpdate::default().short_description("Release notes");
     let _update = icr_api::projects::update_project(client, 3001, &update);
 }
 

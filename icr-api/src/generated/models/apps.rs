@@ -316,6 +316,9 @@ pub struct AccessTokenRequest {
     )]
     pub project_ids: Option<Vec<i64>>,
 }
+rt::setters!(
+    AccessTokenRequest { permissions : PermissionMap, project_ids : Vec < i64 > }
+);
 rt::wire_struct!(
     AccessTokenRequest { optional permissions, optional project_ids = "projectIds" }
 );
@@ -444,6 +447,10 @@ pub struct WebhookConfigUpdate {
     )]
     pub insecure_ssl: Option<WebhookConfigInsecureSsl>,
 }
+rt::setters!(
+    WebhookConfigUpdate { url : String, content_type : WebhookConfigContentType, secret :
+    ::icr_api::SecretToken, insecure_ssl : WebhookConfigInsecureSsl }
+);
 rt::wire_struct!(
     WebhookConfigUpdate { optional url, optional content_type = "contentType", optional
     secret, optional insecure_ssl = "insecureSsl" }

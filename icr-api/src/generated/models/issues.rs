@@ -356,6 +356,10 @@ impl IssueCreate {
         }
     }
 }
+rt::setters!(
+    IssueCreate { body : String, assignees : Vec < String >, labels : Vec < String >,
+    milestone : i64 }
+);
 rt::wire_struct!(
     IssueCreate { required title, optional body, optional assignees, optional labels,
     optional milestone }
@@ -422,6 +426,11 @@ pub struct IssueUpdate {
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub milestone: Option<Option<i64>>,
 }
+rt::setters!(
+    IssueUpdate { title : String, state : IssueState, state_reason : Option < StateReason
+    >, assignees : Vec < String >, labels : Vec < String >; body : String | clear_body,
+    milestone : i64 | clear_milestone }
+);
 rt::wire_struct!(
     IssueUpdate { optional title, nullable body, optional state, optional state_reason =
     "stateReason", optional assignees, optional labels, nullable milestone }
@@ -437,6 +446,7 @@ pub struct IssueLock {
     )]
     pub lock_reason: Option<LockReason>,
 }
+rt::setters!(IssueLock { lock_reason : LockReason });
 rt::wire_struct!(IssueLock { optional lock_reason = "lockReason" });
 /// The `AssigneesRequest` schema.
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]

@@ -37,6 +37,7 @@ impl LabelCreate {
         }
     }
 }
+rt::setters!(LabelCreate { description : String });
 rt::wire_struct!(LabelCreate { required name, required color, optional description });
 /// The `LabelUpdate` schema.
 #[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
@@ -52,6 +53,10 @@ pub struct LabelUpdate {
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub description: Option<Option<String>>,
 }
+rt::setters!(
+    LabelUpdate { new_name : String, color : String; description : String |
+    clear_description }
+);
 rt::wire_struct!(
     LabelUpdate { optional new_name = "newName", optional color, nullable description }
 );

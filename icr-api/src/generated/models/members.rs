@@ -170,6 +170,10 @@ pub struct InvitationCreate {
     #[serde(rename = "teamIds", skip_serializing_if = "::core::option::Option::is_none")]
     pub team_ids: Option<Vec<i64>>,
 }
+rt::setters!(
+    InvitationCreate { invitee_id : i64, email : String, role : InvitationRole, team_ids
+    : Vec < i64 > }
+);
 rt::wire_struct!(
     InvitationCreate { optional invitee_id = "inviteeId", optional email, optional role,
     optional team_ids = "teamIds" }

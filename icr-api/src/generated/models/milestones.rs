@@ -54,6 +54,10 @@ impl MilestoneCreate {
         }
     }
 }
+rt::setters!(
+    MilestoneCreate { description : String, state : IssueState, due_on :
+    ::icr_api::DateTime }
+);
 rt::wire_struct!(
     MilestoneCreate { required title, optional description, optional state, optional
     due_on = "dueOn" }
@@ -75,6 +79,10 @@ pub struct MilestoneUpdate {
     #[serde(rename = "dueOn", skip_serializing_if = "::core::option::Option::is_none")]
     pub due_on: Option<Option<::icr_api::DateTime>>,
 }
+rt::setters!(
+    MilestoneUpdate { title : String, state : IssueState; description : String |
+    clear_description, due_on : ::icr_api::DateTime | clear_due_on }
+);
 rt::wire_struct!(
     MilestoneUpdate { optional title, nullable description, optional state, nullable
     due_on = "dueOn" }

@@ -135,6 +135,12 @@ pub struct OrganizationUpdate {
     )]
     pub members_can_create_projects: Option<bool>,
 }
+rt::setters!(
+    OrganizationUpdate { name : String, default_project_permission :
+    OrganizationDefaultProjectPermission, members_can_create_projects : bool; description
+    : String | clear_description, email : String | clear_email, location : String |
+    clear_location }
+);
 rt::wire_struct!(
     OrganizationUpdate { optional name, nullable description, nullable email, nullable
     location, optional default_project_permission = "defaultProjectPermission", optional

@@ -100,6 +100,10 @@ impl ProjectCreate {
         }
     }
 }
+rt::setters!(
+    ProjectCreate { short_description : String, homepage : String, visibility :
+    Visibility, topics : Vec < String >, has_issues : bool }
+);
 rt::wire_struct!(
     ProjectCreate { required name, optional short_description = "shortDescription",
     optional homepage, optional visibility, optional topics, optional has_issues =
@@ -134,6 +138,11 @@ pub struct ProjectUpdate {
     )]
     pub has_issues: Option<bool>,
 }
+rt::setters!(
+    ProjectUpdate { name : String, visibility : Visibility, archived : bool, has_issues :
+    bool; short_description : String | clear_short_description, homepage : String |
+    clear_homepage }
+);
 rt::wire_struct!(
     ProjectUpdate { optional name, nullable short_description = "shortDescription",
     nullable homepage, optional visibility, optional archived, optional has_issues =
@@ -267,6 +276,7 @@ pub struct ProjectExportRequest {
     )]
     pub include_comments: Option<bool>,
 }
+rt::setters!(ProjectExportRequest { include_issues : bool, include_comments : bool });
 rt::wire_struct!(
     ProjectExportRequest { optional include_issues = "includeIssues", optional
     include_comments = "includeComments" }
@@ -343,6 +353,7 @@ impl ProjectTransfer {
         }
     }
 }
+rt::setters!(ProjectTransfer { new_name : String });
 rt::wire_struct!(
     ProjectTransfer { required new_organization_id = "newOrganizationId", optional
     new_name = "newName" }

@@ -111,6 +111,10 @@ impl TeamCreate {
         }
     }
 }
+rt::setters!(
+    TeamCreate { description : String, privacy : TeamPrivacy, maintainers : Vec < String
+    >; parent_team_id : i64 | clear_parent_team_id }
+);
 rt::wire_struct!(
     TeamCreate { required name, optional description, optional privacy, nullable
     parent_team_id = "parentTeamId", optional maintainers }
@@ -137,6 +141,10 @@ pub struct TeamUpdate {
     )]
     pub parent_team_id: Option<Option<i64>>,
 }
+rt::setters!(
+    TeamUpdate { name : String, privacy : TeamPrivacy; description : String |
+    clear_description, parent_team_id : i64 | clear_parent_team_id }
+);
 rt::wire_struct!(
     TeamUpdate { optional name, nullable description, optional privacy, nullable
     parent_team_id = "parentTeamId" }
@@ -166,6 +174,7 @@ pub struct TeamMembershipUpdate {
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub role: Option<TeamMembershipRole>,
 }
+rt::setters!(TeamMembershipUpdate { role : TeamMembershipRole });
 rt::wire_struct!(TeamMembershipUpdate { optional role });
 /// The role the user is to have in the team.
 pub type TeamMembershipUpdateRole = TeamMembershipRole;
@@ -206,6 +215,7 @@ pub struct TeamProjectGrant {
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub permission: Option<PermissionLevel>,
 }
+rt::setters!(TeamProjectGrant { permission : PermissionLevel });
 rt::wire_struct!(TeamProjectGrant { optional permission });
 /// The access the team gets; the team's `projectPermission` when left out.
 pub type TeamProjectGrantPermission = PermissionLevel;

@@ -138,6 +138,10 @@ impl WebhookCreate {
         }
     }
 }
+rt::setters!(
+    WebhookCreate { name : WebhookName, active : bool, events : Vec < WebhookEventName >
+    }
+);
 rt::wire_struct!(
     WebhookCreate { optional name, optional active, optional events, required config }
 );
@@ -176,6 +180,10 @@ impl WebhookCreateConfig {
         }
     }
 }
+rt::setters!(
+    WebhookCreateConfig { content_type : WebhookConfigContentType, secret :
+    ::icr_api::SecretToken, insecure_ssl : WebhookConfigInsecureSsl }
+);
 rt::wire_struct!(
     WebhookCreateConfig { required url, optional content_type = "contentType", optional
     secret, optional insecure_ssl = "insecureSsl" }
@@ -203,6 +211,10 @@ pub struct WebhookUpdate {
     )]
     pub remove_events: Option<Vec<WebhookEventName>>,
 }
+rt::setters!(
+    WebhookUpdate { active : bool, events : Vec < WebhookEventName >, add_events : Vec <
+    WebhookEventName >, remove_events : Vec < WebhookEventName > }
+);
 rt::wire_struct!(
     WebhookUpdate { optional active, optional events, optional add_events = "addEvents",
     optional remove_events = "removeEvents" }

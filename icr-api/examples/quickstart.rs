@@ -115,10 +115,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("   The organization has no project to update.");
         return Ok(());
     };
-    let update = ProjectUpdate {
-        short_description: Some(Some("Updated by the quickstart app.".to_owned())),
-        ..Default::default()
-    };
+    let update = ProjectUpdate::default().short_description("Updated by the quickstart app.");
     let updated = icr_api::projects::update_project(&installation, project.id, &update).await?;
     println!(
         "   Set the shortDescription of {} to {:?}",

@@ -13,7 +13,7 @@
 //! [`Handlers`] hands each delivery to the handler registered for its
 //! event, with a client of the installation it was made for; a handler
 //! for an event the app's declaration cannot receive does not compile.
-//! Behind the `axum` feature, [`receiver`] serves it all as a route.
+//! Behind the `axum` feature, the `receiver` module serves it all as a route.
 //!
 //! This module also holds the generated functions of the API's `webhooks`
 //! tag (an organization's own webhooks), which it re-exports.

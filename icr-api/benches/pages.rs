@@ -1,5 +1,5 @@
 //! `cargo bench -p icr-api --bench pages`: streaming 10,000 issues through
-//! the generated `list_project_issues_pages` against a hand-written loop
+//! the generated `list_project_issues(…).pages()` against a hand-written loop
 //! over raw `reqwest` + `serde_json` that asks for page after page.
 //!
 //! Both read the same 100 pages of 100 issues from a minimal loopback
@@ -153,7 +153,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (ratio, low, high) = support::median_spread(ratios);
     println!(
         "streaming {total} issues in pages of {PER_PAGE}, {ROUNDS} rounds taking turns:\n  \
-         list_project_issues_pages {ours:.0} items/s\n  \
+         list_project_issues(…).pages() {ours:.0} items/s\n  \
          hand-written loop over raw reqwest + serde_json {theirs:.0} items/s\n  \
          throughput ratio {ratio:.3} of the raw loop (median; rounds {low:.3}–{high:.3})"
     );

@@ -895,7 +895,7 @@ impl<P> InstallationClient<P> {
     }
 
     /// Every item of the list `request` asks for, page after page: the
-    /// hand-made form of a generated `…_pages` function (see
+    /// hand-made form of a generated call's `pages()` (see
     /// [`Pages`](crate::Pages)). `R` states what the list needs, as for
     /// [`send`](Self::send); each page is sent that way.
     pub fn pages<'c, R, T>(&'c self, request: Request) -> crate::Pages<'c, T>
@@ -957,9 +957,13 @@ impl<P> InstallationClient<P> {
 
     /// Holds `request` (its required arguments given) until it is
     /// awaited, so that its optional parameters, `O`, can be set by name
-    /// first; then sends it as [`call`](Self::call) does. `R` is checked
-    /// against `P` here, at compile time. Every generated installation
-    /// function with optional parameters is one call of this.
+    /// first; then sends it as [`call`](Self::call) does. As with
+    /// [`send`](Self::send), `R` is what the caller states the request
+    /// needs, and the compiler checks that `P` holds it; that the request
+    /// (and what `O` adds to it) needs no more is the caller's word, as it
+    /// is for any hand-made request. Every generated installation function
+    /// with optional parameters is one call of this, stating its
+    /// endpoint's permissions.
     pub fn prepare<'c, R, O, T>(
         &'c self,
         request: Request,

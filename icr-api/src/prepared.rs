@@ -112,28 +112,27 @@ impl<'c, O: OperationOptions, T: 'c> Prepared<'c, O, T> {
 /// it returns (`$call`, around a [`Prepared`] of its options struct
 /// `$options`): a setter for each optional parameter, `options` to set them
 /// all from the struct, `pages` for a list, and `IntoFuture`, which sends
-/// it. One invocation per function: the definitions are written once, here,
-/// and expand in one step (no nested expansion or `concat!` per parameter,
-/// which a large API would pay for in check time).
+/// it. The generator gives the docs (`$doc` of the call, one per setter),
+/// so that they link to the function and to each field. One invocation per
+/// function: the definitions are written once, here, and expand in one
+/// step (no nested expansion or `concat!` per parameter, which a large API
+/// would pay for in check time).
 #[macro_export]
 #[doc(hidden)]
 macro_rules! __operation_call {
     (
-        $function:ident => $call:ident($options:ident) -> $output:ty
+        $doc:literal $call:ident($options:ident) -> $output:ty
         $(, pages $item:ty $(= $per_page:literal $most:literal)?)?
-        { $($field:ident: $ty:ty),* $(,)? }
+        { $($field:ident: $ty:ty = $field_doc:literal),* $(,)? }
     ) => {
-        #[doc = ::core::concat!(
-            "A call of [`", ::core::stringify!($function), "`]: set its optional parameters by name, then `.await` it to send it.",
-        )]
+        #[doc = $doc]
         #[must_use = "a call is sent when it is awaited"]
         #[derive(Debug)]
         pub struct $call<'client>($crate::Prepared<'client, $options, $output>);
 
         impl<'client> $call<'client> {
             $(
-                /// Sets the optional parameter of this name: the options
-                /// struct's field of this name says what it means.
+                #[doc = $field_doc]
                 pub fn $field(mut self, value: impl ::core::convert::Into<$ty>) -> Self {
                     self.0.options_mut().$field = ::core::option::Option::Some(value.into());
                     self

@@ -213,9 +213,11 @@ impl Request {
         self
     }
 
-    /// Adds a header parameter; `None` adds nothing.
+    /// Adds a header parameter; `None` adds nothing. A secret it holds (a
+    /// `format: password` parameter) is written as it is: a request's
+    /// `Debug` names its headers, never their values.
     pub fn header(mut self, name: &'static str, value: &impl Serialize) -> Self {
-        match scalar(value) {
+        match crate::secret::expose_secrets(|| scalar(value)) {
             Ok(Some(text)) => self.push_header(name, text),
             Ok(None) => {}
             Err(kind) => self.fail(format!("header `{name}` is {kind}, not a single value")),
@@ -629,6 +631,20 @@ mod tests {
             url(request),
             "http://127.0.0.1:9/api/issues?state=open&labels=bug%2Cneeds+triage&ids=1&ids=2&q=a%26b%3Dc"
         );
+    }
+
+    #[test]
+    fn a_secret_header_is_sent_and_not_shown_but_a_secret_query_is_refused() {
+        let secret = Some(crate::SecretToken::new("hdr-secret"));
+        let request = Request::new(Method::POST, "/x").header("X-Secret", &secret);
+        assert_eq!(request.problem, None);
+        assert_eq!(request.headers, [("X-Secret", "hdr-secret".to_owned())]);
+        assert!(!format!("{request:?}").contains("hdr-secret"));
+        // A URL is logged and cached: a secret does not go in one.
+        let request = Request::new(Method::GET, "/x").query("token", &secret);
+        let problem = request.problem.clone().unwrap_or_default();
+        assert!(problem.contains("query parameter `token`"), "{problem}");
+        assert!(!problem.contains("hdr-secret"), "{problem}");
     }
 
     #[test]

@@ -7,7 +7,8 @@
 /// `Option<Type>` (the setter makes one `Some`), then, after `;`, those that
 /// are an `Option<Option<Type>>` (left out, `null` or a value: the setter
 /// gives a value, and `| clear_member`, when given, names the one that
-/// sends `null`).
+/// sends `null`). Each setter's docs (`= "…"`) come from the generator,
+/// which links them to the member.
 ///
 /// One invocation per model, expanded in one step: a large API has
 /// hundreds of models to send, and each nested expansion or `concat!` per
@@ -17,27 +18,27 @@
 macro_rules! __setters {
     (
         $name:ident {
-            $($field:ident: $ty:ty),* $(,)?
-            $(; $($nullable:ident: $inner:ty $(| $clear:ident)?),* $(,)?)?
+            $($field:ident: $ty:ty = $doc:literal),* $(,)?
+            $(; $($nullable:ident: $inner:ty = $nullable_doc:literal $(| $clear:ident = $clear_doc:literal)?),* $(,)?)?
         }
     ) => {
         impl $name {
             $(
-                /// Sets the field of this name.
+                #[doc = $doc]
                 pub fn $field(mut self, value: impl ::core::convert::Into<$ty>) -> Self {
                     self.$field = ::core::option::Option::Some(value.into());
                     self
                 }
             )*
             $($(
-                /// Sets the field of this name to a value.
+                #[doc = $nullable_doc]
                 pub fn $nullable(mut self, value: impl ::core::convert::Into<$inner>) -> Self {
                     self.$nullable =
                         ::core::option::Option::Some(::core::option::Option::Some(value.into()));
                     self
                 }
                 $(
-                    /// Sets the field its name ends with to `null`.
+                    #[doc = $clear_doc]
                     pub fn $clear(mut self) -> Self {
                         self.$nullable = ::core::option::Option::Some(::core::option::Option::None);
                         self

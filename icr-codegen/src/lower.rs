@@ -350,7 +350,11 @@ impl<'a> Lowerer<'a> {
         }
         // The options struct and answer enum sit beside the function in its
         // tag's module, so they take its name, unique there.
-        let type_names = self.type_names.entry(module.clone()).or_default();
+        // `P` is the functions' type parameter: no type of theirs takes it.
+        let type_names = self
+            .type_names
+            .entry(module.clone())
+            .or_insert_with(|| Names::with_reserved(["P"]));
         let options = options.map(|options| Options {
             call: type_names.unique(pascal(&name)),
             name: type_names.unique(format!("{}Options", pascal(&name))),
@@ -2453,14 +2457,15 @@ mod tests {
             &Default::default(),
         );
         let setters = text.split("rt::setters!(").nth(1).unwrap();
-        let setters: String = setters[..setters.find(')').unwrap()]
+        let setters: String = setters[..setters.find(");").unwrap()]
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
         // `new` is the constructor's; `clear_x` is a member's: `x` has no
         // `null` setter, `y` has one; `id` is the constructor's to set.
         assert_eq!(
-            setters, "H { clear_x : String; x : String, y : String | clear_y }",
+            setters,
+            "H { clear_x : String = \"Sets [`clear_x`](Self::clear_x).\"; x : String = \"Sets [`x`](Self::x).\", y : String = \"Sets [`y`](Self::y).\" | clear_y = \"Sets [`y`](Self::y) to `null`.\" }",
             "{text}"
         );
     }

@@ -37,6 +37,16 @@ mod notes_only {
     );
 }
 
+/// Names that collide with what generated code uses itself
+/// (`icr-codegen/tests/fixtures/names.yaml`): that it builds is most of
+/// the test.
+mod names {
+    icr_api::generate_api!(
+        spec = "../icr-codegen/tests/fixtures/names.yaml",
+        at = crate::golden::names,
+    );
+}
+
 const FIXTURE: &str = "icr-codegen/tests/fixtures/golden.yaml";
 const SNAPSHOT: &str = "icr-codegen/tests/golden/golden.rs";
 
@@ -175,4 +185,33 @@ async fn the_macro_generated_functions_work_over_http() {
         sent.json(),
         json!({"text": "buy milk", "kind": "check-list", "color": null})
     );
+}
+
+#[tokio::test]
+async fn names_the_generated_code_uses_itself_are_left_to_it() {
+    use names::models::Opts;
+    names::permissions! { Things { things: write } }
+    // The traits' methods stay the traits': no setter hides them.
+    let opts = Opts {
+        fmt: Some(None),
+        ..Opts::default()
+    };
+    assert_eq!(opts.clone(), opts);
+
+    let recorder = Recorder::start(vec![
+        Answer::json(200, &json!(["a"])),
+        Answer::json(200, &json!(null)),
+        Answer::json(200, &json!("s")),
+        Answer::empty(204),
+    ])
+    .await;
+    let client = Client::new(ClientConfig::with_base_url(&recorder.base_url)).unwrap();
+    let client: InstallationClient<Things> =
+        InstallationClient::with_token_unchecked(client, SecretToken::new("t"));
+    assert_eq!(names::things::vec(&client).q("1").await.unwrap(), ["a"]);
+    assert_eq!(names::things::option(&client).q("2").await.unwrap(), None);
+    assert_eq!(names::things::string(&client).q("3").await.unwrap(), "s");
+    names::things::p(&client, &opts).q("4").await.unwrap();
+    let uris: Vec<String> = recorder.requests().into_iter().map(|r| r.uri).collect();
+    assert_eq!(uris, ["/vec?q=1", "/option?q=2", "/string?q=3", "/p?q=4"]);
 }

@@ -313,16 +313,18 @@ fn check_descriptions(
             .unwrap_or("");
         let words: String = text.chars().filter(|c| c.is_alphanumeric()).collect();
         let name: String = name.chars().filter(|c| c.is_alphanumeric()).collect();
-        let message = if text.trim().is_empty() {
-            if node.get("$ref").is_some() {
+        let message = if node.get("$ref").is_some() {
+            if text.is_empty() {
                 format!(
                     "{what} has no description; write it as `{{description: …, allOf: [{{$ref: …}}]}}`, since OpenAPI 3.0 ignores what stands beside a `$ref`"
                 )
             } else {
                 format!(
-                    "{what} has no description; say what it means (the generated docs carry it)"
+                    "{what}'s description stands beside a `$ref`, where OpenAPI 3.0 ignores it; write `{{description: …, allOf: [{{$ref: …}}]}}`"
                 )
             }
+        } else if text.trim().is_empty() {
+            format!("{what} has no description; say what it means (the generated docs carry it)")
         } else if words.eq_ignore_ascii_case(&name) {
             format!("{what}'s description only repeats its name; say what it means")
         } else {
@@ -351,9 +353,19 @@ fn check_descriptions(
         );
     }
     for (key, value) in members {
-        // Examples are values, not schemas or parameters.
-        if key != "example" && key != "examples" {
-            check_descriptions(value, &at.join(key.as_str()), doc, problems);
+        match (key.as_str(), value) {
+            // Examples are values, not schemas or parameters.
+            ("example" | "examples", _) => {}
+            // A schema's members are schemas, each read as one: the map
+            // itself is not a node (a member may be named `properties`,
+            // `name` or `in`).
+            ("properties", Value::Object(properties)) => {
+                for (name, property) in properties {
+                    let at = at.join("properties").join(name.as_str());
+                    check_descriptions(property, &at, doc, problems);
+                }
+            }
+            _ => check_descriptions(value, &at.join(key.as_str()), doc, problems),
         }
     }
 }

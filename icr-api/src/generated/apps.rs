@@ -46,9 +46,12 @@ impl rt::OperationOptions for ListInstallationsOptions {
     }
 }
 rt::operation_call!(
-    list_installations => ListInstallations(ListInstallationsOptions) -> Vec <
-    models::Installation >, pages models::Installation = "perPage" 100 { per_page : i64,
-    page : i64, since : ::icr_api::DateTime }
+    "A call of [`list_installations`](list_installations): set its optional parameters by name, then `.await` it to send it."
+    ListInstallations(ListInstallationsOptions) -> Vec < models::Installation >, pages
+    models::Installation = "perPage" 100 { per_page : i64 =
+    "Sets [`per_page`](ListInstallationsOptions::per_page).", page : i64 =
+    "Sets [`page`](ListInstallationsOptions::page).", since : ::icr_api::DateTime =
+    "Sets [`since`](ListInstallationsOptions::since)." }
 );
 /// List the app's installations
 ///
@@ -207,9 +210,13 @@ impl rt::OperationOptions for ListWebhookDeliveriesOptions {
     }
 }
 rt::operation_call!(
-    list_webhook_deliveries => ListWebhookDeliveries(ListWebhookDeliveriesOptions) -> Vec
-    < models::WebhookDelivery >, pages models::WebhookDelivery = "perPage" 100 { status :
-    models::AppsListWebhookDeliveriesStatus, per_page : i64, page : i64 }
+    "A call of [`list_webhook_deliveries`](list_webhook_deliveries): set its optional parameters by name, then `.await` it to send it."
+    ListWebhookDeliveries(ListWebhookDeliveriesOptions) -> Vec < models::WebhookDelivery
+    >, pages models::WebhookDelivery = "perPage" 100 { status :
+    models::AppsListWebhookDeliveriesStatus =
+    "Sets [`status`](ListWebhookDeliveriesOptions::status).", per_page : i64 =
+    "Sets [`per_page`](ListWebhookDeliveriesOptions::per_page).", page : i64 =
+    "Sets [`page`](ListWebhookDeliveriesOptions::page)." }
 );
 /// List the app's webhook deliveries
 ///
@@ -284,9 +291,11 @@ impl rt::OperationOptions for ListInstallationProjectsOptions {
     }
 }
 rt::operation_call!(
-    list_installation_projects =>
+    "A call of [`list_installation_projects`](list_installation_projects): set its optional parameters by name, then `.await` it to send it."
     ListInstallationProjects(ListInstallationProjectsOptions) ->
-    models::InstallationProjects { per_page : i64, page : i64 }
+    models::InstallationProjects { per_page : i64 =
+    "Sets [`per_page`](ListInstallationProjectsOptions::per_page).", page : i64 =
+    "Sets [`page`](ListInstallationProjectsOptions::page)." }
 );
 /// List the projects an installation can reach
 ///

@@ -32,9 +32,12 @@ impl rt::OperationOptions for ListIssueCommentsOptions {
     }
 }
 rt::operation_call!(
-    list_issue_comments => ListIssueComments(ListIssueCommentsOptions) -> Vec <
-    models::IssueComment >, pages models::IssueComment = "perPage" 100 { since :
-    ::icr_api::DateTime, per_page : i64, page : i64 }
+    "A call of [`list_issue_comments`](list_issue_comments): set its optional parameters by name, then `.await` it to send it."
+    ListIssueComments(ListIssueCommentsOptions) -> Vec < models::IssueComment >, pages
+    models::IssueComment = "perPage" 100 { since : ::icr_api::DateTime =
+    "Sets [`since`](ListIssueCommentsOptions::since).", per_page : i64 =
+    "Sets [`per_page`](ListIssueCommentsOptions::per_page).", page : i64 =
+    "Sets [`page`](ListIssueCommentsOptions::page)." }
 );
 /// List an issue's comments
 ///
@@ -83,8 +86,9 @@ impl rt::OperationOptions for CreateCommentOptions {
     }
 }
 rt::operation_call!(
-    create_comment => CreateComment(CreateCommentOptions) -> models::IssueComment {
-    idempotency_key : String }
+    "A call of [`create_comment`](create_comment): set its optional parameters by name, then `.await` it to send it."
+    CreateComment(CreateCommentOptions) -> models::IssueComment { idempotency_key :
+    String = "Sets [`idempotency_key`](CreateCommentOptions::idempotency_key)." }
 );
 /// Comment on an issue
 ///
@@ -150,10 +154,14 @@ impl rt::OperationOptions for ListProjectCommentsOptions {
     }
 }
 rt::operation_call!(
-    list_project_comments => ListProjectComments(ListProjectCommentsOptions) -> Vec <
-    models::IssueComment >, pages models::IssueComment = "perPage" 100 { sort :
-    models::ListProjectCommentsSort, direction : models::Direction, since :
-    ::icr_api::DateTime, per_page : i64, page : i64 }
+    "A call of [`list_project_comments`](list_project_comments): set its optional parameters by name, then `.await` it to send it."
+    ListProjectComments(ListProjectCommentsOptions) -> Vec < models::IssueComment >,
+    pages models::IssueComment = "perPage" 100 { sort : models::ListProjectCommentsSort =
+    "Sets [`sort`](ListProjectCommentsOptions::sort).", direction : models::Direction =
+    "Sets [`direction`](ListProjectCommentsOptions::direction).", since :
+    ::icr_api::DateTime = "Sets [`since`](ListProjectCommentsOptions::since).", per_page
+    : i64 = "Sets [`per_page`](ListProjectCommentsOptions::per_page).", page : i64 =
+    "Sets [`page`](ListProjectCommentsOptions::page)." }
 );
 /// List the comments of a project
 ///

@@ -53,11 +53,21 @@ impl rt::OperationOptions for ListProjectIssuesOptions {
     }
 }
 rt::operation_call!(
-    list_project_issues => ListProjectIssues(ListProjectIssuesOptions) -> Vec <
-    models::Issue >, pages models::Issue = "perPage" 100 { milestone : String, state :
-    models::ListOrganizationIssuesState, assignee : String, creator : String, labels :
-    Vec < String >, sort : models::ListProjectIssuesSort, direction : models::Direction,
-    since : ::icr_api::DateTime, per_page : i64, page : i64 }
+    "A call of [`list_project_issues`](list_project_issues): set its optional parameters by name, then `.await` it to send it."
+    ListProjectIssues(ListProjectIssuesOptions) -> Vec < models::Issue >, pages
+    models::Issue = "perPage" 100 { milestone : String =
+    "Sets [`milestone`](ListProjectIssuesOptions::milestone).", state :
+    models::ListOrganizationIssuesState =
+    "Sets [`state`](ListProjectIssuesOptions::state).", assignee : String =
+    "Sets [`assignee`](ListProjectIssuesOptions::assignee).", creator : String =
+    "Sets [`creator`](ListProjectIssuesOptions::creator).", labels : Vec < String > =
+    "Sets [`labels`](ListProjectIssuesOptions::labels).", sort :
+    models::ListProjectIssuesSort = "Sets [`sort`](ListProjectIssuesOptions::sort).",
+    direction : models::Direction =
+    "Sets [`direction`](ListProjectIssuesOptions::direction).", since :
+    ::icr_api::DateTime = "Sets [`since`](ListProjectIssuesOptions::since).", per_page :
+    i64 = "Sets [`per_page`](ListProjectIssuesOptions::per_page).", page : i64 =
+    "Sets [`page`](ListProjectIssuesOptions::page)." }
 );
 /// List a project's issues
 ///
@@ -100,8 +110,9 @@ impl rt::OperationOptions for CreateIssueOptions {
     }
 }
 rt::operation_call!(
-    create_issue => CreateIssue(CreateIssueOptions) -> models::Issue { idempotency_key :
-    String }
+    "A call of [`create_issue`](create_issue): set its optional parameters by name, then `.await` it to send it."
+    CreateIssue(CreateIssueOptions) -> models::Issue { idempotency_key : String =
+    "Sets [`idempotency_key`](CreateIssueOptions::idempotency_key)." }
 );
 /// Create an issue
 ///
@@ -167,11 +178,18 @@ impl rt::OperationOptions for ListOrganizationIssuesOptions {
     }
 }
 rt::operation_call!(
-    list_organization_issues => ListOrganizationIssues(ListOrganizationIssuesOptions) ->
-    Vec < models::Issue >, pages models::Issue = "perPage" 100 { filter :
-    models::ListOrganizationIssuesFilter, state : models::ListOrganizationIssuesState,
-    labels : Vec < String >, direction : models::Direction, since : ::icr_api::DateTime,
-    per_page : i64, page : i64 }
+    "A call of [`list_organization_issues`](list_organization_issues): set its optional parameters by name, then `.await` it to send it."
+    ListOrganizationIssues(ListOrganizationIssuesOptions) -> Vec < models::Issue >, pages
+    models::Issue = "perPage" 100 { filter : models::ListOrganizationIssuesFilter =
+    "Sets [`filter`](ListOrganizationIssuesOptions::filter).", state :
+    models::ListOrganizationIssuesState =
+    "Sets [`state`](ListOrganizationIssuesOptions::state).", labels : Vec < String > =
+    "Sets [`labels`](ListOrganizationIssuesOptions::labels).", direction :
+    models::Direction = "Sets [`direction`](ListOrganizationIssuesOptions::direction).",
+    since : ::icr_api::DateTime =
+    "Sets [`since`](ListOrganizationIssuesOptions::since).", per_page : i64 =
+    "Sets [`per_page`](ListOrganizationIssuesOptions::per_page).", page : i64 =
+    "Sets [`page`](ListOrganizationIssuesOptions::page)." }
 );
 /// List issues across an organization
 ///
@@ -335,8 +353,11 @@ impl rt::OperationOptions for ListAssigneesOptions {
     }
 }
 rt::operation_call!(
-    list_assignees => ListAssignees(ListAssigneesOptions) -> Vec < models::SimpleUser >,
-    pages models::SimpleUser = "perPage" 100 { per_page : i64, page : i64 }
+    "A call of [`list_assignees`](list_assignees): set its optional parameters by name, then `.await` it to send it."
+    ListAssignees(ListAssigneesOptions) -> Vec < models::SimpleUser >, pages
+    models::SimpleUser = "perPage" 100 { per_page : i64 =
+    "Sets [`per_page`](ListAssigneesOptions::per_page).", page : i64 =
+    "Sets [`page`](ListAssigneesOptions::page)." }
 );
 /// List the users issues can be assigned to
 ///

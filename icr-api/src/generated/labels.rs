@@ -27,8 +27,11 @@ impl rt::OperationOptions for ListProjectLabelsOptions {
     }
 }
 rt::operation_call!(
-    list_project_labels => ListProjectLabels(ListProjectLabelsOptions) -> Vec <
-    models::Label >, pages models::Label = "perPage" 100 { per_page : i64, page : i64 }
+    "A call of [`list_project_labels`](list_project_labels): set its optional parameters by name, then `.await` it to send it."
+    ListProjectLabels(ListProjectLabelsOptions) -> Vec < models::Label >, pages
+    models::Label = "perPage" 100 { per_page : i64 =
+    "Sets [`per_page`](ListProjectLabelsOptions::per_page).", page : i64 =
+    "Sets [`page`](ListProjectLabelsOptions::page)." }
 );
 /// List a project's labels
 ///
@@ -350,8 +353,11 @@ impl rt::OperationOptions for ListMilestoneLabelsOptions {
     }
 }
 rt::operation_call!(
-    list_milestone_labels => ListMilestoneLabels(ListMilestoneLabelsOptions) -> Vec <
-    models::Label >, pages models::Label = "perPage" 100 { per_page : i64, page : i64 }
+    "A call of [`list_milestone_labels`](list_milestone_labels): set its optional parameters by name, then `.await` it to send it."
+    ListMilestoneLabels(ListMilestoneLabelsOptions) -> Vec < models::Label >, pages
+    models::Label = "perPage" 100 { per_page : i64 =
+    "Sets [`per_page`](ListMilestoneLabelsOptions::per_page).", page : i64 =
+    "Sets [`page`](ListMilestoneLabelsOptions::page)." }
 );
 /// List the labels of a milestone's issues
 ///

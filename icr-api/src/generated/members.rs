@@ -32,9 +32,12 @@ impl rt::OperationOptions for ListMembersOptions {
     }
 }
 rt::operation_call!(
-    list_members => ListMembers(ListMembersOptions) -> Vec < models::SimpleUser >, pages
-    models::SimpleUser = "perPage" 100 { role : models::ListMembersRole, per_page : i64,
-    page : i64 }
+    "A call of [`list_members`](list_members): set its optional parameters by name, then `.await` it to send it."
+    ListMembers(ListMembersOptions) -> Vec < models::SimpleUser >, pages
+    models::SimpleUser = "perPage" 100 { role : models::ListMembersRole =
+    "Sets [`role`](ListMembersOptions::role).", per_page : i64 =
+    "Sets [`per_page`](ListMembersOptions::per_page).", page : i64 =
+    "Sets [`page`](ListMembersOptions::page)." }
 );
 /// List organization members
 ///
@@ -200,9 +203,11 @@ impl rt::OperationOptions for ListInvitationsOptions {
     }
 }
 rt::operation_call!(
-    list_invitations => ListInvitations(ListInvitationsOptions) -> Vec <
-    models::Invitation >, pages models::Invitation = "perPage" 100 { per_page : i64, page
-    : i64 }
+    "A call of [`list_invitations`](list_invitations): set its optional parameters by name, then `.await` it to send it."
+    ListInvitations(ListInvitationsOptions) -> Vec < models::Invitation >, pages
+    models::Invitation = "perPage" 100 { per_page : i64 =
+    "Sets [`per_page`](ListInvitationsOptions::per_page).", page : i64 =
+    "Sets [`page`](ListInvitationsOptions::page)." }
 );
 /// List pending invitations
 ///

@@ -38,10 +38,14 @@ impl rt::OperationOptions for ListMilestonesOptions {
     }
 }
 rt::operation_call!(
-    list_milestones => ListMilestones(ListMilestonesOptions) -> Vec < models::Milestone
-    >, pages models::Milestone = "perPage" 100 { state :
-    models::ListOrganizationIssuesState, sort : models::ListMilestonesSort, direction :
-    models::Direction, per_page : i64, page : i64 }
+    "A call of [`list_milestones`](list_milestones): set its optional parameters by name, then `.await` it to send it."
+    ListMilestones(ListMilestonesOptions) -> Vec < models::Milestone >, pages
+    models::Milestone = "perPage" 100 { state : models::ListOrganizationIssuesState =
+    "Sets [`state`](ListMilestonesOptions::state).", sort : models::ListMilestonesSort =
+    "Sets [`sort`](ListMilestonesOptions::sort).", direction : models::Direction =
+    "Sets [`direction`](ListMilestonesOptions::direction).", per_page : i64 =
+    "Sets [`per_page`](ListMilestonesOptions::per_page).", page : i64 =
+    "Sets [`page`](ListMilestonesOptions::page)." }
 );
 /// List milestones
 ///

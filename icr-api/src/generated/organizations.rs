@@ -81,9 +81,14 @@ impl rt::OperationOptions for ListAuditLogOptions {
     }
 }
 rt::operation_call!(
-    list_audit_log => ListAuditLog(ListAuditLogOptions) -> Vec < models::AuditLogEntry >,
-    pages models::AuditLogEntry = "perPage" 100 { phrase : String, include :
-    models::OrganizationsListAuditLogInclude, per_page : i64, page : i64 }
+    "A call of [`list_audit_log`](list_audit_log): set its optional parameters by name, then `.await` it to send it."
+    ListAuditLog(ListAuditLogOptions) -> Vec < models::AuditLogEntry >, pages
+    models::AuditLogEntry = "perPage" 100 { phrase : String =
+    "Sets [`phrase`](ListAuditLogOptions::phrase).", include :
+    models::OrganizationsListAuditLogInclude =
+    "Sets [`include`](ListAuditLogOptions::include).", per_page : i64 =
+    "Sets [`per_page`](ListAuditLogOptions::per_page).", page : i64 =
+    "Sets [`page`](ListAuditLogOptions::page)." }
 );
 /// List the organization's audit log
 ///

@@ -38,12 +38,17 @@ impl rt::OperationOptions for ListOrganizationProjectsOptions {
     }
 }
 rt::operation_call!(
-    list_organization_projects =>
+    "A call of [`list_organization_projects`](list_organization_projects): set its optional parameters by name, then `.await` it to send it."
     ListOrganizationProjects(ListOrganizationProjectsOptions) -> Vec < models::Project >,
     pages models::Project = "perPage" 100 { visibility :
-    models::ListOrganizationProjectsVisibility, sort :
-    models::ListOrganizationProjectsSort, direction : models::Direction, per_page : i64,
-    page : i64 }
+    models::ListOrganizationProjectsVisibility =
+    "Sets [`visibility`](ListOrganizationProjectsOptions::visibility).", sort :
+    models::ListOrganizationProjectsSort =
+    "Sets [`sort`](ListOrganizationProjectsOptions::sort).", direction :
+    models::Direction =
+    "Sets [`direction`](ListOrganizationProjectsOptions::direction).", per_page : i64 =
+    "Sets [`per_page`](ListOrganizationProjectsOptions::per_page).", page : i64 =
+    "Sets [`page`](ListOrganizationProjectsOptions::page)." }
 );
 /// List an organization's projects
 ///
@@ -266,9 +271,11 @@ impl rt::OperationOptions for ListContributorsOptions {
     }
 }
 rt::operation_call!(
-    list_contributors => ListContributors(ListContributorsOptions) ->
-    ListContributorsResponse, pages models::Contributor = "perPage" 100 { per_page : i64,
-    page : i64 }
+    "A call of [`list_contributors`](list_contributors): set its optional parameters by name, then `.await` it to send it."
+    ListContributors(ListContributorsOptions) -> ListContributorsResponse, pages
+    models::Contributor = "perPage" 100 { per_page : i64 =
+    "Sets [`per_page`](ListContributorsOptions::per_page).", page : i64 =
+    "Sets [`page`](ListContributorsOptions::page)." }
 );
 /// List a project's contributors
 ///

@@ -35,9 +35,12 @@ impl rt::OperationOptions for SearchProjectsOptions {
     }
 }
 rt::operation_call!(
-    search_projects => SearchProjects(SearchProjectsOptions) ->
-    models::ProjectSearchResults { sort : models::SearchProjectsSort, order :
-    models::Direction, per_page : i64, page : i64 }
+    "A call of [`search_projects`](search_projects): set its optional parameters by name, then `.await` it to send it."
+    SearchProjects(SearchProjectsOptions) -> models::ProjectSearchResults { sort :
+    models::SearchProjectsSort = "Sets [`sort`](SearchProjectsOptions::sort).", order :
+    models::Direction = "Sets [`order`](SearchProjectsOptions::order).", per_page : i64 =
+    "Sets [`per_page`](SearchProjectsOptions::per_page).", page : i64 =
+    "Sets [`page`](SearchProjectsOptions::page)." }
 );
 /// Search projects
 ///
@@ -94,9 +97,12 @@ impl rt::OperationOptions for SearchIssuesOptions {
     }
 }
 rt::operation_call!(
-    search_issues => SearchIssues(SearchIssuesOptions) -> models::IssueSearchResults {
-    sort : models::ListProjectIssuesSort, order : models::Direction, per_page : i64, page
-    : i64 }
+    "A call of [`search_issues`](search_issues): set its optional parameters by name, then `.await` it to send it."
+    SearchIssues(SearchIssuesOptions) -> models::IssueSearchResults { sort :
+    models::ListProjectIssuesSort = "Sets [`sort`](SearchIssuesOptions::sort).", order :
+    models::Direction = "Sets [`order`](SearchIssuesOptions::order).", per_page : i64 =
+    "Sets [`per_page`](SearchIssuesOptions::per_page).", page : i64 =
+    "Sets [`page`](SearchIssuesOptions::page)." }
 );
 /// Search issues
 ///
@@ -146,8 +152,11 @@ impl rt::OperationOptions for SearchUsersOptions {
     }
 }
 rt::operation_call!(
-    search_users => SearchUsers(SearchUsersOptions) -> models::UserSearchResults { order
-    : models::Direction, per_page : i64, page : i64 }
+    "A call of [`search_users`](search_users): set its optional parameters by name, then `.await` it to send it."
+    SearchUsers(SearchUsersOptions) -> models::UserSearchResults { order :
+    models::Direction = "Sets [`order`](SearchUsersOptions::order).", per_page : i64 =
+    "Sets [`per_page`](SearchUsersOptions::per_page).", page : i64 =
+    "Sets [`page`](SearchUsersOptions::page)." }
 );
 /// Search users
 ///
@@ -201,8 +210,11 @@ impl rt::OperationOptions for SearchLabelsOptions {
     }
 }
 rt::operation_call!(
-    search_labels => SearchLabels(SearchLabelsOptions) -> models::LabelSearchResults {
-    order : models::Direction, per_page : i64, page : i64 }
+    "A call of [`search_labels`](search_labels): set its optional parameters by name, then `.await` it to send it."
+    SearchLabels(SearchLabelsOptions) -> models::LabelSearchResults { order :
+    models::Direction = "Sets [`order`](SearchLabelsOptions::order).", per_page : i64 =
+    "Sets [`per_page`](SearchLabelsOptions::per_page).", page : i64 =
+    "Sets [`page`](SearchLabelsOptions::page)." }
 );
 /// Search a project's labels
 ///

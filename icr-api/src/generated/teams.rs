@@ -27,8 +27,10 @@ impl rt::OperationOptions for ListTeamsOptions {
     }
 }
 rt::operation_call!(
-    list_teams => ListTeams(ListTeamsOptions) -> Vec < models::Team >, pages models::Team
-    = "perPage" 100 { per_page : i64, page : i64 }
+    "A call of [`list_teams`](list_teams): set its optional parameters by name, then `.await` it to send it."
+    ListTeams(ListTeamsOptions) -> Vec < models::Team >, pages models::Team = "perPage"
+    100 { per_page : i64 = "Sets [`per_page`](ListTeamsOptions::per_page).", page : i64 =
+    "Sets [`page`](ListTeamsOptions::page)." }
 );
 /// List teams
 ///
@@ -212,9 +214,13 @@ impl rt::OperationOptions for ListTeamMembersOptions {
     }
 }
 rt::operation_call!(
-    list_team_members => ListTeamMembers(ListTeamMembersOptions) -> Vec <
-    models::SimpleUser >, pages models::SimpleUser = "perPage" 100 { role :
-    models::ListTeamMembersRole, nested : bool, per_page : i64, page : i64 }
+    "A call of [`list_team_members`](list_team_members): set its optional parameters by name, then `.await` it to send it."
+    ListTeamMembers(ListTeamMembersOptions) -> Vec < models::SimpleUser >, pages
+    models::SimpleUser = "perPage" 100 { role : models::ListTeamMembersRole =
+    "Sets [`role`](ListTeamMembersOptions::role).", nested : bool =
+    "Sets [`nested`](ListTeamMembersOptions::nested).", per_page : i64 =
+    "Sets [`per_page`](ListTeamMembersOptions::per_page).", page : i64 =
+    "Sets [`page`](ListTeamMembersOptions::page)." }
 );
 /// List team members
 ///
@@ -321,9 +327,11 @@ impl rt::OperationOptions for ListTeamProjectsOptions {
     }
 }
 rt::operation_call!(
-    list_team_projects => ListTeamProjects(ListTeamProjectsOptions) -> Vec <
-    models::Project >, pages models::Project = "perPage" 100 { per_page : i64, page : i64
-    }
+    "A call of [`list_team_projects`](list_team_projects): set its optional parameters by name, then `.await` it to send it."
+    ListTeamProjects(ListTeamProjectsOptions) -> Vec < models::Project >, pages
+    models::Project = "perPage" 100 { per_page : i64 =
+    "Sets [`per_page`](ListTeamProjectsOptions::per_page).", page : i64 =
+    "Sets [`page`](ListTeamProjectsOptions::page)." }
 );
 /// List a team's projects
 ///

@@ -27,9 +27,11 @@ impl rt::OperationOptions for ListIssueTimelineOptions {
     }
 }
 rt::operation_call!(
-    list_issue_timeline => ListIssueTimeline(ListIssueTimelineOptions) -> Vec <
-    models::TimelineEvent >, pages models::TimelineEvent = "perPage" 100 { per_page :
-    i64, page : i64 }
+    "A call of [`list_issue_timeline`](list_issue_timeline): set its optional parameters by name, then `.await` it to send it."
+    ListIssueTimeline(ListIssueTimelineOptions) -> Vec < models::TimelineEvent >, pages
+    models::TimelineEvent = "perPage" 100 { per_page : i64 =
+    "Sets [`per_page`](ListIssueTimelineOptions::per_page).", page : i64 =
+    "Sets [`page`](ListIssueTimelineOptions::page)." }
 );
 /// List an issue's timeline
 ///
@@ -80,9 +82,11 @@ impl rt::OperationOptions for ListProjectTimelineOptions {
     }
 }
 rt::operation_call!(
-    list_project_timeline => ListProjectTimeline(ListProjectTimelineOptions) -> Vec <
-    models::TimelineEvent >, pages models::TimelineEvent = "perPage" 100 { per_page :
-    i64, page : i64 }
+    "A call of [`list_project_timeline`](list_project_timeline): set its optional parameters by name, then `.await` it to send it."
+    ListProjectTimeline(ListProjectTimelineOptions) -> Vec < models::TimelineEvent >,
+    pages models::TimelineEvent = "perPage" 100 { per_page : i64 =
+    "Sets [`per_page`](ListProjectTimelineOptions::per_page).", page : i64 =
+    "Sets [`page`](ListProjectTimelineOptions::page)." }
 );
 /// List a project's timeline
 ///

@@ -32,8 +32,11 @@ impl rt::OperationOptions for ListUsersOptions {
     }
 }
 rt::operation_call!(
-    list_users => ListUsers(ListUsersOptions) -> Vec < models::SimpleUser >, pages
-    models::SimpleUser = "perPage" 100 { ids : Vec < i64 >, per_page : i64, page : i64 }
+    "A call of [`list_users`](list_users): set its optional parameters by name, then `.await` it to send it."
+    ListUsers(ListUsersOptions) -> Vec < models::SimpleUser >, pages models::SimpleUser =
+    "perPage" 100 { ids : Vec < i64 > = "Sets [`ids`](ListUsersOptions::ids).", per_page
+    : i64 = "Sets [`per_page`](ListUsersOptions::per_page).", page : i64 =
+    "Sets [`page`](ListUsersOptions::page)." }
 );
 /// List users
 ///

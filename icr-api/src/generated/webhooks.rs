@@ -27,8 +27,10 @@ impl rt::OperationOptions for ListWebhooksOptions {
     }
 }
 rt::operation_call!(
-    list_webhooks => ListWebhooks(ListWebhooksOptions) -> Vec < models::Webhook >, pages
-    models::Webhook = "perPage" 100 { per_page : i64, page : i64 }
+    "A call of [`list_webhooks`](list_webhooks): set its optional parameters by name, then `.await` it to send it."
+    ListWebhooks(ListWebhooksOptions) -> Vec < models::Webhook >, pages models::Webhook =
+    "perPage" 100 { per_page : i64 = "Sets [`per_page`](ListWebhooksOptions::per_page).",
+    page : i64 = "Sets [`page`](ListWebhooksOptions::page)." }
 );
 /// List the organization's webhooks
 ///
@@ -284,9 +286,13 @@ impl rt::OperationOptions for ListDeliveriesOptions {
     }
 }
 rt::operation_call!(
-    list_deliveries => ListDeliveries(ListDeliveriesOptions) -> Vec <
-    models::WebhookDelivery >, pages models::WebhookDelivery = "perPage" 100 { status :
-    models::AppsListWebhookDeliveriesStatus, per_page : i64, page : i64 }
+    "A call of [`list_deliveries`](list_deliveries): set its optional parameters by name, then `.await` it to send it."
+    ListDeliveries(ListDeliveriesOptions) -> Vec < models::WebhookDelivery >, pages
+    models::WebhookDelivery = "perPage" 100 { status :
+    models::AppsListWebhookDeliveriesStatus =
+    "Sets [`status`](ListDeliveriesOptions::status).", per_page : i64 =
+    "Sets [`per_page`](ListDeliveriesOptions::per_page).", page : i64 =
+    "Sets [`page`](ListDeliveriesOptions::page)." }
 );
 /// List a webhook's deliveries
 ///

@@ -293,7 +293,10 @@ impl Std {
                     ResponseShape::Enum { name, .. } => Some(name.as_str()),
                     ResponseShape::Single { .. } => None,
                 };
-                op.options.iter().map(|o| o.name.as_str()).chain(answer)
+                op.options
+                    .iter()
+                    .flat_map(|o| [o.name.as_str(), o.call.as_str()])
+                    .chain(answer)
             }))
             .chain(api.events.iter().map(|e| e.name.as_str()));
         let mut shadowed = false;
@@ -683,13 +686,32 @@ impl Emitter<'_> {
     ) -> Option<TokenStream> {
         let mut taken: std::collections::HashSet<String> =
             fields.iter().map(|f| unraw(&f.name).to_owned()).collect();
+        // An inherent method of one of these names would hide the trait's
+        // (`Body::default()`, `body.clone()`).
+        const TRAITS: [&str; 13] = [
+            "default",
+            "clone",
+            "clone_from",
+            "eq",
+            "ne",
+            "fmt",
+            "into",
+            "from",
+            "try_into",
+            "try_from",
+            "to_owned",
+            "hash",
+            "serialize",
+        ];
         let mut set = Vec::new();
         let mut nullable = Vec::new();
         for f in fields {
             let field = ident(&f.name);
-            if has_new && unraw(&f.name) == "new" {
+            let plain = unraw(&f.name);
+            if (has_new && plain == "new") || TRAITS.contains(&plain) {
                 continue;
             }
+            let doc = format!("Sets [`{plain}`](Self::{}).", f.name);
             let mut ty = self.ty(&f.ty, true);
             if f.boxed {
                 let boxed = &self.std.boxed;
@@ -697,14 +719,15 @@ impl Emitter<'_> {
             }
             match (f.required, f.nullable) {
                 (true, false) => {}
-                (true, true) | (false, false) => set.push(quote!(#field: #ty)),
+                (true, true) | (false, false) => set.push(quote!(#field: #ty = #doc)),
                 (false, true) => {
-                    let clear = format!("clear_{}", unraw(&f.name));
+                    let clear = format!("clear_{plain}");
                     let clear = taken.insert(clear.clone()).then(|| {
+                        let doc = format!("Sets [`{plain}`](Self::{}) to `null`.", f.name);
                         let clear = ident(&clear);
-                        quote!(| #clear)
+                        quote!(| #clear = #doc)
                     });
-                    nullable.push(quote!(#field: #ty #clear));
+                    nullable.push(quote!(#field: #ty = #doc #clear));
                 }
             }
         }
@@ -972,7 +995,6 @@ impl Emitter<'_> {
         options: &crate::model::Options,
         output: &TokenStream,
     ) -> TokenStream {
-        let function = ident(&op.name);
         let name = ident(&options.name);
         let call = ident(&options.call);
         let fields = options.params.iter().map(|p| {
@@ -1017,8 +1039,14 @@ impl Emitter<'_> {
                 Ty::Option(inner) => self.ty(inner, false),
                 other => self.ty(other, false),
             };
-            quote!(#field: #ty)
+            let doc = format!("Sets [`{}`]({}::{}).", unraw(&p.name), options.name, p.name);
+            quote!(#field: #ty = #doc)
         });
+        let call_doc = format!(
+            "A call of [`{}`]({}): set its optional parameters by name, then `.await` it to send it.",
+            unraw(&op.name),
+            op.name
+        );
         let doc = docs(&format!(
             "The optional parameters of [`{}`], as data: set them on the call by name, or all at once with [`{}::options`].",
             unraw(&op.name),
@@ -1064,7 +1092,7 @@ impl Emitter<'_> {
                     request #(#calls)*
                 }
             }
-            rt::operation_call!(#function => #call(#name) -> #output #pages { #(#setters),* });
+            rt::operation_call!(#call_doc #call(#name) -> #output #pages { #(#setters),* });
         }
     }
 

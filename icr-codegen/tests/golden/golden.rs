@@ -80,7 +80,11 @@ pub mod models {
                 }
             }
         }
-        rt::setters!(NoteInput { kind : Kind; color : String | clear_color });
+        rt::setters!(
+            NoteInput { kind : Kind = "Sets [`kind`](Self::kind)."; color : String =
+            "Sets [`color`](Self::color)." | clear_color =
+            "Sets [`color`](Self::color) to `null`." }
+        );
     }
     pub use notes::*;
     mod boards {
@@ -447,8 +451,11 @@ pub mod notes {
         }
     }
     rt::operation_call!(
-        list_notes => ListNotes(ListNotesOptions) -> Vec < models::Note > { kind :
-        models::Kind, tags : Vec < String >, per_page : i64 }
+        "A call of [`list_notes`](list_notes): set its optional parameters by name, then `.await` it to send it."
+        ListNotes(ListNotesOptions) -> Vec < models::Note > { kind : models::Kind =
+        "Sets [`kind`](ListNotesOptions::kind).", tags : Vec < String > =
+        "Sets [`tags`](ListNotesOptions::tags).", per_page : i64 =
+        "Sets [`per_page`](ListNotesOptions::per_page)." }
     );
     /// List notes
     ///
@@ -494,8 +501,10 @@ pub mod notes {
         }
     }
     rt::operation_call!(
-        create_note => CreateNote(CreateNoteOptions) -> models::Note { idempotency_key :
-        String, options2 : String }
+        "A call of [`create_note`](create_note): set its optional parameters by name, then `.await` it to send it."
+        CreateNote(CreateNoteOptions) -> models::Note { idempotency_key : String =
+        "Sets [`idempotency_key`](CreateNoteOptions::idempotency_key).", options2 :
+        String = "Sets [`options2`](CreateNoteOptions::options2)." }
     );
     /// Create a note
     ///

@@ -401,6 +401,12 @@ fn every_property_and_parameter_says_what_it_is() {
                 .remove("description");
             update["state"]["description"] = json!("State.");
             update["milestone"] = json!({"$ref": "#/components/schemas/Milestone"});
+            update["assignees"] =
+                json!({"$ref": "#/components/schemas/Milestone", "description": "Ignored."});
+            // Members named as schema or parameter keywords are members.
+            update["properties"] = json!({"type": "object", "description": "A member named so.",
+                "properties": {"name": {"type": "string", "description": "Its name."},
+                               "in": {"type": "string", "description": "Where."}}});
             let per_page = at(spec, "/components/parameters/perPage");
             per_page.as_object_mut().unwrap().remove("description");
             // An example is a value: a `properties` member in one is not a
@@ -412,6 +418,10 @@ fn every_property_and_parameter_says_what_it_is() {
             (
                 "/components/parameters/perPage",
                 "the query parameter `perPage` has no description",
+            ),
+            (
+                "/components/schemas/IssueUpdate/properties/assignees",
+                "stands beside a `$ref`",
             ),
             (
                 "/components/schemas/IssueUpdate/properties/milestone",

@@ -317,7 +317,9 @@ pub struct AccessTokenRequest {
     pub project_ids: Option<Vec<i64>>,
 }
 rt::setters!(
-    AccessTokenRequest { permissions : PermissionMap, project_ids : Vec < i64 > }
+    AccessTokenRequest { permissions : PermissionMap =
+    "Sets [`permissions`](Self::permissions).", project_ids : Vec < i64 > =
+    "Sets [`project_ids`](Self::project_ids)." }
 );
 rt::wire_struct!(
     AccessTokenRequest { optional permissions, optional project_ids = "projectIds" }
@@ -448,8 +450,10 @@ pub struct WebhookConfigUpdate {
     pub insecure_ssl: Option<WebhookConfigInsecureSsl>,
 }
 rt::setters!(
-    WebhookConfigUpdate { url : String, content_type : WebhookConfigContentType, secret :
-    ::icr_api::SecretToken, insecure_ssl : WebhookConfigInsecureSsl }
+    WebhookConfigUpdate { url : String = "Sets [`url`](Self::url).", content_type :
+    WebhookConfigContentType = "Sets [`content_type`](Self::content_type).", secret :
+    ::icr_api::SecretToken = "Sets [`secret`](Self::secret).", insecure_ssl :
+    WebhookConfigInsecureSsl = "Sets [`insecure_ssl`](Self::insecure_ssl)." }
 );
 rt::wire_struct!(
     WebhookConfigUpdate { optional url, optional content_type = "contentType", optional

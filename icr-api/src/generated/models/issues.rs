@@ -357,8 +357,10 @@ impl IssueCreate {
     }
 }
 rt::setters!(
-    IssueCreate { body : String, assignees : Vec < String >, labels : Vec < String >,
-    milestone : i64 }
+    IssueCreate { body : String = "Sets [`body`](Self::body).", assignees : Vec < String
+    > = "Sets [`assignees`](Self::assignees).", labels : Vec < String > =
+    "Sets [`labels`](Self::labels).", milestone : i64 =
+    "Sets [`milestone`](Self::milestone)." }
 );
 rt::wire_struct!(
     IssueCreate { required title, optional body, optional assignees, optional labels,
@@ -427,9 +429,14 @@ pub struct IssueUpdate {
     pub milestone: Option<Option<i64>>,
 }
 rt::setters!(
-    IssueUpdate { title : String, state : IssueState, state_reason : Option < StateReason
-    >, assignees : Vec < String >, labels : Vec < String >; body : String | clear_body,
-    milestone : i64 | clear_milestone }
+    IssueUpdate { title : String = "Sets [`title`](Self::title).", state : IssueState =
+    "Sets [`state`](Self::state).", state_reason : Option < StateReason > =
+    "Sets [`state_reason`](Self::state_reason).", assignees : Vec < String > =
+    "Sets [`assignees`](Self::assignees).", labels : Vec < String > =
+    "Sets [`labels`](Self::labels)."; body : String = "Sets [`body`](Self::body)." |
+    clear_body = "Sets [`body`](Self::body) to `null`.", milestone : i64 =
+    "Sets [`milestone`](Self::milestone)." | clear_milestone =
+    "Sets [`milestone`](Self::milestone) to `null`." }
 );
 rt::wire_struct!(
     IssueUpdate { optional title, nullable body, optional state, optional state_reason =
@@ -446,7 +453,9 @@ pub struct IssueLock {
     )]
     pub lock_reason: Option<LockReason>,
 }
-rt::setters!(IssueLock { lock_reason : LockReason });
+rt::setters!(
+    IssueLock { lock_reason : LockReason = "Sets [`lock_reason`](Self::lock_reason)." }
+);
 rt::wire_struct!(IssueLock { optional lock_reason = "lockReason" });
 /// The `AssigneesRequest` schema.
 #[derive(Clone, Debug, PartialEq, rt::serde::Serialize)]

@@ -37,7 +37,9 @@ impl LabelCreate {
         }
     }
 }
-rt::setters!(LabelCreate { description : String });
+rt::setters!(
+    LabelCreate { description : String = "Sets [`description`](Self::description)." }
+);
 rt::wire_struct!(LabelCreate { required name, required color, optional description });
 /// The `LabelUpdate` schema.
 #[derive(Clone, Debug, Default, PartialEq, rt::serde::Serialize)]
@@ -54,8 +56,10 @@ pub struct LabelUpdate {
     pub description: Option<Option<String>>,
 }
 rt::setters!(
-    LabelUpdate { new_name : String, color : String; description : String |
-    clear_description }
+    LabelUpdate { new_name : String = "Sets [`new_name`](Self::new_name).", color :
+    String = "Sets [`color`](Self::color)."; description : String =
+    "Sets [`description`](Self::description)." | clear_description =
+    "Sets [`description`](Self::description) to `null`." }
 );
 rt::wire_struct!(
     LabelUpdate { optional new_name = "newName", optional color, nullable description }

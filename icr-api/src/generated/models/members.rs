@@ -171,8 +171,10 @@ pub struct InvitationCreate {
     pub team_ids: Option<Vec<i64>>,
 }
 rt::setters!(
-    InvitationCreate { invitee_id : i64, email : String, role : InvitationRole, team_ids
-    : Vec < i64 > }
+    InvitationCreate { invitee_id : i64 = "Sets [`invitee_id`](Self::invitee_id).", email
+    : String = "Sets [`email`](Self::email).", role : InvitationRole =
+    "Sets [`role`](Self::role).", team_ids : Vec < i64 > =
+    "Sets [`team_ids`](Self::team_ids)." }
 );
 rt::wire_struct!(
     InvitationCreate { optional invitee_id = "inviteeId", optional email, optional role,

@@ -55,8 +55,9 @@ impl MilestoneCreate {
     }
 }
 rt::setters!(
-    MilestoneCreate { description : String, state : IssueState, due_on :
-    ::icr_api::DateTime }
+    MilestoneCreate { description : String = "Sets [`description`](Self::description).",
+    state : IssueState = "Sets [`state`](Self::state).", due_on : ::icr_api::DateTime =
+    "Sets [`due_on`](Self::due_on)." }
 );
 rt::wire_struct!(
     MilestoneCreate { required title, optional description, optional state, optional
@@ -80,8 +81,12 @@ pub struct MilestoneUpdate {
     pub due_on: Option<Option<::icr_api::DateTime>>,
 }
 rt::setters!(
-    MilestoneUpdate { title : String, state : IssueState; description : String |
-    clear_description, due_on : ::icr_api::DateTime | clear_due_on }
+    MilestoneUpdate { title : String = "Sets [`title`](Self::title).", state : IssueState
+    = "Sets [`state`](Self::state)."; description : String =
+    "Sets [`description`](Self::description)." | clear_description =
+    "Sets [`description`](Self::description) to `null`.", due_on : ::icr_api::DateTime =
+    "Sets [`due_on`](Self::due_on)." | clear_due_on =
+    "Sets [`due_on`](Self::due_on) to `null`." }
 );
 rt::wire_struct!(
     MilestoneUpdate { optional title, nullable description, optional state, nullable

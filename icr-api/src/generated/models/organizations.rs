@@ -136,10 +136,17 @@ pub struct OrganizationUpdate {
     pub members_can_create_projects: Option<bool>,
 }
 rt::setters!(
-    OrganizationUpdate { name : String, default_project_permission :
-    OrganizationDefaultProjectPermission, members_can_create_projects : bool; description
-    : String | clear_description, email : String | clear_email, location : String |
-    clear_location }
+    OrganizationUpdate { name : String = "Sets [`name`](Self::name).",
+    default_project_permission : OrganizationDefaultProjectPermission =
+    "Sets [`default_project_permission`](Self::default_project_permission).",
+    members_can_create_projects : bool =
+    "Sets [`members_can_create_projects`](Self::members_can_create_projects).";
+    description : String = "Sets [`description`](Self::description)." | clear_description
+    = "Sets [`description`](Self::description) to `null`.", email : String =
+    "Sets [`email`](Self::email)." | clear_email =
+    "Sets [`email`](Self::email) to `null`.", location : String =
+    "Sets [`location`](Self::location)." | clear_location =
+    "Sets [`location`](Self::location) to `null`." }
 );
 rt::wire_struct!(
     OrganizationUpdate { optional name, nullable description, nullable email, nullable

@@ -101,8 +101,12 @@ impl ProjectCreate {
     }
 }
 rt::setters!(
-    ProjectCreate { short_description : String, homepage : String, visibility :
-    Visibility, topics : Vec < String >, has_issues : bool }
+    ProjectCreate { short_description : String =
+    "Sets [`short_description`](Self::short_description).", homepage : String =
+    "Sets [`homepage`](Self::homepage).", visibility : Visibility =
+    "Sets [`visibility`](Self::visibility).", topics : Vec < String > =
+    "Sets [`topics`](Self::topics).", has_issues : bool =
+    "Sets [`has_issues`](Self::has_issues)." }
 );
 rt::wire_struct!(
     ProjectCreate { required name, optional short_description = "shortDescription",
@@ -139,9 +143,14 @@ pub struct ProjectUpdate {
     pub has_issues: Option<bool>,
 }
 rt::setters!(
-    ProjectUpdate { name : String, visibility : Visibility, archived : bool, has_issues :
-    bool; short_description : String | clear_short_description, homepage : String |
-    clear_homepage }
+    ProjectUpdate { name : String = "Sets [`name`](Self::name).", visibility : Visibility
+    = "Sets [`visibility`](Self::visibility).", archived : bool =
+    "Sets [`archived`](Self::archived).", has_issues : bool =
+    "Sets [`has_issues`](Self::has_issues)."; short_description : String =
+    "Sets [`short_description`](Self::short_description)." | clear_short_description =
+    "Sets [`short_description`](Self::short_description) to `null`.", homepage : String =
+    "Sets [`homepage`](Self::homepage)." | clear_homepage =
+    "Sets [`homepage`](Self::homepage) to `null`." }
 );
 rt::wire_struct!(
     ProjectUpdate { optional name, nullable short_description = "shortDescription",
@@ -276,7 +285,11 @@ pub struct ProjectExportRequest {
     )]
     pub include_comments: Option<bool>,
 }
-rt::setters!(ProjectExportRequest { include_issues : bool, include_comments : bool });
+rt::setters!(
+    ProjectExportRequest { include_issues : bool =
+    "Sets [`include_issues`](Self::include_issues).", include_comments : bool =
+    "Sets [`include_comments`](Self::include_comments)." }
+);
 rt::wire_struct!(
     ProjectExportRequest { optional include_issues = "includeIssues", optional
     include_comments = "includeComments" }
@@ -353,7 +366,9 @@ impl ProjectTransfer {
         }
     }
 }
-rt::setters!(ProjectTransfer { new_name : String });
+rt::setters!(
+    ProjectTransfer { new_name : String = "Sets [`new_name`](Self::new_name)." }
+);
 rt::wire_struct!(
     ProjectTransfer { required new_organization_id = "newOrganizationId", optional
     new_name = "newName" }

@@ -112,8 +112,11 @@ impl TeamCreate {
     }
 }
 rt::setters!(
-    TeamCreate { description : String, privacy : TeamPrivacy, maintainers : Vec < String
-    >; parent_team_id : i64 | clear_parent_team_id }
+    TeamCreate { description : String = "Sets [`description`](Self::description).",
+    privacy : TeamPrivacy = "Sets [`privacy`](Self::privacy).", maintainers : Vec <
+    String > = "Sets [`maintainers`](Self::maintainers)."; parent_team_id : i64 =
+    "Sets [`parent_team_id`](Self::parent_team_id)." | clear_parent_team_id =
+    "Sets [`parent_team_id`](Self::parent_team_id) to `null`." }
 );
 rt::wire_struct!(
     TeamCreate { required name, optional description, optional privacy, nullable
@@ -142,8 +145,12 @@ pub struct TeamUpdate {
     pub parent_team_id: Option<Option<i64>>,
 }
 rt::setters!(
-    TeamUpdate { name : String, privacy : TeamPrivacy; description : String |
-    clear_description, parent_team_id : i64 | clear_parent_team_id }
+    TeamUpdate { name : String = "Sets [`name`](Self::name).", privacy : TeamPrivacy =
+    "Sets [`privacy`](Self::privacy)."; description : String =
+    "Sets [`description`](Self::description)." | clear_description =
+    "Sets [`description`](Self::description) to `null`.", parent_team_id : i64 =
+    "Sets [`parent_team_id`](Self::parent_team_id)." | clear_parent_team_id =
+    "Sets [`parent_team_id`](Self::parent_team_id) to `null`." }
 );
 rt::wire_struct!(
     TeamUpdate { optional name, nullable description, optional privacy, nullable
@@ -174,7 +181,9 @@ pub struct TeamMembershipUpdate {
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub role: Option<TeamMembershipRole>,
 }
-rt::setters!(TeamMembershipUpdate { role : TeamMembershipRole });
+rt::setters!(
+    TeamMembershipUpdate { role : TeamMembershipRole = "Sets [`role`](Self::role)." }
+);
 rt::wire_struct!(TeamMembershipUpdate { optional role });
 /// The role the user is to have in the team.
 pub type TeamMembershipUpdateRole = TeamMembershipRole;
@@ -215,7 +224,10 @@ pub struct TeamProjectGrant {
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub permission: Option<PermissionLevel>,
 }
-rt::setters!(TeamProjectGrant { permission : PermissionLevel });
+rt::setters!(
+    TeamProjectGrant { permission : PermissionLevel =
+    "Sets [`permission`](Self::permission)." }
+);
 rt::wire_struct!(TeamProjectGrant { optional permission });
 /// The access the team gets; the team's `projectPermission` when left out.
 pub type TeamProjectGrantPermission = PermissionLevel;

@@ -139,8 +139,9 @@ impl WebhookCreate {
     }
 }
 rt::setters!(
-    WebhookCreate { name : WebhookName, active : bool, events : Vec < WebhookEventName >
-    }
+    WebhookCreate { name : WebhookName = "Sets [`name`](Self::name).", active : bool =
+    "Sets [`active`](Self::active).", events : Vec < WebhookEventName > =
+    "Sets [`events`](Self::events)." }
 );
 rt::wire_struct!(
     WebhookCreate { optional name, optional active, optional events, required config }
@@ -181,8 +182,10 @@ impl WebhookCreateConfig {
     }
 }
 rt::setters!(
-    WebhookCreateConfig { content_type : WebhookConfigContentType, secret :
-    ::icr_api::SecretToken, insecure_ssl : WebhookConfigInsecureSsl }
+    WebhookCreateConfig { content_type : WebhookConfigContentType =
+    "Sets [`content_type`](Self::content_type).", secret : ::icr_api::SecretToken =
+    "Sets [`secret`](Self::secret).", insecure_ssl : WebhookConfigInsecureSsl =
+    "Sets [`insecure_ssl`](Self::insecure_ssl)." }
 );
 rt::wire_struct!(
     WebhookCreateConfig { required url, optional content_type = "contentType", optional
@@ -212,8 +215,10 @@ pub struct WebhookUpdate {
     pub remove_events: Option<Vec<WebhookEventName>>,
 }
 rt::setters!(
-    WebhookUpdate { active : bool, events : Vec < WebhookEventName >, add_events : Vec <
-    WebhookEventName >, remove_events : Vec < WebhookEventName > }
+    WebhookUpdate { active : bool = "Sets [`active`](Self::active).", events : Vec <
+    WebhookEventName > = "Sets [`events`](Self::events).", add_events : Vec <
+    WebhookEventName > = "Sets [`add_events`](Self::add_events).", remove_events : Vec <
+    WebhookEventName > = "Sets [`remove_events`](Self::remove_events)." }
 );
 rt::wire_struct!(
     WebhookUpdate { optional active, optional events, optional add_events = "addEvents",

@@ -676,8 +676,9 @@ impl Emitter<'_> {
 
     /// The setters of a struct that is sent (the runtime's `setters!`):
     /// one for each field that may be left out or `null`, and for a field
-    /// that may be both, `clear_…` to send `null`. A setter whose name
-    /// another method or field has is left out (the field is still there).
+    /// that may be both, `clear_…` to send `null`. A setter whose name the
+    /// constructor, another member's setter or a trait method (`default`,
+    /// `clone`, …) has is left out (the field is still there).
     fn setters(
         &self,
         name: &proc_macro2::Ident,

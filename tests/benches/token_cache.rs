@@ -22,6 +22,10 @@ use icr_api::{App, ClientConfig, apps};
 use icr_emulator::{AppSettings, Emulator, KeyPair};
 use tests::redis_server::RedisServer;
 
+// The loopback server and the median of the client benches.
+#[path = "../../icr-api/benches/support/mod.rs"]
+mod support;
+
 icr_api::permissions! {
     /// Reads projects.
     Bench { projects: read }
@@ -84,18 +88,8 @@ fn fixed_server(projects: Vec<u8>) -> Result<String, Box<dyn std::error::Error>>
                 async move { (json(), projects.to_vec()).into_response() }
             }),
         );
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    listener.set_nonblocking(true)?;
-    let base = format!("http://{}", listener.local_addr()?);
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener)?;
-            axum::serve(listener, router).await
-        })
-    });
+    let (listener, base) = support::bind()?;
+    support::serve(listener, router);
     Ok(base)
 }
 
@@ -105,15 +99,6 @@ async fn requests(app: &App, count: i64) -> icr_api::Result<()> {
         apps::list_installation_projects(&client).await?;
     }
     Ok(())
-}
-
-fn median_spread(mut values: Vec<f64>) -> (f64, f64, f64) {
-    values.sort_by(f64::total_cmp);
-    (
-        values[values.len() / 2],
-        values[0],
-        values[values.len() - 1],
-    )
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -139,9 +124,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             rounds[side].push(REQUESTS as f64 / start.elapsed().as_secs_f64());
         }
     }
-    let (redis_rps, _, _) = median_spread(rounds[0].clone());
-    let (memory_rps, _, _) = median_spread(rounds[1].clone());
-    let (ratio, low, high) = median_spread(
+    let (redis_rps, _, _) = support::median_spread(rounds[0].clone());
+    let (memory_rps, _, _) = support::median_spread(rounds[1].clone());
+    let (ratio, low, high) = support::median_spread(
         rounds[0]
             .iter()
             .zip(&rounds[1])
